@@ -1,0 +1,289 @@
+"""The `cmassoc` command: parse options, build the pieces, call the pipeline, render results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from importer import __version__
+from importer.errors import ImporterError, InputError, ReportError
+from importer.exit_status import ExitStatus
+from importer.model import Behavior
+from importer.names import parse_behavior
+from importer.pipeline import DEFAULT_BATCH_SIZE, RunOptions, RunResult, run_wave, validate_wave
+from importer.progress import progress_for
+from importer.provider import Provider
+from importer.read import read_wave
+
+log = logging.getLogger("importer")
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_DEMO_SITE = "demo-site.db"
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _behavior_option(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> Behavior:
+    if value is None:
+        return Behavior.CAPTURE_AND_RESTORE_SPECIFIED
+    parsed = parse_behavior(value, None)
+    if parsed.value is None:
+        raise click.BadParameter(parsed.messages[0].text)
+    return parsed.value
+
+
+def _wave_options(func: F) -> F:
+    for option in reversed(
+        (
+            click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False)),
+            click.option(
+                "--users", "users_file", type=click.Path(path_type=Path, dir_okay=False),
+                help="A separate users file (columns: source computer, user).",
+            ),
+            click.option(
+                "--behavior", "--behaviour", "behavior", callback=_behavior_option,
+                metavar="B",
+                help="Behaviour for rows that give none: 0, 1, 2 or a cmdlet name. "
+                "Default 2 (capture and restore specified accounts, the console's default).",
+            ),
+            click.option(
+                "--report", type=click.Path(path_type=Path, dir_okay=False),
+                help="Excel report path [default: <sheet>-report-<time>.xlsx next to the sheet].",
+            ),
+            click.option(
+                "--json", "json_path", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+                help="Also write the results as JSON ('-' for stdout).",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+class _Cli(click.Group):
+    """Turns our errors into one line on stderr and the right exit status, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ImporterError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            _stderr().print(f"cmassoc: error: {exc}", markup=False)
+            ctx.exit(int(exc.exit_status))
+        except KeyboardInterrupt:
+            _stderr().print("cmassoc: interrupted", markup=False)
+            ctx.exit(int(ExitStatus.INTERRUPTED))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            _stderr().print(
+                f"cmassoc: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)",
+                markup=False,
+            )
+            ctx.exit(int(ExitStatus.FATAL))
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cmassoc")
+@click.option("--debug", is_flag=True, help="Show internal details and tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Bulk-create ConfigMgr computer associations (USMT source -> destination) from a wave sheet."""
+    ctx.obj = {"debug": debug}
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="cmassoc: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@cli.command()
+@_wave_options
+def validate(
+    sheet: Path, users_file: Path | None, behavior: Behavior, report: Path | None, json_path: Path | None
+) -> None:
+    """Read and check SHEET without contacting any site."""
+    wave = read_wave(sheet, users_file)
+    result = validate_wave(wave, RunOptions(default_behavior=behavior))
+    _finish(result, sheet, report, json_path)
+
+
+@cli.command()
+@_wave_options
+@click.option(
+    "--demo", "demo", is_flag=False, flag_value=DEFAULT_DEMO_SITE, default=None, metavar="[SITE.db]",
+    help=f"Use the simulated site (default ./{DEFAULT_DEMO_SITE}, created from the samples if missing).",
+)
+@click.option("--server", metavar="HOST", help="SMS Provider server (reached over WinRM).")
+@click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider.")
+@click.option("--dry-run", is_flag=True, help="Resolve and plan only: nothing is created.")
+@click.option(
+    "--batch-size", type=click.IntRange(1, 5000), default=DEFAULT_BATCH_SIZE, show_default=True,
+    help="Pairs per provider round trip.",
+)
+def run(
+    sheet: Path,
+    users_file: Path | None,
+    behavior: Behavior,
+    report: Path | None,
+    json_path: Path | None,
+    demo: str | None,
+    server: str | None,
+    site_code: str | None,
+    dry_run: bool,
+    batch_size: int,
+) -> None:
+    """Create the associations of SHEET on a site (the demo site or a real SMS Provider)."""
+    if (demo is None) == (server is None):
+        raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
+    wave = read_wave(sheet, users_file)
+    provider = _build_provider(demo, server, site_code)
+    options = RunOptions(default_behavior=behavior, batch_size=batch_size, dry_run=dry_run)
+    try:
+        result = run_wave(wave, provider, options, progress_for(_stderr()))
+    finally:
+        provider.close()
+    _finish(result, sheet, report, json_path)
+
+
+def _build_provider(demo: str | None, server: str | None, site_code: str | None) -> Provider:
+    if demo is not None:
+        from importer.demo.site import DemoSite
+        from importer.demo.samples import ensure_default_site
+
+        path = Path(demo)
+        if demo == DEFAULT_DEMO_SITE:
+            ensure_default_site(path)
+        return DemoSite(path)
+    if not site_code:
+        raise click.UsageError("--server needs --site-code (the three-character site code).")
+    raise InputError(
+        f"--server {server}: the WinRM provider is not available in this version yet.",
+        "Use --demo to try the importer on the simulated site.",
+    )
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+def template(out: Path) -> None:
+    """Write the blank wave template to OUT (.xlsx)."""
+    from importer.template import write_template
+
+    write_template(out)
+    click.echo(f"Template written: {out}")
+
+
+@cli.group("demo-site")
+def demo_site() -> None:
+    """Create or inspect a simulated ConfigMgr site (a SQLite file)."""
+
+
+@demo_site.command("create")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--inventory", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Computers CSV (Name, ResourceID, Domain, Obsolete, Active, Client, Decommissioned, "
+    "MAC, SMBIOSGUID, CreationDate) [default: the sample inventory].",
+)
+@click.option(
+    "--associations", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Existing associations CSV (SourceResourceID, RestoreResourceID, Behavior, Users, Status) "
+    "[default: the sample ones, with the sample inventory; none otherwise].",
+)
+@click.option("--site-code", default="DEM", show_default=True)
+def demo_site_create(path: Path, inventory: Path | None, associations: Path | None, site_code: str) -> None:
+    """Create a demo site at PATH."""
+    from importer.demo.samples import create_sample_site
+
+    create_sample_site(path, inventory, associations, site_code)
+    click.echo(f"Demo site created: {path}")
+
+
+@demo_site.command("show")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print computers and associations as JSON.")
+def demo_site_show(path: Path, as_json: bool) -> None:
+    """Show the computers and associations of the demo site at PATH."""
+    from importer.demo.site import DemoSite
+
+    site = DemoSite(path)
+    try:
+        snapshot = site.snapshot()
+    finally:
+        site.close()
+    if as_json:
+        click.echo(json.dumps(snapshot, indent=1))
+        return
+    computers = snapshot["computers"]
+    associations = snapshot["associations"]
+    assert isinstance(computers, list) and isinstance(associations, list)
+    click.echo(f"Site {snapshot['site_code']}: {len(computers)} computers, {len(associations)} associations")
+    for item in associations:
+        users = ", ".join(item["users"]) or "-"
+        click.echo(
+            f"  {item['source_name']} ({item['source_resource_id']}) -> {item['restore_name']} "
+            f"({item['restore_resource_id']})  behaviour {item['behavior']}  users {users}"
+        )
+
+
+def default_report_path(sheet: Path, now: dt.datetime | None = None) -> Path:
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return sheet.with_name(f"{sheet.stem}-report-{stamp}.xlsx")
+
+
+def _finish(result: RunResult, sheet: Path, report: Path | None, json_path: Path | None) -> None:
+    from importer.report.json_report import report_dict, write_json
+    from importer.report.xlsx_report import write_xlsx
+
+    report = report or default_report_path(sheet)
+    try:
+        write_xlsx(result, report)
+    except ReportError as exc:
+        fallback = Path(tempfile.gettempdir()) / default_report_path(sheet).name
+        _stderr().print(f"cmassoc: {exc} Writing it to {fallback} instead.", markup=False)
+        write_xlsx(result, fallback)
+        report = fallback
+    if json_path is not None:
+        if str(json_path) == "-":
+            click.echo(json.dumps(report_dict(result), ensure_ascii=False, indent=1))
+        else:
+            write_json(result, json_path)
+    _print_summary(result, report)
+    click.get_current_context().exit(int(result.exit_status))
+
+
+def _print_summary(result: RunResult, report: Path) -> None:
+    err = _stderr()
+    what = "Checked" if result.command == "validate" else (
+        "Planned (dry run)" if result.options.dry_run else "Imported"
+    )
+    counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
+    err.print(f"{what} {len(result.rows)} rows: {counts or 'nothing'}", markup=False)
+    if result.wave.rows and result.command == "run" and result.provider is not None:
+        err.print(
+            f"Site {result.provider.site_code} ({result.provider.kind}); rows without a behaviour "
+            f"used {result.options.default_behavior.label}",
+            markup=False,
+        )
+    if result.stopped_by:
+        err.print(f"Stopped early: {result.stopped_by}", markup=False)
+    err.print(f"Report: {report}", markup=False)
+
+
+def main() -> None:
+    cli(prog_name="cmassoc")

@@ -1,0 +1,141 @@
+"""Which spreadsheet headers mean which field.
+
+Headers are compared with case, spaces and punctuation removed, so "Old Computer",
+"old_computer" and "OLD-COMPUTER" are one name.
+"""
+
+from __future__ import annotations
+
+import re
+
+SOURCE = "source"
+DESTINATION = "destination"
+USERS = "users"
+BEHAVIOR = "behavior"
+SOURCE_ID = "source_resource_id"
+RESTORE_ID = "restore_resource_id"
+
+FIELD_TITLES = {
+    SOURCE: "Source",
+    DESTINATION: "Destination",
+    USERS: "Users",
+    BEHAVIOR: "Behavior",
+    SOURCE_ID: "SourceResourceID",
+    RESTORE_ID: "RestoreResourceID",
+}
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    SOURCE: (
+        "source",
+        "old",
+        "from",
+        "sourcecomputer",
+        "sourcecomputername",
+        "sourcename",
+        "sourceclient",
+        "sourcemachine",
+        "sourcehost",
+        "sourcehostname",
+        "sourcepc",
+        "oldcomputer",
+        "oldcomputername",
+        "oldname",
+        "oldmachine",
+        "oldhost",
+        "oldhostname",
+        "oldpc",
+        "oldclient",
+        "oldclientname",
+        "sourceclientname",
+        "computer",
+        "computername",
+    ),
+    DESTINATION: (
+        "destination",
+        "new",
+        "to",
+        "restore",
+        "target",
+        "destinationcomputer",
+        "destinationcomputername",
+        "destinationname",
+        "destinationclient",
+        "destinationmachine",
+        "destinationhost",
+        "destinationpc",
+        "restorecomputer",
+        "restorecomputername",
+        "restorename",
+        "restoreclient",
+        "restoreclientname",
+        "restoremachine",
+        "targetcomputer",
+        "targetcomputername",
+        "targetname",
+        "targetmachine",
+        "newcomputer",
+        "newcomputername",
+        "newname",
+        "newmachine",
+        "newhost",
+        "newhostname",
+        "newpc",
+        "newclient",
+        "dest",
+        "destcomputer",
+    ),
+    USERS: (
+        "users",
+        "user",
+        "usernames",
+        "username",
+        "migrationusername",
+        "migrationusernames",
+        "migrationusers",
+        "useraccounts",
+        "useraccount",
+        "accounts",
+        "account",
+        "userstomigrate",
+        "userlist",
+    ),
+    BEHAVIOR: (
+        "behavior",
+        "behaviour",
+        "migrationbehavior",
+        "migrationbehaviour",
+        "useraccountmigrationbehavior",
+        "useraccountmigrationbehaviour",
+        "mode",
+    ),
+    SOURCE_ID: (
+        "sourceresourceid",
+        "sourceclientresourceid",
+        "oldresourceid",
+        "sourceid",
+    ),
+    RESTORE_ID: (
+        "restoreresourceid",
+        "restoreclientresourceid",
+        "destinationresourceid",
+        "newresourceid",
+        "targetresourceid",
+        "destinationid",
+        "restoreid",
+    ),
+}
+
+_LOOKUP = {alias: fld for fld, aliases in _ALIASES.items() for alias in aliases}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+def field_for(header: str) -> str | None:
+    return _LOOKUP.get(squash(header))
+
+
+def is_users_sheet_name(name: str) -> bool:
+    key = squash(name)
+    return "user" in key or "account" in key

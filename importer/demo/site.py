@@ -1,0 +1,441 @@
+"""A simulated ConfigMgr site in one SQLite file, reached only through the Provider seam.
+
+It enforces what ConfigMgr is known to enforce (configmgr-facts.md) and, where
+ConfigMgr's behaviour is unconfirmed, takes the strict side and says so:
+
+- AddAssociationEx on a pair that exists: WBEM_E_ALREADY_EXISTS (unconfirmed).
+- source = restore, ResourceID 0 or unknown, obsolete or decommissioned records,
+  behaviour 1/2 without users, users not DOMAIN\\user: WBEM_E_INVALID_PARAMETER or
+  WBEM_E_NOT_FOUND with an SMS_ExtendedStatus description (unconfirmed).
+- A behaviour-2 source with a second association, or a destination with a
+  second source: WBEM_E_INVALID_PARAMETER (the console's rules).
+- UserNames is lazy: returned only when a query asks for it as lazy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+from importer.batching import chunks
+from importer.errors import InputError, ProviderUnavailable
+from importer.provider import (
+    SMS_R_SYSTEM,
+    SMS_STATE_MIGRATION,
+    WBEM_E_ALREADY_EXISTS,
+    WBEM_E_INVALID_CLASS,
+    WBEM_E_INVALID_PARAMETER,
+    WBEM_E_INVALID_QUERY,
+    WBEM_E_NOT_FOUND,
+    CallResult,
+    MethodCall,
+    ProviderInfo,
+    Query,
+    QueryResult,
+    WmiError,
+)
+
+DMTF_NO_VALUE = "00000000000000.000000+***"
+_USER = re.compile(r"^[^\\/:*?\"<>|, ]{1,15}\\[^\\\"/\[\]:;|=,+*?<>]{1,20}$")
+
+_SCHEMA = """
+CREATE TABLE site (site_code TEXT NOT NULL);
+CREATE TABLE computers (
+    ResourceID INTEGER PRIMARY KEY,
+    Name TEXT NOT NULL COLLATE NOCASE,
+    Domain TEXT NOT NULL DEFAULT '',
+    Obsolete INTEGER NOT NULL DEFAULT 0,
+    Active INTEGER NOT NULL DEFAULT 1,
+    Client INTEGER NOT NULL DEFAULT 1,
+    Decommissioned INTEGER NOT NULL DEFAULT 0,
+    MAC TEXT NOT NULL DEFAULT '',
+    SMBIOSGUID TEXT NOT NULL DEFAULT '',
+    CreationDate TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX computers_name ON computers (Name);
+CREATE TABLE associations (
+    SourceClientResourceID INTEGER NOT NULL,
+    RestoreClientResourceID INTEGER NOT NULL,
+    MigrationBehavior INTEGER NOT NULL,
+    MigrationStatus INTEGER NOT NULL DEFAULT 0,
+    MigrationType INTEGER NOT NULL DEFAULT 1,
+    StoreCreationDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
+    StoreReleaseDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
+    StoreDeletionDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
+    Created TEXT NOT NULL,
+    PRIMARY KEY (SourceClientResourceID, RestoreClientResourceID)
+);
+CREATE INDEX associations_restore ON associations (RestoreClientResourceID);
+CREATE TABLE association_users (
+    SourceClientResourceID INTEGER NOT NULL,
+    RestoreClientResourceID INTEGER NOT NULL,
+    UserName TEXT NOT NULL,
+    LocaleID INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX association_users_pair
+    ON association_users (SourceClientResourceID, RestoreClientResourceID);
+"""
+
+# Public property name -> SQL expression, per class.
+_SYSTEM_COLUMNS = {
+    "ResourceID": "c.ResourceID",
+    "Name": "c.Name",
+    "NetbiosName": "c.Name",
+    "ResourceDomainORWorkgroup": "c.Domain",
+    "Obsolete": "c.Obsolete",
+    "Active": "c.Active",
+    "Client": "c.Client",
+    "Decommissioned": "c.Decommissioned",
+    "MACAddresses": "c.MAC",
+    "SMBIOSGUID": "c.SMBIOSGUID",
+    "CreationDate": "c.CreationDate",
+}
+_MIGRATION_COLUMNS = {
+    "SourceClientResourceID": "a.SourceClientResourceID",
+    "RestoreClientResourceID": "a.RestoreClientResourceID",
+    "MigrationBehavior": "a.MigrationBehavior",
+    "MigrationStatus": "a.MigrationStatus",
+    "MigrationType": "a.MigrationType",
+    "SourceName": "s.Name",
+    "RestoreName": "r.Name",
+    "SiteCode": "(SELECT site_code FROM site)",
+    "StoreCreationDate": "a.StoreCreationDate",
+    "StoreReleaseDate": "a.StoreReleaseDate",
+    "StoreDeletionDate": "a.StoreDeletionDate",
+    "UserNames": "NULL",
+}
+_FROM = {
+    SMS_R_SYSTEM: ("computers c", _SYSTEM_COLUMNS),
+    SMS_STATE_MIGRATION: (
+        "associations a LEFT JOIN computers s ON s.ResourceID = a.SourceClientResourceID "
+        "LEFT JOIN computers r ON r.ResourceID = a.RestoreClientResourceID",
+        _MIGRATION_COLUMNS,
+    ),
+}
+_STRING_PROPERTIES = {
+    "Name",
+    "NetbiosName",
+    "ResourceDomainORWorkgroup",
+    "SourceName",
+    "RestoreName",
+    "SMBIOSGUID",
+}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class DemoSite:
+    """The simulated SMS Provider (implements importer.provider.Provider)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise ProviderUnavailable(
+                f"demo site '{path}' does not exist.", "Create it with `cmassoc demo-site create`."
+            )
+        self.path = path
+        self._db = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            row = self._db.execute("SELECT site_code FROM site").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise ProviderUnavailable(f"'{path}' is not a demo site ({exc}).") from exc
+        self._site_code = str(row[0])
+
+    @property
+    def info(self) -> ProviderInfo:
+        return ProviderInfo("demo", str(self.path), self._site_code)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- queries ---------------------------------------------------------------
+
+    def query(self, queries: Sequence[Query]) -> list[QueryResult]:
+        return [self._query(q) for q in queries]
+
+    def _query(self, query: Query) -> QueryResult:
+        if query.class_name not in _FROM:
+            return QueryResult(error=WmiError(WBEM_E_INVALID_CLASS, f"Invalid class {query.class_name}"))
+        table, columns = _FROM[query.class_name]
+        unknown = [p for p in (*query.properties, *query.lazy) if p not in columns]
+        unknown += [p for m in query.matches for p, _ in m if p not in columns]
+        if unknown:
+            return QueryResult(error=WmiError(WBEM_E_INVALID_QUERY, f"Invalid query: {unknown[0]}"))
+        wanted = list(dict.fromkeys((*query.properties, *query.lazy)))
+        select = ", ".join(f"{columns[p]} AS [{p}]" for p in wanted)
+        rows: list[dict[str, object]] = []
+        for chunk in chunks(query.matches, 200):
+            terms, params = [], []
+            for match in chunk:
+                parts = []
+                for prop, value in match:
+                    collate = " COLLATE NOCASE" if prop in _STRING_PROPERTIES else ""
+                    parts.append(f"{columns[prop]} = ?{collate}")
+                    params.append(value)
+                terms.append("(" + " AND ".join(parts) + ")")
+            sql = f"SELECT {select} FROM {table} WHERE {' OR '.join(terms) or '1=1'}"
+            for values in self._db.execute(sql, params):
+                rows.append(dict(zip(wanted, values, strict=True)))
+        for row in rows:
+            if "UserNames" in row:
+                key = (row["SourceClientResourceID"], row["RestoreClientResourceID"])
+                row["UserNames"] = self._users(*key) if "UserNames" in query.lazy else None
+            if "MACAddresses" in row:
+                row["MACAddresses"] = [m for m in str(row["MACAddresses"]).split(";") if m]
+        return QueryResult(rows=rows)
+
+    def _users(self, source: object, restore: object) -> list[dict[str, object]]:
+        cursor = self._db.execute(
+            "SELECT UserName, LocaleID FROM association_users "
+            "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ? ORDER BY rowid",
+            (source, restore),
+        )
+        return [{"UserName": u, "LocaleID": loc} for u, loc in cursor]
+
+    # -- methods ---------------------------------------------------------------
+
+    def call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
+        results = []
+        for call in calls:
+            handler = _METHODS.get((call.class_name, call.method))
+            if handler is None:
+                results.append(
+                    CallResult(
+                        error=WmiError(
+                            WBEM_E_INVALID_CLASS
+                            if call.class_name != SMS_STATE_MIGRATION
+                            else WBEM_E_NOT_FOUND,
+                            f"Method {call.class_name}.{call.method} not found",
+                        )
+                    )
+                )
+                continue
+            with self._transaction():
+                results.append(handler(self, call.params))
+        return results
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _computer(self, resource_id: object) -> sqlite3.Row | tuple[Any, ...] | None:
+        if not isinstance(resource_id, int) or resource_id <= 0:
+            return None
+        row: tuple[Any, ...] | None = self._db.execute(
+            "SELECT ResourceID, Name, Obsolete, Decommissioned FROM computers WHERE ResourceID = ?",
+            (resource_id,),
+        ).fetchone()
+        return row
+
+    def _add_association_ex(self, params: Mapping[str, object]) -> CallResult:
+        source_id = params.get("SourceClientResourceID")
+        restore_id = params.get("RestoreClientResourceID")
+        behavior = params.get("MigrationBehavior")
+        raw_users = params.get("UserNames") or []
+        for label, rid in (
+            ("SourceClientResourceID", source_id),
+            ("RestoreClientResourceID", restore_id),
+        ):
+            computer = self._computer(rid)
+            if computer is None:
+                return _failure(WBEM_E_NOT_FOUND, f"{label} {rid} is not a resource of this site")
+            if computer[2] or computer[3]:
+                state = "obsolete" if computer[2] else "decommissioned"
+                return _failure(WBEM_E_INVALID_PARAMETER, f"{label} {rid} ({computer[1]}) is {state}")
+        if source_id == restore_id:
+            return _failure(WBEM_E_INVALID_PARAMETER, "source and restore client are the same resource")
+        if behavior not in (0, 1, 2):
+            return _failure(WBEM_E_INVALID_PARAMETER, f"MigrationBehavior {behavior} is not 0, 1 or 2")
+        if not isinstance(raw_users, list):
+            return _failure(WBEM_E_INVALID_PARAMETER, "UserNames is not an array")
+        users: list[tuple[str, int]] = []
+        for item in raw_users:
+            name = item.get("UserName") if isinstance(item, dict) else None
+            locale = item.get("LocaleID", 0) if isinstance(item, dict) else None
+            if not isinstance(name, str) or not _USER.match(name) or not isinstance(locale, int):
+                return _failure(WBEM_E_INVALID_PARAMETER, f"UserName {name!r} is not DOMAIN\\user")
+            users.append((name, locale))
+        if behavior in (1, 2) and not users:
+            return _failure(WBEM_E_INVALID_PARAMETER, f"MigrationBehavior {behavior} needs UserNames")
+        existing = self._db.execute(
+            "SELECT SourceClientResourceID, RestoreClientResourceID, MigrationBehavior "
+            "FROM associations WHERE SourceClientResourceID = ? OR RestoreClientResourceID = ?",
+            (source_id, restore_id),
+        ).fetchall()
+        for src, dst, beh in existing:
+            if (src, dst) == (source_id, restore_id):
+                return _failure(WBEM_E_ALREADY_EXISTS, f"association {src} -> {dst} already exists")
+            if dst == restore_id:
+                return _failure(WBEM_E_INVALID_PARAMETER, f"restore client {dst} already restores from {src}")
+            if 2 in (behavior, beh):
+                return _failure(
+                    WBEM_E_INVALID_PARAMETER,
+                    f"source {src} already has an association to {dst} and behaviour 2 allows one",
+                )
+        self._db.execute(
+            "INSERT INTO associations (SourceClientResourceID, RestoreClientResourceID, "
+            "MigrationBehavior, Created) VALUES (?, ?, ?, ?)",
+            (source_id, restore_id, behavior, _now()),
+        )
+        self._db.executemany(
+            "INSERT INTO association_users VALUES (?, ?, ?, ?)",
+            [(source_id, restore_id, name, locale) for name, locale in users],
+        )
+        return CallResult(return_value=0)
+
+    def _delete_association(self, params: Mapping[str, object]) -> CallResult:
+        key = (params.get("SourceClientResourceID"), params.get("RestoreClientResourceID"))
+        deleted = self._db.execute(
+            "DELETE FROM associations WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+            key,
+        ).rowcount
+        if not deleted:
+            return _failure(WBEM_E_NOT_FOUND, f"association {key[0]} -> {key[1]} not found")
+        self._db.execute(
+            "DELETE FROM association_users WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+            key,
+        )
+        return CallResult(return_value=0)
+
+    # -- inspection (for `demo-site show` and tests) ----------------------------
+
+    def snapshot(self) -> dict[str, object]:
+        computers = [
+            dict(
+                zip(
+                    (
+                        "resource_id",
+                        "name",
+                        "domain",
+                        "obsolete",
+                        "active",
+                        "client",
+                        "decommissioned",
+                        "mac",
+                        "smbios_guid",
+                        "creation_date",
+                    ),
+                    row,
+                    strict=True,
+                )
+            )
+            for row in self._db.execute(
+                "SELECT ResourceID, Name, Domain, Obsolete, Active, Client, Decommissioned, MAC, "
+                "SMBIOSGUID, CreationDate FROM computers ORDER BY ResourceID"
+            )
+        ]
+        associations = []
+        for src, dst, beh, status, created, sname, rname in self._db.execute(
+            "SELECT a.SourceClientResourceID, a.RestoreClientResourceID, a.MigrationBehavior, "
+            "a.MigrationStatus, a.Created, s.Name, r.Name FROM associations a "
+            "LEFT JOIN computers s ON s.ResourceID = a.SourceClientResourceID "
+            "LEFT JOIN computers r ON r.ResourceID = a.RestoreClientResourceID "
+            "ORDER BY a.SourceClientResourceID, a.RestoreClientResourceID"
+        ).fetchall():
+            associations.append(
+                {
+                    "source_resource_id": src,
+                    "restore_resource_id": dst,
+                    "source_name": sname,
+                    "restore_name": rname,
+                    "behavior": beh,
+                    "users": [u["UserName"] for u in self._users(src, dst)],
+                    "status": status,
+                    "created": created,
+                }
+            )
+        return {"site_code": self._site_code, "computers": computers, "associations": associations}
+
+
+def _failure(code: int, description: str) -> CallResult:
+    return CallResult(
+        error=WmiError(
+            code,
+            "Generic failure" if code == WBEM_E_INVALID_PARAMETER else "",
+            {
+                "ErrorCode": code,
+                "Description": description,
+                "Operation": "ExecMethod",
+                "ParameterInfo": SMS_STATE_MIGRATION,
+            },
+        )
+    )
+
+
+_METHODS = {
+    (SMS_STATE_MIGRATION, "AddAssociationEx"): DemoSite._add_association_ex,
+    (SMS_STATE_MIGRATION, "DeleteAssociation"): DemoSite._delete_association,
+}
+
+
+# -- creating a site -------------------------------------------------------------
+
+
+def create_site(
+    path: Path,
+    inventory: Path,
+    associations: Path | None = None,
+    site_code: str = "DEM",
+) -> None:
+    """Build a demo site from an inventory CSV (and optionally existing associations)."""
+    import pandas as pd
+
+    if path.exists():
+        raise InputError(f"'{path}' already exists.", "Delete it or choose another path.")
+    try:
+        computers = pd.read_csv(inventory, dtype=str, keep_default_na=False)
+        pairs = (
+            pd.read_csv(associations, dtype=str, keep_default_na=False) if associations is not None else None
+        )
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read demo inventory: {exc}") from exc
+    required = {"Name", "ResourceID"}
+    if not required <= set(computers.columns):
+        raise InputError(f"'{inventory.name}' needs the columns Name and ResourceID.")
+
+    def flag(value: str, default: int) -> int:
+        return int(value) if value.strip() else default
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(str(path))) as db, db:
+        db.executescript(_SCHEMA)
+        db.execute("INSERT INTO site VALUES (?)", (site_code,))
+        for rec in computers.to_dict("records"):
+            db.execute(
+                "INSERT INTO computers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    int(rec["ResourceID"]),
+                    rec["Name"],
+                    rec.get("Domain", ""),
+                    flag(rec.get("Obsolete", ""), 0),
+                    flag(rec.get("Active", ""), 1),
+                    flag(rec.get("Client", ""), 1),
+                    flag(rec.get("Decommissioned", ""), 0),
+                    rec.get("MAC", ""),
+                    rec.get("SMBIOSGUID", ""),
+                    rec.get("CreationDate", ""),
+                ),
+            )
+        if pairs is not None:
+            for rec in pairs.to_dict("records"):
+                key = (int(rec["SourceResourceID"]), int(rec["RestoreResourceID"]))
+                db.execute(
+                    "INSERT INTO associations (SourceClientResourceID, RestoreClientResourceID, "
+                    "MigrationBehavior, MigrationStatus, Created) VALUES (?, ?, ?, ?, ?)",
+                    (*key, int(rec["Behavior"]), flag(rec.get("Status", ""), 0), _now()),
+                )
+                for user in filter(None, (u.strip() for u in rec.get("Users", "").split(";"))):
+                    db.execute("INSERT INTO association_users VALUES (?, ?, ?, 0)", (*key, user))

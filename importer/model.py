@@ -1,0 +1,151 @@
+"""Plain data shared by the stages: input rows, messages, statuses and row results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class Status(StrEnum):
+    CREATED = "created"
+    EXISTS = "exists"
+    PLANNED = "planned"
+    VALID = "valid"  # only from `cmassoc validate`, which never asks a site
+    INVALID = "invalid"
+    UNRESOLVED = "unresolved"
+    FAILED = "failed"
+
+
+GOOD_STATUSES = frozenset({Status.CREATED, Status.EXISTS, Status.PLANNED, Status.VALID})
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Message:
+    level: Level
+    text: str
+    column: str | None = None
+
+    def render(self) -> str:
+        where = f"{self.column}: " if self.column else ""
+        return f"{self.level.value.upper()} {where}{self.text}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"level": self.level.value, "column": self.column, "text": self.text}
+
+
+class Behavior(IntEnum):
+    """SMS_StateMigration.MigrationBehavior."""
+
+    CAPTURE_AND_RESTORE_ALL = 0
+    CAPTURE_ALL_RESTORE_SPECIFIED = 1
+    CAPTURE_AND_RESTORE_SPECIFIED = 2
+
+    @property
+    def needs_users(self) -> bool:
+        return self is not Behavior.CAPTURE_AND_RESTORE_ALL
+
+    @property
+    def cmdlet_name(self) -> str:
+        return _CMDLET_NAMES[self]
+
+    @property
+    def label(self) -> str:
+        return f"{self.value} ({_CONSOLE_LABELS[self]})"
+
+
+_CMDLET_NAMES = {
+    Behavior.CAPTURE_AND_RESTORE_ALL: "CaptureAndRestoreAllUserAccounts",
+    Behavior.CAPTURE_ALL_RESTORE_SPECIFIED: "CaptureAllUserAccountsAndRestoreSpecifiedAccounts",
+    Behavior.CAPTURE_AND_RESTORE_SPECIFIED: "CaptureAndRestoreSpecifiedUserAccounts",
+}
+_CONSOLE_LABELS = {
+    Behavior.CAPTURE_AND_RESTORE_ALL: "capture and restore all user accounts",
+    Behavior.CAPTURE_ALL_RESTORE_SPECIFIED: ("capture all user accounts and restore specified accounts"),
+    Behavior.CAPTURE_AND_RESTORE_SPECIFIED: "capture and restore specified user accounts",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a value came from, so every message can point at it."""
+
+    sheet: str
+    row: int
+    column: str  # the header as the user wrote it
+    text: str
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One data row of a pairs sheet, every cell as the user typed it."""
+
+    sheet: str
+    row: int
+    values: dict[str, str]  # original header -> text, all columns including unknown ones
+    fields: dict[str, Cell]  # canonical field name -> cell, for the columns we recognised
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One row of a separate users sheet or file: a source computer and one or more users."""
+
+    sheet: str
+    row: int
+    source: Cell
+    users: Cell
+    destination: Cell | None = None
+
+
+@dataclass
+class WaveInput:
+    path: str
+    sha256: str
+    rows: list[InputRow]
+    user_rows: list[UserRow]
+    columns: list[str]  # original headers of the pairs sheets, first-seen order
+    notes: list[str] = field(default_factory=list)  # sheets skipped and similar
+
+
+@dataclass
+class RowResult:
+    """One input row travelling through the pipeline; each stage fills in its part."""
+
+    sheet: str
+    row: int
+    values: dict[str, str]
+    source: str | None = None
+    destination: str | None = None
+    behavior: Behavior | None = None
+    users: list[str] = field(default_factory=list)
+    source_resource_id: int | None = None
+    restore_resource_id: int | None = None
+    given_source_resource_id: int | None = None  # from a ResourceID column: verified, not looked up
+    given_restore_resource_id: int | None = None
+    status: Status | None = None
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet} row {self.row}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still on its way: no stage has given it a final bad status."""
+        return self.status is None or self.status in (Status.PLANNED, Status.VALID)
+
+    def add(self, level: Level, text: str, column: str | None = None) -> None:
+        self.messages.append(Message(level, text, column))
+
+    def fail(self, status: Status, text: str, column: str | None = None) -> None:
+        self.status = status
+        self.add(Level.ERROR, text, column)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(m.level is Level.ERROR for m in self.messages)

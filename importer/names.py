@@ -1,0 +1,260 @@
+"""Cell-level rules: computer names, user accounts and migration behaviours.
+
+Each parser returns the clean value (or None) and the messages a person needs to
+fix the cell. They never raise on bad input: bad input is data here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from importer.model import Behavior, Level, Message
+
+# Characters Windows forbids in computer (NetBIOS) names, and space, which
+# Windows setup refuses too.
+_NETBIOS_FORBIDDEN = set('\\/:*?"<>|, ')
+_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
+_ODD_SPACES = {"\u00a0", "\u2007", "\u202f", "\u3000", "\u2002", "\u2003", "\u2009"}
+# Forbidden in sAMAccountName (pre-Windows 2000 logon name).
+_SAM_FORBIDDEN = set('"/\\[]:;|=,+*?<>')
+_NETBIOS_MAX = 15
+_SAM_MAX = 20
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Parsed(Generic[T]):
+    value: T | None
+    messages: list[Message] = field(default_factory=list)
+
+    def add(self, level: Level, text: str, column: str | None) -> None:
+        self.messages.append(Message(level, text, column))
+
+
+def _describe(ch: str) -> str:
+    name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+    return f"'{ch}' ({name.lower()})" if ch.isprintable() and not ch.isspace() else name.lower()
+
+
+def clean_text(text: str, column: str | None, messages: list[Message]) -> str:
+    """Strip invisible characters and odd spaces, saying what was removed; "" if unfixable."""
+    removed = sorted({ch for ch in text if ch in _ZERO_WIDTH})
+    if removed:
+        text = "".join(ch for ch in text if ch not in _ZERO_WIDTH)
+        shown = ", ".join(_describe(c) for c in removed)
+        messages.append(Message(Level.NOTE, f"removed invisible characters ({shown})", column))
+    if any(ch in _ODD_SPACES for ch in text):
+        stripped = text.strip("".join(_ODD_SPACES) + " \t\r\n")
+        if any(ch in _ODD_SPACES for ch in stripped):
+            messages.append(
+                Message(
+                    Level.ERROR,
+                    f"'{text.strip()}' contains a non-breaking space inside the value: "
+                    "retype it without spaces",
+                    column,
+                )
+            )
+            return ""
+        messages.append(Message(Level.NOTE, "removed non-breaking spaces around the value", column))
+        text = stripped
+    return text.strip()
+
+
+def parse_computer_name(text: str, column: str) -> Parsed[str]:
+    """A ConfigMgr computer name: NetBIOS rules; an FQDN is reduced to its host part."""
+    out: Parsed[str] = Parsed(None)
+    name = clean_text(text, column, out.messages)
+    if out.messages and any(m.level is Level.ERROR for m in out.messages):
+        return out
+    if not name:
+        out.add(Level.ERROR, "is empty: type the computer name", column)
+        return out
+    if "\\" in name:
+        out.add(
+            Level.ERROR,
+            f"'{name}' looks like DOMAIN\\NAME: type only the computer name (part after the \\)",
+            column,
+        )
+        return out
+    if "." in name:
+        labels = name.split(".")
+        if not all(_DNS_LABEL.match(label) for label in labels):
+            out.add(
+                Level.ERROR,
+                f"'{name}' is neither a computer name nor a valid DNS name: "
+                "use the computer's name, e.g. PC0042",
+                column,
+            )
+            return out
+        host = labels[0]
+        out.add(Level.NOTE, f"'{name}' is a DNS name: using its host part '{host}'", column)
+        name = host
+    if name.endswith("$") and len(name) > 1:
+        out.add(
+            Level.NOTE,
+            f"'{name}' is an Active Directory account name: using '{name[:-1]}'",
+            column,
+        )
+        name = name[:-1]
+    bad = sorted({ch for ch in name if ch in _NETBIOS_FORBIDDEN or not ch.isprintable()})
+    if bad:
+        shown = ", ".join(_describe(c) if c != " " else "space" for c in bad)
+        out.add(
+            Level.ERROR,
+            f"'{name}' contains characters a computer name cannot have ({shown}): "
+            "use letters, digits and hyphens",
+            column,
+        )
+        return out
+    if name.startswith("."):
+        out.add(Level.ERROR, f"'{name}' cannot start with a dot", column)
+        return out
+    if len(name) > _NETBIOS_MAX:
+        out.add(
+            Level.ERROR,
+            f"'{name}' is {len(name)} characters long; computer names have at most "
+            f"{_NETBIOS_MAX}: check for a typo or a missing separator",
+            column,
+        )
+        return out
+    if not _DNS_LABEL.match(name):
+        out.add(
+            Level.WARNING,
+            f"'{name}' is not a valid DNS host name (only letters, digits and inner hyphens "
+            "are); ConfigMgr may know it under another name",
+            column,
+        )
+    elif name.isdigit():
+        out.add(Level.WARNING, f"'{name}' is all digits; check it is not a row number", column)
+    out.value = name.upper()
+    return out
+
+
+_USER_SPLIT = re.compile(r"[;,\r\n]+")
+
+
+def split_users(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in _USER_SPLIT.split(text)) if part]
+
+
+def parse_user(text: str, column: str) -> Parsed[str]:
+    """One account as DOMAIN\\user; user@domain.tld is converted with a note."""
+    out: Parsed[str] = Parsed(None)
+    raw = clean_text(text, column, out.messages)
+    if any(m.level is Level.ERROR for m in out.messages):
+        return out
+    if "@" in raw and "\\" not in raw:
+        user, _, domain = raw.rpartition("@")
+        netbios = domain.split(".")[0].upper()
+        if not user or not domain or not netbios:
+            out.add(Level.ERROR, f"'{raw}' is not an account: write DOMAIN\\user", column)
+            return out
+        out.add(
+            Level.NOTE,
+            f"'{raw}' converted to '{netbios}\\{user}' (assumes the NetBIOS domain name is "
+            f"{netbios}; write DOMAIN\\user if it differs)",
+            column,
+        )
+        raw = f"{netbios}\\{user}"
+    if raw.count("\\") != 1:
+        hint = "add the domain" if "\\" not in raw else "use a single backslash"
+        out.add(Level.ERROR, f"'{raw}' is not DOMAIN\\user: {hint}, e.g. CONTOSO\\jdoe", column)
+        return out
+    domain, user = (part.strip() for part in raw.split("\\"))
+    if not domain or not user:
+        out.add(Level.ERROR, f"'{raw}' is not DOMAIN\\user: both parts are needed", column)
+        return out
+    if len(domain) > _NETBIOS_MAX or any(c in _NETBIOS_FORBIDDEN for c in domain):
+        out.add(
+            Level.ERROR,
+            f"'{domain}' in '{raw}' is not a NetBIOS domain (or computer) name "
+            f'(at most {_NETBIOS_MAX} characters, no spaces or \\/:*?"<>|,)',
+            column,
+        )
+        return out
+    bad = sorted({c for c in user if c in _SAM_FORBIDDEN or not c.isprintable()})
+    if bad or len(user) > _SAM_MAX or user.endswith("."):
+        out.add(
+            Level.ERROR,
+            f"'{user}' in '{raw}' is not a logon name (at most {_SAM_MAX} characters, none of "
+            '"/\\[]:;|=,+*?<>, not ending in a dot)',
+            column,
+        )
+        return out
+    out.value = f"{domain.upper()}\\{user}"
+    return out
+
+
+def parse_users(cells: list[tuple[str, str]]) -> Parsed[list[str]]:
+    """All users of one pair, from (text, column) cells; duplicates dropped (case-insensitive)."""
+    out: Parsed[list[str]] = Parsed([])
+    seen: dict[str, str] = {}
+    for text, column in cells:
+        for part in split_users(text):
+            parsed = parse_user(part, column)
+            out.messages.extend(parsed.messages)
+            if parsed.value is None:
+                continue
+            key = parsed.value.casefold()
+            if key in seen:
+                out.add(Level.NOTE, f"'{part}' is listed twice: kept once", column)
+                continue
+            seen[key] = parsed.value
+    out.value = list(seen.values())
+    return out
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+_BEHAVIOR_NAMES: dict[str, Behavior] = {}
+for _b in Behavior:
+    for _alias in (str(_b.value), _b.name, _b.cmdlet_name, _b.label.split("(", 1)[1].rstrip(")")):
+        _BEHAVIOR_NAMES[_squash(_alias)] = _b
+_BEHAVIOR_NAMES.update(
+    {
+        "captureandrestoreall": Behavior.CAPTURE_AND_RESTORE_ALL,
+        "captureallrestorespecified": Behavior.CAPTURE_ALL_RESTORE_SPECIFIED,
+        "captureandrestorespecified": Behavior.CAPTURE_AND_RESTORE_SPECIFIED,
+        "all": Behavior.CAPTURE_AND_RESTORE_ALL,
+    }
+)
+
+
+def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
+    out: Parsed[Behavior] = Parsed(None)
+    raw = clean_text(text, column, out.messages)
+    behavior = _BEHAVIOR_NAMES.get(_squash(raw))
+    if behavior is None:
+        out.add(
+            Level.ERROR,
+            f"'{raw}' is not a migration behaviour: use 0 (capture and restore all), "
+            "1 (capture all, restore specified) or 2 (capture and restore specified), "
+            "or the console or New-CMComputerAssociation names",
+            column,
+        )
+        return out
+    out.value = behavior
+    return out
+
+
+def parse_resource_id(text: str, column: str) -> Parsed[int]:
+    out: Parsed[int] = Parsed(None)
+    raw = clean_text(text, column, out.messages).removesuffix(".0")
+    if not raw.isdigit() or not 0 < int(raw) < 2**32:
+        out.add(
+            Level.ERROR,
+            f"'{raw}' is not a ResourceID (a whole number above 0): "
+            "leave the cell empty to look the computer up by name",
+            column,
+        )
+        return out
+    out.value = int(raw)
+    return out

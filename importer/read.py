@@ -1,0 +1,292 @@
+"""Read a wave sheet (xlsx family or csv) into text rows that remember sheet and row number.
+
+Every cell is read as text as the user sees it: leading zeros, "NA" and dates stay
+as they are. python-calamine is read directly rather than through pandas so that
+row positions stay exact and a date cell reads as a date, not a timestamp.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from importer import columns as C
+from importer.errors import InputError
+from importer.model import Cell, InputRow, UserRow, WaveInput
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: list[list[str]]  # rows[i] is spreadsheet row i + 1
+
+
+@dataclass(frozen=True)
+class Header:
+    row: int  # 1-based
+    names: list[str]  # as written, made unique
+    fields: dict[str, int]  # canonical field -> column index
+
+
+def read_wave(path: Path, users_path: Path | None = None) -> WaveInput:
+    sheets, notes = read_sheets(path)
+    wave = WaveInput(path=str(path), sha256=file_sha256(path), rows=[], user_rows=[], columns=[], notes=notes)
+    for sheet in sheets:
+        kind, header = classify(sheet)
+        if kind == "pairs" and header is not None:
+            _collect_pairs(sheet, header, wave)
+        elif kind == "users" and header is not None:
+            wave.user_rows.extend(_user_rows(sheet, header))
+        elif any(any(c.strip() for c in r) for r in sheet.rows):
+            wave.notes.append(
+                f"sheet '{sheet.name}' skipped: no header with source and destination "
+                "(or, on a users sheet, source and users) columns"
+            )
+    if not wave.rows and not _has_pairs_header(sheets):
+        where = f"'{path.name}'" if len(sheets) == 1 else f"any sheet of '{path.name}'"
+        raise InputError(
+            f"{where}: no header row with a source and a destination column in the first "
+            f"{HEADER_SEARCH_ROWS} rows.",
+            "Name the columns Source and Destination (or OldComputer/NewComputer, see the "
+            "template from `cmassoc template`).",
+        )
+    if users_path is not None:
+        users_sheets, users_notes = read_sheets(users_path)
+        wave.notes.extend(users_notes)
+        found = False
+        for sheet in users_sheets:
+            header = find_header(sheet, (C.SOURCE, C.USERS))
+            if header is not None:
+                found = True
+                wave.user_rows.extend(_user_rows(sheet, header))
+        if not found:
+            raise InputError(
+                f"'{users_path.name}': no header row with a source computer and a user column.",
+                "Name the columns Source and User.",
+            )
+    return wave
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_sheets(path: Path) -> tuple[list[Sheet], list[str]]:
+    if not path.is_file():
+        raise InputError(f"'{path}': no such file.")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path), []
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path)
+    raise InputError(
+        f"'{path.name}': unknown file type '{suffix}'.",
+        "Save the sheet as .xlsx or .csv.",
+    )
+
+
+def _read_excel(path: Path) -> list[Sheet]:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        return [
+            Sheet(
+                name,
+                [
+                    [_cell_text(v) for v in row]
+                    for row in workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                ],
+            )
+            for name in workbook.sheet_names
+        ]
+    except Exception as exc:  # calamine raises its own types for every kind of bad file
+        raise InputError(
+            f"'{path.name}' cannot be read as a spreadsheet ({type(exc).__name__}: {exc}).",
+            "Open it in Excel and save it again as .xlsx (without a password).",
+        ) from exc
+
+
+def _cell_text(value: object) -> str:
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
+    data = path.read_bytes()
+    text, encoding = decode_csv_bytes(data)
+    delimiter = detect_delimiter(text)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    notes = [
+        f"'{path.name}' read as {encoding}, columns separated by "
+        f"{ {',': 'commas', ';': 'semicolons', chr(9): 'tabs'}[delimiter] }"
+    ]
+    return [Sheet(path.name, records)], notes
+
+
+def decode_csv_bytes(data: bytes) -> tuple[str, str]:
+    """Excel and PowerShell write UTF-8 with or without BOM, UTF-16 with BOM, or ANSI."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 (with BOM)"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "UTF-16 (Unicode text)"
+    head = data[:200]
+    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:
+        return data.decode("utf-16-le", errors="replace"), "UTF-16 LE without BOM"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252 (ANSI)"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter that makes an early line a recognisable header, else the most regular."""
+    lines = [ln for ln in text.splitlines()[:HEADER_SEARCH_ROWS] if not ln.startswith("#TYPE")]
+    sample = "\n".join(lines)
+    best: tuple[int, int, str] | None = None
+    for delimiter in (",", ";", "\t"):
+        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+        recognised = max((len(_header_fields(r)) for r in rows), default=0)
+        widths = [len(r) for r in rows if len(r) > 1]
+        regular = max((widths.count(w) for w in set(widths)), default=0)
+        score = (recognised, regular, delimiter)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best else ","
+
+
+def _header_fields(cells: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        fld = C.field_for(cell) if cell else None
+        if fld is not None and fld not in found:
+            found[fld] = index
+    return found
+
+
+def find_header(sheet: Sheet, required: Iterable[str]) -> Header | None:
+    needed = set(required)
+    for index, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        fields = _header_fields(cells)
+        if needed <= fields.keys():
+            return _make_header(sheet, index, cells)
+    return None
+
+
+def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
+    width = max((len(r) for r in sheet.rows[index:]), default=len(cells))
+    names: list[str] = []
+    fields: dict[str, int] = {}
+    for col in range(width):
+        raw = cells[col].strip() if col < len(cells) else ""
+        name = raw or f"Column {_column_letter(col)}"
+        while name in names:
+            name = f"{name} (2)" if not name.endswith(")") else f"{name}'"
+        names.append(name)
+        fld = C.field_for(raw) if raw else None
+        if fld is None:
+            continue
+        if fld in fields:
+            raise InputError(
+                f"sheet '{sheet.name}' row {index + 1}: columns "
+                f"{_column_letter(fields[fld])} ('{names[fields[fld]]}') and "
+                f"{_column_letter(col)} ('{name}') both mean {C.FIELD_TITLES[fld]}.",
+                "Delete or rename one of them.",
+            )
+        fields[fld] = col
+    return Header(index + 1, names, fields)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def classify(sheet: Sheet) -> tuple[str, Header | None]:
+    if C.is_users_sheet_name(sheet.name):
+        header = find_header(sheet, (C.SOURCE, C.USERS))
+        if header is not None:
+            return "users", header
+    header = find_header(sheet, (C.SOURCE, C.DESTINATION))
+    return ("pairs", header) if header is not None else ("other", None)
+
+
+def _has_pairs_header(sheets: list[Sheet]) -> bool:
+    return any(classify(s)[0] == "pairs" for s in sheets)
+
+
+def _data_rows(sheet: Sheet, header: Header) -> Iterable[tuple[int, list[str]]]:
+    for index in range(header.row, len(sheet.rows)):
+        cells = sheet.rows[index]
+        if any(c.strip() for c in cells):
+            yield index + 1, cells
+
+
+def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput) -> None:
+    for name in header.names:
+        if name not in wave.columns:
+            wave.columns.append(name)
+    width = len(header.names)
+    for row_number, cells in _data_rows(sheet, header):
+        padded = cells + [""] * (width - len(cells))
+        values = dict(zip(header.names, padded, strict=False))
+        fields = {
+            fld: Cell(sheet.name, row_number, header.names[col], padded[col])
+            for fld, col in header.fields.items()
+        }
+        wave.rows.append(InputRow(sheet.name, row_number, values, fields))
+
+
+def _user_rows(sheet: Sheet, header: Header) -> list[UserRow]:
+    out: list[UserRow] = []
+    src, usr = header.fields[C.SOURCE], header.fields[C.USERS]
+    dst = header.fields.get(C.DESTINATION)
+
+    def cell(col: int, cells: list[str], row: int) -> Cell:
+        return Cell(sheet.name, row, header.names[col], cells[col] if col < len(cells) else "")
+
+    for row_number, cells in _data_rows(sheet, header):
+        out.append(
+            UserRow(
+                sheet.name,
+                row_number,
+                cell(src, cells, row_number),
+                cell(usr, cells, row_number),
+                cell(dst, cells, row_number) if dst is not None else None,
+            )
+        )
+    return out

@@ -1,0 +1,33 @@
+"""The run's parameters and counts, as plain data both reporters render."""
+
+from __future__ import annotations
+
+from importer import __version__
+from importer.pipeline import RunResult
+
+
+def summary(result: RunResult) -> dict[str, object]:
+    options = result.options
+    provider = result.provider
+    return {
+        "tool": "cmassoc (cm-association-importer)",
+        "version": __version__,
+        "command": result.command,
+        "input_file": result.wave.path,
+        "input_sha256": result.wave.sha256,
+        "site_code": provider.site_code if provider else None,
+        "provider": f"{provider.kind}: {provider.location}" if provider else None,
+        "default_behavior": int(options.default_behavior),
+        "default_behavior_text": f"{options.default_behavior.label}, "
+        f"{options.default_behavior.cmdlet_name} (used for rows without a behaviour)",
+        "batch_size": options.batch_size,
+        "dry_run": options.dry_run if result.command == "run" else None,
+        "started": result.started.isoformat(timespec="seconds"),
+        "finished": result.finished.isoformat(timespec="seconds") if result.finished else None,
+        "run_by": result.operator,
+        "rows": len(result.rows),
+        "counts": {status.value: n for status, n in result.counts().items()},
+        "stopped_by": result.stopped_by,
+        "exit_status": int(result.exit_status),
+        "notes": list(result.wave.notes),
+    }

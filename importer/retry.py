@@ -1,0 +1,58 @@
+"""Retry policy for provider round trips: transient faults only, bounded, logged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import tenacity
+
+from importer.errors import ProviderUnavailable, TransientProviderError
+
+log = logging.getLogger("importer")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    max_seconds: float = 300.0  # give up on a round trip after this long in total
+    wait_first: float = 1.0
+    wait_max: float = 30.0
+
+
+def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) -> T:
+    """Run `attempt(n)` (n = 1, 2, ...) until it does not raise TransientProviderError.
+
+    The attempt number lets the caller reconcile before re-sending anything.
+    """
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "%s: attempt %d of %d failed (%s); retrying",
+            what,
+            state.attempt_number,
+            policy.attempts,
+            error,
+        )
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(TransientProviderError),
+        stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(policy.max_seconds),
+        wait=tenacity.wait_random_exponential(multiplier=policy.wait_first, max=policy.wait_max),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    try:
+        for try_ in retrying:
+            with try_:
+                return attempt(try_.retry_state.attempt_number)
+    except TransientProviderError as exc:
+        raise ProviderUnavailable(
+            f"{what}: the provider still failed after {policy.attempts} attempts ({exc}).",
+            "Check the connection to the SMS Provider and run again; finished rows are kept.",
+        ) from exc
+    raise AssertionError("unreachable")  # tenacity either returns or raises

@@ -1,0 +1,96 @@
+"""The blank wave template (the same file as templates/computer-associations.xlsx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from importer.model import Behavior
+from importer.report.atomic import replace_atomically
+
+PAIR_HEADERS = ("Source", "Destination", "Behavior", "Users", "Notes")
+USER_HEADERS = ("Source", "User")
+ROWS_FORMATTED = 5000
+
+INSTRUCTIONS = (
+    "How to fill in this wave sheet",
+    "",
+    "Associations sheet: one row per old computer -> new computer.",
+    "  Source: the old computer's name as ConfigMgr knows it (PC0042; pc0042.contoso.com works too).",
+    "  Destination: the new computer's name. It must already be in ConfigMgr "
+    "(client installed or imported with Import Computer Information).",
+    "  Behavior: 0, 1 or 2 (or the names below). Empty = the default given to cmassoc "
+    "(--behavior, 2 unless you say otherwise).",
+    "  Users: DOMAIN\\user accounts to migrate, separated by ; or , or new lines. "
+    "Needed for behaviours 1 and 2.",
+    "  Extra columns (Notes, Ticket, Site...) are kept and copied into the report.",
+    "",
+    "Users sheet (optional): one row per account, Source = the old computer, User = DOMAIN\\user.",
+    "  Use it instead of, or as well as, the Users column.",
+    "",
+    "Behaviours:",
+    *(f"  {b.value} = {b.label.split('(', 1)[1].rstrip(')')} ({b.cmdlet_name})" for b in Behavior),
+    "  With behaviour 2 a source computer can have only one destination.",
+    "  A destination computer can restore from only one source.",
+    "",
+    "Check the sheet without touching ConfigMgr:  cmassoc validate wave.xlsx",
+    "See what would be created:                   cmassoc run wave.xlsx --server SMSPROV --site-code ABC --dry-run",
+)
+
+_HEADER_FILL = PatternFill("solid", start_color="1F4E78", end_color="1F4E78")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def build_template() -> Workbook:
+    workbook = Workbook()
+    info = workbook.active
+    info.title = "Instructions"
+    info.column_dimensions["A"].width = 120
+    for line in INSTRUCTIONS:
+        info.append([line])
+    info["A1"].font = Font(bold=True, size=14)
+
+    pairs = workbook.create_sheet("Associations")
+    _headers(pairs, PAIR_HEADERS, (18, 18, 12, 40, 30))
+    behaviors = DataValidation(
+        type="list",
+        formula1='"0,1,2"',
+        allow_blank=True,
+        showErrorMessage=False,  # names like CaptureAndRestoreAllUserAccounts are accepted too
+        promptTitle="Migration behaviour",
+        prompt="0 all accounts, 1 capture all/restore listed, 2 listed accounts only",
+    )
+    behaviors.add(f"C2:C{ROWS_FORMATTED}")
+    pairs.add_data_validation(behaviors)
+    for row in range(2, ROWS_FORMATTED + 1):
+        for col in range(1, len(PAIR_HEADERS) + 1):
+            pairs.cell(row=row, column=col).number_format = "@"
+        pairs.cell(row=row, column=4).alignment = Alignment(wrap_text=True, vertical="top")
+
+    users = workbook.create_sheet("Users")
+    _headers(users, USER_HEADERS, (18, 30))
+    for row in range(2, ROWS_FORMATTED + 1):
+        for col in (1, 2):
+            users.cell(row=row, column=col).number_format = "@"
+    workbook.active = 1
+    return workbook
+
+
+def _headers(sheet: object, names: tuple[str, ...], widths: tuple[int, ...]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for index, (name, width) in enumerate(zip(names, widths, strict=True), start=1):
+        cell = sheet.cell(row=1, column=index, value=name)  # type: ignore[attr-defined]
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        sheet.column_dimensions[get_column_letter(index)].width = width  # type: ignore[attr-defined]
+    sheet.freeze_panes = "A2"  # type: ignore[attr-defined]
+
+
+def write_template(path: Path) -> None:
+    workbook = build_template()
+    with replace_atomically(path) as tmp:
+        workbook.save(tmp)

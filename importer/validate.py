@@ -1,0 +1,202 @@
+"""Check every cell and every sheet-level rule; every problem of every row is reported."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TypeVar
+
+from importer import columns as C
+from importer import rules
+from importer.model import Behavior, Cell, Level, RowResult, Status, UserRow, WaveInput
+from importer.names import (
+    Parsed,
+    parse_behavior,
+    parse_computer_name,
+    parse_resource_id,
+    parse_users,
+)
+
+T = TypeVar("T")
+
+
+def validate(wave: WaveInput, default_behavior: Behavior) -> list[RowResult]:
+    """Rows in input order; a row with any error has status `invalid`, the rest are open."""
+    results = [_check_row(row.sheet, row.row, row.values, row.fields, default_behavior) for row in wave.rows]
+    orphans = _attach_user_rows(results, wave.user_rows)
+    for result in results:
+        _check_behavior_users(result)
+    _check_sheet_rules(results)
+    for result in results:
+        if result.has_errors:
+            result.status = Status.INVALID
+    return results + orphans
+
+
+def _take(result: RowResult, parsed: Parsed[T]) -> T | None:
+    result.messages.extend(parsed.messages)
+    return parsed.value
+
+
+def _check_row(
+    sheet: str,
+    row: int,
+    values: dict[str, str],
+    fields: dict[str, Cell],
+    default_behavior: Behavior,
+) -> RowResult:
+    result = RowResult(sheet=sheet, row=row, values=values)
+    src, dst = fields[C.SOURCE], fields[C.DESTINATION]
+    result.source = _take(result, parse_computer_name(src.text, src.column))
+    result.destination = _take(result, parse_computer_name(dst.text, dst.column))
+    behavior_cell = fields.get(C.BEHAVIOR)
+    if behavior_cell is not None and behavior_cell.text.strip():
+        result.behavior = _take(result, parse_behavior(behavior_cell.text, behavior_cell.column))
+    else:
+        result.behavior = default_behavior
+    users_cell = fields.get(C.USERS)
+    if users_cell is not None and users_cell.text.strip():
+        result.users = _take(result, parse_users([(users_cell.text, users_cell.column)])) or []
+    for fld in (C.SOURCE_ID, C.RESTORE_ID):
+        cell = fields.get(fld)
+        if cell is None or not cell.text.strip():
+            continue
+        resource_id = _take(result, parse_resource_id(cell.text, cell.column))
+        if fld == C.SOURCE_ID:
+            result.given_source_resource_id = resource_id
+        else:
+            result.given_restore_resource_id = resource_id
+    return result
+
+
+def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> list[RowResult]:
+    """Merge users given on a separate sheet or file; rows that match no pair are reported."""
+    if not user_rows:
+        return []
+    by_source: dict[str, list[RowResult]] = defaultdict(list)
+    for result in results:
+        if result.source:
+            by_source[result.source].append(result)
+    extra: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    orphans: list[RowResult] = []
+    for user_row in user_rows:
+        values = {
+            user_row.source.column: user_row.source.text,
+            user_row.users.column: user_row.users.text,
+        }
+        probe = RowResult(sheet=user_row.sheet, row=user_row.row, values=values)
+        source = _take(probe, parse_computer_name(user_row.source.text, user_row.source.column))
+        destination = None
+        if user_row.destination is not None and user_row.destination.text.strip():
+            values[user_row.destination.column] = user_row.destination.text
+            destination = _take(
+                probe, parse_computer_name(user_row.destination.text, user_row.destination.column)
+            )
+        targets = [
+            r for r in by_source.get(source or "", []) if destination is None or r.destination == destination
+        ]
+        if probe.has_errors or not targets:
+            if not probe.has_errors:
+                pair = f"{source} -> {destination}" if destination else f"source {source}"
+                probe.add(
+                    Level.ERROR,
+                    f"no row of the pairs sheet has {pair}: add the pair or remove this user row",
+                )
+            probe.source, probe.destination = source, destination
+            probe.status = Status.INVALID
+            orphans.append(probe)
+            continue
+        where = f"{user_row.users.column} ({user_row.sheet} row {user_row.row})"
+        for target in targets:
+            extra[id(target)].append((user_row.users.text, where))
+    for result in results:
+        cells = extra.get(id(result))
+        if not cells:
+            continue
+        own = [(u, "") for u in result.users]
+        parsed = parse_users(own + cells)
+        result.messages.extend(parsed.messages)
+        result.users = parsed.value or []
+    return orphans
+
+
+def _check_behavior_users(result: RowResult) -> None:
+    if result.behavior is None:
+        return
+    if result.behavior.needs_users and not result.users:
+        result.add(
+            Level.ERROR,
+            f"behaviour {result.behavior.label} needs at least one user (DOMAIN\\user): "
+            "add users, or use behaviour 0 to capture and restore all accounts",
+            C.FIELD_TITLES[C.USERS],
+        )
+    elif not result.behavior.needs_users and result.users:
+        result.add(
+            Level.WARNING,
+            f"behaviour {result.behavior.label} migrates every account: the "
+            f"{len(result.users)} user(s) listed are not sent",
+            C.FIELD_TITLES[C.USERS],
+        )
+        result.users = []
+
+
+def _check_sheet_rules(results: list[RowResult]) -> None:
+    named = [r for r in results if r.source and r.destination]
+    for result in named:
+        if result.source == result.destination:
+            result.add(
+                Level.ERROR,
+                f"source and destination are both {result.source}: that is an in-place "
+                "association, which ConfigMgr creates itself; give the new computer's name",
+                C.FIELD_TITLES[C.DESTINATION],
+            )
+    by_pair: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
+    for result in named:
+        by_pair[(result.source or "", result.destination or "")].append(result)
+    for group in by_pair.values():
+        if len(group) > 1:
+            _flag_repeats(group)
+    firsts = [group[0] for group in by_pair.values()]
+    touching: dict[str, list[RowResult]] = defaultdict(list)
+    for result in firsts:
+        touching[result.source or ""].append(result)
+        touching[result.destination or ""].append(result)
+    for result in firsts:
+        near = _unique(touching[result.source or ""] + touching[result.destination or ""])
+        others = (_pair(n) for n in near if n is not result)
+        for text in rules.violations(_pair(result), others):
+            result.add(Level.ERROR, text)
+
+
+def _flag_repeats(group: list[RowResult]) -> None:
+    first = group[0]
+    same = all(
+        r.behavior == first.behavior
+        and sorted(u.casefold() for u in r.users) == sorted(u.casefold() for u in first.users)
+        for r in group[1:]
+    )
+    if same:
+        for repeat in group[1:]:
+            repeat.add(
+                Level.ERROR,
+                f"repeats the pair of {first.where}; only that row is imported: delete this one",
+            )
+        return
+    rows = ", ".join(r.where for r in group)
+    for result in group:
+        result.add(
+            Level.ERROR,
+            f"the pair {first.source} -> {first.destination} is in {rows} with different "
+            "behaviours or users: keep one row (merge the users into it)",
+        )
+
+
+def _pair(result: RowResult) -> rules.Pair:
+    return rules.Pair(result.source or "", result.destination or "", result.behavior, result.where)
+
+
+def _unique(items: Iterable[RowResult]) -> list[RowResult]:
+    seen: dict[int, RowResult] = {}
+    for item in items:
+        seen.setdefault(id(item), item)
+    return list(seen.values())

@@ -59,9 +59,7 @@ def apply(
         progress.finish()
 
 
-def _send_batch(
-    batch: Sequence[RowResult], provider: Provider, batch_size: int, policy: RetryPolicy
-) -> None:
+def _send_batch(batch: Sequence[RowResult], provider: Provider, batch_size: int, policy: RetryPolicy) -> None:
     pending = list(batch)
 
     def attempt(number: int) -> None:
@@ -105,8 +103,10 @@ def _reconcile(
 ) -> list[RowResult]:
     """Rows whose association is on the site now are created; the rest still need sending."""
     keys = [
-        (("SourceClientResourceID", r.source_resource_id or 0),
-         ("RestoreClientResourceID", r.restore_resource_id or 0))
+        (
+            ("SourceClientResourceID", r.source_resource_id or 0),
+            ("RestoreClientResourceID", r.restore_resource_id or 0),
+        )
         for r in rows
     ]
     found = {e.key for e in read_associations(provider, keys, batch_size, policy)}

@@ -33,9 +33,7 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _behavior_option(
-    _ctx: click.Context, _param: click.Parameter, value: str | None
-) -> Behavior:
+def _behavior_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Behavior:
     if value is None:
         return Behavior.CAPTURE_AND_RESTORE_SPECIFIED
     parsed = parse_behavior(value, None)
@@ -49,21 +47,29 @@ def _wave_options(func: F) -> F:
         (
             click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False)),
             click.option(
-                "--users", "users_file", type=click.Path(path_type=Path, dir_okay=False),
+                "--users",
+                "users_file",
+                type=click.Path(path_type=Path, dir_okay=False),
                 help="A separate users file (columns: source computer, user).",
             ),
             click.option(
-                "--behavior", "--behaviour", "behavior", callback=_behavior_option,
+                "--behavior",
+                "--behaviour",
+                "behavior",
+                callback=_behavior_option,
                 metavar="B",
                 help="Behaviour for rows that give none: 0, 1, 2 or a cmdlet name. "
                 "Default 2 (capture and restore specified accounts, the console's default).",
             ),
             click.option(
-                "--report", type=click.Path(path_type=Path, dir_okay=False),
+                "--report",
+                type=click.Path(path_type=Path, dir_okay=False),
                 help="Excel report path [default: <sheet>-report-<time>.xlsx next to the sheet].",
             ),
             click.option(
-                "--json", "json_path", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+                "--json",
+                "json_path",
+                type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
                 help="Also write the results as JSON ('-' for stdout).",
             ),
         )
@@ -126,14 +132,22 @@ def validate(
 @cli.command()
 @_wave_options
 @click.option(
-    "--demo", "demo", is_flag=False, flag_value=DEFAULT_DEMO_SITE, default=None, metavar="[SITE.db]",
+    "--demo",
+    "demo",
+    is_flag=False,
+    flag_value=DEFAULT_DEMO_SITE,
+    default=None,
+    metavar="[SITE.db]",
     help=f"Use the simulated site (default ./{DEFAULT_DEMO_SITE}, created from the samples if missing).",
 )
 @click.option("--server", metavar="HOST", help="SMS Provider server (reached over WinRM).")
 @click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider.")
 @click.option("--dry-run", is_flag=True, help="Resolve and plan only: nothing is created.")
 @click.option(
-    "--batch-size", type=click.IntRange(1, 5000), default=DEFAULT_BATCH_SIZE, show_default=True,
+    "--batch-size",
+    type=click.IntRange(1, 5000),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
     help="Pairs per provider round trip.",
 )
 def run(
@@ -163,8 +177,8 @@ def run(
 
 def _build_provider(demo: str | None, server: str | None, site_code: str | None) -> Provider:
     if demo is not None:
-        from importer.demo.site import DemoSite
         from importer.demo.samples import ensure_default_site
+        from importer.demo.site import DemoSite
 
         path = Path(demo)
         if demo == DEFAULT_DEMO_SITE:
@@ -196,12 +210,14 @@ def demo_site() -> None:
 @demo_site.command("create")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
-    "--inventory", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    "--inventory",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Computers CSV (Name, ResourceID, Domain, Obsolete, Active, Client, Decommissioned, "
     "MAC, SMBIOSGUID, CreationDate) [default: the sample inventory].",
 )
 @click.option(
-    "--associations", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    "--associations",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Existing associations CSV (SourceResourceID, RestoreResourceID, Behavior, Users, Status) "
     "[default: the sample ones, with the sample inventory; none otherwise].",
 )
@@ -269,8 +285,10 @@ def _finish(result: RunResult, sheet: Path, report: Path | None, json_path: Path
 
 def _print_summary(result: RunResult, report: Path) -> None:
     err = _stderr()
-    what = "Checked" if result.command == "validate" else (
-        "Planned (dry run)" if result.options.dry_run else "Imported"
+    what = (
+        "Checked"
+        if result.command == "validate"
+        else ("Planned (dry run)" if result.options.dry_run else "Imported")
     )
     counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
     err.print(f"{what} {len(result.rows)} rows: {counts or 'nothing'}", markup=False)

@@ -100,6 +100,7 @@ class UserRow:
     source: Cell
     users: Cell
     destination: Cell | None = None
+    values: dict[str, str] = field(default_factory=dict)  # every cell of the row, by header
 
 
 @dataclass

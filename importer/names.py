@@ -231,7 +231,12 @@ _BEHAVIOR_NAMES.update(
 def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
     out: Parsed[Behavior] = Parsed(None)
     raw = clean_text(text, column, out.messages)
-    behavior = _BEHAVIOR_NAMES.get(_squash(raw))
+    if re.fullmatch(r"[0-9]+", raw):
+        behavior = _BEHAVIOR_NAMES.get(raw)
+    elif re.search(r"[0-9]", raw):
+        behavior = None  # "-1", "2.5": a number that is not 0, 1 or 2
+    else:
+        behavior = _BEHAVIOR_NAMES.get(_squash(raw))
     if behavior is None:
         out.add(
             Level.ERROR,

@@ -23,8 +23,13 @@ from importer.validate import validate
 log = logging.getLogger("importer")
 DEFAULT_BATCH_SIZE = 200
 STATUS_ORDER = (
-    Status.CREATED, Status.EXISTS, Status.PLANNED, Status.VALID,
-    Status.INVALID, Status.UNRESOLVED, Status.FAILED,
+    Status.CREATED,
+    Status.EXISTS,
+    Status.PLANNED,
+    Status.VALID,
+    Status.INVALID,
+    Status.UNRESOLVED,
+    Status.FAILED,
 )
 
 
@@ -112,6 +117,6 @@ def run_wave(
         result.finished = dt.datetime.now().astimezone()
     if result.stopped_by is not None:
         for row in rows:
-            if row.status is None or row.status is Status.PLANNED and not options.dry_run:
+            if row.status is None or (row.status is Status.PLANNED and not options.dry_run):
                 row.fail(Status.FAILED, f"not done: {result.stopped_by}")
     return result

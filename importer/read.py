@@ -287,6 +287,7 @@ def _user_rows(sheet: Sheet, header: Header) -> list[UserRow]:
                 cell(src, cells, row_number),
                 cell(usr, cells, row_number),
                 cell(dst, cells, row_number) if dst is not None else None,
+                dict(zip(header.names, cells + [""] * (len(header.names) - len(cells)), strict=False)),
             )
         )
     return out

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from importer.model import Behavior
@@ -13,7 +15,7 @@ from importer.report.atomic import replace_atomically
 
 PAIR_HEADERS = ("Source", "Destination", "Behavior", "Users", "Notes")
 USER_HEADERS = ("Source", "User")
-ROWS_FORMATTED = 5000
+ROWS_WITH_DROPDOWN = 5000
 
 INSTRUCTIONS = (
     "How to fill in this wave sheet",
@@ -37,7 +39,8 @@ INSTRUCTIONS = (
     "  A destination computer can restore from only one source.",
     "",
     "Check the sheet without touching ConfigMgr:  cmassoc validate wave.xlsx",
-    "See what would be created:                   cmassoc run wave.xlsx --server SMSPROV --site-code ABC --dry-run",
+    "See what would be created:                   "
+    "cmassoc run wave.xlsx --server SMSPROV --site-code ABC --dry-run",
 )
 
 _HEADER_FILL = PatternFill("solid", start_color="1F4E78", end_color="1F4E78")
@@ -63,31 +66,31 @@ def build_template() -> Workbook:
         promptTitle="Migration behaviour",
         prompt="0 all accounts, 1 capture all/restore listed, 2 listed accounts only",
     )
-    behaviors.add(f"C2:C{ROWS_FORMATTED}")
+    behaviors.add(f"C2:C{ROWS_WITH_DROPDOWN}")
     pairs.add_data_validation(behaviors)
-    for row in range(2, ROWS_FORMATTED + 1):
-        for col in range(1, len(PAIR_HEADERS) + 1):
-            pairs.cell(row=row, column=col).number_format = "@"
-        pairs.cell(row=row, column=4).alignment = Alignment(wrap_text=True, vertical="top")
+    _as_text(pairs, len(PAIR_HEADERS))
+    pairs.column_dimensions["D"].alignment = Alignment(wrap_text=True, vertical="top")
 
     users = workbook.create_sheet("Users")
     _headers(users, USER_HEADERS, (18, 30))
-    for row in range(2, ROWS_FORMATTED + 1):
-        for col in (1, 2):
-            users.cell(row=row, column=col).number_format = "@"
+    _as_text(users, len(USER_HEADERS))
     workbook.active = 1
     return workbook
 
 
-def _headers(sheet: object, names: tuple[str, ...], widths: tuple[int, ...]) -> None:
-    from openpyxl.utils import get_column_letter
-
+def _headers(sheet: Any, names: tuple[str, ...], widths: tuple[int, ...]) -> None:
     for index, (name, width) in enumerate(zip(names, widths, strict=True), start=1):
-        cell = sheet.cell(row=1, column=index, value=name)  # type: ignore[attr-defined]
+        cell = sheet.cell(row=1, column=index, value=name)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
-        sheet.column_dimensions[get_column_letter(index)].width = width  # type: ignore[attr-defined]
-    sheet.freeze_panes = "A2"  # type: ignore[attr-defined]
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _as_text(sheet: Any, width: int) -> None:
+    """Column-wide Text format: typed names keep leading zeros, and no row is pre-filled."""
+    for index in range(1, width + 1):
+        sheet.column_dimensions[get_column_letter(index)].number_format = "@"
 
 
 def write_template(path: Path) -> None:

@@ -80,15 +80,11 @@ def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> lis
     extra: dict[int, list[tuple[str, str]]] = defaultdict(list)
     orphans: list[RowResult] = []
     for user_row in user_rows:
-        values = {
-            user_row.source.column: user_row.source.text,
-            user_row.users.column: user_row.users.text,
-        }
+        values = dict(user_row.values)
         probe = RowResult(sheet=user_row.sheet, row=user_row.row, values=values)
         source = _take(probe, parse_computer_name(user_row.source.text, user_row.source.column))
         destination = None
         if user_row.destination is not None and user_row.destination.text.strip():
-            values[user_row.destination.column] = user_row.destination.text
             destination = _take(
                 probe, parse_computer_name(user_row.destination.text, user_row.destination.column)
             )

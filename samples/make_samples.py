@@ -20,8 +20,16 @@ HERE = Path(__file__).resolve().parent
 PACKAGE_DATA = HERE.parent / "importer" / "demo" / "data"
 FIRST_ID = 16777217
 INVENTORY_HEADERS = (
-    "Name", "ResourceID", "Domain", "Obsolete", "Active", "Client", "Decommissioned", "MAC",
-    "SMBIOSGUID", "CreationDate",
+    "Name",
+    "ResourceID",
+    "Domain",
+    "Obsolete",
+    "Active",
+    "Client",
+    "Decommissioned",
+    "MAC",
+    "SMBIOSGUID",
+    "CreationDate",
 )
 
 
@@ -29,8 +37,15 @@ def _computer(rid: int, name: str, **flags: object) -> dict[str, object]:
     guid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{name}-{rid}")).upper()
     mac = "00:15:5D:" + ":".join(f"{(rid >> s) & 0xFF:02X}" for s in (16, 8, 0))
     row: dict[str, object] = {
-        "Name": name, "ResourceID": rid, "Domain": "CONTOSO", "Obsolete": 0, "Active": 1,
-        "Client": 1, "Decommissioned": 0, "MAC": mac, "SMBIOSGUID": guid,
+        "Name": name,
+        "ResourceID": rid,
+        "Domain": "CONTOSO",
+        "Obsolete": 0,
+        "Active": 1,
+        "Client": 1,
+        "Decommissioned": 0,
+        "MAC": mac,
+        "SMBIOSGUID": guid,
         "CreationDate": f"2021-{(rid % 12) + 1:02d}-{(rid % 27) + 1:02d} 08:00:00",
     }
     row.update(flags)
@@ -44,8 +59,7 @@ def inventory() -> list[dict[str, object]]:
         rows.append(_computer(rid, f"CON-PC{n:04d}"))
         rid += 1
     for n in range(1, 41):  # new hardware imported ahead of the refresh: no client yet
-        rows.append(_computer(rid, f"CON-NB{n:04d}", Active=0, Client=0,
-                              CreationDate="2026-11-02 09:30:00"))
+        rows.append(_computer(rid, f"CON-NB{n:04d}", Active=0, Client=0, CreationDate="2026-11-02 09:30:00"))
         rid += 1
     specials = [
         # reimaged: the old record is obsolete, the live one is newer
@@ -71,14 +85,34 @@ def _id(name: str) -> int:
 
 def existing_associations() -> list[dict[str, object]]:
     return [
-        {"SourceResourceID": _id("CON-PC0001"), "RestoreResourceID": _id("CON-NB0001"),
-         "Behavior": 2, "Users": "CONTOSO\\alice.w", "Status": 0},
-        {"SourceResourceID": _id("CON-PC0002"), "RestoreResourceID": _id("CON-NB0002"),
-         "Behavior": 0, "Users": "", "Status": 0},
-        {"SourceResourceID": _id("CON-PC0030"), "RestoreResourceID": _id("CON-NB0030"),
-         "Behavior": 2, "Users": "CONTOSO\\omar.k", "Status": 1},
-        {"SourceResourceID": _id("CON-PC0031"), "RestoreResourceID": _id("CON-NB0031"),
-         "Behavior": 1, "Users": "CONTOSO\\lee.c;CONTOSO\\svc-scan", "Status": 0},
+        {
+            "SourceResourceID": _id("CON-PC0001"),
+            "RestoreResourceID": _id("CON-NB0001"),
+            "Behavior": 2,
+            "Users": "CONTOSO\\alice.w",
+            "Status": 0,
+        },
+        {
+            "SourceResourceID": _id("CON-PC0002"),
+            "RestoreResourceID": _id("CON-NB0002"),
+            "Behavior": 0,
+            "Users": "",
+            "Status": 0,
+        },
+        {
+            "SourceResourceID": _id("CON-PC0030"),
+            "RestoreResourceID": _id("CON-NB0030"),
+            "Behavior": 2,
+            "Users": "CONTOSO\\omar.k",
+            "Status": 1,
+        },
+        {
+            "SourceResourceID": _id("CON-PC0031"),
+            "RestoreResourceID": _id("CON-NB0031"),
+            "Behavior": 1,
+            "Users": "CONTOSO\\lee.c;CONTOSO\\svc-scan",
+            "Status": 0,
+        },
     ]
 
 
@@ -97,8 +131,7 @@ WAVE_01 = [  # one sheet, users in a column, a title above the header
     ("CON-PC0005", "CON-NB0005", "0", "", "INC-1005"),
     ("CON-PC0006", "CON-NB0006", "2", "CONTOSO\\erin.t\nCONTOSO\\frank.o", "INC-1006"),
     ("CON-PC0007", "CON-NB0007", "2", "CONTOSO\\gina.p", "INC-1007"),  # obsolete twin ignored
-    ("CON-PC0008", "CON-NB0008", "Capture and restore specified user accounts", "CONTOSO\\hal.j",
-     "INC-1008"),
+    ("CON-PC0008", "CON-NB0008", "Capture and restore specified user accounts", "CONTOSO\\hal.j", "INC-1008"),
     ("CON-PC0013", "CON-NB0013", "2", "CONTOSO\\ivy.s", "INC-1013"),  # two live records
     ("CON-PC0077", "CON-NB0014", "2", "CONTOSO\\jon.b", "INC-1014"),  # not on the site
     ("CON-PC0009", "CON-NB0009", "2", "", "INC-1009"),  # behaviour 2 without users
@@ -152,8 +185,13 @@ MISTAKES = [  # one mistake of every kind
 ]
 
 
-def _sheet(workbook: Workbook, title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]],
-           banner: str | None = None) -> None:
+def _sheet(
+    workbook: Workbook,
+    title: str,
+    headers: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    banner: str | None = None,
+) -> None:
     sheet = workbook.create_sheet(title)
     if banner:
         sheet.append([banner])
@@ -173,13 +211,21 @@ def build() -> None:
     PACKAGE_DATA.mkdir(parents=True, exist_ok=True)
     for folder in (HERE, PACKAGE_DATA):
         _write_csv(folder / "demo-inventory.csv", inventory(), INVENTORY_HEADERS)
-        _write_csv(folder / "demo-associations.csv", existing_associations(),
-                   ("SourceResourceID", "RestoreResourceID", "Behavior", "Users", "Status"))
+        _write_csv(
+            folder / "demo-associations.csv",
+            existing_associations(),
+            ("SourceResourceID", "RestoreResourceID", "Behavior", "Users", "Status"),
+        )
 
     wb = Workbook()
     wb.remove(wb.active)
-    _sheet(wb, "Wave 01", ("Old Computer", "New Computer", "Migration Behavior", "User Names", "Ticket"),
-           WAVE_01, banner="Contoso refresh - wave 01 (Building A)")
+    _sheet(
+        wb,
+        "Wave 01",
+        ("Old Computer", "New Computer", "Migration Behavior", "User Names", "Ticket"),
+        WAVE_01,
+        banner="Contoso refresh - wave 01 (Building A)",
+    )
     wb.save(HERE / "wave-01.xlsx")
 
     wb = Workbook()

@@ -32,7 +32,6 @@ def report_dict(result: RunResult) -> dict[str, object]:
 
 
 def write_json(result: RunResult, path: Path) -> None:
-    with replace_atomically(path) as tmp:
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(report_dict(result), fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
+    with replace_atomically(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        json.dump(report_dict(result), fh, ensure_ascii=False, indent=1)
+        fh.write("\n")

@@ -32,8 +32,14 @@ STATUS_FILLS = {
     Status.FAILED: "FF9999",
 }
 RESULT_COLUMNS = (
-    "Source computer", "Destination computer", "Source ResourceID", "Restore ResourceID",
-    "Behaviour", "Users sent", "Status", "Messages",
+    "Source computer",
+    "Destination computer",
+    "Source ResourceID",
+    "Restore ResourceID",
+    "Behaviour",
+    "Users sent",
+    "Status",
+    "Messages",
 )
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BOLD = Font(bold=True)
@@ -102,18 +108,27 @@ def _summary_sheet(workbook: Workbook, result: RunResult) -> None:
     chart.legend = None
     chart.height = 7
     chart.width = 14
-    chart.add_data(Reference(sheet, min_col=2, min_row=first - 1, max_row=first + len(counts) - 1),
-                   titles_from_data=True)
+    chart.add_data(
+        Reference(sheet, min_col=2, min_row=first - 1, max_row=first + len(counts) - 1), titles_from_data=True
+    )
     chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=first + len(counts) - 1))
     sheet.add_chart(chart, "D3")
     sheet.append([])
     sheet.append([out.text("Run", bold=True)])
     labels = (
-        ("command", "Command"), ("input_file", "Input file"), ("input_sha256", "Input SHA-256"),
-        ("site_code", "Site code"), ("provider", "Provider"),
-        ("default_behavior_text", "Default behaviour"), ("batch_size", "Batch size"),
-        ("dry_run", "Dry run"), ("started", "Started"), ("finished", "Finished"),
-        ("run_by", "Run by"), ("version", "Tool version"), ("stopped_by", "Stopped early by"),
+        ("command", "Command"),
+        ("input_file", "Input file"),
+        ("input_sha256", "Input SHA-256"),
+        ("site_code", "Site code"),
+        ("provider", "Provider"),
+        ("default_behavior_text", "Default behaviour"),
+        ("batch_size", "Batch size"),
+        ("dry_run", "Dry run"),
+        ("started", "Started"),
+        ("finished", "Finished"),
+        ("run_by", "Run by"),
+        ("version", "Tool version"),
+        ("stopped_by", "Stopped early by"),
     )
     for key, label in labels:
         value = info.get(key)

@@ -1,0 +1,248 @@
+"""The command line, checked through the site itself (sqlite-utils style)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from importer.cli import cli, default_report_path
+from tests.conftest import SAMPLES, association_keys, ids_by_name, invoke, site_snapshot
+
+
+def statuses(json_path: Path) -> list[str]:
+    return [r["status"] for r in json.loads(json_path.read_text(encoding="utf-8"))["rows"]]
+
+
+def test_sample_wave_on_the_demo_site(tmp_path: Path, site_path: Path) -> None:
+    before = association_keys(site_path)
+    report, out = tmp_path / "r.xlsx", tmp_path / "r.json"
+    result = invoke("run", SAMPLES / "wave-01.xlsx", "--demo", site_path, "--report", report, "--json", out)
+    assert result.exit_code == 3, result.output
+    got = statuses(out)
+    assert got.count("created") == 6
+    assert {"created", "exists", "invalid", "unresolved"} == set(got)
+    assert f"Report: {report}" in result.output
+    created = [r for r in json.loads(out.read_text())["rows"] if r["status"] == "created"]
+    after = association_keys(site_path)
+    assert sorted(after) == sorted(
+        before + [(r["source_resource_id"], r["restore_resource_id"]) for r in created]
+    )
+    ids = ids_by_name(site_path)
+    assert (ids["CON-PC0004"], ids["CON-NB0004"]) in after
+    assert load_workbook(report)["Results"].max_row == len(got) + 1
+
+    again = invoke("run", SAMPLES / "wave-01.xlsx", "--demo", site_path, "--json", out, "--report", report)
+    assert again.exit_code == 3
+    assert statuses(out).count("created") == 0
+    assert statuses(out).count("exists") == 8
+    assert association_keys(site_path) == after
+
+
+def test_users_sheet_and_csv_samples(tmp_path: Path, site_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = invoke(
+        "run",
+        SAMPLES / "wave-02-users-sheet.xlsx",
+        "--demo",
+        site_path,
+        "--report",
+        tmp_path / "r.xlsx",
+        "--json",
+        out,
+    )
+    assert result.exit_code == 3
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["sheet"], r["status"]) for r in rows] == [("Pairs", "created")] * 5 + [
+        ("Pairs", "failed"),
+        ("Users", "invalid"),
+    ]
+    assert rows[1]["users"] == ["CONTOSO\\leo.n", "CONTOSO\\mia.q"]
+    site = site_snapshot(site_path)["associations"]
+    assert isinstance(site, list)
+    by_pair = {(a["source_name"], a["restore_name"]): a for a in site}
+    assert by_pair[("CON-PC0022", "CON-NB0022")]["users"] == ["CONTOSO\\leo.n", "CONTOSO\\mia.q"]
+
+    result = invoke(
+        "run", SAMPLES / "wave-03.csv", "--demo", site_path, "--report", tmp_path / "r3.xlsx", "--json", out
+    )
+    assert result.exit_code == 0, result.output
+    assert statuses(out) == ["created"] * 5
+
+
+def test_dry_run_plans_and_changes_nothing(tmp_path: Path, site_path: Path) -> None:
+    before = site_snapshot(site_path)
+    out = tmp_path / "r.json"
+    result = invoke(
+        "run",
+        SAMPLES / "wave-03.csv",
+        "--demo",
+        site_path,
+        "--dry-run",
+        "--report",
+        tmp_path / "r.xlsx",
+        "--json",
+        out,
+    )
+    assert result.exit_code == 0
+    assert statuses(out) == ["planned"] * 5
+    assert site_snapshot(site_path) == before
+    assert json.loads(out.read_text())["summary"]["dry_run"] is True
+
+
+def test_default_demo_site_is_created_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SAMPLES / "wave-03.csv", "wave.csv")
+    result = CliRunner().invoke(cli, ["run", "wave.csv", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert Path("demo-site.db").is_file()
+    reports = list(Path(".").glob("wave-report-*.xlsx"))
+    assert len(reports) == 1
+    assert f"Report: {reports[0]}" in result.output
+
+
+def test_validate_only(tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    result = invoke(
+        "validate", SAMPLES / "wave-mistakes.xlsx", "--json", out, "--report", tmp_path / "v.xlsx"
+    )
+    assert result.exit_code == 3
+    got = statuses(out)
+    assert set(got) == {"valid", "invalid"}
+    assert got.count("valid") == 4  # rows 2 and 14-16: what is unresolved needs a site to know
+
+
+def test_behavior_option(tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("Source,Destination\nPC1,NB1\n", encoding="utf-8")
+    out = tmp_path / "v.json"
+    ok = invoke(
+        "validate",
+        path,
+        "--behavior",
+        "CaptureAndRestoreAllUserAccounts",
+        "--json",
+        out,
+        "--report",
+        tmp_path / "v.xlsx",
+    )
+    assert ok.exit_code == 0
+    assert json.loads(out.read_text())["rows"][0]["behavior"] == 0
+    default = invoke("validate", path, "--json", out, "--report", tmp_path / "v.xlsx")
+    assert default.exit_code == 3  # behaviour 2 by default, and no users given
+    bad = invoke("validate", path, "--behavior", "7")
+    assert bad.exit_code == 2
+    assert "not a migration behaviour" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "{missing}", "--demo", "{site}"], "no such file"),
+        (["run", "{bad}", "--demo", "{site}"], "no header row with a source and a destination"),
+        (["run", "{good}"], "give either --demo"),
+        (["run", "{good}", "--server", "sms01"], "--site-code"),
+        (["run", "{good}", "--server", "sms01", "--site-code", "ABC"], "not available in this version"),
+        (["run", "{good}", "--demo", "{notasite}"], "is not a demo site"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
+    tmp_path: Path, site_path: Path, args: list[str], fragment: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("A,B\n1,2\n", encoding="utf-8")
+    good = tmp_path / "good.csv"
+    good.write_text("Source,Destination,Behavior\nCON-PC0003,CON-NB0003,0\n", encoding="utf-8")
+    notasite = tmp_path / "notasite.db"
+    notasite.write_text("hello", encoding="utf-8")
+    names = {
+        "missing": tmp_path / "missing.xlsx",
+        "bad": bad,
+        "good": good,
+        "site": site_path,
+        "notasite": notasite,
+    }
+    before = site_snapshot(site_path)
+    result = CliRunner().invoke(cli, [a.format(**names) for a in args])
+    assert result.exit_code in (1, 2), result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+    assert site_snapshot(site_path) == before
+    assert not list(tmp_path.glob("*-report-*.xlsx"))
+
+
+def test_template_matches_the_shipped_file(tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    result = invoke("template", out)
+    assert result.exit_code == 0
+    written, shipped = (
+        load_workbook(out),
+        load_workbook(SAMPLES.parent / "templates" / "computer-associations.xlsx"),
+    )
+    assert written.sheetnames == shipped.sheetnames == ["Instructions", "Associations", "Users"]
+    for name in written.sheetnames:
+        assert [[c.value for c in r] for r in written[name].iter_rows()] == [
+            [c.value for c in r] for r in shipped[name].iter_rows()
+        ]
+    # The blank template is a valid (empty) wave: validate reads it without error.
+    headers = [c.value for c in written["Associations"][1]]
+    assert headers == ["Source", "Destination", "Behavior", "Users", "Notes"]
+
+
+def test_filled_template_is_read(tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    invoke("template", out)
+    book = load_workbook(out)
+    for cell, value in zip(
+        ("A2", "B2", "C2", "E2"), ("CON-PC0003", "CON-NB0003", "2", "desk 4"), strict=True
+    ):
+        book["Associations"][cell] = value
+    book["Users"]["A2"], book["Users"]["B2"] = "CON-PC0003", "CONTOSO\\a"
+    book.save(out)
+    js = tmp_path / "v.json"
+    result = invoke("validate", out, "--json", js, "--report", tmp_path / "v.xlsx")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(js.read_text())["rows"]
+    assert (row["sheet"], row["row"], row["users"], row["status"]) == (
+        "Associations",
+        2,
+        ["CONTOSO\\a"],
+        "valid",
+    )
+
+
+def test_demo_site_commands(tmp_path: Path) -> None:
+    inventory = tmp_path / "inv.csv"
+    inventory.write_text("Name,ResourceID\nOLD1,100\nNEW1,200\n", encoding="utf-8")
+    path = tmp_path / "mine.db"
+    assert invoke("demo-site", "create", path, "--inventory", inventory, "--site-code", "LAB").exit_code == 0
+    snap = site_snapshot(path)
+    assert snap["site_code"] == "LAB"
+    computers = snap["computers"]
+    assert isinstance(computers, list)
+    assert [c["name"] for c in computers] == ["OLD1", "NEW1"]
+    assert snap["associations"] == []
+    again = invoke("demo-site", "create", path, "--inventory", inventory)
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+    text = invoke("demo-site", "show", path)
+    assert "Site LAB: 2 computers, 0 associations" in text.output
+
+
+def test_default_report_path_is_next_to_the_input() -> None:
+    import datetime as dt
+
+    path = default_report_path(Path("/data/wave 5.xlsx"), dt.datetime(2026, 11, 23, 9, 5, 7))
+    assert path == Path("/data/wave 5-report-20261123-090507.xlsx")
+
+
+def test_packaged_demo_data_is_the_sample_data() -> None:
+    data = SAMPLES.parent / "importer" / "demo" / "data"
+    for name in ("demo-inventory.csv", "demo-associations.csv"):
+        assert (data / name).read_bytes() == (SAMPLES / name).read_bytes()

@@ -1,0 +1,77 @@
+"""Acceptance: every example row ends with the status its Expected column names."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from importer.read import decode_csv_bytes, detect_delimiter
+from tests.conftest import EXAMPLES, association_keys, invoke
+
+SHEETS = sorted(p for p in EXAMPLES.glob("*.csv") if not p.name.endswith(".users.csv"))
+
+
+def _rows(path: Path) -> list[list[str]]:
+    text, _ = decode_csv_bytes(path.read_bytes())
+    return list(csv.reader(text.splitlines(keepends=True), delimiter=detect_delimiter(text)))
+
+
+def as_workbook(sheet: Path, users: Path | None, out: Path) -> Path:
+    """The same example as an .xlsx: pairs on one sheet, users (if any) on a Users sheet."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, source in (("Wave", sheet), ("Users", users)):
+        if source is None:
+            continue
+        target = book.create_sheet(title)
+        for row in _rows(source):
+            target.append(row)
+        for line in target.iter_rows():
+            for cell in line:
+                cell.data_type = "s"
+    book.save(out)
+    return out
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+@pytest.mark.parametrize("sheet", SHEETS, ids=[p.stem for p in SHEETS])
+def test_example(tmp_path: Path, site_path: Path, sheet: Path, form: str) -> None:
+    users = sheet.with_name(sheet.stem + ".users.csv")
+    users_file = users if users.exists() else None
+    args: list[str | Path]
+    if form == "csv":
+        args = [sheet]
+        if users_file is not None:
+            args += ["--users", users_file]
+    else:
+        args = [as_workbook(sheet, users_file, tmp_path / f"{sheet.stem}.xlsx")]
+    before = len(association_keys(site_path))
+    out = tmp_path / "result.json"
+    result = invoke("run", *args, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    assert result.exit_code in (0, 3), result.output
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    expected_rows = sum(1 for r in _rows(sheet)[1:] if any(c.strip() for c in r))
+    assert len([r for r in rows if r["sheet"] in (sheet.name, "Wave")]) == expected_rows
+    checked = [r for r in rows if r["values"].get("Expected")]
+    assert len(checked) >= expected_rows
+    mismatches = [
+        (
+            r["sheet"],
+            r["row"],
+            r["values"].get("Why", ""),
+            r["values"]["Expected"],
+            r["status"],
+            [m["text"] for m in r["messages"]],
+        )
+        for r in checked
+        if r["values"]["Expected"] != r["status"]
+    ]
+    assert mismatches == []
+    created = sum(r["status"] == "created" for r in rows)
+    assert len(association_keys(site_path)) == before + created
+    good = all(r["status"] in ("created", "exists") for r in rows)
+    assert result.exit_code == (0 if good else 3)

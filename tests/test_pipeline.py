@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from importer.demo.site import DemoSite
+from importer.exit_status import ExitStatus
+from importer.model import Behavior, Status
+from importer.pipeline import RunOptions, RunResult, run_wave
+from importer.provider import CallResult, MethodCall
+from importer.read import read_wave
+from importer.retry import RetryPolicy
+from tests.conftest import association_keys, ids_by_name, site_snapshot
+from tests.flaky import FlakyProvider
+
+NO_WAIT = RetryPolicy(attempts=4, max_seconds=30, wait_first=0, wait_max=0)
+
+
+def sheet(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "wave.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# Sample computers with one live record each and no association yet (CON-PC0013 has two records).
+FREE = [n for n in range(3, 30) if n != 13]
+
+
+def pairs_sheet(tmp_path: Path, count: int) -> Path:
+    numbers = FREE[:count]
+    lines = ["Source,Destination,Behavior,Users"]
+    lines += [f"CON-PC{n:04d},CON-NB{n:04d},2,CONTOSO\\user{n}" for n in numbers]
+    return sheet(tmp_path, "\n".join(lines) + "\n")
+
+
+def run(path: Path, provider: object, **options: object) -> RunResult:
+    opts = RunOptions(retry=NO_WAIT, **options)  # type: ignore[arg-type]
+    return run_wave(read_wave(path), provider, opts)  # type: ignore[arg-type]
+
+
+def statuses(result: RunResult) -> list[Status | None]:
+    return [r.status for r in result.rows]
+
+
+def test_resolution_rules(tmp_path: Path, site: DemoSite, site_path: Path) -> None:
+    ids = ids_by_name(site_path)
+    path = sheet(
+        tmp_path,
+        "Source,Destination,Behavior,SourceResourceID\n"
+        "CON-PC0007,CON-NB0007,0,\n"  # an obsolete twin is ignored
+        "CON-PC0013,CON-NB0013,0,\n"  # two live records
+        f"CON-PC0013,CON-NB0014,0,{ids['CON-PC0013']}\n"  # ... unless the sheet picks one
+        "CON-PC0099,CON-NB0015,0,\n"  # only an obsolete record
+        "CON-PC0077,CON-NB0016,0,\n"  # nowhere
+        f"CON-PC0017,CON-NB0017,0,{ids['CON-PC0018']}\n"  # an ID of another computer
+        "CON-PC0019,CON-NB0019,0,99999999\n",  # an ID nobody has
+    )
+    result = run(path, site, dry_run=True)
+    assert statuses(result) == [
+        Status.PLANNED,
+        Status.UNRESOLVED,
+        Status.PLANNED,
+        Status.UNRESOLVED,
+        Status.UNRESOLVED,
+        Status.UNRESOLVED,
+        Status.UNRESOLVED,
+    ]
+    rows = result.rows
+    assert rows[0].source_resource_id == ids["CON-PC0007"]
+    assert "ignored 16777297" in rows[0].messages[0].text
+    assert "2 live records" in rows[1].messages[0].text
+    assert str(ids["CON-PC0013"]) in rows[1].messages[0].text
+    assert rows[2].source_resource_id == ids["CON-PC0013"]
+    assert "only retired records" in rows[3].messages[0].text
+    assert "not on site DEM" in rows[4].messages[0].text
+    assert "belongs to CON-PC0018" in rows[5].messages[0].text
+    assert "not on site" in rows[6].messages[0].text
+    assert all(r.source_resource_id != 0 and r.restore_resource_id != 0 for r in rows)
+
+
+def test_dry_run_changes_nothing(tmp_path: Path, site: DemoSite, site_path: Path) -> None:
+    before = association_keys(site_path)
+    result = run(pairs_sheet(tmp_path, 6), site, dry_run=True)
+    assert statuses(result) == [Status.PLANNED] * 6
+    assert association_keys(site_path) == before
+    assert result.exit_status is ExitStatus.OK
+
+
+def test_create_then_second_run_is_all_exists(tmp_path: Path, site: DemoSite, site_path: Path) -> None:
+    path = pairs_sheet(tmp_path, 6)
+    first = run(path, site)
+    assert statuses(first) == [Status.CREATED] * 6
+    after_first = site_snapshot(site_path)
+    second = run(path, site)
+    assert statuses(second) == [Status.EXISTS] * 6
+    assert site_snapshot(site_path)["associations"] == after_first["associations"]
+    ids = ids_by_name(site_path)
+    associations = after_first["associations"]
+    assert isinstance(associations, list)
+    created = {(a["source_resource_id"], a["restore_resource_id"]): a for a in associations}
+    pair = created[(ids["CON-PC0003"], ids["CON-NB0003"])]
+    assert (pair["behavior"], pair["users"]) == (2, ["CONTOSO\\user3"])
+
+
+def test_existing_pair_with_other_users_is_left_alone(tmp_path: Path, site: DemoSite) -> None:
+    # The sample site has CON-PC0001 -> CON-NB0001, behaviour 2, CONTOSO\alice.w
+    path = sheet(tmp_path, "Source,Destination,Behavior,Users\nCON-PC0001,CON-NB0001,2,CONTOSO\\bob\n")
+    [row] = run(path, site).rows
+    assert row.status is Status.FAILED
+    assert "already on the site with behaviour 2, users CONTOSO\\alice.w" in row.messages[0].text
+
+
+def test_conflicts_with_existing_associations(tmp_path: Path, site: DemoSite, site_path: Path) -> None:
+    before = association_keys(site_path)
+    path = sheet(
+        tmp_path,
+        "Source,Destination,Behavior,Users\n"
+        "CON-PC0001,CON-NB0020,0,\n"  # PC0001 already has a behaviour-2 association
+        "CON-PC0020,CON-NB0002,0,\n"  # NB0002 already restores PC0002
+        "CON-PC0002,CON-NB0021,0,\n",  # PC0002's existing one is behaviour 0: fan-out is fine
+    )
+    result = run(path, site)
+    assert statuses(result) == [Status.FAILED, Status.FAILED, Status.CREATED]
+    assert "behaviour 2" in result.rows[0].messages[0].text
+    assert "only one source" in result.rows[1].messages[0].text
+    assert len(association_keys(site_path)) == len(before) + 1
+
+
+def test_batches_are_the_requested_size(tmp_path: Path, site: DemoSite) -> None:
+    flaky = FlakyProvider(site)
+    result = run(pairs_sheet(tmp_path, 25), flaky, batch_size=10)
+    assert statuses(result) == [Status.CREATED] * 25
+    assert flaky.call_batches == [10, 10, 5]
+
+
+@pytest.mark.parametrize("fault", ["before", "after"])
+def test_lost_connection_never_creates_twice(
+    tmp_path: Path, site: DemoSite, site_path: Path, fault: str
+) -> None:
+    flaky = FlakyProvider(site, faults=[None, fault])
+    result = run(pairs_sheet(tmp_path, 25), flaky, batch_size=10)
+    assert statuses(result) == [Status.CREATED] * 25
+    keys = association_keys(site_path)
+    assert len(keys) == len(set(keys)) == 4 + 25
+    # the retried batch was reconciled first: after a drop "after", nothing is re-sent
+    assert flaky.call_batches == ([10, 10, 10, 5] if fault == "before" else [10, 10, 5])
+    confirmed = [r for r in result.rows if any("confirmed" in m.text for m in r.messages)]
+    assert len(confirmed) == (10 if fault == "after" else 0)
+
+
+def test_transient_error_of_one_call_retries_only_that_call(
+    tmp_path: Path, site: DemoSite, site_path: Path
+) -> None:
+    flaky = FlakyProvider(site, faults=["first-call-busy"])
+    result = run(pairs_sheet(tmp_path, 5), flaky, batch_size=10)
+    assert statuses(result) == [Status.CREATED] * 5
+    assert flaky.call_batches == [5, 1]
+    assert len(association_keys(site_path)) == 4 + 5
+
+
+def test_query_faults_are_retried(tmp_path: Path, site: DemoSite) -> None:
+    flaky = FlakyProvider(site, query_faults=["query", None, "query"])
+    result = run(pairs_sheet(tmp_path, 3), flaky)
+    assert statuses(result) == [Status.CREATED] * 3
+
+
+def test_provider_gone_for_good_stops_with_every_row_accounted(
+    tmp_path: Path, site: DemoSite, site_path: Path
+) -> None:
+    flaky = FlakyProvider(site, faults=[None, "always"])
+    path = sheet(
+        tmp_path,
+        "Source,Destination,Behavior,Users\n"
+        + "".join(f"CON-PC{n:04d},CON-NB{n:04d},2,CONTOSO\\u{n}\n" for n in FREE[:25])
+        + "BAD NAME,CON-NB0039,0,\n",
+    )
+    result = run(path, flaky, batch_size=10)
+    assert result.exit_status is ExitStatus.FATAL
+    assert result.stopped_by and "after 4 attempts" in result.stopped_by
+    got = statuses(result)
+    assert got == [Status.CREATED] * 10 + [Status.FAILED] * 15 + [Status.INVALID]
+    texts = [r.messages[-1].text for r in result.rows[10:25]]
+    assert all(t.startswith("outcome unknown") for t in texts[:10])
+    assert all(t.startswith("not sent") for t in texts[10:])
+    assert len(association_keys(site_path)) == 4 + 10
+
+
+def test_permanent_call_error_fails_only_its_row(tmp_path: Path, site: DemoSite, site_path: Path) -> None:
+    # Planned against the site, then someone deletes a computer's record before the batch runs:
+    # the provider's refusal lands on that row alone, with its code.
+    path = pairs_sheet(tmp_path, 3)
+    wave = read_wave(path)
+    ids = ids_by_name(site_path)
+    import sqlite3
+
+    class DeletesFirst(FlakyProvider):
+        def call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
+            with sqlite3.connect(site_path) as db:
+                db.execute("DELETE FROM computers WHERE ResourceID = ?", (ids["CON-NB0003"],))
+            return super().call(calls)
+
+    result = run_wave(wave, DeletesFirst(site), RunOptions(retry=NO_WAIT))
+    assert statuses(result) == [Status.FAILED, Status.CREATED, Status.CREATED]
+    assert "0x80041002" in result.rows[0].messages[-1].text
+    assert result.exit_status is ExitStatus.ROWS_NEED_ATTENTION
+
+
+def test_default_behaviour_is_used_and_recorded(tmp_path: Path, site: DemoSite) -> None:
+    path = sheet(tmp_path, "Source,Destination\nCON-PC0003,CON-NB0003\n")
+    result = run(path, site, default_behavior=Behavior.CAPTURE_AND_RESTORE_ALL)
+    assert result.rows[0].behavior is Behavior.CAPTURE_AND_RESTORE_ALL
+    assert result.rows[0].status is Status.CREATED

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from importer.demo.site import DemoSite
+from importer.model import Status
+from importer.pipeline import RunOptions, run_wave
+from importer.read import read_wave
+from importer.report.json_report import write_json
+from importer.report.xlsx_report import STATUS_FILLS, write_xlsx
+from tests.test_pipeline import NO_WAIT
+
+HOSTILE = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "bell\x07"]
+
+
+def make_result(tmp_path: Path, site: DemoSite):  # type: ignore[no-untyped-def]
+    path = tmp_path / "wave.csv"
+    lines = [
+        "Source,Destination,Behavior,Users,Comment",
+        "CON-PC0003,CON-NB0003,2,CONTOSO\\a;CONTOSO\\b,first",
+        "CON-PC0001,CON-NB0001,2,CONTOSO\\alice.w,exists",
+        "CON-PC0077,CON-NB0004,0,,unresolved",
+    ]
+    lines += [f'"{h}",CON-NB0005,0,,"{h}"' for h in HOSTILE]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return run_wave(read_wave(path), site, RunOptions(retry=NO_WAIT))
+
+
+def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
+    result = make_result(tmp_path, site)
+    out = tmp_path / "report.xlsx"
+    write_xlsx(result, out)
+    book = load_workbook(out)
+    assert book.sheetnames == ["Summary", "Results"]
+    results = book["Results"]
+    header = [c.value for c in results[1]]
+    assert header[:7] == ["Sheet", "Row", "Source", "Destination", "Behavior", "Users", "Comment"]
+    assert header[-8:] == [
+        "Source computer",
+        "Destination computer",
+        "Source ResourceID",
+        "Restore ResourceID",
+        "Behaviour",
+        "Users sent",
+        "Status",
+        "Messages",
+    ]
+    assert results.freeze_panes == "C2"
+    assert results.auto_filter.ref == f"A1:O{len(result.rows) + 1}"
+    rows = list(results.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(result.rows) == 3 + len(HOSTILE)
+    assert [(r[0], r[1], r[-2]) for r in rows[:3]] == [
+        ("wave.csv", 2, "created"),
+        ("wave.csv", 3, "exists"),
+        ("wave.csv", 4, "unresolved"),
+    ]
+    assert rows[0][12] == "CONTOSO\\a\nCONTOSO\\b"
+    assert isinstance(rows[0][9], int) and rows[0][9] > 0
+    status_col = len(header)
+    for line, row in zip(results.iter_rows(min_row=2), result.rows, strict=True):
+        fill = line[status_col - 2].fill.start_color.rgb
+        assert row.status is not None
+        assert fill.endswith(STATUS_FILLS[row.status])
+    # Every text cell is a string cell: nothing a user typed can become a formula.
+    for line in results.iter_rows(min_row=2):
+        for cell in line:
+            assert cell.data_type in ("s", "inlineStr", "n"), (cell.coordinate, cell.value, cell.data_type)
+    comments = [r[6] for r in rows[3:]]
+    assert comments[:4] == HOSTILE[:4]
+    assert comments[-1] == "bell\\x07"
+
+
+def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:
+    result = make_result(tmp_path, site)
+    out = tmp_path / "report.xlsx"
+    write_xlsx(result, out)
+    summary = load_workbook(out)["Summary"]
+    cells = {r[0]: r[1] for r in summary.iter_rows(values_only=True) if r and r[0]}
+    counts = result.counts()
+    assert cells["created"] == counts[Status.CREATED] == 1
+    assert cells["invalid"] == counts[Status.INVALID] == len(HOSTILE)
+    assert cells["total"] == len(result.rows)
+    assert cells["Site code"] == "DEM"
+    assert cells["Dry run"] == "no"
+    assert "2 (capture and restore specified user accounts)" in cells["Default behaviour"]
+    assert len(str(cells["Input SHA-256"])) == 64
+    assert len(summary._charts) == 1
+
+
+def test_json_report(tmp_path: Path, site: DemoSite) -> None:
+    result = make_result(tmp_path, site)
+    out = tmp_path / "report.json"
+    write_json(result, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["summary"]["counts"]["created"] == 1
+    assert data["summary"]["site_code"] == "DEM"
+    first = data["rows"][0]
+    assert set(first) >= {
+        "sheet",
+        "row",
+        "source",
+        "destination",
+        "source_resource_id",
+        "restore_resource_id",
+        "behavior",
+        "users",
+        "status",
+        "messages",
+    }
+    assert first["status"] == "created"
+    assert first["users"] == ["CONTOSO\\a", "CONTOSO\\b"]
+    assert {r["status"] for r in data["rows"]} <= {
+        "created",
+        "exists",
+        "planned",
+        "invalid",
+        "unresolved",
+        "failed",
+    }
+    assert data["rows"][2]["messages"][0]["level"] == "error"

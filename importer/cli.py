@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -15,7 +17,8 @@ import click
 from rich.console import Console
 
 from importer import __version__
-from importer.errors import ImporterError, InputError, ReportError
+from importer.config import default_map, load_config
+from importer.errors import ImporterError, ReportError
 from importer.exit_status import ExitStatus
 from importer.model import Behavior
 from importer.names import parse_behavior
@@ -23,6 +26,8 @@ from importer.pipeline import DEFAULT_BATCH_SIZE, RunOptions, RunResult, run_wav
 from importer.progress import progress_for
 from importer.provider import Provider
 from importer.read import read_wave
+from importer.retry import RetryPolicy, with_retries
+from importer.winrm.provider import AUTH_METHODS
 
 log = logging.getLogger("importer")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,6 +99,10 @@ class _Cli(click.Group):
             ctx.exit(int(ExitStatus.INTERRUPTED))
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # `cmassoc demo-site show | head`: the reader left; say nothing more.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(int(ExitStatus.OK))
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -107,15 +116,26 @@ class _Cli(click.Group):
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cmassoc")
 @click.option("--debug", is_flag=True, help="Show internal details and tracebacks.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML file of defaults [default: ./cmassoc.toml, then the user config folder].",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
     """Bulk-create ConfigMgr computer associations (USMT source -> destination) from a wave sheet."""
     ctx.obj = {"debug": debug}
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="cmassoc: %(message)s",
         stream=sys.stderr,
+        force=True,
     )
+    data, path = load_config(config_path)
+    if path is not None:
+        log.info("defaults from %s", path)
+        ctx.default_map = default_map(data)
 
 
 @cli.command()
@@ -140,8 +160,61 @@ def validate(
     metavar="[SITE.db]",
     help=f"Use the simulated site (default ./{DEFAULT_DEMO_SITE}, created from the samples if missing).",
 )
-@click.option("--server", metavar="HOST", help="SMS Provider server (reached over WinRM).")
+@click.option(
+    "--server", metavar="HOST[:PORT]", help="SMS Provider server, reached over WinRM (or a full URL)."
+)
 @click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider.")
+@click.option(
+    "--auth",
+    type=click.Choice(AUTH_METHODS),
+    default="ntlm",
+    show_default=True,
+    help="WinRM authentication (basic only over HTTPS; certificate needs --cert-pem/--cert-key-pem).",
+)
+@click.option(
+    "--http",
+    is_flag=True,
+    help="HTTP on 5985 (messages encrypted by ntlm/kerberos/credssp) instead of HTTPS on 5986.",
+)
+@click.option(
+    "--username",
+    metavar="DOMAIN\\USER",
+    help="WinRM account [default: CMASSOC_USERNAME]. The password comes from CMASSOC_PASSWORD, "
+    "the keyring or a prompt, never from a flag.",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(dir_okay=False, exists=True),
+    help="CA certificate(s) that signed the WinRM listener's certificate.",
+)
+@click.option(
+    "--insecure-skip-tls-verify",
+    is_flag=True,
+    help="Do not check the server's certificate (prints a warning).",
+)
+@click.option(
+    "--cert-pem",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Client certificate (--auth certificate).",
+)
+@click.option("--cert-key-pem", type=click.Path(dir_okay=False, exists=True), help="Its private key.")
+@click.option(
+    "--proxy", metavar="URL", help="HTTP proxy for WinRM [default: none, whatever the environment says]."
+)
+@click.option(
+    "--operation-timeout",
+    type=click.IntRange(5, 3600),
+    default=20,
+    show_default=True,
+    help="WinRM operation timeout, seconds.",
+)
+@click.option(
+    "--read-timeout",
+    type=click.IntRange(6, 3600),
+    default=30,
+    show_default=True,
+    help="HTTP read timeout, seconds (longer than the operation timeout).",
+)
 @click.option("--dry-run", is_flag=True, help="Resolve and plan only: nothing is created.")
 @click.option(
     "--batch-size",
@@ -149,6 +222,20 @@ def validate(
     default=DEFAULT_BATCH_SIZE,
     show_default=True,
     help="Pairs per provider round trip.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(1, 50),
+    default=5,
+    show_default=True,
+    help="Attempts per provider round trip when the fault is transient.",
+)
+@click.option(
+    "--retry-wait",
+    type=click.FloatRange(0, 300),
+    default=1.0,
+    show_default=True,
+    help="First wait before a retry, seconds; it doubles (with jitter) up to 30 s.",
 )
 def run(
     sheet: Path,
@@ -161,13 +248,17 @@ def run(
     site_code: str | None,
     dry_run: bool,
     batch_size: int,
+    retries: int,
+    retry_wait: float,
+    **winrm_options: Any,
 ) -> None:
     """Create the associations of SHEET on a site (the demo site or a real SMS Provider)."""
     if (demo is None) == (server is None):
         raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
     wave = read_wave(sheet, users_file)
-    provider = _build_provider(demo, server, site_code)
-    options = RunOptions(default_behavior=behavior, batch_size=batch_size, dry_run=dry_run)
+    policy = RetryPolicy(attempts=retries, wait_first=retry_wait, wait_max=max(30.0, retry_wait))
+    options = RunOptions(default_behavior=behavior, batch_size=batch_size, dry_run=dry_run, retry=policy)
+    provider = _build_provider(demo, server, site_code, options.retry, winrm_options)
     try:
         result = run_wave(wave, provider, options, progress_for(_stderr()))
     finally:
@@ -175,7 +266,13 @@ def run(
     _finish(result, sheet, report, json_path)
 
 
-def _build_provider(demo: str | None, server: str | None, site_code: str | None) -> Provider:
+def _build_provider(
+    demo: str | None,
+    server: str | None,
+    site_code: str | None,
+    retry: RetryPolicy,
+    winrm_options: dict[str, Any],
+) -> Provider:
     if demo is not None:
         from importer.demo.samples import ensure_default_site
         from importer.demo.site import DemoSite
@@ -184,12 +281,45 @@ def _build_provider(demo: str | None, server: str | None, site_code: str | None)
         if demo == DEFAULT_DEMO_SITE:
             ensure_default_site(path)
         return DemoSite(path)
+    assert server is not None
     if not site_code:
         raise click.UsageError("--server needs --site-code (the three-character site code).")
-    raise InputError(
-        f"--server {server}: the WinRM provider is not available in this version yet.",
-        "Use --demo to try the importer on the simulated site.",
+    return connect_winrm(server, site_code, retry, winrm_options)
+
+
+def connect_winrm(server: str, site_code: str, retry: RetryPolicy, opts: dict[str, Any]) -> Provider:
+    """Settings, credentials, then one checked connection (retried only if the fault is transient)."""
+    from importer.winrm.credentials import resolve_credentials
+    from importer.winrm.provider import WinRMProvider, WinRMSettings
+
+    settings = WinRMSettings(
+        server=server,
+        site_code=site_code,
+        auth=opts["auth"],
+        https=not opts.get("http"),
+        ca_bundle=opts.get("ca_bundle"),
+        verify_tls=not opts.get("insecure_skip_tls_verify"),
+        cert_pem=opts.get("cert_pem"),
+        cert_key_pem=opts.get("cert_key_pem"),
+        proxy=opts.get("proxy"),
+        operation_timeout=opts.get("operation_timeout") or 20,
+        read_timeout=opts.get("read_timeout") or 30,
     )
+    username, password = resolve_credentials(settings.auth, opts.get("username"))
+    settings = dataclasses.replace(settings, username=username, password=password)
+    if not settings.verify_tls:
+        _stderr().print(
+            "cmassoc: WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
+            "anyone in the middle could read the credentials and the data.",
+            markup=False,
+        )
+    provider = WinRMProvider(settings)
+    try:
+        with_retries(retry, f"connecting to {settings.host}", lambda _n: provider.connect())
+    except BaseException:
+        provider.close()
+        raise
+    return provider
 
 
 @cli.command()

@@ -46,13 +46,16 @@ def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) ->
         before_sleep=before_sleep,
         reraise=True,
     )
+    tried = 0
     try:
         for try_ in retrying:
             with try_:
-                return attempt(try_.retry_state.attempt_number)
+                tried = try_.retry_state.attempt_number
+                return attempt(tried)
     except TransientProviderError as exc:
         raise ProviderUnavailable(
-            f"{what}: the provider still failed after {policy.attempts} attempts ({exc}).",
-            "Check the connection to the SMS Provider and run again; finished rows are kept.",
+            f"{what}: the provider still failed after {tried} attempts ({exc}).",
+            "Check the connection to the SMS Provider and run the sheet again: "
+            "what was created shows as exists.",
         ) from exc
     raise AssertionError("unreachable")  # tenacity either returns or raises

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
@@ -10,6 +11,9 @@ from click.testing import CliRunner, Result
 from importer.cli import cli
 from importer.demo.samples import create_sample_site
 from importer.demo.site import DemoSite
+
+if TYPE_CHECKING:
+    from tests.wsman_endpoint import Endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -54,3 +58,43 @@ def ids_by_name(path: Path) -> dict[str, int]:
     computers = site_snapshot(path)["computers"]
     assert isinstance(computers, list)
     return {c["name"]: c["resource_id"] for c in computers if not c["obsolete"] and not c["decommissioned"]}
+
+
+USERNAME = "CONTOSO\\svc-cmassoc"
+PASSWORD = "S3cr3t-P@ss!w0rd"  # must never show up in any output
+
+
+@pytest.fixture(scope="session")
+def cert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("certs")
+
+
+@pytest.fixture
+def endpoint(site_path: Path, cert_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoint]:
+    """A loopback WS-Management endpoint in front of the `site_path` demo site."""
+    from tests.wsman_endpoint import Endpoint
+
+    monkeypatch.setenv("CMASSOC_USERNAME", USERNAME)
+    monkeypatch.setenv("CMASSOC_PASSWORD", PASSWORD)
+    for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(proxy, raising=False)
+    server = Endpoint(lambda: DemoSite(site_path), USERNAME, PASSWORD, cert_dir).start()
+    yield server
+    server.stop()
+
+
+def remote_args(endpoint: Endpoint, *extra: str | Path) -> list[str | Path]:
+    """`cmassoc run` options that reach the loopback endpoint through pywinrm."""
+    return [
+        "--server",
+        endpoint.address,
+        "--site-code",
+        "DEM",
+        "--auth",
+        "basic",
+        "--ca-bundle",
+        endpoint.ca_bundle,
+        "--retry-wait",
+        "0",
+        *extra,
+    ]

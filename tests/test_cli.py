@@ -148,12 +148,13 @@ def test_behavior_option(tmp_path: Path) -> None:
         (["run", "{bad}", "--demo", "{site}"], "no header row with a source and a destination"),
         (["run", "{good}"], "give either --demo"),
         (["run", "{good}", "--server", "sms01"], "--site-code"),
-        (["run", "{good}", "--server", "sms01", "--site-code", "ABC"], "not available in this version"),
+        (["run", "{good}", "--server", "sms01", "--site-code", "ABC"], "needs a user name"),
+        (["run", "{good}", "--server", "sms01", "--site-code", "ABCD"], "three letters or digits"),
         (["run", "{good}", "--demo", "{notasite}"], "is not a demo site"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
-    tmp_path: Path, site_path: Path, args: list[str], fragment: str
+    tmp_path: Path, site_path: Path, args: list[str], fragment: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("A,B\n1,2\n", encoding="utf-8")
@@ -169,6 +170,8 @@ def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
         "notasite": notasite,
     }
     before = site_snapshot(site_path)
+    monkeypatch.delenv("CMASSOC_USERNAME", raising=False)
+    monkeypatch.setenv("CMASSOC_PASSWORD", "x")
     result = CliRunner().invoke(cli, [a.format(**names) for a in args])
     assert result.exit_code in (1, 2), result.output
     assert fragment in result.output

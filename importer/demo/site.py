@@ -140,7 +140,8 @@ class DemoSite:
                 f"demo site '{path}' does not exist.", "Create it with `cmassoc demo-site create`."
             )
         self.path = path
-        self._db = sqlite3.connect(str(path), isolation_level=None)
+        # check_same_thread=False: the loopback WinRM endpoint in the tests serves from threads.
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             row = self._db.execute("SELECT site_code FROM site").fetchone()
         except sqlite3.DatabaseError as exc:

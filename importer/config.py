@@ -1,0 +1,84 @@
+"""Defaults from a TOML file, so a wave run is one short command.
+
+Looked for in --config FILE, else ./cmassoc.toml, else the user's config folder
+(%APPDATA%\\cmassoc\\cmassoc.toml on Windows, ~/.config/cmassoc/cmassoc.toml elsewhere).
+Keys are the long option names of `cmassoc run` with _ for -, e.g.:
+
+    server = "sms01.contoso.com"
+    site_code = "ABC"
+    auth = "kerberos"
+    batch_size = 200
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from importer.errors import InputError
+
+KEYS: dict[str, type | tuple[type, ...]] = {
+    "server": str,
+    "site_code": str,
+    "auth": str,
+    "http": bool,
+    "username": str,
+    "ca_bundle": str,
+    "cert_pem": str,
+    "cert_key_pem": str,
+    "proxy": str,
+    "batch_size": int,
+    "behavior": (str, int),
+    "operation_timeout": int,
+    "read_timeout": int,
+}
+SHARED = {"behavior"}  # also used by `cmassoc validate`
+
+
+def default_paths() -> list[Path]:
+    paths = [Path("cmassoc.toml")]
+    if sys.platform == "win32" and os.environ.get("APPDATA"):
+        paths.append(Path(os.environ["APPDATA"]) / "cmassoc" / "cmassoc.toml")
+    else:
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        paths.append(Path(base) / "cmassoc" / "cmassoc.toml")
+    return paths
+
+
+def load_config(explicit: Path | None) -> tuple[dict[str, Any], Path | None]:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise InputError(f"--config {explicit}: no such file.")
+        path: Path | None = explicit
+    else:
+        path = next((p for p in default_paths() if p.is_file()), None)
+    if path is None:
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"config file {path}: {exc}.") from exc
+    data = dict(data.get("cmassoc", data))
+    if any("password" in key.lower() for key in data):
+        raise InputError(
+            f"config file {path}: passwords do not belong in a file.",
+            "Use CMASSOC_PASSWORD, the keyring or the prompt.",
+        )
+    for key, value in data.items():
+        kind = KEYS.get(key)
+        if kind is None:
+            raise InputError(
+                f"config file {path}: unknown key '{key}'.", f"Known keys: {', '.join(sorted(KEYS))}."
+            )
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise InputError(f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).")
+    return data, path
+
+
+def default_map(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    run = {key: str(v) if key == "behavior" else v for key, v in data.items()}
+    validate = {key: str(v) for key, v in data.items() if key in SHARED}
+    return {"run": run, "validate": validate}

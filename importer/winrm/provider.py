@@ -1,0 +1,398 @@
+"""The real SMS Provider over WinRM, through pywinrm's Protocol (not Session.run_ps).
+
+One shell and one long-lived powershell.exe per connection: the bootstrap script
+starts once, then each batch is one line on its stdin and one line of reply on its
+stdout, so a batch costs about two HTTP requests however many pairs it holds.
+After any transport fault the shell is dropped and the next round trip opens a
+new one; the retry layer above reconciles before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from importer.errors import InputError, ProviderError, ProviderUnavailable, TransientProviderError
+from importer.provider import (
+    TRANSIENT_WMI_CODES,
+    WBEM_E_ACCESS_DENIED,
+    CallResult,
+    MethodCall,
+    ProviderInfo,
+    Query,
+    QueryResult,
+)
+from importer.winrm import wire
+
+log = logging.getLogger("importer")
+
+AUTH_METHODS = ("ntlm", "kerberos", "credssp", "basic", "certificate")
+WBEM_E_INVALID_NAMESPACE = 0x8004100E
+E_ACCESSDENIED = 0x80070005
+WSMAN_QUOTA_FAULTS = frozenset({0x803381A5, 0x803381A6})
+WSMAN_ACCESS_DENIED = 5
+SEND_CHUNK = 48 * 1024  # bytes of stdin per Send: far below a server's MaxEnvelopeSizekb (500 KB)
+
+
+@dataclass(frozen=True)
+class WinRMSettings:
+    server: str  # host, host:port or a full https://host:5986/wsman URL
+    site_code: str
+    auth: str = "ntlm"
+    https: bool = True
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_bundle: str | None = None
+    verify_tls: bool = True
+    cert_pem: str | None = None
+    cert_key_pem: str | None = None
+    proxy: str | None = None
+    operation_timeout: int = 20
+    read_timeout: int = 30
+    reply_timeout: float = 600.0  # longest wait for one batch's reply
+
+    def __post_init__(self) -> None:
+        if self.auth not in AUTH_METHODS:
+            raise InputError(f"--auth {self.auth}: use one of {', '.join(AUTH_METHODS)}.")
+        if not re.fullmatch(r"[A-Za-z0-9]{3}", self.site_code):
+            raise InputError(f"--site-code {self.site_code!r}: a site code is three letters or digits.")
+        scheme = urlsplit(self.endpoint).scheme
+        if self.auth == "basic" and scheme != "https":
+            raise InputError(
+                "basic authentication over HTTP would send the password in clear.",
+                "Use HTTPS (the default) or ntlm/kerberos, which encrypt the messages over HTTP.",
+            )
+        if self.auth == "certificate" and (scheme != "https" or not self.cert_pem or not self.cert_key_pem):
+            raise InputError("certificate authentication needs HTTPS, --cert-pem and --cert-key-pem.")
+        if self.read_timeout <= self.operation_timeout:
+            raise InputError("the read timeout must be longer than the operation timeout.")
+
+    @property
+    def endpoint(self) -> str:
+        if "://" in self.server:
+            parts = urlsplit(self.server)
+            return self.server if parts.path not in ("", "/") else f"{parts.scheme}://{parts.netloc}/wsman"
+        scheme, port = ("https", 5986) if self.https else ("http", 5985)
+        host = self.server if ":" in self.server.strip("[]") else f"{self.server}:{port}"
+        return f"{scheme}://{host}/wsman"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.endpoint).netloc
+
+
+@cache
+def bootstrap_script() -> str:
+    return (resources.files("importer.winrm") / "bootstrap.ps1").read_text(encoding="utf-8")
+
+
+def encoded_command() -> str:
+    """The bootstrap as -EncodedCommand wants it: comments and indentation dropped, UTF-16LE base64."""
+    lines = [ln.strip() for ln in bootstrap_script().splitlines()]
+    compact = "\n".join(ln for ln in lines if ln and not ln.startswith("#"))
+    return base64.b64encode(compact.encode("utf-16-le")).decode("ascii")
+
+
+def powershell_arguments() -> list[str]:
+    return [
+        "-NoLogo",
+        "-NoProfile",
+        "-NonInteractive",
+        "-ExecutionPolicy",
+        "Bypass",
+        "-EncodedCommand",
+        encoded_command(),
+    ]
+
+
+class WinRMProvider:
+    """Implements importer.provider.Provider against root\\SMS\\site_<code> on a remote host."""
+
+    def __init__(self, settings: WinRMSettings, protocol_factory: Callable[..., Any] | None = None) -> None:
+        self.settings = settings
+        self._factory: Callable[..., Any] = protocol_factory or _pywinrm_protocol
+        self._protocol: Any = None
+        self._shell: str | None = None
+        self._command: str | None = None
+        self._buffer = b""
+        self._ids = itertools.count(1)
+        self._ever_connected = False
+        self.server_info: dict[str, Any] = {}
+
+    @property
+    def info(self) -> ProviderInfo:
+        return ProviderInfo("winrm", self.settings.endpoint, self.settings.site_code.upper())
+
+    # -- Provider --------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Open the shell, start the bootstrap and check the site; safe to call again."""
+        if self._command is not None:
+            return
+        try:
+            self._open()
+        except ProviderError:
+            self._drop()
+            raise
+        except Exception as exc:
+            self._drop()
+            raise self._classify(exc) from exc
+
+    def query(self, queries: Sequence[Query]) -> list[QueryResult]:
+        results = self._exchange([wire.query_op(q) for q in queries])
+        return [wire.query_result(r) for r in results]
+
+    def call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
+        results = self._exchange([wire.call_op(c) for c in calls])
+        return [wire.call_result(r) for r in results]
+
+    def close(self) -> None:
+        self._drop()
+
+    # -- the conversation --------------------------------------------------------
+
+    def _open(self) -> None:
+        s = self.settings
+        self._protocol = self._factory(
+            endpoint=s.endpoint,
+            transport=s.auth,
+            username=s.username,
+            password=s.password,
+            server_cert_validation="validate" if s.verify_tls else "ignore",
+            ca_trust_path=s.ca_bundle,
+            cert_pem=s.cert_pem,
+            cert_key_pem=s.cert_key_pem,
+            read_timeout_sec=s.read_timeout,
+            operation_timeout_sec=s.operation_timeout,
+            message_encryption="auto",
+            proxy=s.proxy,
+        )
+        self._shell = self._protocol.open_shell(codepage=65001, noprofile=True)
+        self._command = self._protocol.run_command(
+            self._shell,
+            "powershell.exe",
+            powershell_arguments(),
+            console_mode_stdin=False,
+            skip_cmd_shell=True,
+        )
+        self._buffer = b""
+        ready = self._read_line(time.monotonic() + s.reply_timeout)
+        if not ready.startswith(wire.READY_PREFIX.encode()):
+            raise ProviderUnavailable(f"{s.host}: the PowerShell bootstrap did not start ({ready[:200]!r}).")
+        [hello] = self._round_trip([wire.hello_op(s.site_code.upper())])
+        error = wire.hello_error(hello)
+        if error is not None:
+            raise self._hello_failure(error.code, error.message)
+        self.server_info = dict(hello.get("hello") or {})
+        self._ever_connected = True
+        log.info("connected to %s (%s)", s.endpoint, self.server_info)
+
+    def _hello_failure(self, code: int, message: str) -> ProviderError:
+        s = self.settings
+        namespace = f"root\\SMS\\site_{s.site_code.upper()}"
+        if code == WBEM_E_INVALID_NAMESPACE:
+            return ProviderUnavailable(
+                f"site code {s.site_code.upper()} not found on {s.host}: there is no namespace {namespace}.",
+                "Check the site code, and that this host is an SMS Provider of that site.",
+            )
+        if code in (WBEM_E_ACCESS_DENIED, E_ACCESSDENIED):
+            return ProviderUnavailable(
+                f"access denied to {namespace} on {s.host} for {s.username or 'this account'}.",
+                "The account needs a ConfigMgr security role that may read and create computer "
+                "associations (for example Operating System Deployment Manager) and must be in "
+                "SMS Admins on the provider.",
+            )
+        if code in TRANSIENT_WMI_CODES:
+            return TransientProviderError(f"{s.host}: 0x{code:08X} {message}")
+        return ProviderUnavailable(f"{s.host}: cannot open {namespace}: 0x{code:08X} {message}")
+
+    def _exchange(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not ops:
+            return []
+        try:
+            if self._command is None:
+                self._open()
+            return self._round_trip(ops)
+        except ProviderError:
+            self._drop()
+            raise
+        except Exception as exc:
+            self._drop()
+            raise self._classify(exc) from exc
+
+    def _round_trip(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        batch_id = format(next(self._ids), "x")
+        data = wire.encode_line({"id": batch_id, "ops": ops})
+        for start in range(0, len(data), SEND_CHUNK):
+            self._protocol.send_command_input(self._shell, self._command, data[start : start + SEND_CHUNK])
+        deadline = time.monotonic() + self.settings.reply_timeout
+        prefix = f"{wire.REPLY_PREFIX}{batch_id} ".encode("ascii")
+        while True:
+            line = self._read_line(deadline)
+            if line.startswith(prefix):
+                reply = wire.decode_line(line[len(prefix) :])
+                results = reply.get("results")
+                if not isinstance(results, list) or len(results) != len(ops):
+                    raise TransientProviderError(
+                        f"{self.settings.host}: a malformed reply to batch {batch_id}"
+                    )
+                return [r if isinstance(r, dict) else {} for r in results]
+            log.debug("ignored output line: %r", line[:200])
+
+    def _read_line(self, deadline: float) -> bytes:
+        from winrm.exceptions import WinRMOperationTimeoutError
+
+        while b"\n" not in self._buffer:
+            if time.monotonic() > deadline:
+                raise TransientProviderError(
+                    f"{self.settings.host}: no reply within {self.settings.reply_timeout:.0f} s"
+                )
+            try:
+                stdout, stderr, code, done = self._protocol.get_command_output_raw(self._shell, self._command)
+            except WinRMOperationTimeoutError:
+                continue  # nothing to say yet: ask again until our own deadline
+            self._buffer += stdout.replace(b"\r\n", b"\n")
+            if stderr:
+                log.debug("server stderr: %s", stderr.decode("utf-8", "replace")[:2000])
+            if done and b"\n" not in self._buffer:
+                detail = stderr.decode("utf-8", "replace").strip().splitlines()[:3]
+                raise TransientProviderError(
+                    f"{self.settings.host}: the PowerShell on the server ended (exit {code})"
+                    + (f": {' '.join(detail)}" if detail else "")
+                )
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.strip()
+
+    def _drop(self) -> None:
+        """Close the shell (WinRM limits shells per user) and forget it; never raises."""
+        protocol, shell, command = self._protocol, self._shell, self._command
+        self._protocol = self._shell = self._command = None
+        self._buffer = b""
+        if protocol is None:
+            return
+        steps: list[Callable[[], object]] = []
+        if shell and command:
+            steps.append(lambda: protocol.cleanup_command(shell, command))
+        if shell:
+            steps.append(lambda: protocol.close_shell(shell))
+        steps.append(lambda: protocol.transport.close_session())
+        for step in steps:
+            try:
+                step()
+            except Exception as exc:  # the connection may be the thing that broke
+                log.debug("while closing the shell: %s", type(exc).__name__)
+
+    # -- faults ------------------------------------------------------------------
+
+    def _classify(self, exc: BaseException) -> ProviderError:
+        from winrm.exceptions import (
+            InvalidCredentialsError,
+            WinRMError,
+            WinRMOperationTimeoutError,
+            WinRMTransportError,
+            WSManFaultError,
+        )
+
+        host = self.settings.host
+        text = str(exc)
+        if isinstance(exc, InvalidCredentialsError):
+            return ProviderUnavailable(
+                f"{host} rejected the credentials of {self.settings.username or 'this account'} (HTTP 401).",
+                "Check the user name (DOMAIN\\user) and password; a rejected login is never retried, "
+                "to spare the account a lockout.",
+            )
+        if isinstance(exc, requests.exceptions.SSLError):
+            return ProviderUnavailable(
+                f"{host}: TLS failure ({_tls_reason(text)}).",
+                "Pass the CA certificate that signed the WinRM listener's certificate with --ca-bundle, "
+                "and use the host name the certificate was issued to.",
+            )
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            if re.search(
+                r"Name or service not known|getaddrinfo failed|NameResolution|Failed to resolve|"
+                r"nodename nor servname|No address associated",
+                text,
+            ):
+                return ProviderUnavailable(f"{host}: host name not found (DNS).", "Check --server.")
+            if re.search(r"refused|10061", text, re.IGNORECASE):
+                if not self._ever_connected:
+                    return ProviderUnavailable(
+                        f"{host} refused the connection: WinRM is not listening there.",
+                        "Check the port (HTTPS 5986, HTTP 5985) and the listener "
+                        "(winrm enumerate winrm/config/listener) on the provider.",
+                    )
+                return TransientProviderError(f"{host} refused the connection")
+            return TransientProviderError(f"{host}: connection lost ({_short(text)})")
+        if isinstance(exc, requests.exceptions.Timeout):
+            return TransientProviderError(f"{host}: no answer within {self.settings.read_timeout} s")
+        if isinstance(exc, WinRMOperationTimeoutError):
+            return TransientProviderError(f"{host}: WinRM operation timed out")
+        if isinstance(exc, WSManFaultError):
+            wsman, wmi = exc.wsman_fault_code, exc.wmierror_code
+            if wsman in WSMAN_QUOTA_FAULTS or (wmi is not None and (wmi & 0xFFFFFFFF) in TRANSIENT_WMI_CODES):
+                return TransientProviderError(
+                    f"{host}: {exc.reason} (WS-Management fault {wsman}, WMI {wmi})"
+                )
+            if wsman == WSMAN_ACCESS_DENIED or (
+                wmi is not None and (wmi & 0xFFFFFFFF) == WBEM_E_ACCESS_DENIED
+            ):
+                return ProviderUnavailable(
+                    f"{host}: access denied ({exc.reason}).",
+                    "The account must be allowed to use WinRM on the provider (local Administrators "
+                    "or Remote Management Users) and hold a ConfigMgr role.",
+                )
+            return ProviderUnavailable(f"{host}: WS-Management fault {wsman}: {exc.reason}")
+        if isinstance(exc, WinRMTransportError):
+            if exc.code in (502, 503, 504):
+                return TransientProviderError(f"{host}: HTTP {exc.code} (busy)")
+            return ProviderUnavailable(f"{host}: HTTP {exc.code} from the WinRM service.")
+        if isinstance(exc, WinRMError):
+            hint = None
+            if "not installed" in text:
+                hint = "Install the extra: pip install 'pywinrm[kerberos]' or 'pywinrm[credssp]'."
+            return ProviderUnavailable(f"{host}: {text}", hint)
+        if isinstance(exc, (ValueError, KeyError)):
+            return TransientProviderError(f"{host}: unreadable reply ({type(exc).__name__})")
+        raise exc
+
+
+def _pywinrm_protocol(**kwargs: Any) -> Any:
+    from winrm.protocol import Protocol
+
+    return Protocol(**kwargs)  # its Literal-typed arguments are checked in WinRMSettings
+
+
+def _short(text: str) -> str:
+    match = re.search(r"\(Caused by ([^)]*\))", text)
+    return (match.group(1) if match else text)[:160]
+
+
+def _tls_reason(text: str) -> str:
+    for reason in (
+        "CERTIFICATE_VERIFY_FAILED",
+        "certificate verify failed",
+        "hostname mismatch",
+        "WRONG_VERSION_NUMBER",
+        "self-signed certificate",
+        "unable to get local issuer",
+    ):
+        if reason.lower() in text.lower():
+            found = re.search(r"certificate verify failed: ([^(\"')]*)", text)
+            return found.group(1).strip() if found else reason
+    return _short(text)
+
+
+def plain_settings(settings: WinRMSettings) -> Mapping[str, object]:
+    """For logs and reports: everything but the password."""
+    return {k: v for k, v in settings.__dict__.items() if k != "password"}

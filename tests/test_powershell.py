@@ -1,0 +1,48 @@
+"""The PowerShell the project ships must parse (no PowerShell runs on this machine)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import tree_sitter
+import tree_sitter_powershell
+
+from importer.winrm.provider import bootstrap_script, encoded_command, powershell_arguments
+
+PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+
+
+def syntax_errors(source: str) -> list[tuple[int, str]]:
+    tree = PARSER.parse(source.encode("utf-8"))
+    found: list[tuple[int, str]] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            found.append((node.start_point[0] + 1, (node.text or b"").decode("utf-8", "replace")[:60]))
+        stack.extend(node.children)
+    return found
+
+
+def test_the_parser_can_fail() -> None:
+    assert syntax_errors("function f( { $x = ")
+
+
+@pytest.mark.parametrize("form", ["file", "encoded"])
+def test_bootstrap_parses(form: str) -> None:
+    source = bootstrap_script()
+    if form == "encoded":
+        source = base64.b64decode(encoded_command()).decode("utf-16-le")
+    assert syntax_errors(source) == []
+
+
+def test_encoded_command_fits_a_command_line() -> None:
+    # CreateProcess allows 32,767 characters; WinRS without cmd.exe passes it whole.
+    assert len(" ".join(["powershell.exe", *powershell_arguments()])) < 32_000
+
+
+def test_bootstrap_never_evaluates_request_text() -> None:
+    source = bootstrap_script()
+    for dangerous in ("Invoke-Expression", "iex ", "ScriptBlock]::Create", "Add-Type -TypeDefinition", "& $"):
+        assert dangerous not in source

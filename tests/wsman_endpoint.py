@@ -1,0 +1,420 @@
+"""A WS-Management endpoint on 127.0.0.1 for tests and benchmarks.
+
+It answers what pywinrm's Protocol sends (Create, Command, Send, Receive, Signal,
+Delete) over HTTPS with Basic auth, and stands in for powershell.exe running the
+bootstrap: each stdin line is decoded with importer.winrm.wire and executed against
+a demo site, so the real pywinrm client, the real wire format and the real retry
+logic are exercised end to end. Faults are injected on demand.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from defusedxml import ElementTree
+
+from importer.provider import Provider
+from importer.winrm import wire
+
+NS = {
+    "s": "http://www.w3.org/2003/05/soap-envelope",
+    "a": "http://schemas.xmlsoap.org/ws/2004/08/addressing",
+    "w": "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
+    "rsp": "http://schemas.microsoft.com/wbem/wsman/1/windows/shell",
+}
+SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+OPERATION_TIMEOUT = 2150858793
+WBEM_E_INVALID_NAMESPACE = 0x8004100E
+
+
+@dataclass
+class Fault:
+    """Injected once, on the first request whose action ends with `action` ("" = any), in order.
+
+    kind: "401", "503", "400" (HTTP status), "wsman" (HTTP 500 WSManFault with `code` and
+    optional `wmi`), "drop-before" (connection closed, request not processed),
+    "drop-after" (processed, then connection closed without a reply), "slow" (`seconds`
+    of delay, then processed), "optimeout" (Receive answers the operation-timeout fault),
+    "exit" (the PowerShell process ends), "pass" (nothing: lets a request through, to aim
+    the next fault at a later request)."""
+
+    action: str
+    kind: str
+    code: int = 0
+    wmi: int | None = None
+    seconds: float = 0.0
+
+
+class Bootstrap:
+    """What powershell.exe running importer/winrm/bootstrap.ps1 does, done in Python."""
+
+    def __init__(self, site: Provider, record: list[dict[str, Any]]) -> None:
+        self.site = site
+        self.record = record
+        self.stdin = b""
+        self.stdout = bytearray(b"READY 1\n")
+        self.stderr = bytearray()
+        self.exit_code: int | None = None
+        self.connected_site: str | None = None
+
+    def feed(self, data: bytes, end: bool) -> None:
+        if self.exit_code is not None:
+            return  # a dead process reads nothing
+        self.stdin += data
+        while b"\n" in self.stdin:
+            line, _, self.stdin = self.stdin.partition(b"\n")
+            if line.strip():
+                self.stdout += self._batch(line)
+        if end:
+            self.exit_code = 0
+
+    def _batch(self, line: bytes) -> bytes:
+        request = wire.decode_line(line)
+        self.record.append(request)
+        return wire.reply_line(str(request["id"]), [self._op(op) for op in request["ops"]])
+
+    def _op(self, op: dict[str, Any]) -> dict[str, Any]:
+        kind = op["op"]
+        if kind == "hello":
+            if str(op["site"]).upper() != self.site.info.site_code.upper():
+                return {
+                    "error": {
+                        "code": WBEM_E_INVALID_NAMESPACE,
+                        "message": "Invalid namespace",
+                        "extended": {},
+                    }
+                }
+            self.connected_site = op["site"]
+            return {"hello": {"computer": "LOOPBACK", "powershell": "5.1", "site": op["site"]}}
+        if self.connected_site is None:
+            return {"error": {"code": 0x80041001, "message": "no hello yet", "extended": {}}}
+        if kind == "query":
+            return wire.query_result_dict(self.site.query([wire.query_from_op(op)])[0])
+        if kind == "call":
+            return wire.call_result_dict(self.site.call([wire.call_from_op(op)])[0])
+        return {"error": {"code": 0x80070057, "message": f"unknown op {kind}", "extended": {}}}
+
+
+@dataclass
+class Shell:
+    id: str
+    codepage: str
+    process: Bootstrap | None = None
+    command_id: str | None = None
+    command_line: tuple[str, str] | None = None
+
+
+@dataclass
+class Endpoint:
+    site_factory: Callable[[], Provider]
+    username: str
+    password: str
+    cert_dir: Path
+    latency: float = 0.0  # added to every request, as a WAN round trip would
+    receive_wait: float = 0.3
+    faults: list[Fault] = field(default_factory=list)
+    requests: Counter[str] = field(default_factory=Counter)
+    shells: dict[str, Shell] = field(default_factory=dict)
+    received: list[dict[str, Any]] = field(default_factory=list)  # every decoded batch
+    command_lines: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+    _site: Provider | None = None
+
+    @property
+    def ca_bundle(self) -> str:
+        return str(self.cert_dir / "ca.pem")
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def site(self) -> Provider:
+        if self._site is None:
+            self._site = self.site_factory()
+        return self._site
+
+    def take_fault(self, action: str) -> Fault | None:
+        """Faults form a queue: the head waits for a request of its action."""
+        with self.lock:
+            if self.faults and action.endswith(self.faults[0].action):
+                return self.faults.pop(0)
+        return None
+
+    def start(self) -> Endpoint:
+        make_certificates(self.cert_dir)
+        endpoint = self
+
+        class Handler(_Handler):
+            owner = endpoint
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_dir / "server.pem", self.cert_dir / "server.key")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self.port = server.server_address[1]
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._site is not None:
+            self._site.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: Endpoint
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        ep = self.owner
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if ep.latency:
+            time.sleep(ep.latency)
+        expected = "Basic " + base64.b64encode(f"{ep.username}:{ep.password}".encode()).decode()
+        if self.headers.get("Authorization") != expected:
+            self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="WSMAN"'})
+            return
+        root = ElementTree.fromstring(body)
+        action = root.findtext("s:Header/a:Action", "", NS)
+        message_id = root.findtext("s:Header/a:MessageID", "", NS)
+        name = action.rsplit("/", 1)[-1]
+        with ep.lock:
+            ep.requests[name] += 1
+        fault = ep.take_fault(name)
+        if fault is not None:
+            if fault.kind in ("401", "503", "400"):
+                self._reply(int(fault.kind), b"")
+                return
+            if fault.kind == "wsman":
+                self._reply(500, _fault(message_id, fault.code, "injected fault", fault.wmi))
+                return
+            if fault.kind == "drop-before":
+                self._drop()
+                return
+            if fault.kind == "slow":
+                time.sleep(fault.seconds)
+        try:
+            status, answer = self._handle(name, root, message_id, fault)
+        except KeyError:
+            status, answer = 500, _fault(message_id, 2150858843, "The shell was not found.")
+        if fault is not None and fault.kind == "drop-after":
+            self._drop()
+            return
+        self._reply(status, answer)
+
+    def _handle(self, name: str, root: Any, message_id: str, fault: Fault | None) -> tuple[int, bytes]:
+        ep = self.owner
+        shell_id = root.findtext("s:Header/w:SelectorSet/w:Selector[@Name='ShellId']", "", NS)
+        if name == "Create":
+            options = {o.get("Name"): o.text for o in root.iterfind("s:Header/w:OptionSet/w:Option", NS)}
+            shell = Shell(str(uuid.uuid4()).upper(), options.get("WINRS_CODEPAGE") or "437")
+            with ep.lock:
+                ep.shells[shell.id] = shell
+            body = (
+                "<x:ResourceCreated xmlns:x='http://schemas.xmlsoap.org/ws/2004/09/transfer'>"
+                f"<a:Address>https://{ep.address}/wsman</a:Address><a:ReferenceParameters>"
+                f"<w:ResourceURI>{SHELL}/cmd</w:ResourceURI><w:SelectorSet>"
+                f"<w:Selector Name='ShellId'>{shell.id}</w:Selector></w:SelectorSet>"
+                "</a:ReferenceParameters></x:ResourceCreated>"
+            )
+            return 200, _envelope(name, message_id, body)
+        shell = ep.shells[shell_id]
+        if name == "Command":
+            command = root.findtext("s:Body/rsp:CommandLine/rsp:Command", "", NS)
+            arguments = root.findtext("s:Body/rsp:CommandLine/rsp:Arguments", "", NS)
+            shell.command_line = (command, arguments)
+            shell.command_id = str(uuid.uuid4()).upper()
+            shell.process = Bootstrap(ep.site(), ep.received)
+            with ep.lock:
+                ep.command_lines.append(shell.command_line)
+            body = f"<rsp:CommandResponse><rsp:CommandId>{shell.command_id}</rsp:CommandId></rsp:CommandResponse>"
+            return 200, _envelope(name, message_id, body)
+        process = shell.process
+        if name == "Send":
+            stream = root.find("s:Body/rsp:Send/rsp:Stream", NS)
+            assert process is not None and stream is not None
+            with ep.lock:
+                process.feed(base64.b64decode(stream.text or ""), stream.get("End") == "true")
+            return 200, _envelope(name, message_id, "<rsp:SendResponse/>")
+        if name == "Receive":
+            assert process is not None
+            if fault is not None and fault.kind == "optimeout":
+                return 500, _fault(
+                    message_id,
+                    OPERATION_TIMEOUT,
+                    "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.",
+                )
+            if fault is not None and fault.kind == "exit":  # dies after the work, before the reply
+                process.stdout.clear()
+                process.stderr += b"Exception calling ReadLine: injected failure\r\n"
+                process.exit_code = 1
+            deadline = time.monotonic() + ep.receive_wait
+            while not process.stdout and process.exit_code is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            with ep.lock:
+                out, err = bytes(process.stdout), bytes(process.stderr)
+                process.stdout.clear()
+                process.stderr.clear()
+            if not out and not err and process.exit_code is None:
+                return 500, _fault(
+                    message_id,
+                    OPERATION_TIMEOUT,
+                    "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.",
+                )
+            cid = shell.command_id
+            streams = (
+                f"<rsp:Stream Name='stdout' CommandId='{cid}'>{base64.b64encode(out).decode()}</rsp:Stream>"
+                f"<rsp:Stream Name='stderr' CommandId='{cid}'>{base64.b64encode(err).decode()}</rsp:Stream>"
+            )
+            if process.exit_code is None:
+                state = f"<rsp:CommandState CommandId='{cid}' State='{SHELL}/CommandState/Running'/>"
+            else:
+                state = (
+                    f"<rsp:CommandState CommandId='{cid}' State='{SHELL}/CommandState/Done'>"
+                    f"<rsp:ExitCode>{process.exit_code}</rsp:ExitCode></rsp:CommandState>"
+                )
+            return 200, _envelope(
+                name, message_id, f"<rsp:ReceiveResponse>{streams}{state}</rsp:ReceiveResponse>"
+            )
+        if name == "Signal":
+            if process is not None:
+                process.exit_code = process.exit_code if process.exit_code is not None else 0
+            return 200, _envelope(name, message_id, "<rsp:SignalResponse/>")
+        if name == "Delete":
+            with ep.lock:
+                ep.shells.pop(shell_id, None)
+            return 200, _envelope(name, message_id, "")
+        return 500, _fault(message_id, 2150858778, f"unknown action {name}")
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/soap+xml;charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _envelope(action: str, relates_to: str, body: str) -> bytes:
+    return (
+        f"<s:Envelope xmlns:s='{NS['s']}' xmlns:a='{NS['a']}' xmlns:w='{NS['w']}' xmlns:rsp='{NS['rsp']}'>"
+        f"<s:Header><a:Action>{action}Response</a:Action><a:MessageID>uuid:{uuid.uuid4()}</a:MessageID>"
+        f"<a:RelatesTo>{escape(relates_to)}</a:RelatesTo></s:Header><s:Body>{body}</s:Body></s:Envelope>"
+    ).encode()
+
+
+def _fault(relates_to: str, code: int, reason: str, wmi: int | None = None) -> bytes:
+    wmi_xml = (
+        "<p:MSFT_WmiError xmlns:p='http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/MSFT_WmiError'>"
+        f"<p:error_Code>{wmi}</p:error_Code></p:MSFT_WmiError>"
+        if wmi is not None
+        else ""
+    )
+    body = (
+        "<s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>w:InternalError</s:Value>"
+        f"</s:Subcode></s:Code><s:Reason><s:Text xml:lang='en-US'>{escape(reason)}</s:Text></s:Reason>"
+        "<s:Detail><f:WSManFault xmlns:f='http://schemas.microsoft.com/wbem/wsman/1/wsmanfault' "
+        f"Code='{code}' Machine='127.0.0.1'><f:Message>{escape(reason)}</f:Message></f:WSManFault>"
+        f"{wmi_xml}</s:Detail></s:Fault>"
+    )
+    return _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relates_to, body)
+
+
+def make_certificates(folder: Path) -> None:
+    """A throwaway CA and a server certificate for 127.0.0.1, so TLS validation stays on."""
+    if (folder / "server.pem").exists():
+        return
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cmassoc test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )

@@ -7,7 +7,8 @@ the rest are sent. A failure of one call fails only its row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from importer.batching import chunks
 from importer.errors import TransientProviderError
@@ -18,26 +19,50 @@ from importer.provider import WBEM_E_ALREADY_EXISTS, Provider, add_association_c
 from importer.retry import RetryPolicy, with_retries
 
 
+class BatchListener(Protocol):
+    """Told before a batch leaves and after its outcome is known (the run journal)."""
+
+    def before_send(self, rows: Sequence[RowResult]) -> None: ...
+
+    def after_send(self, rows: Sequence[RowResult]) -> None: ...
+
+
+class _Nobody:
+    def before_send(self, rows: Sequence[RowResult]) -> None:
+        pass
+
+    def after_send(self, rows: Sequence[RowResult]) -> None:
+        pass
+
+
 def apply(
     rows: Iterable[RowResult],
     provider: Provider,
     batch_size: int,
     policy: RetryPolicy,
     progress: Progress,
+    listener: BatchListener | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
 ) -> None:
     """Turn every `planned` row into `created`, `exists` or `failed`.
 
     If the provider goes away for good (or the user interrupts), rows of the batch
     in flight whose outcome is unknown and rows never sent are `failed` with a
-    message saying which, and the error propagates.
+    message saying which, and the error propagates. A requested stop is honoured
+    between batches: the batch in flight finishes first.
     """
+    listener = listener or _Nobody()
     planned = [r for r in rows if r.status is Status.PLANNED]
     progress.start("Creating associations", len(planned))
     in_flight: Sequence[RowResult] = ()
     try:
         for batch in chunks(planned, batch_size):
+            if stop_requested():
+                raise KeyboardInterrupt
             in_flight = batch
+            listener.before_send(batch)
             _send_batch(batch, provider, batch_size, policy)
+            listener.after_send(batch)
             in_flight = ()
             progress.advance(len(batch))
     except (Exception, KeyboardInterrupt) as exc:

@@ -18,9 +18,11 @@ from rich.console import Console
 
 from importer import __version__
 from importer.config import default_map, load_config
-from importer.errors import ImporterError, ReportError
+from importer.errors import ImporterError, InputError, ReportError
 from importer.exit_status import ExitStatus
-from importer.model import Behavior
+from importer.interrupt import graceful_interrupt
+from importer.journal import Journal, JournalRun, default_journal_path
+from importer.model import Behavior, WaveInput
 from importer.names import parse_behavior
 from importer.pipeline import DEFAULT_BATCH_SIZE, RunOptions, RunResult, run_wave, validate_wave
 from importer.progress import progress_for
@@ -146,133 +148,215 @@ def validate(
     """Read and check SHEET without contacting any site."""
     wave = read_wave(sheet, users_file)
     result = validate_wave(wave, RunOptions(default_behavior=behavior))
-    _finish(result, sheet, report, json_path)
+    written = _write_reports(result, default_report_path(sheet), report, json_path)
+    _print_summary(result, written)
+    click.get_current_context().exit(int(result.exit_status))
+
+
+_SITE_OPTIONS = (
+    click.option(
+        "--demo",
+        "demo",
+        is_flag=False,
+        flag_value=DEFAULT_DEMO_SITE,
+        default=None,
+        metavar="[SITE.db]",
+        help=f"Use the simulated site (default ./{DEFAULT_DEMO_SITE}, created from the samples if missing).",
+    ),
+    click.option(
+        "--server", metavar="HOST[:PORT]", help="SMS Provider server, reached over WinRM (or a full URL)."
+    ),
+    click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider."),
+    click.option(
+        "--auth",
+        type=click.Choice(AUTH_METHODS),
+        default="ntlm",
+        show_default=True,
+        help="WinRM authentication (basic only over HTTPS; certificate needs --cert-pem/--cert-key-pem).",
+    ),
+    click.option(
+        "--http",
+        is_flag=True,
+        help="HTTP on 5985 (messages encrypted by ntlm/kerberos/credssp) instead of HTTPS on 5986.",
+    ),
+    click.option(
+        "--username",
+        metavar="DOMAIN\\USER",
+        help="WinRM account [default: CMASSOC_USERNAME]. The password comes from CMASSOC_PASSWORD, "
+        "the keyring or a prompt, never from a flag.",
+    ),
+    click.option(
+        "--ca-bundle",
+        type=click.Path(dir_okay=False, exists=True),
+        help="CA certificate(s) that signed the WinRM listener's certificate.",
+    ),
+    click.option(
+        "--insecure-skip-tls-verify",
+        is_flag=True,
+        help="Do not check the server's certificate (prints a warning).",
+    ),
+    click.option(
+        "--cert-pem",
+        type=click.Path(dir_okay=False, exists=True),
+        help="Client certificate (--auth certificate).",
+    ),
+    click.option("--cert-key-pem", type=click.Path(dir_okay=False, exists=True), help="Its private key."),
+    click.option(
+        "--proxy", metavar="URL", help="HTTP proxy for WinRM [default: none, whatever the environment says]."
+    ),
+    click.option(
+        "--operation-timeout",
+        type=click.IntRange(5, 3600),
+        default=20,
+        show_default=True,
+        help="WinRM operation timeout, seconds.",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.IntRange(6, 3600),
+        default=30,
+        show_default=True,
+        help="HTTP read timeout, seconds (longer than the operation timeout).",
+    ),
+    click.option(
+        "--batch-size",
+        type=click.IntRange(1, 5000),
+        default=DEFAULT_BATCH_SIZE,
+        show_default=True,
+        help="Pairs per provider round trip.",
+    ),
+    click.option(
+        "--retries",
+        type=click.IntRange(1, 50),
+        default=5,
+        show_default=True,
+        help="Attempts per provider round trip when the fault is transient.",
+    ),
+    click.option(
+        "--retry-wait",
+        type=click.FloatRange(0, 300),
+        default=1.0,
+        show_default=True,
+        help="First wait before a retry, seconds; it doubles (with jitter) up to 30 s.",
+    ),
+)
+
+
+def _site_options(func: F) -> F:
+    """--demo or --server and its WinRM options, batching and retries: for run and undo."""
+    for option in reversed(_SITE_OPTIONS):
+        func = option(func)
+    return func
 
 
 @cli.command()
 @_wave_options
-@click.option(
-    "--demo",
-    "demo",
-    is_flag=False,
-    flag_value=DEFAULT_DEMO_SITE,
-    default=None,
-    metavar="[SITE.db]",
-    help=f"Use the simulated site (default ./{DEFAULT_DEMO_SITE}, created from the samples if missing).",
-)
-@click.option(
-    "--server", metavar="HOST[:PORT]", help="SMS Provider server, reached over WinRM (or a full URL)."
-)
-@click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider.")
-@click.option(
-    "--auth",
-    type=click.Choice(AUTH_METHODS),
-    default="ntlm",
-    show_default=True,
-    help="WinRM authentication (basic only over HTTPS; certificate needs --cert-pem/--cert-key-pem).",
-)
-@click.option(
-    "--http",
-    is_flag=True,
-    help="HTTP on 5985 (messages encrypted by ntlm/kerberos/credssp) instead of HTTPS on 5986.",
-)
-@click.option(
-    "--username",
-    metavar="DOMAIN\\USER",
-    help="WinRM account [default: CMASSOC_USERNAME]. The password comes from CMASSOC_PASSWORD, "
-    "the keyring or a prompt, never from a flag.",
-)
-@click.option(
-    "--ca-bundle",
-    type=click.Path(dir_okay=False, exists=True),
-    help="CA certificate(s) that signed the WinRM listener's certificate.",
-)
-@click.option(
-    "--insecure-skip-tls-verify",
-    is_flag=True,
-    help="Do not check the server's certificate (prints a warning).",
-)
-@click.option(
-    "--cert-pem",
-    type=click.Path(dir_okay=False, exists=True),
-    help="Client certificate (--auth certificate).",
-)
-@click.option("--cert-key-pem", type=click.Path(dir_okay=False, exists=True), help="Its private key.")
-@click.option(
-    "--proxy", metavar="URL", help="HTTP proxy for WinRM [default: none, whatever the environment says]."
-)
-@click.option(
-    "--operation-timeout",
-    type=click.IntRange(5, 3600),
-    default=20,
-    show_default=True,
-    help="WinRM operation timeout, seconds.",
-)
-@click.option(
-    "--read-timeout",
-    type=click.IntRange(6, 3600),
-    default=30,
-    show_default=True,
-    help="HTTP read timeout, seconds (longer than the operation timeout).",
-)
+@_site_options
 @click.option("--dry-run", is_flag=True, help="Resolve and plan only: nothing is created.")
 @click.option(
-    "--batch-size",
-    type=click.IntRange(1, 5000),
-    default=DEFAULT_BATCH_SIZE,
-    show_default=True,
-    help="Pairs per provider round trip.",
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="CMASSOC_JOURNAL",
+    help="Run journal (SQLite) [default: $CMASSOC_JOURNAL, else cmassoc-journal.db next to the sheet].",
 )
-@click.option(
-    "--retries",
-    type=click.IntRange(1, 50),
-    default=5,
-    show_default=True,
-    help="Attempts per provider round trip when the fault is transient.",
-)
-@click.option(
-    "--retry-wait",
-    type=click.FloatRange(0, 300),
-    default=1.0,
-    show_default=True,
-    help="First wait before a retry, seconds; it doubles (with jitter) up to 30 s.",
-)
+@click.option("--resume", "resume_id", metavar="RUN", help="Continue run RUN (see the report's Run ID).")
+@click.option("--new-run", is_flag=True, help="Do not continue an unfinished run of the same sheet.")
 def run(
     sheet: Path,
     users_file: Path | None,
     behavior: Behavior,
     report: Path | None,
     json_path: Path | None,
-    demo: str | None,
-    server: str | None,
-    site_code: str | None,
     dry_run: bool,
-    batch_size: int,
-    retries: int,
-    retry_wait: float,
-    **winrm_options: Any,
+    journal_path: Path | None,
+    resume_id: str | None,
+    new_run: bool,
+    **site: Any,
 ) -> None:
-    """Create the associations of SHEET on a site (the demo site or a real SMS Provider)."""
-    if (demo is None) == (server is None):
-        raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
+    """Create the associations of SHEET on a site (the demo site or a real SMS Provider).
+
+    Every run is journaled; an interrupted run of the same sheet is continued (--new-run
+    to start afresh), and `cmassoc undo` can take it back.
+    """
     wave = read_wave(sheet, users_file)
-    policy = RetryPolicy(attempts=retries, wait_first=retry_wait, wait_max=max(30.0, retry_wait))
-    options = RunOptions(default_behavior=behavior, batch_size=batch_size, dry_run=dry_run, retry=policy)
-    provider = _build_provider(demo, server, site_code, options.retry, winrm_options)
+    options = RunOptions(
+        default_behavior=behavior, batch_size=site["batch_size"], dry_run=dry_run, retry=_policy(site)
+    )
+    provider = _build_provider(site, options.retry)
+    journal: Journal | None = None
     try:
-        result = run_wave(wave, provider, options, progress_for(_stderr()))
+        journal_run = None
+        if not dry_run:
+            journal = Journal(journal_path or default_journal_path(sheet))
+            journal_run = _journal_run(journal, wave, provider, options, resume_id, new_run)
+        with graceful_interrupt(lambda text: _stderr().print(f"cmassoc: {text}", markup=False)) as stop:
+            result = run_wave(wave, provider, options, progress_for(_stderr()), journal_run, stop)
+        if journal is not None:
+            result.journal_path = str(journal.path)
+        written = _write_reports(result, default_report_path(sheet), report, json_path)
+        if journal is not None and result.run_id is not None:
+            state = (
+                "finished"
+                if result.stopped_by is None
+                else ("interrupted" if result.interrupted else "stopped")
+            )
+            journal.finish(result.run_id, state, str(written))
     finally:
         provider.close()
-    _finish(result, sheet, report, json_path)
+        if journal is not None:
+            journal.close()
+    _print_summary(result, written)
+    click.get_current_context().exit(int(result.exit_status))
 
 
-def _build_provider(
-    demo: str | None,
-    server: str | None,
-    site_code: str | None,
-    retry: RetryPolicy,
-    winrm_options: dict[str, Any],
-) -> Provider:
+def _policy(site: dict[str, Any]) -> RetryPolicy:
+    wait = float(site["retry_wait"])
+    return RetryPolicy(attempts=int(site["retries"]), wait_first=wait, wait_max=max(30.0, wait))
+
+
+def _journal_run(
+    journal: Journal,
+    wave: WaveInput,
+    provider: Provider,
+    options: RunOptions,
+    resume_id: str | None,
+    new_run: bool,
+) -> JournalRun:
+    info = provider.info
+    where = f"{info.kind}: {info.location}"
+    record = None
+    if resume_id is not None:
+        record = journal.run(resume_id)
+        if record.input_sha256 != wave.sha256:
+            raise InputError(
+                f"run {resume_id} was made from another version of the sheet (its SHA-256 differs).",
+                "Start a new run with --new-run.",
+            )
+        if record.site.upper() != info.site_code.upper():
+            raise InputError(f"run {resume_id} was made on site {record.site}, not {info.site_code}.")
+    elif not new_run:
+        record = journal.unfinished(wave.sha256, info.site_code, where)
+    if record is not None:
+        journal.reopen(record.run_id)
+        _stderr().print(
+            f"cmassoc: continuing run {record.run_id} ({record.state}, started {record.started}); "
+            "--new-run starts afresh",
+            markup=False,
+        )
+        return JournalRun(journal, record.run_id, journal.rows(record.run_id))
+    settings: dict[str, object] = {
+        "default_behavior": int(options.default_behavior),
+        "batch_size": options.batch_size,
+    }
+    run_id = journal.start_run("run", wave.path, wave.sha256, info.site_code, where, settings)
+    return JournalRun(journal, run_id)
+
+
+def _build_provider(site: dict[str, Any], retry: RetryPolicy) -> Provider:
+    demo, server, site_code = site.pop("demo"), site.pop("server"), site.pop("site_code")
+    if (demo is None) == (server is None):
+        raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
     if demo is not None:
         from importer.demo.samples import ensure_default_site
         from importer.demo.site import DemoSite
@@ -281,10 +365,9 @@ def _build_provider(
         if demo == DEFAULT_DEMO_SITE:
             ensure_default_site(path)
         return DemoSite(path)
-    assert server is not None
     if not site_code:
         raise click.UsageError("--server needs --site-code (the three-character site code).")
-    return connect_winrm(server, site_code, retry, winrm_options)
+    return connect_winrm(server, site_code, retry, site)
 
 
 def connect_winrm(server: str, site_code: str, retry: RetryPolicy, opts: dict[str, Any]) -> Provider:
@@ -387,20 +470,112 @@ def demo_site_show(path: Path, as_json: bool) -> None:
         )
 
 
+@cli.command()
+@click.argument("target", metavar="RUN_OR_REPORT")
+@_site_options
+@click.option("--dry-run", is_flag=True, help="Show what would be deleted: nothing changes.")
+@click.option("--force", is_flag=True, help="Also delete associations whose user state capture has started.")
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="CMASSOC_JOURNAL",
+    help="The run journal [default: $CMASSOC_JOURNAL, the one the report names, else ./cmassoc-journal.db].",
+)
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Excel report path [default: undo-<run>-report-<time>.xlsx next to the journal].",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Also write the results as JSON ('-' for stdout).",
+)
+def undo(
+    target: str,
+    dry_run: bool,
+    force: bool,
+    journal_path: Path | None,
+    report: Path | None,
+    json_path: Path | None,
+    **site: Any,
+) -> None:
+    """Delete exactly the associations that a run created (RUN_OR_REPORT: a Run ID or its report).
+
+    Associations that were there before the run are never touched, nor ones whose user
+    state capture has started (unless --force).
+    """
+    from importer.undo import UndoOptions, undo_run
+
+    run_id, journal_path = _find_run(target, journal_path)
+    options = UndoOptions(
+        RunOptions(batch_size=site["batch_size"], dry_run=dry_run, retry=_policy(site)), force=force
+    )
+    journal = Journal(journal_path)
+    try:
+        record = journal.run(run_id)
+        provider = _build_provider(site, options.run.retry)
+        try:
+            with graceful_interrupt(lambda text: _stderr().print(f"cmassoc: {text}", markup=False)) as stop:
+                result = undo_run(journal, record, provider, options, progress_for(_stderr()), stop)
+        finally:
+            provider.close()
+        result.journal_path = str(journal.path)
+        default = journal.path.with_name(f"undo-{run_id}-report-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+        written = _write_reports(result, default, report, json_path)
+    finally:
+        journal.close()
+    _print_summary(result, written)
+    click.get_current_context().exit(int(result.exit_status))
+
+
+def _find_run(target: str, journal_path: Path | None) -> tuple[str, Path]:
+    """A Run ID, or a JSON/Excel report that names its run and journal."""
+    path = Path(target)
+    if path.suffix.lower() in (".json", ".xlsx") and path.is_file():
+        run_id, journal = _run_from_report(path)
+        if run_id is None:
+            raise InputError(f"'{path.name}' names no run: it is a dry run, a validation or an older report.")
+        return run_id, journal_path or Path(journal or "cmassoc-journal.db")
+    if path.suffix.lower() in (".json", ".xlsx"):
+        raise InputError(f"'{target}': no such report.")
+    return target, journal_path or Path("cmassoc-journal.db")
+
+
+def _run_from_report(path: Path) -> tuple[str | None, str | None]:
+    if path.suffix.lower() == ".json":
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))["summary"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"'{path.name}' is not a cmassoc JSON report.") from exc
+        return summary.get("run_id"), summary.get("journal")
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(path, read_only=True)["Summary"]
+    except Exception as exc:
+        raise InputError(f"'{path.name}' is not a cmassoc report.") from exc
+    cells = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and len(row) > 1}
+    run_id, journal = cells.get("Run ID"), cells.get("Journal")
+    return (str(run_id) if run_id else None), (str(journal) if journal else None)
+
+
 def default_report_path(sheet: Path, now: dt.datetime | None = None) -> Path:
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     return sheet.with_name(f"{sheet.stem}-report-{stamp}.xlsx")
 
 
-def _finish(result: RunResult, sheet: Path, report: Path | None, json_path: Path | None) -> None:
+def _write_reports(result: RunResult, default: Path, report: Path | None, json_path: Path | None) -> Path:
     from importer.report.json_report import report_dict, write_json
     from importer.report.xlsx_report import write_xlsx
 
-    report = report or default_report_path(sheet)
+    report = report or default
     try:
         write_xlsx(result, report)
     except ReportError as exc:
-        fallback = Path(tempfile.gettempdir()) / default_report_path(sheet).name
+        fallback = Path(tempfile.gettempdir()) / default.name
         _stderr().print(f"cmassoc: {exc} Writing it to {fallback} instead.", markup=False)
         write_xlsx(result, fallback)
         report = fallback
@@ -409,17 +584,14 @@ def _finish(result: RunResult, sheet: Path, report: Path | None, json_path: Path
             click.echo(json.dumps(report_dict(result), ensure_ascii=False, indent=1))
         else:
             write_json(result, json_path)
-    _print_summary(result, report)
-    click.get_current_context().exit(int(result.exit_status))
+    return report
 
 
 def _print_summary(result: RunResult, report: Path) -> None:
     err = _stderr()
-    what = (
-        "Checked"
-        if result.command == "validate"
-        else ("Planned (dry run)" if result.options.dry_run else "Imported")
-    )
+    what = {"validate": "Checked", "undo": "Undo:", "run": "Imported"}[result.command]
+    if result.options.dry_run and result.command != "validate":
+        what = f"{what} (dry run, nothing changed)"
     counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
     err.print(f"{what} {len(result.rows)} rows: {counts or 'nothing'}", markup=False)
     if result.wave.rows and result.command == "run" and result.provider is not None:
@@ -430,6 +602,8 @@ def _print_summary(result: RunResult, report: Path) -> None:
         )
     if result.stopped_by:
         err.print(f"Stopped early: {result.stopped_by}", markup=False)
+    if result.run_id and result.command == "run":
+        err.print(f"Run ID: {result.run_id} (journal {result.journal_path})", markup=False)
     err.print(f"Report: {report}", markup=False)
 
 

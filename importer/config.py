@@ -79,6 +79,7 @@ def load_config(explicit: Path | None) -> tuple[dict[str, Any], Path | None]:
 
 
 def default_map(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    run = {key: str(v) if key == "behavior" else v for key, v in data.items()}
+    renamed = {"journal": "journal_path"}
+    run = {renamed.get(key, key): str(v) if key == "behavior" else v for key, v in data.items()}
     validate = {key: str(v) for key, v in data.items() if key in SHARED}
     return {"run": run, "validate": validate}

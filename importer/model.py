@@ -14,9 +14,23 @@ class Status(StrEnum):
     INVALID = "invalid"
     UNRESOLVED = "unresolved"
     FAILED = "failed"
+    # `cmassoc undo` only:
+    DELETED = "deleted"
+    ABSENT = "absent"  # not on the site any more
+    SKIPPED = "skipped"  # not created by the run being undone: left alone
 
 
-GOOD_STATUSES = frozenset({Status.CREATED, Status.EXISTS, Status.PLANNED, Status.VALID})
+GOOD_STATUSES = frozenset(
+    {
+        Status.CREATED,
+        Status.EXISTS,
+        Status.PLANNED,
+        Status.VALID,
+        Status.DELETED,
+        Status.ABSENT,
+        Status.SKIPPED,
+    }
+)
 
 
 class Level(StrEnum):

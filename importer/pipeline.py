@@ -7,11 +7,13 @@ import getpass
 import logging
 import socket
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from importer.apply import apply
 from importer.errors import ImporterError
 from importer.exit_status import ExitStatus
+from importer.journal import JournalRun
 from importer.model import GOOD_STATUSES, Behavior, RowResult, Status, WaveInput
 from importer.plan import plan
 from importer.progress import NoProgress, Progress
@@ -27,6 +29,9 @@ STATUS_ORDER = (
     Status.EXISTS,
     Status.PLANNED,
     Status.VALID,
+    Status.DELETED,
+    Status.ABSENT,
+    Status.SKIPPED,
     Status.INVALID,
     Status.UNRESOLVED,
     Status.FAILED,
@@ -52,6 +57,9 @@ class RunResult:
     finished: dt.datetime | None = None
     stopped_by: str | None = None  # the fatal error or interruption that ended the run early
     interrupted: bool = False
+    run_id: str | None = None  # the journal's name for this run (for undo: the run undone)
+    undo_id: str | None = None
+    journal_path: str | None = None
     operator: str = field(default_factory=lambda: _operator())
 
     def counts(self) -> dict[Status, int]:
@@ -95,16 +103,29 @@ def run_wave(
     provider: Provider,
     options: RunOptions,
     progress: Progress | None = None,
+    journal: JournalRun | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
 ) -> RunResult:
-    """The whole job; a provider failure or Ctrl-C ends it early with every row still given a status."""
+    """The whole job; a provider failure or Ctrl-C ends it early with every row still given a status.
+
+    With a journal, every row's plan and every batch's outcome are recorded, and a resumed
+    run counts what it created before it stopped (the plan re-reads the site first).
+    """
     progress = progress or NoProgress()
     rows = validate(wave, options.default_behavior)
     result = RunResult("run", wave, options, rows, provider=provider.info)
+    if journal is not None:
+        journal.attach(rows)
+        result.run_id = journal.run_id
     try:
         resolve(rows, provider, options.batch_size, options.retry, progress)
         plan(rows, provider, options.batch_size, options.retry, progress)
+        if journal is not None:
+            journal.overlay(rows)
         if not options.dry_run:
-            apply(rows, provider, options.batch_size, options.retry, progress)
+            if journal is not None:
+                journal.record(rows)
+            apply(rows, provider, options.batch_size, options.retry, progress, journal, stop_requested)
     except ImporterError as exc:
         result.stopped_by = str(exc)
     except KeyboardInterrupt:

@@ -20,6 +20,15 @@ SAMPLES = ROOT / "samples"
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
+@pytest.fixture(autouse=True)
+def journal_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test journals into its own folder, never next to the shipped samples."""
+    path = tmp_path / "journal.db"
+    monkeypatch.setenv("CMASSOC_JOURNAL", str(path))
+    monkeypatch.delenv("CMASSOC_DEMO_LATENCY", raising=False)
+    return path
+
+
 @pytest.fixture
 def site_path(tmp_path: Path) -> Path:
     """A fresh demo site built from the sample inventory and its existing associations."""

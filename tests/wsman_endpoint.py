@@ -51,7 +51,7 @@ class Fault:
     "drop-after" (processed, then connection closed without a reply), "slow" (`seconds`
     of delay, then processed), "optimeout" (Receive answers the operation-timeout fault),
     "exit" (the PowerShell process ends), "pass" (nothing: lets a request through, to aim
-    the next fault at a later request)."""
+    the next fault at a later request), "hold" (processed, then `seconds` before the reply)."""
 
     action: str
     kind: str
@@ -224,6 +224,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "drop-after":
             self._drop()
             return
+        if fault is not None and fault.kind == "hold":  # the work is done; the reply is late
+            time.sleep(fault.seconds)
         self._reply(status, answer)
 
     def _handle(self, name: str, root: Any, message_id: str, fault: Fault | None) -> tuple[int, bytes]:

@@ -15,8 +15,10 @@ ConfigMgr's behaviour is unconfirmed, takes the strict side and says so:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -148,6 +150,9 @@ class DemoSite:
             self._db.close()
             raise ProviderUnavailable(f"'{path}' is not a demo site ({exc}).") from exc
         self._site_code = str(row[0])
+        # A simulated round-trip time, to watch progress or rehearse Ctrl-C and resume:
+        # half before the work of a call, half after it.
+        self.latency = float(os.environ.get("CMASSOC_DEMO_LATENCY") or 0)
 
     @property
     def info(self) -> ProviderInfo:
@@ -159,7 +164,14 @@ class DemoSite:
     # -- queries ---------------------------------------------------------------
 
     def query(self, queries: Sequence[Query]) -> list[QueryResult]:
-        return [self._query(q) for q in queries]
+        self._wait()
+        results = [self._query(q) for q in queries]
+        self._wait()
+        return results
+
+    def _wait(self) -> None:
+        if self.latency:
+            time.sleep(self.latency / 2)
 
     def _query(self, query: Query) -> QueryResult:
         if query.class_name not in _FROM:
@@ -203,6 +215,12 @@ class DemoSite:
     # -- methods ---------------------------------------------------------------
 
     def call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
+        self._wait()
+        results = self._call(calls)
+        self._wait()
+        return results
+
+    def _call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
         results = []
         for call in calls:
             handler = _METHODS.get((call.class_name, call.method))

@@ -28,6 +28,8 @@ def summary(result: RunResult) -> dict[str, object]:
         "rows": len(result.rows),
         "counts": {status.value: n for status, n in result.counts().items()},
         "stopped_by": result.stopped_by,
+        "run_id": result.run_id,
+        "journal": result.journal_path,
         "exit_status": int(result.exit_status),
         "notes": list(result.wave.notes),
     }

@@ -30,6 +30,9 @@ STATUS_FILLS = {
     Status.INVALID: "FFC7CE",
     Status.UNRESOLVED: "F8CBAD",
     Status.FAILED: "FF9999",
+    Status.DELETED: "D9D2E9",
+    Status.ABSENT: "EDEDED",
+    Status.SKIPPED: "F2F2F2",
 }
 RESULT_COLUMNS = (
     "Source computer",
@@ -128,6 +131,8 @@ def _summary_sheet(workbook: Workbook, result: RunResult) -> None:
         ("finished", "Finished"),
         ("run_by", "Run by"),
         ("version", "Tool version"),
+        ("run_id", "Run ID"),
+        ("journal", "Journal"),
         ("stopped_by", "Stopped early by"),
     )
     for key, label in labels:

@@ -1,0 +1,314 @@
+"""The run journal: what each run planned and did, written before and after every provider call.
+
+A row is `sending` from just before its batch leaves until its outcome is written, so a
+run that dies in between leaves rows whose outcome is recognisably unknown. Resume and
+undo read it; nothing else does. One SQLite file holds many runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from importer.errors import InputError
+from importer.model import RowResult, Status
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,            -- 'run' or 'undo'
+    undoes TEXT,                   -- for an undo: the run it undoes
+    input_path TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    site TEXT NOT NULL,            -- site code
+    provider TEXT NOT NULL,        -- kind: location
+    options TEXT NOT NULL,
+    state TEXT NOT NULL,           -- running, finished, interrupted, stopped
+    started TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    report TEXT
+);
+CREATE TABLE IF NOT EXISTS rows (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,          -- position in the validated input, stable for one input
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    source TEXT,
+    destination TEXT,
+    source_id INTEGER,
+    restore_id INTEGER,
+    behavior INTEGER,
+    users TEXT NOT NULL DEFAULT '[]',
+    state TEXT NOT NULL,           -- planned, sending, created, deleting, deleted, or a final status
+    detail TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+"""
+
+SENDING = "sending"
+PLANNED = "planned"
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    kind: str
+    undoes: str | None
+    input_path: str
+    input_sha256: str
+    site: str
+    provider: str
+    options: dict[str, object]
+    state: str
+    started: str
+    report: str | None
+
+
+@dataclass(frozen=True)
+class RowRecord:
+    seq: int
+    sheet: str
+    row: int
+    source: str | None
+    destination: str | None
+    source_id: int | None
+    restore_id: int | None
+    behavior: int | None
+    users: list[str]
+    state: str
+    detail: str
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(
+                f"cannot open the run journal '{path}': {exc}.", "Choose another with --journal."
+            ) from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- runs ----------------------------------------------------------------------
+
+    def start_run(
+        self,
+        kind: str,
+        input_path: str,
+        sha256: str,
+        site: str,
+        provider: str,
+        options: dict[str, object],
+        undoes: str | None = None,
+    ) -> str:
+        run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        self._db.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, NULL)",
+            (run_id, kind, undoes, input_path, sha256, site, provider, json.dumps(options), _now(), _now()),
+        )
+        return run_id
+
+    def reopen(self, run_id: str) -> None:
+        self._db.execute("UPDATE runs SET state = 'running', updated = ? WHERE run_id = ?", (_now(), run_id))
+
+    def finish(self, run_id: str, state: str, report: str | None) -> None:
+        self._db.execute(
+            "UPDATE runs SET state = ?, updated = ?, report = COALESCE(?, report) WHERE run_id = ?",
+            (state, _now(), report, run_id),
+        )
+
+    def run(self, run_id: str) -> RunRecord:
+        row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise InputError(f"run {run_id} is not in the journal '{self.path}'.")
+        return _run(row)
+
+    def unfinished(self, sha256: str, site: str, provider: str) -> RunRecord | None:
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE kind = 'run' AND input_sha256 = ? AND site = ? AND provider = ? "
+            "AND state != 'finished' ORDER BY started DESC LIMIT 1",
+            (sha256, site, provider),
+        ).fetchone()
+        return _run(row) if row is not None else None
+
+    def runs(self) -> list[RunRecord]:
+        return [_run(r) for r in self._db.execute("SELECT * FROM runs ORDER BY started")]
+
+    # -- rows ----------------------------------------------------------------------
+
+    def record_rows(self, run_id: str, rows: Sequence[RowResult]) -> None:
+        """The plan: every row once (a resumed run keeps what it knew)."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) "
+                "ON CONFLICT (run_id, seq) DO UPDATE SET source_id = excluded.source_id, "
+                "restore_id = excluded.restore_id, state = CASE WHEN rows.state IN "
+                "('created', 'sending', 'deleted', 'deleting') THEN rows.state ELSE excluded.state END, "
+                "updated = excluded.updated",
+                [
+                    (
+                        run_id,
+                        seq,
+                        r.sheet,
+                        r.row,
+                        r.source,
+                        r.destination,
+                        r.source_resource_id,
+                        r.restore_resource_id,
+                        int(r.behavior) if r.behavior is not None else None,
+                        json.dumps(r.users),
+                        _state_of(r),
+                        now,
+                    )
+                    for seq, r in enumerate(rows)
+                ],
+            )
+
+    def mark(self, run_id: str, seqs: Iterable[int], state: str, detail: str = "") -> None:
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE rows SET state = ?, detail = ?, updated = ? WHERE run_id = ? AND seq = ?",
+                [(state, detail, now, run_id, seq) for seq in seqs],
+            )
+
+    def rows(self, run_id: str) -> list[RowRecord]:
+        cursor = self._db.execute(
+            "SELECT seq, sheet, row, source, destination, source_id, restore_id, behavior, users, state, "
+            "detail FROM rows WHERE run_id = ? ORDER BY seq",
+            (run_id,),
+        )
+        return [
+            RowRecord(seq, sheet, row, src, dst, sid, rid, beh, json.loads(users), state, detail)
+            for seq, sheet, row, src, dst, sid, rid, beh, users, state, detail in cursor
+        ]
+
+    def _transaction(self) -> _Tx:
+        return _Tx(self._db)
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+
+
+def _state_of(row: RowResult) -> str:
+    if row.status is Status.PLANNED:
+        return PLANNED
+    return row.status.value if row.status is not None else PLANNED
+
+
+def _run(row: tuple[object, ...]) -> RunRecord:
+    (run_id, kind, undoes, path, sha, site, provider, options, state, started, _updated, report) = row
+    return RunRecord(
+        str(run_id),
+        str(kind),
+        str(undoes) if undoes else None,
+        str(path),
+        str(sha),
+        str(site),
+        str(provider),
+        json.loads(str(options)),
+        str(state),
+        str(started),
+        str(report) if report else None,
+    )
+
+
+def default_journal_path(sheet: Path) -> Path:
+    return sheet.resolve().parent / "cmassoc-journal.db"
+
+
+_FINAL_SEND_STATES = {Status.CREATED: "created", Status.EXISTS: "exists", Status.FAILED: "failed"}
+
+
+class JournalRun:
+    """One run's side of the journal, plugged into the pipeline (a BatchListener)."""
+
+    def __init__(self, journal: Journal, run_id: str, previous: Sequence[RowRecord] = ()) -> None:
+        self.journal = journal
+        self.run_id = run_id
+        self.previous = {r.seq: r for r in previous}
+        self._seq: dict[int, int] = {}
+
+    @property
+    def resumed(self) -> bool:
+        return bool(self.previous)
+
+    def attach(self, rows: Sequence[RowResult]) -> None:
+        """Number the rows; on resume, the sheet must still give the same rows."""
+        self._seq = {id(r): i for i, r in enumerate(rows)}
+        if not self.previous:
+            return
+        same = len(rows) == len(self.previous) and all(
+            (r.sheet, r.row, r.source, r.destination)
+            == (
+                self.previous[i].sheet,
+                self.previous[i].row,
+                self.previous[i].source,
+                self.previous[i].destination,
+            )
+            for i, r in enumerate(rows)
+        )
+        if not same:
+            raise InputError(
+                f"run {self.run_id} was made from other rows (the sheet, the users file or "
+                "--behavior differ).",
+                "Start a new run with --new-run.",
+            )
+
+    def overlay(self, rows: Sequence[RowResult]) -> None:
+        """After the plan read the site: what this run created before it stopped is `created`."""
+        from importer.model import Level
+
+        for index, row in enumerate(rows):
+            before = self.previous.get(index)
+            if before is None or before.state not in ("created", SENDING):
+                continue
+            if row.status is Status.EXISTS:
+                row.status = Status.CREATED
+                row.messages = [m for m in row.messages if "already on the site" not in m.text]
+                text = (
+                    "created by this run before it stopped"
+                    if before.state == "created"
+                    else "was being sent when the run stopped; found on the site: created (not sent twice)"
+                )
+                row.add(Level.NOTE, text)
+            elif row.status is Status.PLANNED and before.state == SENDING:
+                row.add(Level.NOTE, "was being sent when the run stopped; not on the site: sent again")
+
+    def record(self, rows: Sequence[RowResult]) -> None:
+        self.journal.record_rows(self.run_id, rows)
+        created = [i for i, r in enumerate(rows) if r.status is Status.CREATED]
+        self.journal.mark(self.run_id, created, "created")
+
+    def before_send(self, rows: Sequence[RowResult]) -> None:
+        self.journal.mark(self.run_id, [self._seq[id(r)] for r in rows], SENDING)
+
+    def after_send(self, rows: Sequence[RowResult]) -> None:
+        for status, state in _FINAL_SEND_STATES.items():
+            done = [self._seq[id(r)] for r in rows if r.status is status]
+            if done:
+                self.journal.mark(self.run_id, done, state)

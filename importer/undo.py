@@ -1,0 +1,186 @@
+"""Undo a run: delete exactly the associations that run created, nothing else.
+
+The journal says which rows the run created (or was sending when it stopped: those
+are deleted only if the plan had found them absent and they are on the site now).
+Associations that existed before the run were never `created` by it, so they are
+never candidates. One whose user state was already captured is kept unless --force:
+deleting it would lose the link to the stored state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from importer.batching import chunks
+from importer.errors import InputError, TransientProviderError
+from importer.journal import SENDING, Journal, RowRecord, RunRecord
+from importer.model import Behavior, Level, RowResult, Status, WaveInput
+from importer.pipeline import RunOptions, RunResult
+from importer.plan import Existing, read_associations
+from importer.progress import NoProgress, Progress
+from importer.provider import WBEM_E_NOT_FOUND, Provider, delete_association_call
+from importer.retry import with_retries
+
+_STATUS_TEXT = {1: "in progress", 2: "completed"}
+
+
+@dataclass(frozen=True)
+class UndoOptions:
+    run: RunOptions
+    force: bool = False
+
+
+def undo_run(
+    journal: Journal,
+    record: RunRecord,
+    provider: Provider,
+    options: UndoOptions,
+    progress: Progress | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> RunResult:
+    progress = progress or NoProgress()
+    if record.kind != "run":
+        raise InputError(f"{record.run_id} is an undo, not a run.")
+    if provider.info.site_code.upper() != record.site.upper():
+        raise InputError(
+            f"run {record.run_id} was made on site {record.site}, not {provider.info.site_code}.",
+            "Point --demo/--server at the site of that run.",
+        )
+    rows = journal.rows(record.run_id)
+    results = [_result(r) for r in rows]
+    wave = WaveInput(record.input_path, record.input_sha256, [], [], [])
+    result = RunResult("undo", wave, options.run, results, provider=provider.info, run_id=record.run_id)
+    undo_id = (
+        None
+        if options.run.dry_run
+        else journal.start_run(
+            "undo",
+            record.input_path,
+            record.input_sha256,
+            record.site,
+            f"{provider.info.kind}: {provider.info.location}",
+            {"force": options.force},
+            undoes=record.run_id,
+        )
+    )
+    result.undo_id = undo_id
+    targets: list[tuple[RowRecord, RowResult]] = []
+    for row, res in zip(rows, results, strict=True):
+        if row.state in ("created", SENDING, "deleting") and row.source_id and row.restore_id:
+            targets.append((row, res))
+        elif row.state == "deleted":
+            res.status = Status.ABSENT
+            res.add(Level.NOTE, "deleted by an earlier undo")
+        else:
+            res.status = Status.SKIPPED
+            res.add(Level.NOTE, f"not created by run {record.run_id} ({row.state}): left alone")
+    try:
+        present = _present(provider, [r for r, _ in targets], options)
+        deletable: list[tuple[RowRecord, RowResult]] = []
+        for row, res in targets:
+            found = present.get((row.source_id or 0, row.restore_id or 0))
+            if found is None:
+                res.status = Status.ABSENT
+                res.add(Level.NOTE, "not on the site (already removed, or never created)")
+            elif found.status in _STATUS_TEXT and not options.force:
+                res.fail(
+                    Status.FAILED,
+                    f"the user state capture is {_STATUS_TEXT[found.status]}: deleting the association "
+                    "would lose the link to the stored state; kept (use --force to delete anyway)",
+                )
+            else:
+                res.status = Status.PLANNED
+                deletable.append((row, res))
+        if not options.run.dry_run:
+            _delete(journal, record.run_id, provider, deletable, options, progress, stop_requested)
+    except KeyboardInterrupt:
+        result.stopped_by = "interrupted by the user (Ctrl-C)"
+        result.interrupted = True
+    except Exception as exc:
+        result.stopped_by = str(exc)
+    result.finished = dt.datetime.now().astimezone()
+    for res in results:
+        if res.status is None or (res.status is Status.PLANNED and not options.run.dry_run):
+            res.fail(Status.FAILED, f"not deleted: {result.stopped_by or 'stopped'}")
+    if undo_id is not None:
+        journal.finish(undo_id, "finished" if result.stopped_by is None else "stopped", None)
+    return result
+
+
+def _result(row: RowRecord) -> RowResult:
+    return RowResult(
+        sheet=row.sheet,
+        row=row.row,
+        values={},
+        source=row.source,
+        destination=row.destination,
+        behavior=Behavior(row.behavior) if row.behavior in (0, 1, 2) else None,
+        users=list(row.users),
+        source_resource_id=row.source_id,
+        restore_resource_id=row.restore_id,
+    )
+
+
+def _keys(rows: Sequence[RowRecord]) -> list[tuple[tuple[str, int], ...]]:
+    return [
+        (("SourceClientResourceID", r.source_id or 0), ("RestoreClientResourceID", r.restore_id or 0))
+        for r in rows
+    ]
+
+
+def _present(
+    provider: Provider, rows: Sequence[RowRecord], options: UndoOptions
+) -> dict[tuple[int, int], Existing]:
+    found = read_associations(provider, _keys(rows), options.run.batch_size, options.run.retry)
+    return {e.key: e for e in found}
+
+
+def _delete(
+    journal: Journal,
+    run_id: str,
+    provider: Provider,
+    todo: list[tuple[RowRecord, RowResult]],
+    options: UndoOptions,
+    progress: Progress,
+    stop_requested: Callable[[], bool],
+) -> None:
+    progress.start("Deleting associations", len(todo))
+    for batch in chunks(todo, options.run.batch_size):
+        if stop_requested():
+            raise KeyboardInterrupt
+        journal.mark(run_id, [r.seq for r, _ in batch], "deleting")
+        pending = list(batch)
+
+        def attempt(number: int) -> None:
+            nonlocal pending
+            if number > 1:  # read back first: a delete whose reply was lost is done
+                still = _present(provider, [r for r, _ in pending], options)
+                for row, res in pending:
+                    if (row.source_id, row.restore_id) not in still:
+                        res.status = Status.DELETED
+                pending = [(r, s) for r, s in pending if s.status is not Status.DELETED]
+                if not pending:
+                    return
+            calls = [delete_association_call(r.source_id or 0, r.restore_id or 0) for r, _ in pending]
+            retry: list[tuple[RowRecord, RowResult]] = []
+            for (row, res), outcome in zip(pending, provider.call(calls), strict=True):
+                if outcome.ok:
+                    res.status = Status.DELETED
+                elif outcome.error is not None and outcome.error.transient:
+                    retry.append((row, res))
+                elif outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND:
+                    res.status = Status.ABSENT
+                    res.add(Level.NOTE, "removed by someone else meanwhile")
+                else:
+                    res.fail(Status.FAILED, f"the provider refused to delete it: {outcome.describe()}")
+            pending = retry
+            if pending:
+                raise TransientProviderError(f"{len(pending)} delete(s) failed transiently")
+
+        with_retries(options.run.retry, f"deleting {len(batch)} associations", attempt)
+        for state, status in (("deleted", Status.DELETED), ("deleted", Status.ABSENT)):
+            journal.mark(run_id, [r.seq for r, s in batch if s.status is status], state)
+        progress.advance(len(batch))
+    progress.finish()

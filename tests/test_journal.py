@@ -1,0 +1,284 @@
+"""Nothing lost, nothing twice: killed runs resume, Ctrl-C stops cleanly, undo takes a run back."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from importer.journal import Journal
+from tests.conftest import ROOT, association_keys, invoke, remote_args, site_snapshot
+from tests.wsman_endpoint import Endpoint, Fault
+
+FREE = [n for n in range(3, 30) if n != 13]  # sample computers with no association yet
+
+
+def wave(tmp_path: Path, count: int = 25, extra: str = "") -> Path:
+    sheet = tmp_path / "wave.csv"
+    sheet.write_text(
+        "Source,Destination,Behavior,Users\n"
+        + extra
+        + "".join(f"CON-PC{n:04d},CON-NB{n:04d},2,CONTOSO\\u{n}\n" for n in FREE[:count]),
+        encoding="utf-8",
+    )
+    return sheet
+
+
+def associations(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    items = site_snapshot(path)["associations"]
+    assert isinstance(items, list)
+    return [{k: v for k, v in a.items() if k != "created"} for a in items]
+
+
+def count(site: Path) -> int:
+    with sqlite3.connect(site) as db:
+        return int(db.execute("SELECT COUNT(*) FROM associations").fetchone()[0])
+
+
+def start(args: list[str | Path], **env: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "importer", *[str(a) for a in args]],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for(predicate, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def rows_of(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    rows: list[dict] = json.loads(path.read_text(encoding="utf-8"))["rows"]  # type: ignore[type-arg]
+    return rows
+
+
+def check_resumed(tmp_path: Path, site_path: Path, result_json: Path, before: list[dict], n: int) -> None:  # type: ignore[type-arg]
+    rows = rows_of(result_json)
+    assert [(r["sheet"], r["row"]) for r in rows] == [
+        ("wave.csv", i) for i in range(2, 2 + n)
+    ]  # each row once
+    assert [r["status"] for r in rows] == ["created"] * n
+    keys = association_keys(site_path)
+    assert len(keys) == len(set(keys)) == len(before) + n
+
+
+@pytest.mark.parametrize("kill_at", [1, 5, 10, 20])
+def test_sigkill_then_resume_then_undo_on_the_demo_site(
+    tmp_path: Path, site_path: Path, kill_at: int
+) -> None:
+    before = associations(site_path)
+    sheet = wave(tmp_path)
+    proc = start(
+        ["run", sheet, "--demo", site_path, "--batch-size", "5", "--report", tmp_path / "r0.xlsx"],
+        CMASSOC_DEMO_LATENCY="0.4",
+    )
+    wait_for(lambda: count(site_path) >= len(before) + kill_at)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(association_keys(site_path)) < len(before) + 25  # really stopped part way
+
+    out = tmp_path / "r1.json"
+    resumed = invoke(
+        "run",
+        sheet,
+        "--demo",
+        site_path,
+        "--batch-size",
+        "5",
+        "--json",
+        out,
+        "--report",
+        tmp_path / "r1.xlsx",
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert "continuing run" in resumed.output
+    check_resumed(tmp_path, site_path, out, before, 25)
+
+    undone = invoke(
+        "undo", out, "--demo", site_path, "--json", tmp_path / "u.json", "--report", tmp_path / "u.xlsx"
+    )
+    assert undone.exit_code == 0, undone.output
+    assert [r["status"] for r in rows_of(tmp_path / "u.json")] == ["deleted"] * 25
+    assert associations(site_path) == before
+
+
+def test_sigkill_then_resume_over_winrm(tmp_path: Path, site_path: Path, endpoint: Endpoint) -> None:
+    before = associations(site_path)
+    sheet = wave(tmp_path)
+    # A long hold after the server has done the work of one creation batch: killed there,
+    # the client never learns that batch's outcome.
+    endpoint.faults = [Fault("Send", "pass") for _ in range(4)] + [Fault("Send", "hold", seconds=30)]
+    args = ["run", sheet, *remote_args(endpoint), "--batch-size", "5"]
+    proc = start([*args, "--report", tmp_path / "r0.xlsx"])
+    wait_for(lambda: count(site_path) >= len(before) + 10)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert count(site_path) == len(before) + 10
+    journal = Journal(Path(os.environ["CMASSOC_JOURNAL"]))
+    [run] = journal.runs()
+    states = [r.state for r in journal.rows(run.run_id)]
+    journal.close()
+    assert states.count("created") == 5 and states.count("sending") == 5  # the unknown batch is recognisable
+
+    out = tmp_path / "r1.json"
+    resumed = invoke(*args, "--json", out, "--report", tmp_path / "r1.xlsx")
+    assert resumed.exit_code == 0, resumed.output
+    check_resumed(tmp_path, site_path, out, before, 25)
+    notes = [m["text"] for r in rows_of(out) for m in r["messages"]]
+    assert sum("found on the site: created (not sent twice)" in t for t in notes) == 5
+
+    undone = invoke(
+        "undo", out, *remote_args(endpoint), "--json", tmp_path / "u.json", "--report", tmp_path / "u.xlsx"
+    )
+    assert undone.exit_code == 0, undone.output
+    assert associations(site_path) == before
+
+
+def test_ctrl_c_finishes_the_batch_in_flight(tmp_path: Path, site_path: Path) -> None:
+    before = associations(site_path)
+    sheet = wave(tmp_path)
+    out = tmp_path / "r0.json"
+    proc = start(
+        [
+            "run",
+            sheet,
+            "--demo",
+            site_path,
+            "--batch-size",
+            "5",
+            "--json",
+            out,
+            "--report",
+            tmp_path / "r0.xlsx",
+        ],
+        CMASSOC_DEMO_LATENCY="0.4",
+    )
+    wait_for(lambda: count(site_path) >= len(before) + 5)
+    proc.send_signal(signal.SIGINT)
+    output = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 130, output
+    assert "Stopping after the batch in flight" in output
+    rows = rows_of(out)
+    done = [r for r in rows if r["status"] == "created"]
+    assert len(done) in (5, 10)  # the batch in flight when Ctrl-C came was finished
+    assert count(site_path) == len(before) + len(done)  # ... and nothing else was sent
+    assert all(
+        r["messages"][-1]["text"] == "not sent (interrupted)" for r in rows if r["status"] != "created"
+    )
+    assert (tmp_path / "r0.xlsx").is_file()
+
+    resumed = invoke(
+        "run", sheet, "--demo", site_path, "--json", tmp_path / "r1.json", "--report", tmp_path / "r1.xlsx"
+    )
+    assert resumed.exit_code == 0, resumed.output
+    check_resumed(tmp_path, site_path, tmp_path / "r1.json", before, 25)
+
+
+def test_undo_never_touches_what_existed_before(tmp_path: Path, site_path: Path) -> None:
+    before = associations(site_path)
+    # CON-PC0001 -> CON-NB0001 was on the site already: the run says exists, undo must keep it.
+    sheet = wave(tmp_path, 3, extra="CON-PC0001,CON-NB0001,2,CONTOSO\\alice.w\n")
+    out = tmp_path / "r.json"
+    assert (
+        invoke("run", sheet, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx").exit_code
+        == 0
+    )
+    assert [r["status"] for r in rows_of(out)] == ["exists", "created", "created", "created"]
+
+    dry = invoke(
+        "undo",
+        tmp_path / "r.xlsx",
+        "--demo",
+        site_path,
+        "--dry-run",
+        "--json",
+        tmp_path / "d.json",
+        "--report",
+        tmp_path / "d.xlsx",
+    )
+    assert dry.exit_code == 0, dry.output
+    assert [r["status"] for r in rows_of(tmp_path / "d.json")] == ["skipped", "planned", "planned", "planned"]
+    assert len(associations(site_path)) == len(before) + 3
+
+    real = invoke(
+        "undo", out, "--demo", site_path, "--json", tmp_path / "u.json", "--report", tmp_path / "u.xlsx"
+    )
+    assert real.exit_code == 0, real.output
+    assert [r["status"] for r in rows_of(tmp_path / "u.json")] == ["skipped", "deleted", "deleted", "deleted"]
+    assert associations(site_path) == before
+    again = invoke(
+        "undo", out, "--demo", site_path, "--json", tmp_path / "u2.json", "--report", tmp_path / "u2.xlsx"
+    )
+    assert again.exit_code == 0
+    assert [r["status"] for r in rows_of(tmp_path / "u2.json")] == ["skipped", "absent", "absent", "absent"]
+
+
+def test_undo_keeps_associations_whose_capture_started(tmp_path: Path, site_path: Path) -> None:
+    before = associations(site_path)
+    out = tmp_path / "r.json"
+    invoke("run", wave(tmp_path, 2), "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    first = rows_of(out)[0]
+    with sqlite3.connect(site_path) as db:
+        db.execute(
+            "UPDATE associations SET MigrationStatus = 1 WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+            (first["source_resource_id"], first["restore_resource_id"]),
+        )
+    kept = invoke(
+        "undo", out, "--demo", site_path, "--json", tmp_path / "u.json", "--report", tmp_path / "u.xlsx"
+    )
+    assert kept.exit_code == 3
+    statuses = [r["status"] for r in rows_of(tmp_path / "u.json")]
+    assert statuses == ["failed", "deleted"]
+    assert "in progress" in rows_of(tmp_path / "u.json")[0]["messages"][-1]["text"]
+    forced = invoke(
+        "undo",
+        out,
+        "--demo",
+        site_path,
+        "--force",
+        "--json",
+        tmp_path / "f.json",
+        "--report",
+        tmp_path / "f.xlsx",
+    )
+    assert forced.exit_code == 0
+    assert [r["status"] for r in rows_of(tmp_path / "f.json")] == ["deleted", "absent"]
+    assert len(associations(site_path)) == len(before)
+
+
+def test_resume_refuses_a_changed_sheet(tmp_path: Path, site_path: Path) -> None:
+    sheet = wave(tmp_path, 2)
+    out = tmp_path / "r.json"
+    invoke("run", sheet, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    run_id = json.loads(out.read_text())["summary"]["run_id"]
+    sheet.write_text(sheet.read_text() + "CON-PC0020,CON-NB0020,0,\n", encoding="utf-8")
+    result = invoke("run", sheet, "--demo", site_path, "--resume", run_id)
+    assert result.exit_code == 2
+    assert "another version of the sheet" in result.output
+
+
+def test_dry_runs_are_not_journaled_and_finished_runs_not_resumed(
+    tmp_path: Path, site_path: Path, journal_path: Path
+) -> None:
+    sheet = wave(tmp_path, 2)
+    invoke("run", sheet, "--demo", site_path, "--dry-run", "--report", tmp_path / "d.xlsx")
+    assert not journal_path.exists()
+    first = invoke("run", sheet, "--demo", site_path, "--report", tmp_path / "1.xlsx")
+    second = invoke("run", sheet, "--demo", site_path, "--report", tmp_path / "2.xlsx")
+    assert "continuing" not in first.output + second.output
+    journal = Journal(journal_path)
+    assert [r.state for r in journal.runs()] == ["finished", "finished"]
+    journal.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -95,14 +96,14 @@ class Cell:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputRow:
     """One data row of a pairs sheet, every cell as the user typed it."""
 
     sheet: str
     row: int
     values: dict[str, str]  # original header -> text, all columns including unknown ones
-    fields: dict[str, Cell]  # canonical field name -> cell, for the columns we recognised
+    columns: Mapping[str, str]  # canonical field -> its header; one mapping shared by a sheet's rows
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class WaveInput:
     notes: list[str] = field(default_factory=list)  # sheets skipped and similar
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """One input row travelling through the pipeline; each stage fills in its part."""
 

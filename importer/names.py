@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from importer.model import Behavior, Level, Message
@@ -28,10 +27,14 @@ _SAM_MAX = 20
 T = TypeVar("T")
 
 
-@dataclass
 class Parsed(Generic[T]):
-    value: T | None
-    messages: list[Message] = field(default_factory=list)
+    """A parsed value (None if unusable) and what a person should know about the cell."""
+
+    __slots__ = ("messages", "value")
+
+    def __init__(self, value: T | None, messages: list[Message] | None = None) -> None:
+        self.value = value
+        self.messages: list[Message] = [] if messages is None else messages
 
     def add(self, level: Level, text: str, column: str | None) -> None:
         self.messages.append(Message(level, text, column))
@@ -44,6 +47,8 @@ def _describe(ch: str) -> str:
 
 def clean_text(text: str, column: str | None, messages: list[Message]) -> str:
     """Strip invisible characters and odd spaces, saying what was removed; "" if unfixable."""
+    if text.isascii():  # the invisible and odd characters are all outside ASCII
+        return text.strip()
     removed = sorted({ch for ch in text if ch in _ZERO_WIDTH})
     if removed:
         text = "".join(ch for ch in text if ch not in _ZERO_WIDTH)
@@ -66,8 +71,14 @@ def clean_text(text: str, column: str | None, messages: list[Message]) -> str:
     return text.strip()
 
 
+# A plain DNS-safe name of 1-15 characters, not all digits: the common case, settled at once.
+_PLAIN_NAME = re.compile(r"(?=[0-9-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?")
+
+
 def parse_computer_name(text: str, column: str) -> Parsed[str]:
     """A ConfigMgr computer name: NetBIOS rules; an FQDN is reduced to its host part."""
+    if _PLAIN_NAME.fullmatch(text):
+        return Parsed(text.upper())
     out: Parsed[str] = Parsed(None)
     name = clean_text(text, column, out.messages)
     if out.messages and any(m.level is Level.ERROR for m in out.messages):
@@ -139,12 +150,17 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
 _USER_SPLIT = re.compile(r"[;,\r\n]+")
 
 
-def split_users(text: str) -> list[str]:
-    return [part for part in (p.strip() for p in _USER_SPLIT.split(text)) if part]
+# DOMAIN\user with plain characters on both sides: the common case, settled at once.
+_PLAIN_USER = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9-]{0,14})\\([A-Za-z0-9_-](?:[A-Za-z0-9._-]{0,18}[A-Za-z0-9_-])?)"
+)
 
 
 def parse_user(text: str, column: str) -> Parsed[str]:
     """One account as DOMAIN\\user; user@domain.tld is converted with a note."""
+    plain = _PLAIN_USER.fullmatch(text)
+    if plain:
+        return Parsed(f"{plain.group(1).upper()}\\{plain.group(2)}")
     out: Parsed[str] = Parsed(None)
     raw = clean_text(text, column, out.messages)
     if any(m.level is Level.ERROR for m in out.messages):
@@ -196,9 +212,13 @@ def parse_users(cells: list[tuple[str, str]]) -> Parsed[list[str]]:
     out: Parsed[list[str]] = Parsed([])
     seen: dict[str, str] = {}
     for text, column in cells:
-        for part in split_users(text):
+        for part in _USER_SPLIT.split(text):
+            part = part.strip()
+            if not part:
+                continue
             parsed = parse_user(part, column)
-            out.messages.extend(parsed.messages)
+            if parsed.messages:
+                out.messages.extend(parsed.messages)
             if parsed.value is None:
                 continue
             key = parsed.value.casefold()
@@ -229,6 +249,9 @@ _BEHAVIOR_NAMES.update(
 
 
 def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
+    plain = _BEHAVIOR_DIGITS.get(text)
+    if plain is not None:
+        return Parsed(plain)
     out: Parsed[Behavior] = Parsed(None)
     raw = clean_text(text, column, out.messages)
     if re.fullmatch(r"[0-9]+", raw):
@@ -248,6 +271,9 @@ def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
         return out
     out.value = behavior
     return out
+
+
+_BEHAVIOR_DIGITS = {str(b.value): b for b in Behavior}
 
 
 def parse_resource_id(text: str, column: str) -> Parsed[int]:

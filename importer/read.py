@@ -17,6 +17,7 @@ from pathlib import Path
 
 from importer import columns as C
 from importer.errors import InputError
+from importer.gcpause import gc_paused
 from importer.model import Cell, InputRow, UserRow, WaveInput
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -37,6 +38,7 @@ class Header:
     fields: dict[str, int]  # canonical field -> column index
 
 
+@gc_paused
 def read_wave(path: Path, users_path: Path | None = None) -> WaveInput:
     sheets, notes = read_sheets(path)
     wave = WaveInput(path=str(path), sha256=file_sha256(path), rows=[], user_rows=[], columns=[], notes=notes)
@@ -107,7 +109,7 @@ def _read_excel(path: Path) -> list[Sheet]:
             Sheet(
                 name,
                 [
-                    [_cell_text(v) for v in row]
+                    [v if type(v) is str else _cell_text(v) for v in row]
                     for row in workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 ],
             )
@@ -252,7 +254,7 @@ def _has_pairs_header(sheets: list[Sheet]) -> bool:
 def _data_rows(sheet: Sheet, header: Header) -> Iterable[tuple[int, list[str]]]:
     for index in range(header.row, len(sheet.rows)):
         cells = sheet.rows[index]
-        if any(c.strip() for c in cells):
+        if "".join(cells).strip():  # one C-level pass; whitespace-only rows are empty rows too
             yield index + 1, cells
 
 
@@ -261,14 +263,13 @@ def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput) -> None:
         if name not in wave.columns:
             wave.columns.append(name)
     width = len(header.names)
+    names = header.names
+    columns = {fld: names[col] for fld, col in header.fields.items()}
+    append = wave.rows.append
     for row_number, cells in _data_rows(sheet, header):
-        padded = cells + [""] * (width - len(cells))
-        values = dict(zip(header.names, padded, strict=False))
-        fields = {
-            fld: Cell(sheet.name, row_number, header.names[col], padded[col])
-            for fld, col in header.fields.items()
-        }
-        wave.rows.append(InputRow(sheet.name, row_number, values, fields))
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        append(InputRow(sheet.name, row_number, dict(zip(names, cells, strict=False)), columns))
 
 
 def _user_rows(sheet: Sheet, header: Header) -> list[UserRow]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from importer import columns as C
 from importer import rules
-from importer.model import Behavior, Cell, Level, RowResult, Status, UserRow, WaveInput
+from importer.gcpause import gc_paused
+from importer.model import Behavior, InputRow, Level, RowResult, Status, UserRow, WaveInput
 from importer.names import (
     Parsed,
     parse_behavior,
@@ -20,9 +21,10 @@ from importer.names import (
 T = TypeVar("T")
 
 
+@gc_paused
 def validate(wave: WaveInput, default_behavior: Behavior) -> list[RowResult]:
     """Rows in input order; a row with any error has status `invalid`, the rest are open."""
-    results = [_check_row(row.sheet, row.row, row.values, row.fields, default_behavior) for row in wave.rows]
+    results = [_check_row(row, default_behavior) for row in wave.rows]
     orphans = _attach_user_rows(results, wave.user_rows)
     for result in results:
         _check_behavior_users(result)
@@ -34,39 +36,50 @@ def validate(wave: WaveInput, default_behavior: Behavior) -> list[RowResult]:
 
 
 def _take(result: RowResult, parsed: Parsed[T]) -> T | None:
-    result.messages.extend(parsed.messages)
+    if parsed.messages:
+        result.messages.extend(parsed.messages)
     return parsed.value
 
 
-def _check_row(
-    sheet: str,
-    row: int,
-    values: dict[str, str],
-    fields: dict[str, Cell],
-    default_behavior: Behavior,
-) -> RowResult:
-    result = RowResult(sheet=sheet, row=row, values=values)
-    src, dst = fields[C.SOURCE], fields[C.DESTINATION]
-    result.source = _take(result, parse_computer_name(src.text, src.column))
-    result.destination = _take(result, parse_computer_name(dst.text, dst.column))
-    behavior_cell = fields.get(C.BEHAVIOR)
-    if behavior_cell is not None and behavior_cell.text.strip():
-        result.behavior = _take(result, parse_behavior(behavior_cell.text, behavior_cell.column))
+def _check_row(row: InputRow, default_behavior: Behavior) -> RowResult:
+    text = row.values
+    src, dst, behavior, users, source_id, restore_id = _columns_of(row.columns)
+    result = RowResult(sheet=row.sheet, row=row.row, values=text)
+    result.source = _take(result, parse_computer_name(text[src], src))
+    result.destination = _take(result, parse_computer_name(text[dst], dst))
+    if behavior is not None and text[behavior].strip():
+        result.behavior = _take(result, parse_behavior(text[behavior], behavior))
     else:
         result.behavior = default_behavior
-    users_cell = fields.get(C.USERS)
-    if users_cell is not None and users_cell.text.strip():
-        result.users = _take(result, parse_users([(users_cell.text, users_cell.column)])) or []
-    for fld in (C.SOURCE_ID, C.RESTORE_ID):
-        cell = fields.get(fld)
-        if cell is None or not cell.text.strip():
-            continue
-        resource_id = _take(result, parse_resource_id(cell.text, cell.column))
-        if fld == C.SOURCE_ID:
-            result.given_source_resource_id = resource_id
-        else:
-            result.given_restore_resource_id = resource_id
+    if users is not None and text[users].strip():
+        result.users = _take(result, parse_users([(text[users], users)])) or []
+    if source_id is not None and text[source_id].strip():
+        result.given_source_resource_id = _take(result, parse_resource_id(text[source_id], source_id))
+    if restore_id is not None and text[restore_id].strip():
+        result.given_restore_resource_id = _take(result, parse_resource_id(text[restore_id], restore_id))
     return result
+
+
+_Columns = tuple[str, str, str | None, str | None, str | None, str | None]
+_COLUMNS_SEEN: dict[int, tuple[object, _Columns]] = {}
+
+
+def _columns_of(columns: Mapping[str, str]) -> _Columns:
+    """The headers of the fields, looked up once per sheet (the mapping is shared by its rows)."""
+    cached = _COLUMNS_SEEN.get(id(columns))
+    if cached is not None and cached[0] is columns:
+        return cached[1]
+    found: _Columns = (
+        columns[C.SOURCE],
+        columns[C.DESTINATION],
+        columns.get(C.BEHAVIOR),
+        columns.get(C.USERS),
+        columns.get(C.SOURCE_ID),
+        columns.get(C.RESTORE_ID),
+    )
+    _COLUMNS_SEEN.clear()
+    _COLUMNS_SEEN[id(columns)] = (columns, found)
+    return found
 
 
 def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> list[RowResult]:
@@ -146,19 +159,27 @@ def _check_sheet_rules(results: list[RowResult]) -> None:
                 "association, which ConfigMgr creates itself; give the new computer's name",
                 C.FIELD_TITLES[C.DESTINATION],
             )
-    by_pair: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
-    for result in named:
-        by_pair[(result.source or "", result.destination or "")].append(result)
-    for group in by_pair.values():
-        if len(group) > 1:
-            _flag_repeats(group)
-    firsts = [group[0] for group in by_pair.values()]
+    # Counting first keeps a 100k-row sheet fast: only rows whose computers recur are examined.
+    keys = [(r.source or "", r.destination or "") for r in named]
+    pair_count = Counter(keys)
+    firsts: dict[tuple[str, str], RowResult] = {}
+    repeats: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
+    for key, result in zip(keys, named, strict=True):
+        if key not in firsts:
+            firsts[key] = result
+        if pair_count[key] > 1:
+            repeats[key].append(result)
+    for group in repeats.values():
+        _flag_repeats(group)
+    name_count = Counter(s for s, _ in firsts)
+    name_count.update(d for _, d in firsts)
+    shared = [(key, result) for key, result in firsts.items() if name_count[key[0]] + name_count[key[1]] > 2]
     touching: dict[str, list[RowResult]] = defaultdict(list)
-    for result in firsts:
-        touching[result.source or ""].append(result)
-        touching[result.destination or ""].append(result)
-    for result in firsts:
-        near = _unique(touching[result.source or ""] + touching[result.destination or ""])
+    for (source, destination), result in shared:
+        touching[source].append(result)
+        touching[destination].append(result)
+    for (source, destination), result in shared:
+        near = _unique(touching[source] + touching[destination])
         others = (_pair(n) for n in near if n is not result)
         for text in rules.violations(_pair(result), others):
             result.add(Level.ERROR, text)

@@ -36,8 +36,8 @@ def test_csv_rows_keep_their_spreadsheet_row_numbers(tmp_path: Path) -> None:
     wave = read_wave(path)
     assert [(r.sheet, r.row) for r in wave.rows] == [("wave.csv", 4), ("wave.csv", 6)]
     first = wave.rows[0]
-    assert first.fields[C.SOURCE].text == "PC1"
-    assert first.fields[C.USERS].text == "CONTOSO\\a\nCONTOSO\\b"
+    assert first.values[first.columns[C.SOURCE]] == "PC1"
+    assert first.values[first.columns[C.USERS]] == "CONTOSO\\a\nCONTOSO\\b"
     assert first.values["Ticket"] == "T-1"  # unknown columns are kept
     assert wave.columns == ["Old Computer", "New Computer", "Users", "Ticket"]
 
@@ -74,7 +74,7 @@ def test_powershell_export_csv_type_line_is_skipped(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     wave = read_wave(path)
-    assert [(r.row, r.fields[C.SOURCE].text) for r in wave.rows] == [(3, "PC1")]
+    assert [(r.row, r.values[r.columns[C.SOURCE]]) for r in wave.rows] == [(3, "PC1")]
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import getpass
 import logging
 import socket
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from importer.apply import apply
@@ -88,6 +91,13 @@ def _operator() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+@contextmanager
+def _timed(stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    log.info("%s took %.2f s", stage, time.perf_counter() - started)
+
+
 def validate_wave(wave: WaveInput, options: RunOptions) -> RunResult:
     rows = validate(wave, options.default_behavior)
     for row in rows:
@@ -117,15 +127,20 @@ def run_wave(
     if journal is not None:
         journal.attach(rows)
         result.run_id = journal.run_id
+    # The rows live as long as the run: spare the collector from scanning them again and again.
+    gc.freeze()
     try:
-        resolve(rows, provider, options.batch_size, options.retry, progress)
-        plan(rows, provider, options.batch_size, options.retry, progress)
+        with _timed("resolve"):
+            resolve(rows, provider, options.batch_size, options.retry, progress)
+        with _timed("plan"):
+            plan(rows, provider, options.batch_size, options.retry, progress)
         if journal is not None:
             journal.overlay(rows)
         if not options.dry_run:
             if journal is not None:
                 journal.record(rows)
-            apply(rows, provider, options.batch_size, options.retry, progress, journal, stop_requested)
+            with _timed("apply"):
+                apply(rows, provider, options.batch_size, options.retry, progress, journal, stop_requested)
     except ImporterError as exc:
         result.stopped_by = str(exc)
     except KeyboardInterrupt:
@@ -136,6 +151,7 @@ def run_wave(
         result.stopped_by = f"internal error ({type(exc).__name__}: {exc})"
     finally:
         result.finished = dt.datetime.now().astimezone()
+        gc.unfreeze()
     if result.stopped_by is not None:
         for row in rows:
             if row.status is None or (row.status is Status.PLANNED and not options.dry_run):

@@ -134,7 +134,7 @@ def _reconcile(
         )
         for r in rows
     ]
-    found = {e.key for e in read_associations(provider, keys, batch_size, policy)}
+    found = {e.key for e in read_associations(provider, [keys], batch_size, policy)}
     still: list[RowResult] = []
     for row in rows:
         if (row.source_resource_id, row.restore_resource_id) in found:

@@ -75,15 +75,19 @@ def _existing(row: dict[str, object]) -> Existing:
 
 def read_associations(
     provider: Provider,
-    matches: Sequence[tuple[tuple[str, int], ...]],
+    matches: Sequence[Sequence[tuple[tuple[str, int], ...]]],
     batch_size: int,
     policy: RetryPolicy,
     lazy_users: bool = False,
 ) -> list[Existing]:
-    """SMS_StateMigration instances matching any of `matches`, in batched round trips."""
+    """SMS_StateMigration instances matching any of `matches`, in batched round trips.
+
+    `matches` is a list of groups; the matches of one group name the same properties."""
     lazy = ("UserNames",) if lazy_users else ()
     queries = [
-        Query(SMS_STATE_MIGRATION, _PROPERTIES, tuple(chunk), lazy) for chunk in chunks(matches, batch_size)
+        Query(SMS_STATE_MIGRATION, _PROPERTIES, tuple(chunk), lazy)
+        for group in matches
+        for chunk in chunks(group, batch_size)
     ]
     found: dict[tuple[int, int], Existing] = {}
     for group in chunks(queries, QUERIES_PER_ROUND_TRIP):
@@ -107,14 +111,16 @@ def plan(
     progress.start("Reading existing associations", len(todo))
     sources = sorted({r.source_resource_id for r in todo if r.source_resource_id})
     restores = sorted({r.restore_resource_id for r in todo if r.restore_resource_id})
-    matches = [(("SourceClientResourceID", s),) for s in sources]
-    matches += [(("RestoreClientResourceID", d),) for d in restores]
+    matches = [
+        [(("SourceClientResourceID", s),) for s in sources],
+        [(("RestoreClientResourceID", d),) for d in restores],
+    ]
     existing = {e.key: e for e in read_associations(provider, matches, batch_size, policy)}
     wanted = [((r.source_resource_id or 0), (r.restore_resource_id or 0)) for r in todo]
     same_keys = [k for k in dict.fromkeys(wanted) if k in existing]
     if same_keys:
         key_matches = [(("SourceClientResourceID", s), ("RestoreClientResourceID", d)) for s, d in same_keys]
-        for item in read_associations(provider, key_matches, batch_size, policy, lazy_users=True):
+        for item in read_associations(provider, [key_matches], batch_size, policy, lazy_users=True):
             existing[item.key] = item
     touching: dict[int, list[Existing]] = defaultdict(list)
     for item in existing.values():

@@ -29,7 +29,7 @@ _PROPERTIES = (
     "Decommissioned",
     "CreationDate",
 )
-QUERIES_PER_ROUND_TRIP = 10
+QUERIES_PER_ROUND_TRIP = 25  # 5,000 names or keys: one Send, a reply of one or two Receives
 
 
 @dataclass(frozen=True)

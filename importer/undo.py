@@ -133,7 +133,7 @@ def _keys(rows: Sequence[RowRecord]) -> list[tuple[tuple[str, int], ...]]:
 def _present(
     provider: Provider, rows: Sequence[RowRecord], options: UndoOptions
 ) -> dict[tuple[int, int], Existing]:
-    found = read_associations(provider, _keys(rows), options.run.batch_size, options.run.retry)
+    found = read_associations(provider, [_keys(rows)], options.run.batch_size, options.run.retry)
     return {e.key: e for e in found}
 
 

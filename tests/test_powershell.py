@@ -46,3 +46,14 @@ def test_bootstrap_never_evaluates_request_text() -> None:
     source = bootstrap_script()
     for dangerous in ("Invoke-Expression", "iex ", "ScriptBlock]::Create", "Add-Type -TypeDefinition", "& $"):
         assert dangerous not in source
+
+
+def test_bootstrap_does_not_assign_automatic_variables() -> None:
+    # $input, $args, $_ and friends are PowerShell's own (names are case-insensitive):
+    # assigning them silently misbehaves. `$null = ...` is the idiom for discarding output.
+    import re
+
+    automatic = {"input", "args", "_", "this", "matches", "error", "host", "pid", "home", "true", "false"}
+    assigned = {name.lower() for name in re.findall(r"\$([A-Za-z_]+)\s*=[^=]", bootstrap_script())}
+    assert "packed" in assigned  # the pattern sees assignments
+    assert not assigned & automatic

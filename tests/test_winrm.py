@@ -131,7 +131,8 @@ def test_spreadsheet_text_only_travels_as_data(tmp_path: Path, endpoint: Endpoin
     assert result.error is None
     assert result.rows == []
     [sent] = [b for b in endpoint.received if b["ops"][0]["op"] == "query"]
-    assert [next(iter(m.values())) for m in sent["ops"][0]["matches"]] == hostile
+    assert sent["ops"][0]["keys"] == ["Name"]
+    assert sent["ops"][0]["values"] == hostile
     # The command line is the constant bootstrap: nothing of the data is in it.
     [(command, arguments)] = endpoint.command_lines
     assert command == "powershell.exe"
@@ -389,3 +390,28 @@ def test_password_appears_nowhere(tmp_path: Path, endpoint: Endpoint) -> None:
     assert PASSWORD not in out.read_text(encoding="utf-8")
     assert PASSWORD.encode() not in report.read_bytes()
     assert PASSWORD not in repr(WinRMSettings("h", "DEM", auth="basic", username="u", password=PASSWORD))
+
+
+def test_wire_format_round_trips_and_refuses_mixed_matches() -> None:
+    from importer.provider import SMS_STATE_MIGRATION, QueryResult
+    from importer.winrm import wire
+
+    query = Query(
+        SMS_STATE_MIGRATION,
+        ("SourceClientResourceID",),
+        (
+            (("SourceClientResourceID", 1), ("RestoreClientResourceID", 2)),
+            (("SourceClientResourceID", 3), ("RestoreClientResourceID", 4)),
+        ),
+        ("UserNames",),
+    )
+    line = wire.encode_line({"id": "1", "ops": [wire.query_op(query)]})
+    assert wire.query_from_op(wire.decode_line(line)["ops"][0]) == query
+    rows = [{"SourceClientResourceID": 1, "UserNames": [{"UserName": "A\\b", "LocaleID": 0}]}]
+    packed = wire.query_result_dict(QueryResult(rows=rows), ["SourceClientResourceID", "UserNames"])
+    assert wire.query_result(packed).rows == rows
+    mixed = Query(
+        SMS_STATE_MIGRATION, ("X",), ((("SourceClientResourceID", 1),), (("RestoreClientResourceID", 2),))
+    )
+    with pytest.raises(ValueError, match="same properties"):
+        wire.query_op(mixed)

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import datetime as dt
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -67,7 +68,7 @@ class Bootstrap:
         self.site = site
         self.record = record
         self.stdin = b""
-        self.stdout = bytearray(b"READY 1\n")
+        self.stdout = bytearray(f"READY {wire.PROTOCOL}\n".encode())
         self.stderr = bytearray()
         self.exit_code: int | None = None
         self.connected_site: str | None = None
@@ -104,10 +105,73 @@ class Bootstrap:
         if self.connected_site is None:
             return {"error": {"code": 0x80041001, "message": "no hello yet", "extended": {}}}
         if kind == "query":
-            return wire.query_result_dict(self.site.query([wire.query_from_op(op)])[0])
+            query = wire.query_from_op(op)
+            columns = list(dict.fromkeys((*query.properties, *query.lazy)))
+            return wire.query_result_dict(self.site.query([query])[0], columns)
         if kind == "call":
             return wire.call_result_dict(self.site.call([wire.call_from_op(op)])[0])
         return {"error": {"code": 0x80070057, "message": f"unknown op {kind}", "extended": {}}}
+
+
+NAIVE = re.compile(
+    r"New-CMComputerAssociation -SourceComputer '([^']*)' -DestinationComputer '([^']*)' "
+    r"-MigrationBehavior (\w+)(?: -MigrationUserName (.+))?"
+)
+_BEHAVIORS = {
+    "CaptureAndRestoreAllUserAccounts": 0,
+    "CaptureAllUserAccountsAndRestoreSpecifiedAccounts": 1,
+    "CaptureAndRestoreSpecifiedUserAccounts": 2,
+}
+
+
+class NaiveScript(Bootstrap):
+    """powershell -encodedcommand "New-CMComputerAssociation ...": the one-pair-per-call way
+    (pywinrm's Session.run_ps in a loop), kept only to measure it against the batched design."""
+
+    def __init__(self, site: Provider, record: list[dict[str, Any]], script: str) -> None:
+        super().__init__(site, record)
+        self.stdout = bytearray()
+        match = NAIVE.search(script)
+        if match is None:
+            self.stderr += b"not a New-CMComputerAssociation script\r\n"
+            self.exit_code = 1
+            return
+        source, destination, behavior, users = match.groups()
+        ids = []
+        for name in (source, destination):
+            [found] = self.site.query(
+                [
+                    wire.query_from_op(
+                        {
+                            "class": "SMS_R_System",
+                            "properties": ["ResourceID", "Obsolete"],
+                            "keys": ["Name"],
+                            "values": [name],
+                        }
+                    )
+                ]
+            )
+            live = [int(str(r["ResourceID"])) for r in found.rows if not r["Obsolete"]]
+            ids.append(live[0] if live else 0)
+        names = [u.strip().strip("'") for u in (users or "").split(",") if u.strip()]
+        [result] = self.site.call(
+            [
+                wire.call_from_op(
+                    {
+                        "class": "SMS_StateMigration",
+                        "method": "AddAssociationEx",
+                        "params": {
+                            "SourceClientResourceID": ids[0],
+                            "RestoreClientResourceID": ids[1],
+                            "MigrationBehavior": _BEHAVIORS[behavior],
+                            "UserNames": [{"UserName": n, "LocaleID": 0} for n in names],
+                        },
+                    }
+                )
+            ]
+        )
+        self.stdout += b"OK\r\n" if result.ok else f"{result.describe()}\r\n".encode()
+        self.exit_code = 0
 
 
 @dataclass
@@ -250,7 +314,11 @@ class _Handler(BaseHTTPRequestHandler):
             arguments = root.findtext("s:Body/rsp:CommandLine/rsp:Arguments", "", NS)
             shell.command_line = (command, arguments)
             shell.command_id = str(uuid.uuid4()).upper()
-            shell.process = Bootstrap(ep.site(), ep.received)
+            if "-EncodedCommand" not in arguments and "-encodedcommand " in command:
+                script = base64.b64decode(command.split()[-1]).decode("utf-16-le")
+                shell.process = NaiveScript(ep.site(), ep.received, script)
+            else:
+                shell.process = Bootstrap(ep.site(), ep.received)
             with ep.lock:
                 ep.command_lines.append(shell.command_line)
             body = f"<rsp:CommandResponse><rsp:CommandId>{shell.command_id}</rsp:CommandId></rsp:CommandResponse>"
@@ -277,9 +345,13 @@ class _Handler(BaseHTTPRequestHandler):
             deadline = time.monotonic() + ep.receive_wait
             while not process.stdout and process.exit_code is None and time.monotonic() < deadline:
                 time.sleep(0.005)
+            # Like WinRM, never answer more than the client's MaxEnvelopeSize: base64 and the
+            # envelope take their share, the rest of the output waits for the next Receive.
+            envelope = int(root.findtext("s:Header/w:MaxEnvelopeSize", "153600", NS))
+            room = max(1024, (envelope - 4096) * 3 // 4)
             with ep.lock:
-                out, err = bytes(process.stdout), bytes(process.stderr)
-                process.stdout.clear()
+                out, err = bytes(process.stdout[:room]), bytes(process.stderr)
+                del process.stdout[:room]
                 process.stderr.clear()
             if not out and not err and process.exit_code is None:
                 return 500, _fault(
@@ -292,7 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f"<rsp:Stream Name='stdout' CommandId='{cid}'>{base64.b64encode(out).decode()}</rsp:Stream>"
                 f"<rsp:Stream Name='stderr' CommandId='{cid}'>{base64.b64encode(err).decode()}</rsp:Stream>"
             )
-            if process.exit_code is None:
+            if process.exit_code is None or process.stdout:
                 state = f"<rsp:CommandState CommandId='{cid}' State='{SHELL}/CommandState/Running'/>"
             else:
                 state = (

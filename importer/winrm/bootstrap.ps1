@@ -1,6 +1,6 @@
 # cmassoc bootstrap: runs on the SMS Provider server under powershell.exe -EncodedCommand.
-# Reads one batch per stdin line (base64 UTF-8 JSON), does the WMI work against
-# root\SMS\site_<code>, writes one line per batch: "R <id> <base64 UTF-8 JSON>".
+# Reads one batch per stdin line (base64 of raw-deflated UTF-8 JSON), does the WMI work
+# against root\SMS\site_<code>, writes one line per batch: "R <id> <base64 deflated JSON>".
 # Nothing from the request is ever evaluated as PowerShell: it is only data. WQL is
 # built here from checked identifiers and escaped literals. Protocol: importer/winrm/wire.py.
 $ErrorActionPreference = 'Stop'
@@ -11,6 +11,22 @@ $script:Scope = $null
 $script:SiteCode = $null
 $Mask32 = [int64]4294967295
 $ExtendedFields = @('ErrorCode', 'Description', 'Operation', 'ParameterInfo', 'ProviderName', 'StatusCode')
+
+function ConvertFrom-Packed([string]$Line) {
+    $packed = New-Object System.IO.MemoryStream(, [Convert]::FromBase64String($Line))
+    $inflate = New-Object System.IO.Compression.DeflateStream($packed, [System.IO.Compression.CompressionMode]::Decompress)
+    $reader = New-Object System.IO.StreamReader($inflate, $Utf8)
+    try { return $reader.ReadToEnd() } finally { $reader.Dispose() }
+}
+
+function ConvertTo-Packed([string]$Text) {
+    $bytes = $Utf8.GetBytes($Text)
+    $output = New-Object System.IO.MemoryStream
+    $deflate = New-Object System.IO.Compression.DeflateStream($output, [System.IO.Compression.CompressionMode]::Compress)
+    $deflate.Write($bytes, 0, $bytes.Length)
+    $deflate.Dispose()
+    return [Convert]::ToBase64String($output.ToArray())
+}
 
 function Assert-Identifier([string]$Name) {
     if ($Name -notmatch '^[A-Za-z_][A-Za-z0-9_]{0,63}$') {
@@ -81,25 +97,31 @@ function Invoke-Query($Op) {
     $class = Assert-Identifier ([string]$Op.class)
     $properties = @($Op.properties | ForEach-Object { Assert-Identifier ([string]$_) })
     $lazy = @($Op.lazy | Where-Object { $null -ne $_ } | ForEach-Object { Assert-Identifier ([string]$_) })
+    $keys = @($Op.keys | ForEach-Object { Assert-Identifier ([string]$_) })
+    $values = @($Op.values)
+    if ($keys.Count -gt 0 -and ($values.Count % $keys.Count) -ne 0) {
+        throw (New-Object System.ArgumentException('values do not fill whole matches'))
+    }
     $terms = New-Object System.Collections.ArrayList
-    foreach ($match in @($Op.matches)) {
+    for ($start = 0; $keys.Count -gt 0 -and $start -lt $values.Count; $start += $keys.Count) {
         $parts = New-Object System.Collections.ArrayList
-        foreach ($p in $match.PSObject.Properties) {
-            $null = $parts.Add((Assert-Identifier $p.Name) + ' = ' + (ConvertTo-WqlLiteral $p.Value))
+        for ($k = 0; $k -lt $keys.Count; $k++) {
+            $null = $parts.Add($keys[$k] + ' = ' + (ConvertTo-WqlLiteral $values[$start + $k]))
         }
         $null = $terms.Add('(' + ($parts -join ' AND ') + ')')
     }
     $wql = 'SELECT ' + ($properties -join ', ') + ' FROM ' + $class
     if ($terms.Count -gt 0) { $wql += ' WHERE ' + ($terms -join ' OR ') }
     $searcher = New-Object System.Management.ManagementObjectSearcher($script:Scope, (New-Object System.Management.ObjectQuery($wql)))
+    $columns = @($properties + $lazy | Select-Object -Unique)
     $rows = New-Object System.Collections.ArrayList
     foreach ($item in $searcher.Get()) {
         if ($lazy.Count -gt 0) { $item.Get() }
-        $row = @{}
-        foreach ($name in @($properties + $lazy)) { $row[$name] = ConvertTo-Plain $item.Properties[$name].Value }
+        $row = New-Object object[] $columns.Count
+        for ($c = 0; $c -lt $columns.Count; $c++) { $row[$c] = ConvertTo-Plain $item.Properties[$columns[$c]].Value }
         $null = $rows.Add($row)
     }
-    return @{ rows = $rows.ToArray() }
+    return @{ columns = $columns; rows = $rows.ToArray() }
 }
 
 function New-UserNames($Users) {
@@ -145,18 +167,18 @@ function Invoke-Op($Op) {
     }
 }
 
-[Console]::Out.WriteLine('READY 1')
+[Console]::Out.WriteLine('READY 2')
 [Console]::Out.Flush()
 while ($true) {
     $line = [Console]::In.ReadLine()
     if ($null -eq $line) { break }
     if ($line.Trim().Length -eq 0) { continue }
-    $request = ConvertFrom-Json ($Utf8.GetString([Convert]::FromBase64String($line.Trim())))
+    $request = ConvertFrom-Json (ConvertFrom-Packed $line.Trim())
     $id = [string]$request.id
     if ($id -notmatch '^[0-9a-f]{1,16}$') { continue }
     $results = New-Object System.Collections.ArrayList
     foreach ($op in @($request.ops)) { $null = $results.Add((Invoke-Op $op)) }
     $json = ConvertTo-Json -InputObject @{ id = $id; results = $results.ToArray() } -Depth 10 -Compress
-    [Console]::Out.WriteLine('R ' + $id + ' ' + [Convert]::ToBase64String($Utf8.GetBytes($json)))
+    [Console]::Out.WriteLine('R ' + $id + ' ' + (ConvertTo-Packed $json))
     [Console]::Out.Flush()
 }

@@ -38,19 +38,55 @@ REMOTE_PAIRS = 5000
 USER, PASSWORD = "CONTOSO\\bench", "bench-only-password"
 
 
+PEAK = "BENCH-PEAK-RSS-KB "
+
+
 def child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run a command; its wall time (s), peak RSS (MB) and output."""
+    """Run a Python command line (args[1:] after the interpreter) in a fresh process through
+    --measure; its wall time (s), peak RSS (MB, its own VmHWM) and output."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    proc = subprocess.run(
+        [args[0], str(Path(__file__).resolve()), "--measure", *args[1:]],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        check=False,
     )
-    assert proc.stdout is not None
-    output = proc.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    output = proc.stdout.decode("utf-8", "replace")
     if proc.returncode not in (0, 3):
         raise RuntimeError(f"{args[:4]} failed ({proc.returncode}): {output[-2000:]}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, output
+    peak = [line for line in output.splitlines() if line.startswith(PEAK)]
+    return wall, int(peak[-1][len(PEAK) :]) / 1024 if peak else float("nan"), output
+
+
+def own_peak_mb() -> float:
+    """This process's peak RSS. ru_maxrss would not do: a forked child starts with its
+    parent's high-water mark; VmHWM belongs to the process image and restarts at exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(argv: list[str]) -> None:
+    """Run `-m module ...` or `script ...` in this process, then print its peak RSS."""
+    import runpy
+
+    code = 0
+    try:
+        if argv[0] == "-m":
+            sys.argv = [argv[1], *argv[2:]]
+            runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = argv
+            runpy.run_path(argv[0], run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        print(f"{PEAK}{own_peak_mb() * 1024:.0f}", flush=True)
+    sys.exit(code)
 
 
 def machine() -> dict[str, str]:
@@ -297,7 +333,7 @@ def bench_report(size: int, work: Path) -> dict[str, Any]:
     wall, rss, output = child(
         [sys.executable, str(Path(__file__).resolve()), "--report-child", str(size), str(work)]
     )
-    timings = json.loads(output.strip().splitlines()[-1])
+    timings = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
     timings.update({"size": size, "process_wall": wall, "rss_mb": rss})
     print(
         f"  report {size}: xlsx {timings['xlsx']:.1f} s ({timings['xlsx_mb']:.1f} MB file), json "
@@ -309,8 +345,6 @@ def bench_report(size: int, work: Path) -> dict[str, Any]:
 
 
 def report_child(size: int, work: Path) -> None:
-    import resource
-
     from importer.model import Behavior, Status
     from importer.pipeline import RunOptions, RunResult
     from importer.read import read_wave
@@ -325,7 +359,7 @@ def report_child(size: int, work: Path) -> None:
         row.source_resource_id, row.restore_resource_id = 2 * index + 1, 2 * index + 2
     result = RunResult("run", wave, RunOptions(), rows)
     result.finished = dt.datetime.now().astimezone()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = own_peak_mb()
     started = time.perf_counter()
     write_xlsx(result, work / "report-bench.xlsx")
     xlsx = time.perf_counter() - started
@@ -449,6 +483,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="folder for generated files [temporary]")
     parser.add_argument("--naive", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--report-child", nargs=2, help=argparse.SUPPRESS)
+    if sys.argv[1:2] == ["--measure"]:
+        measure(sys.argv[2:])
+        return
     args = parser.parse_args()
     if args.naive:
         naive_client(int(args.naive[0]), args.naive[1], args.naive[2])

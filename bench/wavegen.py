@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from importer.columns import column_letter
+
 HEADER = ["Source", "Destination", "Behavior", "Users", "Ticket"]
 FIRST_ID = 16777217
 
@@ -39,15 +41,6 @@ def write_inventory(path: Path, count: int) -> None:
             writer.writerow([f"NEW{i:07d}", FIRST_ID + 2 * i + 1, "CONTOSO", 0])
 
 
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def write_xlsx(path: Path, rows: list[list[str]], sheet: str = "Wave") -> None:
     strings: dict[str, int] = {}
 
@@ -57,7 +50,7 @@ def write_xlsx(path: Path, rows: list[list[str]], sheet: str = "Wave") -> None:
     body = []
     for number, row in enumerate([HEADER, *rows], start=1):
         cells = "".join(
-            f'<c r="{_column(c)}{number}" t="s"><v>{sid(v)}</v></c>' for c, v in enumerate(row) if v
+            f'<c r="{column_letter(c)}{number}" t="s"><v>{sid(v)}</v></c>' for c, v in enumerate(row) if v
         )
         body.append(f'<row r="{number}">{cells}</row>')
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

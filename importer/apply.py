@@ -8,15 +8,17 @@ the rest are sent. A failure of one call fails only its row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from importer.batching import chunks
 from importer.errors import TransientProviderError
 from importer.model import Level, RowResult, Status
 from importer.plan import read_associations
 from importer.progress import Progress
-from importer.provider import WBEM_E_ALREADY_EXISTS, Provider, add_association_call
+from importer.provider import WBEM_E_ALREADY_EXISTS, CallResult, MethodCall, Provider, add_association_call
 from importer.retry import RetryPolicy, with_retries
+
+T = TypeVar("T")
 
 
 class BatchListener(Protocol):
@@ -84,43 +86,65 @@ def apply(
         progress.finish()
 
 
-def _send_batch(batch: Sequence[RowResult], provider: Provider, batch_size: int, policy: RetryPolicy) -> None:
-    pending = list(batch)
+def send_reconciled(
+    items: Sequence[T],
+    provider: Provider,
+    policy: RetryPolicy,
+    what: str,
+    call_for: Callable[[T], MethodCall],
+    still_needed: Callable[[list[T]], list[T]],
+    settle: Callable[[T, CallResult], None],
+) -> None:
+    """One method call per item; only transient failures are retried, and before any retry
+    the site is asked which items still need sending: a lost reply is not a lost call."""
+    pending = list(items)
 
     def attempt(number: int) -> None:
         nonlocal pending
         if number > 1:
-            pending = _reconcile(pending, provider, batch_size, policy)
+            pending = still_needed(pending)
             if not pending:
                 return
-        calls = [
-            add_association_call(
-                r.source_resource_id or 0,
-                r.restore_resource_id or 0,
-                int(r.behavior if r.behavior is not None else -1),
-                r.users,
-            )
-            for r in pending
-        ]
-        results = provider.call(calls)
-        retry: list[RowResult] = []
+        retry: list[T] = []
         last = ""
-        for row, result in zip(pending, results, strict=True):
-            if result.ok:
-                row.status = Status.CREATED
-            elif result.error is not None and result.error.transient:
-                retry.append(row)
+        for item, result in zip(pending, provider.call([call_for(i) for i in pending]), strict=True):
+            if result.error is not None and result.error.transient:
+                retry.append(item)
                 last = result.describe()
-            elif result.error is not None and result.error.code == WBEM_E_ALREADY_EXISTS:
-                row.status = Status.EXISTS
-                row.add(Level.NOTE, "created by someone else after the plan was made: left as it is")
             else:
-                row.fail(Status.FAILED, f"the provider refused it: {result.describe()}")
+                settle(item, result)
         pending = retry
         if pending:
             raise TransientProviderError(f"{len(pending)} call(s) failed: {last}")
 
-    with_retries(policy, f"creating {len(batch)} associations", attempt)
+    with_retries(policy, what, attempt)
+
+
+def _send_batch(batch: Sequence[RowResult], provider: Provider, batch_size: int, policy: RetryPolicy) -> None:
+    def call_for(row: RowResult) -> MethodCall:
+        behavior = int(row.behavior if row.behavior is not None else -1)
+        return add_association_call(
+            row.source_resource_id or 0, row.restore_resource_id or 0, behavior, row.users
+        )
+
+    def settle(row: RowResult, result: CallResult) -> None:
+        if result.ok:
+            row.status = Status.CREATED
+        elif result.error is not None and result.error.code == WBEM_E_ALREADY_EXISTS:
+            row.status = Status.EXISTS
+            row.add(Level.NOTE, "created by someone else after the plan was made: left as it is")
+        else:
+            row.fail(Status.FAILED, f"the provider refused it: {result.describe()}")
+
+    send_reconciled(
+        batch,
+        provider,
+        policy,
+        f"creating {len(batch)} associations",
+        call_for,
+        lambda rows: _reconcile(rows, provider, batch_size, policy),
+        settle,
+    )
 
 
 def _reconcile(

@@ -568,7 +568,7 @@ def default_report_path(sheet: Path, now: dt.datetime | None = None) -> Path:
 
 
 def _write_reports(result: RunResult, default: Path, report: Path | None, json_path: Path | None) -> Path:
-    from importer.report.json_report import report_dict, write_json
+    from importer.report.json_report import write_json, write_json_to
     from importer.report.xlsx_report import write_xlsx
 
     report = report or default
@@ -581,7 +581,7 @@ def _write_reports(result: RunResult, default: Path, report: Path | None, json_p
         report = fallback
     if json_path is not None:
         if str(json_path) == "-":
-            click.echo(json.dumps(report_dict(result), ensure_ascii=False, indent=1))
+            write_json_to(result, sys.stdout)
         else:
             write_json(result, json_path)
     return report

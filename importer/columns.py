@@ -136,6 +136,16 @@ def field_for(header: str) -> str | None:
     return _LOOKUP.get(squash(header))
 
 
+def column_letter(index: int) -> str:
+    """Spreadsheet column name of a 0-based index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def is_users_sheet_name(name: str) -> bool:
     key = squash(name)
     return "user" in key or "account" in key

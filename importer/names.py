@@ -216,16 +216,20 @@ def parse_users(cells: list[tuple[str, str]]) -> Parsed[list[str]]:
             part = part.strip()
             if not part:
                 continue
-            parsed = parse_user(part, column)
-            if parsed.messages:
+            plain = _PLAIN_USER.fullmatch(part)
+            if plain:  # the common case, without a Parsed object per account
+                value = f"{plain.group(1).upper()}\\{plain.group(2)}"
+            else:
+                parsed = parse_user(part, column)
                 out.messages.extend(parsed.messages)
-            if parsed.value is None:
-                continue
-            key = parsed.value.casefold()
+                if parsed.value is None:
+                    continue
+                value = parsed.value
+            key = value.casefold()
             if key in seen:
                 out.add(Level.NOTE, f"'{part}' is listed twice: kept once", column)
                 continue
-            seen[key] = parsed.value
+            seen[key] = value
     out.value = list(seen.values())
     return out
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from importer import columns as C
+from importer.columns import column_letter
 from importer.errors import InputError
 from importer.gcpause import gc_paused
 from importer.model import Cell, InputRow, UserRow, WaveInput
@@ -211,7 +212,7 @@ def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
     fields: dict[str, int] = {}
     for col in range(width):
         raw = cells[col].strip() if col < len(cells) else ""
-        name = raw or f"Column {_column_letter(col)}"
+        name = raw or f"Column {column_letter(col)}"
         while name in names:
             name = f"{name} (2)" if not name.endswith(")") else f"{name}'"
         names.append(name)
@@ -221,21 +222,12 @@ def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
         if fld in fields:
             raise InputError(
                 f"sheet '{sheet.name}' row {index + 1}: columns "
-                f"{_column_letter(fields[fld])} ('{names[fields[fld]]}') and "
-                f"{_column_letter(col)} ('{name}') both mean {C.FIELD_TITLES[fld]}.",
+                f"{column_letter(fields[fld])} ('{names[fields[fld]]}') and "
+                f"{column_letter(col)} ('{name}') both mean {C.FIELD_TITLES[fld]}.",
                 "Delete or rename one of them.",
             )
         fields[fld] = col
     return Header(index + 1, names, fields)
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def classify(sheet: Sheet) -> tuple[str, Header | None]:

@@ -13,15 +13,15 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from importer.apply import send_reconciled
 from importer.batching import chunks
-from importer.errors import InputError, TransientProviderError
+from importer.errors import InputError
 from importer.journal import SENDING, Journal, RowRecord, RunRecord
 from importer.model import Behavior, Level, RowResult, Status, WaveInput
 from importer.pipeline import RunOptions, RunResult
 from importer.plan import Existing, read_associations
 from importer.progress import NoProgress, Progress
-from importer.provider import WBEM_E_NOT_FOUND, Provider, delete_association_call
-from importer.retry import with_retries
+from importer.provider import WBEM_E_NOT_FOUND, CallResult, Provider, delete_association_call
 
 _STATUS_TEXT = {1: "in progress", 2: "completed"}
 
@@ -147,39 +147,38 @@ def _delete(
     stop_requested: Callable[[], bool],
 ) -> None:
     progress.start("Deleting associations", len(todo))
+
+    def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
+        present = _present(provider, [r for r, _ in pending], options)
+        for row, res in pending:
+            if (row.source_id, row.restore_id) not in present:
+                res.status = Status.DELETED  # the delete landed; its reply was lost
+        return [(r, s) for r, s in pending if s.status is not Status.DELETED]
+
+    def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
+        res = item[1]
+        if outcome.ok:
+            res.status = Status.DELETED
+        elif outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND:
+            res.status = Status.ABSENT
+            res.add(Level.NOTE, "removed by someone else meanwhile")
+        else:
+            res.fail(Status.FAILED, f"the provider refused to delete it: {outcome.describe()}")
+
     for batch in chunks(todo, options.run.batch_size):
         if stop_requested():
             raise KeyboardInterrupt
         journal.mark(run_id, [r.seq for r, _ in batch], "deleting")
-        pending = list(batch)
 
-        def attempt(number: int) -> None:
-            nonlocal pending
-            if number > 1:  # read back first: a delete whose reply was lost is done
-                still = _present(provider, [r for r, _ in pending], options)
-                for row, res in pending:
-                    if (row.source_id, row.restore_id) not in still:
-                        res.status = Status.DELETED
-                pending = [(r, s) for r, s in pending if s.status is not Status.DELETED]
-                if not pending:
-                    return
-            calls = [delete_association_call(r.source_id or 0, r.restore_id or 0) for r, _ in pending]
-            retry: list[tuple[RowRecord, RowResult]] = []
-            for (row, res), outcome in zip(pending, provider.call(calls), strict=True):
-                if outcome.ok:
-                    res.status = Status.DELETED
-                elif outcome.error is not None and outcome.error.transient:
-                    retry.append((row, res))
-                elif outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND:
-                    res.status = Status.ABSENT
-                    res.add(Level.NOTE, "removed by someone else meanwhile")
-                else:
-                    res.fail(Status.FAILED, f"the provider refused to delete it: {outcome.describe()}")
-            pending = retry
-            if pending:
-                raise TransientProviderError(f"{len(pending)} delete(s) failed transiently")
-
-        with_retries(options.run.retry, f"deleting {len(batch)} associations", attempt)
+        send_reconciled(
+            batch,
+            provider,
+            options.run.retry,
+            f"deleting {len(batch)} associations",
+            lambda item: delete_association_call(item[0].source_id or 0, item[0].restore_id or 0),
+            still_needed,
+            settle,
+        )
         for state, status in (("deleted", Status.DELETED), ("deleted", Status.ABSENT)):
             journal.mark(run_id, [r.seq for r, s in batch if s.status is status], state)
         progress.advance(len(batch))

@@ -249,3 +249,15 @@ def test_packaged_demo_data_is_the_sample_data() -> None:
     data = SAMPLES.parent / "importer" / "demo" / "data"
     for name in ("demo-inventory.csv", "demo-associations.csv"):
         assert (data / name).read_bytes() == (SAMPLES / name).read_bytes()
+
+
+def test_json_to_stdout_is_valid_json(tmp_path: Path) -> None:
+    result = invoke("validate", SAMPLES / "wave-03.csv", "--json", "-", "--report", tmp_path / "v.xlsx")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert [r["status"] for r in data["rows"]] == ["valid"] * 5
+    empty = tmp_path / "empty.csv"
+    empty.write_text("Source,Destination\n", encoding="utf-8")
+    out = tmp_path / "e.json"
+    assert invoke("validate", empty, "--json", out, "--report", tmp_path / "e.xlsx").exit_code == 0
+    assert json.loads(out.read_text())["rows"] == []

@@ -282,3 +282,29 @@ def test_dry_runs_are_not_journaled_and_finished_runs_not_resumed(
     journal = Journal(journal_path)
     assert [r.state for r in journal.runs()] == ["finished", "finished"]
     journal.close()
+
+
+@pytest.mark.parametrize("fault", ["before", "after"])
+def test_undo_reconciles_a_lost_delete(
+    tmp_path: Path, site_path: Path, journal_path: Path, fault: str
+) -> None:
+    from importer.demo.site import DemoSite
+    from importer.pipeline import RunOptions
+    from importer.retry import RetryPolicy
+    from importer.undo import UndoOptions, undo_run
+    from tests.flaky import FlakyProvider
+
+    before = associations(site_path)
+    out = tmp_path / "r.json"
+    invoke("run", wave(tmp_path, 6), "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    run_id = json.loads(out.read_text())["summary"]["run_id"]
+    journal = Journal(journal_path)
+    site = DemoSite(site_path)
+    flaky = FlakyProvider(site, faults=[None, fault])
+    options = UndoOptions(RunOptions(batch_size=3, retry=RetryPolicy(attempts=3, wait_first=0, wait_max=0)))
+    result = undo_run(journal, journal.run(run_id), flaky, options)
+    site.close()
+    journal.close()
+    assert [r.status.value for r in result.rows if r.status] == ["deleted"] * 6
+    assert flaky.call_batches == ([3, 3, 3] if fault == "before" else [3, 3])
+    assert associations(site_path) == before

@@ -254,25 +254,28 @@ class DemoSite:
             raise
         self._db.execute("COMMIT")
 
-    def _computer(self, resource_id: object) -> sqlite3.Row | tuple[Any, ...] | None:
-        if not isinstance(resource_id, int) or resource_id <= 0:
-            return None
-        row: tuple[Any, ...] | None = self._db.execute(
-            "SELECT ResourceID, Name, Obsolete, Decommissioned FROM computers WHERE ResourceID = ?",
-            (resource_id,),
-        ).fetchone()
-        return row
+    def _computers(self, *resource_ids: object) -> dict[int, tuple[Any, ...]]:
+        ids = [i for i in resource_ids if isinstance(i, int) and i > 0]
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        cursor = self._db.execute(
+            f"SELECT ResourceID, Name, Obsolete, Decommissioned FROM computers WHERE ResourceID IN ({marks})",
+            ids,
+        )
+        return {int(row[0]): row for row in cursor}
 
     def _add_association_ex(self, params: Mapping[str, object]) -> CallResult:
         source_id = params.get("SourceClientResourceID")
         restore_id = params.get("RestoreClientResourceID")
         behavior = params.get("MigrationBehavior")
         raw_users = params.get("UserNames") or []
+        found = self._computers(source_id, restore_id)
         for label, rid in (
             ("SourceClientResourceID", source_id),
             ("RestoreClientResourceID", restore_id),
         ):
-            computer = self._computer(rid)
+            computer = found.get(rid) if isinstance(rid, int) else None
             if computer is None:
                 return _failure(WBEM_E_NOT_FOUND, f"{label} {rid} is not a resource of this site")
             if computer[2] or computer[3]:
@@ -313,10 +316,11 @@ class DemoSite:
             "MigrationBehavior, Created) VALUES (?, ?, ?, ?)",
             (source_id, restore_id, behavior, _now()),
         )
-        self._db.executemany(
-            "INSERT INTO association_users VALUES (?, ?, ?, ?)",
-            [(source_id, restore_id, name, locale) for name, locale in users],
-        )
+        if users:
+            self._db.executemany(
+                "INSERT INTO association_users VALUES (?, ?, ?, ?)",
+                [(source_id, restore_id, name, locale) for name, locale in users],
+            )
         return CallResult(return_value=0)
 
     def _delete_association(self, params: Mapping[str, object]) -> CallResult:

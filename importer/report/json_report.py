@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TextIO
 
 from importer.model import RowResult
 from importer.pipeline import RunResult
@@ -27,11 +28,15 @@ def row_dict(row: RowResult) -> dict[str, object]:
     }
 
 
-def report_dict(result: RunResult) -> dict[str, object]:
-    return {"summary": summary(result), "rows": [row_dict(r) for r in result.rows]}
-
-
 def write_json(result: RunResult, path: Path) -> None:
     with replace_atomically(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
-        json.dump(report_dict(result), fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
+        write_json_to(result, fh)
+
+
+def write_json_to(result: RunResult, fh: TextIO) -> None:
+    """One row per line: readable, diffable, and written by json's C encoder (indent= would
+    switch to the pure-Python one, ten times slower on 100k rows)."""
+    fh.write('{"summary": ' + json.dumps(summary(result), ensure_ascii=False) + ',\n"rows": [')
+    for index, row in enumerate(result.rows):
+        fh.write(("\n" if index == 0 else ",\n") + json.dumps(row_dict(row), ensure_ascii=False))
+    fh.write("\n]}\n")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -36,6 +36,7 @@ from importer.provider import (
 from importer.winrm import wire
 
 log = logging.getLogger("importer")
+T = TypeVar("T")
 
 AUTH_METHODS = ("ntlm", "kerberos", "credssp", "basic", "certificate")
 WBEM_E_INVALID_NAMESPACE = 0x8004100E
@@ -140,16 +141,8 @@ class WinRMProvider:
 
     def connect(self) -> None:
         """Open the shell, start the bootstrap and check the site; safe to call again."""
-        if self._command is not None:
-            return
-        try:
-            self._open()
-        except ProviderError:
-            self._drop()
-            raise
-        except Exception as exc:
-            self._drop()
-            raise self._classify(exc) from exc
+        if self._command is None:
+            self._guarded(self._open)
 
     def query(self, queries: Sequence[Query]) -> list[QueryResult]:
         results = self._exchange([wire.query_op(q) for q in queries])
@@ -224,10 +217,18 @@ class WinRMProvider:
     def _exchange(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not ops:
             return []
-        try:
+
+        def exchange() -> list[dict[str, Any]]:
             if self._command is None:
                 self._open()
             return self._round_trip(ops)
+
+        return self._guarded(exchange)
+
+    def _guarded(self, action: Callable[[], T]) -> T:
+        """Any fault drops the shell (the next round trip opens a new one) and is classified."""
+        try:
+            return action()
         except ProviderError:
             self._drop()
             raise

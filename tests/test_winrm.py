@@ -415,3 +415,29 @@ def test_wire_format_round_trips_and_refuses_mixed_matches() -> None:
     )
     with pytest.raises(ValueError, match="same properties"):
         wire.query_op(mixed)
+
+
+def test_ntlm_the_default_auth(
+    tmp_path: Path, site_path: Path, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests_ntlm's handshake against pyspnego's NTLM acceptor, over HTTPS (no message encryption)."""
+    endpoint.stop()
+    ntlm = Endpoint(endpoint.site_factory, USERNAME, PASSWORD, endpoint.cert_dir, auth="ntlm").start()
+    try:
+        args = [a for a in remote_args(ntlm) if a not in ("--auth", "basic")]
+        out = tmp_path / "n.json"
+        result = CliRunner().invoke(
+            cli,
+            [
+                str(a)
+                for a in ["run", wave(tmp_path, 3), *args, "--json", out, "--report", tmp_path / "n.xlsx"]
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert [r["status"] for r in json.loads(out.read_text())["rows"]] == ["created"] * 3
+        monkeypatch.setenv("CMASSOC_PASSWORD", "not-the-password")
+        refused = CliRunner().invoke(cli, [str(a) for a in ["run", wave(tmp_path, 3), *args]])
+        assert refused.exit_code == 1
+        assert "rejected the credentials" in refused.output
+    finally:
+        ntlm.stop()

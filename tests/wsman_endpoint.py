@@ -13,6 +13,7 @@ import base64
 import contextlib
 import datetime as dt
 import ipaddress
+import os
 import re
 import socket
 import ssl
@@ -190,6 +191,7 @@ class Endpoint:
     password: str
     cert_dir: Path
     latency: float = 0.0  # added to every request, as a WAN round trip would
+    auth: str = "basic"  # or "ntlm": the handshake of requests_ntlm, checked by pyspnego
     receive_wait: float = 0.3
     faults: list[Fault] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
@@ -223,6 +225,11 @@ class Endpoint:
 
     def start(self) -> Endpoint:
         make_certificates(self.cert_dir)
+        if self.auth == "ntlm":  # pyspnego's NTLM acceptor reads DOMAIN:USER:PASSWORD lines from here
+            users = self.cert_dir / f"ntlm-users-{id(self)}"
+            domain, _, user = self.username.rpartition("\\")
+            users.write_text(f"{domain}:{user}:{self.password}\n", encoding="utf-8")
+            os.environ["NTLM_USER_FILE"] = str(users)
         endpoint = self
 
         class Handler(_Handler):
@@ -258,9 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if ep.latency:
             time.sleep(ep.latency)
-        expected = "Basic " + base64.b64encode(f"{ep.username}:{ep.password}".encode()).decode()
-        if self.headers.get("Authorization") != expected:
-            self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="WSMAN"'})
+        if not self._authenticated():
             return
         root = ElementTree.fromstring(body)
         action = root.findtext("s:Header/a:Action", "", NS)
@@ -291,6 +296,42 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "hold":  # the work is done; the reply is late
             time.sleep(fault.seconds)
         self._reply(status, answer)
+
+    def _authenticated(self) -> bool:
+        """Basic on every request; NTLM once per connection, as WinRM does."""
+        ep = self.owner
+        header = self.headers.get("Authorization", "")
+        if ep.auth == "basic":
+            expected = "Basic " + base64.b64encode(f"{ep.username}:{ep.password}".encode()).decode()
+            if header == expected:
+                return True
+            self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="WSMAN"'})
+            return False
+        if getattr(self, "_ntlm_done", False):
+            return True
+        import spnego
+        from spnego.exceptions import SpnegoError
+
+        scheme, _, token = header.partition(" ")
+        if scheme not in ("NTLM", "Negotiate") or not token:
+            self._ntlm = None
+            self._reply(401, b"", {"WWW-Authenticate": "Negotiate"})
+            return False
+        context = getattr(self, "_ntlm", None) or spnego.server(protocol="ntlm")
+        self._ntlm = context
+        try:
+            answer = context.step(base64.b64decode(token))
+        except SpnegoError:
+            self._ntlm = None
+            self._reply(401, b"", {"WWW-Authenticate": "Negotiate"})
+            return False
+        if not context.complete:
+            self._reply(
+                401, b"", {"WWW-Authenticate": f"{scheme} {base64.b64encode(answer or b'').decode()}"}
+            )
+            return False
+        self._ntlm_done = True
+        return True
 
     def _handle(self, name: str, root: Any, message_id: str, fault: Fault | None) -> tuple[int, bytes]:
         ep = self.owner

@@ -40,6 +40,10 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _announce(text: str) -> None:
+    _stderr().print(f"cmassoc: {text}", markup=False)
+
+
 def _behavior_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Behavior:
     if value is None:
         return Behavior.CAPTURE_AND_RESTORE_SPECIFIED
@@ -290,8 +294,8 @@ def run(
         if not dry_run:
             journal = Journal(journal_path or default_journal_path(sheet))
             journal_run = _journal_run(journal, wave, provider, options, resume_id, new_run)
-        with graceful_interrupt(lambda text: _stderr().print(f"cmassoc: {text}", markup=False)) as stop:
-            result = run_wave(wave, provider, options, progress_for(_stderr()), journal_run, stop)
+        with graceful_interrupt(_announce) as interrupts:
+            result = run_wave(wave, provider, options, progress_for(_stderr()), journal_run, interrupts)
         if journal is not None:
             result.journal_path = str(journal.path)
         written = _write_reports(result, default_report_path(sheet), report, json_path)
@@ -518,8 +522,8 @@ def undo(
         record = journal.run(run_id)
         provider = _build_provider(site, options.run.retry)
         try:
-            with graceful_interrupt(lambda text: _stderr().print(f"cmassoc: {text}", markup=False)) as stop:
-                result = undo_run(journal, record, provider, options, progress_for(_stderr()), stop)
+            with graceful_interrupt(_announce) as interrupts:
+                result = undo_run(journal, record, provider, options, progress_for(_stderr()), interrupts)
         finally:
             provider.close()
         result.journal_path = str(journal.path)

@@ -9,13 +9,14 @@ import logging
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from importer.apply import apply
 from importer.errors import ImporterError
 from importer.exit_status import ExitStatus
+from importer.interrupt import Interrupts
 from importer.journal import JournalRun
 from importer.model import GOOD_STATUSES, Behavior, RowResult, Status, WaveInput
 from importer.plan import plan
@@ -114,7 +115,7 @@ def run_wave(
     options: RunOptions,
     progress: Progress | None = None,
     journal: JournalRun | None = None,
-    stop_requested: Callable[[], bool] = lambda: False,
+    interrupts: Interrupts | None = None,
 ) -> RunResult:
     """The whole job; a provider failure or Ctrl-C ends it early with every row still given a status.
 
@@ -139,7 +140,8 @@ def run_wave(
         if not options.dry_run:
             if journal is not None:
                 journal.record(rows)
-            with _timed("apply"):
+            interrupts = interrupts or Interrupts()
+            with _timed("apply"), interrupts.deferred() as stop_requested:
                 apply(rows, provider, options.batch_size, options.retry, progress, journal, stop_requested)
     except ImporterError as exc:
         result.stopped_by = str(exc)

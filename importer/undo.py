@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importer.apply import send_reconciled
 from importer.batching import chunks
 from importer.errors import InputError
+from importer.interrupt import Interrupts
 from importer.journal import SENDING, Journal, RowRecord, RunRecord
 from importer.model import Behavior, Level, RowResult, Status, WaveInput
 from importer.pipeline import RunOptions, RunResult
@@ -38,7 +39,7 @@ def undo_run(
     provider: Provider,
     options: UndoOptions,
     progress: Progress | None = None,
-    stop_requested: Callable[[], bool] = lambda: False,
+    interrupts: Interrupts | None = None,
 ) -> RunResult:
     progress = progress or NoProgress()
     if record.kind != "run":
@@ -94,7 +95,8 @@ def undo_run(
                 res.status = Status.PLANNED
                 deletable.append((row, res))
         if not options.run.dry_run:
-            _delete(journal, record.run_id, provider, deletable, options, progress, stop_requested)
+            with (interrupts or Interrupts()).deferred() as stop_requested:
+                _delete(journal, record.run_id, provider, deletable, options, progress, stop_requested)
     except KeyboardInterrupt:
         result.stopped_by = "interrupted by the user (Ctrl-C)"
         result.interrupted = True

@@ -308,3 +308,16 @@ def test_undo_reconciles_a_lost_delete(
     assert [r.status.value for r in result.rows if r.status] == ["deleted"] * 6
     assert flaky.call_batches == ([3, 3, 3] if fault == "before" else [3, 3])
     assert associations(site_path) == before
+
+
+def test_ctrl_c_while_only_reading_stops_at_once(tmp_path: Path, site_path: Path) -> None:
+    from importer.interrupt import Interrupts
+
+    interrupts = Interrupts()
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.handle(2, None)  # nothing is being changed: stop now
+    with interrupts.deferred() as stop_requested:
+        interrupts.handle(2, None)  # creating: finish the batch first
+        assert stop_requested()
+        with pytest.raises(KeyboardInterrupt):
+            interrupts.handle(2, None)  # a second Ctrl-C: now

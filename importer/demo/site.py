@@ -141,7 +141,7 @@ class DemoSite:
             raise ProviderUnavailable(
                 f"demo site '{path}' does not exist.", "Create it with `cmassoc demo-site create`."
             )
-        self.path = path
+        self.path = path.resolve()  # the journal names the site by it, whatever the working folder
         # check_same_thread=False: the loopback WinRM endpoint in the tests serves from threads.
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:

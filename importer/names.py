@@ -72,12 +72,12 @@ def clean_text(text: str, column: str | None, messages: list[Message]) -> str:
 
 
 # A plain DNS-safe name of 1-15 characters, not all digits: the common case, settled at once.
-_PLAIN_NAME = re.compile(r"(?=[0-9-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?")
+PLAIN_NAME = re.compile(r"(?=[0-9-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?")
 
 
 def parse_computer_name(text: str, column: str) -> Parsed[str]:
     """A ConfigMgr computer name: NetBIOS rules; an FQDN is reduced to its host part."""
-    if _PLAIN_NAME.fullmatch(text):
+    if PLAIN_NAME.fullmatch(text):
         return Parsed(text.upper())
     out: Parsed[str] = Parsed(None)
     name = clean_text(text, column, out.messages)

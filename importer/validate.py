@@ -11,6 +11,7 @@ from importer import rules
 from importer.gcpause import gc_paused
 from importer.model import Behavior, InputRow, Level, RowResult, Status, UserRow, WaveInput
 from importer.names import (
+    PLAIN_NAME,
     Parsed,
     parse_behavior,
     parse_computer_name,
@@ -45,8 +46,16 @@ def _check_row(row: InputRow, default_behavior: Behavior) -> RowResult:
     text = row.values
     src, dst, behavior, users, source_id, restore_id = _columns_of(row.columns)
     result = RowResult(sheet=row.sheet, row=row.row, values=text)
-    result.source = _take(result, parse_computer_name(text[src], src))
-    result.destination = _take(result, parse_computer_name(text[dst], dst))
+    # Plain names are settled inline: this runs for every row of a 100k-row wave.
+    source, destination = text[src], text[dst]
+    if PLAIN_NAME.fullmatch(source):
+        result.source = source.upper()
+    else:
+        result.source = _take(result, parse_computer_name(source, src))
+    if PLAIN_NAME.fullmatch(destination):
+        result.destination = destination.upper()
+    else:
+        result.destination = _take(result, parse_computer_name(destination, dst))
     if behavior is not None and text[behavior].strip():
         result.behavior = _take(result, parse_behavior(text[behavior], behavior))
     else:

@@ -43,9 +43,11 @@ class Header:
 def read_wave(path: Path, users_path: Path | None = None) -> WaveInput:
     sheets, notes = read_sheets(path)
     wave = WaveInput(path=str(path), sha256=file_sha256(path), rows=[], user_rows=[], columns=[], notes=notes)
+    pairs_found = False
     for sheet in sheets:
         kind, header = classify(sheet)
         if kind == "pairs" and header is not None:
+            pairs_found = True
             _collect_pairs(sheet, header, wave)
         elif kind == "users" and header is not None:
             wave.user_rows.extend(_user_rows(sheet, header))
@@ -54,7 +56,7 @@ def read_wave(path: Path, users_path: Path | None = None) -> WaveInput:
                 f"sheet '{sheet.name}' skipped: no header with source and destination "
                 "(or, on a users sheet, source and users) columns"
             )
-    if not wave.rows and not _has_pairs_header(sheets):
+    if not pairs_found:
         where = f"'{path.name}'" if len(sheets) == 1 else f"any sheet of '{path.name}'"
         raise InputError(
             f"{where}: no header row with a source and a destination column in the first "
@@ -237,10 +239,6 @@ def classify(sheet: Sheet) -> tuple[str, Header | None]:
             return "users", header
     header = find_header(sheet, (C.SOURCE, C.DESTINATION))
     return ("pairs", header) if header is not None else ("other", None)
-
-
-def _has_pairs_header(sheets: list[Sheet]) -> bool:
-    return any(classify(s)[0] == "pairs" for s in sheets)
 
 
 def _data_rows(sheet: Sheet, header: Header) -> Iterable[tuple[int, list[str]]]:

@@ -20,12 +20,19 @@ from importer.names import (
 )
 
 T = TypeVar("T")
+_Columns = tuple[str, str, str | None, str | None, str | None, str | None]
 
 
 @gc_paused
 def validate(wave: WaveInput, default_behavior: Behavior) -> list[RowResult]:
     """Rows in input order; a row with any error has status `invalid`, the rest are open."""
-    results = [_check_row(row, default_behavior) for row in wave.rows]
+    per_sheet: dict[int, _Columns] = {}  # the rows of one sheet share one columns mapping
+    results = []
+    for row in wave.rows:
+        columns = per_sheet.get(id(row.columns))
+        if columns is None:
+            columns = per_sheet[id(row.columns)] = _columns_of(row.columns)
+        results.append(_check_row(row, columns, default_behavior))
     orphans = _attach_user_rows(results, wave.user_rows)
     for result in results:
         _check_behavior_users(result)
@@ -42,9 +49,9 @@ def _take(result: RowResult, parsed: Parsed[T]) -> T | None:
     return parsed.value
 
 
-def _check_row(row: InputRow, default_behavior: Behavior) -> RowResult:
+def _check_row(row: InputRow, columns: _Columns, default_behavior: Behavior) -> RowResult:
     text = row.values
-    src, dst, behavior, users, source_id, restore_id = _columns_of(row.columns)
+    src, dst, behavior, users, source_id, restore_id = columns
     result = RowResult(sheet=row.sheet, row=row.row, values=text)
     # Plain names are settled inline: this runs for every row of a 100k-row wave.
     source, destination = text[src], text[dst]
@@ -69,16 +76,9 @@ def _check_row(row: InputRow, default_behavior: Behavior) -> RowResult:
     return result
 
 
-_Columns = tuple[str, str, str | None, str | None, str | None, str | None]
-_COLUMNS_SEEN: dict[int, tuple[object, _Columns]] = {}
-
-
 def _columns_of(columns: Mapping[str, str]) -> _Columns:
-    """The headers of the fields, looked up once per sheet (the mapping is shared by its rows)."""
-    cached = _COLUMNS_SEEN.get(id(columns))
-    if cached is not None and cached[0] is columns:
-        return cached[1]
-    found: _Columns = (
+    """The headers of the fields a row is checked on (None where the sheet has no such column)."""
+    return (
         columns[C.SOURCE],
         columns[C.DESTINATION],
         columns.get(C.BEHAVIOR),
@@ -86,9 +86,6 @@ def _columns_of(columns: Mapping[str, str]) -> _Columns:
         columns.get(C.SOURCE_ID),
         columns.get(C.RESTORE_ID),
     )
-    _COLUMNS_SEEN.clear()
-    _COLUMNS_SEEN[id(columns)] = (columns, found)
-    return found
 
 
 def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> list[RowResult]:

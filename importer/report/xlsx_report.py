@@ -13,7 +13,7 @@ from importer.model import RowResult, Status
 from importer.pipeline import RunResult
 from importer.report.atomic import replace_atomically
 from importer.report.summary import summary
-from importer.report.xlsx_writer import BOLD, PLAIN, WRAP, Chart, StreamingWorkbook
+from importer.report.xlsx_writer import BOLD, PLAIN, WRAP, Chart, StreamingWorkbook, fill_style
 
 STATUS_FILLS = {
     Status.CREATED: "C6EFCE",
@@ -37,7 +37,7 @@ RESULT_COLUMNS = (
     "Status",
     "Messages",
 )
-_FILL_ORDER = list(STATUS_FILLS)
+_FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_FILLS)}
 _LABELS = (
     ("command", "Command"),
     ("input_file", "Input file"),
@@ -58,7 +58,7 @@ _LABELS = (
 
 
 def _fill(status: Status | None) -> int:
-    return 3 + _FILL_ORDER.index(status) if status is not None else PLAIN
+    return _FILL_STYLES[status] if status is not None else PLAIN
 
 
 def write_xlsx(result: RunResult, path: Path) -> None:

@@ -27,6 +27,11 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 PLAIN, BOLD, WRAP = 0, 1, 2  # style ids; fills follow
 
 
+def fill_style(index: int) -> int:
+    """Style id of the workbook's fill number `index` (top-aligned, that colour)."""
+    return 3 + index
+
+
 def _text(value: str) -> str:
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
@@ -63,7 +68,7 @@ class StreamingWorkbook:
     """Sheets are written one after the other: add_sheet(), write rows, end_sheet()."""
 
     path: Path
-    fills: Sequence[str] = ()  # RGB hex colours; style id of fill i is 3 + i
+    fills: Sequence[str] = ()  # RGB hex colours; style id of fill i is fill_style(i)
     _zip: zipfile.ZipFile | None = None
     _out: IO[bytes] | None = None
     _sheets: list[_Sheet] = field(default_factory=list)
@@ -78,9 +83,6 @@ class StreamingWorkbook:
             self._finish()
         assert self._zip is not None
         self._zip.close()
-
-    def fill_style(self, index: int) -> int:
-        return 3 + index
 
     def add_sheet(
         self,
@@ -273,7 +275,7 @@ class StreamingWorkbook:
             f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="{3 + len(self.fills)}">'
+            f'<cellXfs count="{fill_style(len(self.fills))}">'
             '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
             '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
             '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'

@@ -14,7 +14,7 @@ import itertools
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -396,8 +396,3 @@ def _tls_reason(text: str) -> str:
             found = re.search(r"certificate verify failed: ([^(\"')]*)", text)
             return found.group(1).strip() if found else reason
     return _short(text)
-
-
-def plain_settings(settings: WinRMSettings) -> Mapping[str, object]:
-    """For logs and reports: everything but the password."""
-    return {k: v for k, v in settings.__dict__.items() if k != "password"}

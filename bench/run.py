@@ -352,10 +352,10 @@ def bench_report(size: int, work: Path) -> dict[str, Any]:
 
 def report_child(size: int, work: Path) -> None:
     from importer.model import Behavior, Status
-    from importer.pipeline import RunOptions, RunResult
     from importer.read import read_wave
     from importer.report.json_report import write_json
     from importer.report.xlsx_report import write_xlsx
+    from importer.results import RunOptions, RunResult
     from importer.validate import validate
 
     wave = read_wave(work / f"wave-{size}.csv")

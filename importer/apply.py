@@ -8,17 +8,12 @@ the rest are sent. A failure of one call fails only its row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from importer.batching import chunks
-from importer.errors import TransientProviderError
 from importer.model import Level, RowResult, Status
-from importer.plan import read_associations
-from importer.progress import Progress
-from importer.provider import WBEM_E_ALREADY_EXISTS, CallResult, MethodCall, Provider, add_association_call
-from importer.retry import RetryPolicy, with_retries
-
-T = TypeVar("T")
+from importer.provider import WBEM_E_ALREADY_EXISTS, CallResult, MethodCall, add_association_call
+from importer.site import Site
 
 
 class BatchListener(Protocol):
@@ -39,10 +34,7 @@ class _Nobody:
 
 def apply(
     rows: Iterable[RowResult],
-    provider: Provider,
-    batch_size: int,
-    policy: RetryPolicy,
-    progress: Progress,
+    site: Site,
     listener: BatchListener | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
 ) -> None:
@@ -55,18 +47,18 @@ def apply(
     """
     listener = listener or _Nobody()
     planned = [r for r in rows if r.status is Status.PLANNED]
-    progress.start("Creating associations", len(planned))
+    site.progress.start("Creating associations", len(planned))
     in_flight: Sequence[RowResult] = ()
     try:
-        for batch in chunks(planned, batch_size):
+        for batch in chunks(planned, site.batch_size):
             if stop_requested():
                 raise KeyboardInterrupt
             in_flight = batch
             listener.before_send(batch)
-            _send_batch(batch, provider, batch_size, policy)
+            _send_batch(batch, site)
             listener.after_send(batch)
             in_flight = ()
-            progress.advance(len(batch))
+            site.progress.advance(len(batch))
     except (Exception, KeyboardInterrupt) as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         unknown = {id(r) for r in in_flight}
@@ -83,44 +75,10 @@ def apply(
                 row.fail(Status.FAILED, f"not sent ({reason})")
         raise
     finally:
-        progress.finish()
+        site.progress.finish()
 
 
-def send_reconciled(
-    items: Sequence[T],
-    provider: Provider,
-    policy: RetryPolicy,
-    what: str,
-    call_for: Callable[[T], MethodCall],
-    still_needed: Callable[[list[T]], list[T]],
-    settle: Callable[[T, CallResult], None],
-) -> None:
-    """One method call per item; only transient failures are retried, and before any retry
-    the site is asked which items still need sending: a lost reply is not a lost call."""
-    pending = list(items)
-
-    def attempt(number: int) -> None:
-        nonlocal pending
-        if number > 1:
-            pending = still_needed(pending)
-            if not pending:
-                return
-        retry: list[T] = []
-        last = ""
-        for item, result in zip(pending, provider.call([call_for(i) for i in pending]), strict=True):
-            if result.error is not None and result.error.transient:
-                retry.append(item)
-                last = result.describe()
-            else:
-                settle(item, result)
-        pending = retry
-        if pending:
-            raise TransientProviderError(f"{len(pending)} call(s) failed: {last}")
-
-    with_retries(policy, what, attempt)
-
-
-def _send_batch(batch: Sequence[RowResult], provider: Provider, batch_size: int, policy: RetryPolicy) -> None:
+def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
     def call_for(row: RowResult) -> MethodCall:
         behavior = int(row.behavior if row.behavior is not None else -1)
         return add_association_call(
@@ -136,34 +94,20 @@ def _send_batch(batch: Sequence[RowResult], provider: Provider, batch_size: int,
         else:
             row.fail(Status.FAILED, f"the provider refused it: {result.describe()}")
 
-    send_reconciled(
-        batch,
-        provider,
-        policy,
-        f"creating {len(batch)} associations",
-        call_for,
-        lambda rows: _reconcile(rows, provider, batch_size, policy),
-        settle,
-    )
+    def still_needed(rows: list[RowResult]) -> list[RowResult]:
+        """Rows whose association is on the site now are created; the rest still need sending."""
+        found = {e.key for e in site.associations_by_pair([_key(r) for r in rows])}
+        still: list[RowResult] = []
+        for row in rows:
+            if _key(row) in found:
+                row.status = Status.CREATED
+                row.add(Level.NOTE, "confirmed on the site after a retry (not sent twice)")
+            else:
+                still.append(row)
+        return still
+
+    site.send_reconciled(batch, f"creating {len(batch)} associations", call_for, still_needed, settle)
 
 
-def _reconcile(
-    rows: list[RowResult], provider: Provider, batch_size: int, policy: RetryPolicy
-) -> list[RowResult]:
-    """Rows whose association is on the site now are created; the rest still need sending."""
-    keys = [
-        (
-            ("SourceClientResourceID", r.source_resource_id or 0),
-            ("RestoreClientResourceID", r.restore_resource_id or 0),
-        )
-        for r in rows
-    ]
-    found = {e.key for e in read_associations(provider, [keys], batch_size, policy)}
-    still: list[RowResult] = []
-    for row in rows:
-        if (row.source_resource_id, row.restore_resource_id) in found:
-            row.status = Status.CREATED
-            row.add(Level.NOTE, "confirmed on the site after a retry (not sent twice)")
-        else:
-            still.append(row)
-    return still
+def _key(row: RowResult) -> tuple[int, int]:
+    return (row.source_resource_id or 0, row.restore_resource_id or 0)

@@ -34,8 +34,14 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "behavior": (str, int),
     "operation_timeout": int,
     "read_timeout": int,
+    "insecure_skip_tls_verify": bool,
+    "demo": str,
+    "retries": int,
+    "retry_wait": (int, float),
+    "journal": str,
 }
-SHARED = {"behavior"}  # also used by `cmassoc validate`
+WAVE_KEYS = {"behavior"}  # what `cmassoc validate` takes too
+RUN_ONLY_KEYS = {"behavior"}  # not an option of `cmassoc undo`
 
 
 def default_paths() -> list[Path]:
@@ -79,7 +85,9 @@ def load_config(explicit: Path | None) -> tuple[dict[str, Any], Path | None]:
 
 
 def default_map(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per command, the option defaults the file sets (click's default_map)."""
     renamed = {"journal": "journal_path"}
     run = {renamed.get(key, key): str(v) if key == "behavior" else v for key, v in data.items()}
-    validate = {key: str(v) for key, v in data.items() if key in SHARED}
-    return {"run": run, "validate": validate}
+    undo = {key: value for key, value in run.items() if key not in RUN_ONLY_KEYS}
+    validate = {key: str(v) for key, v in data.items() if key in WAVE_KEYS}
+    return {"run": run, "undo": undo, "validate": validate}

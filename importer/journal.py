@@ -11,12 +11,15 @@ import datetime as dt
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from importer.errors import InputError
-from importer.model import RowResult, Status
+from importer.model import Level, RowResult, Status, Tag, WaveInput
+from importer.provider import ProviderInfo
+from importer.results import RunOptions
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -51,8 +54,33 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 """
 
-SENDING = "sending"
-PLANNED = "planned"
+
+class RunKind(StrEnum):
+    RUN = "run"
+    UNDO = "undo"
+
+
+class RunState(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"  # Ctrl-C
+    STOPPED = "stopped"  # the provider went away, or an internal error
+
+
+class RowState(StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"  # its batch left; the outcome is not written yet
+    CREATED = "created"
+    EXISTS = "exists"
+    FAILED = "failed"
+    INVALID = "invalid"
+    UNRESOLVED = "unresolved"
+    DELETING = "deleting"  # an undo's batch left
+    DELETED = "deleted"
+
+
+# What a run did to the site, which a later plan of the same run must not forget.
+_SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING)
 
 
 def _now() -> str:
@@ -62,14 +90,14 @@ def _now() -> str:
 @dataclass(frozen=True)
 class RunRecord:
     run_id: str
-    kind: str
+    kind: RunKind
     undoes: str | None
     input_path: str
     input_sha256: str
     site: str
     provider: str
     options: dict[str, object]
-    state: str
+    state: RunState
     started: str
     report: str | None
 
@@ -85,7 +113,7 @@ class RowRecord:
     restore_id: int | None
     behavior: int | None
     users: list[str]
-    state: str
+    state: RowState
     detail: str
 
 
@@ -108,7 +136,7 @@ class Journal:
 
     def start_run(
         self,
-        kind: str,
+        kind: RunKind,
         input_path: str,
         sha256: str,
         site: str,
@@ -118,18 +146,33 @@ class Journal:
     ) -> str:
         run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         self._db.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, NULL)",
-            (run_id, kind, undoes, input_path, sha256, site, provider, json.dumps(options), _now(), _now()),
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (
+                run_id,
+                kind.value,
+                undoes,
+                input_path,
+                sha256,
+                site,
+                provider,
+                json.dumps(options),
+                RunState.RUNNING.value,
+                _now(),
+                _now(),
+            ),
         )
         return run_id
 
     def reopen(self, run_id: str) -> None:
-        self._db.execute("UPDATE runs SET state = 'running', updated = ? WHERE run_id = ?", (_now(), run_id))
+        self._db.execute(
+            "UPDATE runs SET state = ?, updated = ? WHERE run_id = ?",
+            (RunState.RUNNING.value, _now(), run_id),
+        )
 
-    def finish(self, run_id: str, state: str, report: str | None) -> None:
+    def finish(self, run_id: str, state: RunState, report: str | None) -> None:
         self._db.execute(
             "UPDATE runs SET state = ?, updated = ?, report = COALESCE(?, report) WHERE run_id = ?",
-            (state, _now(), report, run_id),
+            (state.value, _now(), report, run_id),
         )
 
     def run(self, run_id: str) -> RunRecord:
@@ -140,9 +183,9 @@ class Journal:
 
     def unfinished(self, sha256: str, site: str, provider: str) -> RunRecord | None:
         row = self._db.execute(
-            "SELECT * FROM runs WHERE kind = 'run' AND input_sha256 = ? AND site = ? AND provider = ? "
-            "AND state != 'finished' ORDER BY started DESC LIMIT 1",
-            (sha256, site, provider),
+            "SELECT * FROM runs WHERE kind = ? AND input_sha256 = ? AND site = ? AND provider = ? "
+            "AND state != ? ORDER BY started DESC LIMIT 1",
+            (RunKind.RUN.value, sha256, site, provider, RunState.FINISHED.value),
         ).fetchone()
         return _run(row) if row is not None else None
 
@@ -154,13 +197,13 @@ class Journal:
     def record_rows(self, run_id: str, rows: Sequence[RowResult]) -> None:
         """The plan: every row once (a resumed run keeps what it knew)."""
         now = _now()
+        kept = ", ".join(f"'{state.value}'" for state in _SITE_CHANGED)
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) "
                 "ON CONFLICT (run_id, seq) DO UPDATE SET source_id = excluded.source_id, "
-                "restore_id = excluded.restore_id, state = CASE WHEN rows.state IN "
-                "('created', 'sending', 'deleted', 'deleting') THEN rows.state ELSE excluded.state END, "
-                "updated = excluded.updated",
+                f"restore_id = excluded.restore_id, state = CASE WHEN rows.state IN ({kept}) "
+                "THEN rows.state ELSE excluded.state END, updated = excluded.updated",
                 [
                     (
                         run_id,
@@ -173,19 +216,19 @@ class Journal:
                         r.restore_resource_id,
                         int(r.behavior) if r.behavior is not None else None,
                         json.dumps(r.users),
-                        _state_of(r),
+                        _state_of(r).value,
                         now,
                     )
                     for seq, r in enumerate(rows)
                 ],
             )
 
-    def mark(self, run_id: str, seqs: Iterable[int], state: str, detail: str = "") -> None:
+    def mark(self, run_id: str, seqs: Iterable[int], state: RowState, detail: str = "") -> None:
         now = _now()
         with self._transaction():
             self._db.executemany(
                 "UPDATE rows SET state = ?, detail = ?, updated = ? WHERE run_id = ? AND seq = ?",
-                [(state, detail, now, run_id, seq) for seq in seqs],
+                [(state.value, detail, now, run_id, seq) for seq in seqs],
             )
 
     def rows(self, run_id: str) -> list[RowRecord]:
@@ -195,9 +238,62 @@ class Journal:
             (run_id,),
         )
         return [
-            RowRecord(seq, sheet, row, src, dst, sid, rid, beh, json.loads(users), state, detail)
+            RowRecord(seq, sheet, row, src, dst, sid, rid, beh, json.loads(users), self._state(state), detail)
             for seq, sheet, row, src, dst, sid, rid, beh, users, state, detail in cursor
         ]
+
+    def _state(self, text: str) -> RowState:
+        try:
+            return RowState(text)
+        except ValueError:
+            raise InputError(
+                f"the journal '{self.path}' holds a row state it does not know: {text!r}."
+            ) from None
+
+    # -- resume --------------------------------------------------------------------
+
+    def resume_or_start(
+        self,
+        wave: WaveInput,
+        info: ProviderInfo,
+        options: RunOptions,
+        resume_id: str | None = None,
+        new_run: bool = False,
+        announce: Callable[[str], None] = lambda _text: None,
+    ) -> JournalRun:
+        """Continue the named run, else the unfinished run of this sheet on this site (unless
+        `new_run`), else start a new one."""
+        where = f"{info.kind}: {info.location}"
+        record = None
+        if resume_id is not None:
+            record = self.run(resume_id)
+            if record.kind is not RunKind.RUN:
+                raise InputError(f"{resume_id} is an undo, not a run: it cannot be resumed.")
+            if record.input_sha256 != wave.sha256:
+                raise InputError(
+                    f"run {resume_id} was made from another version of the sheet (its SHA-256 differs).",
+                    "Start a new run with --new-run.",
+                )
+            if record.site.upper() != info.site_code.upper():
+                raise InputError(
+                    f"run {resume_id} was made on site {record.site}, not {info.site_code}.",
+                    "Point --demo/--server at the site of that run, or start a new run with --new-run.",
+                )
+        elif not new_run:
+            record = self.unfinished(wave.sha256, info.site_code, where)
+        if record is not None:
+            self.reopen(record.run_id)
+            announce(
+                f"continuing run {record.run_id} ({record.state.value}, started {record.started}); "
+                "--new-run starts afresh"
+            )
+            return JournalRun(self, record.run_id, self.rows(record.run_id))
+        settings: dict[str, object] = {
+            "default_behavior": int(options.default_behavior),
+            "batch_size": options.batch_size,
+        }
+        run_id = self.start_run(RunKind.RUN, wave.path, wave.sha256, info.site_code, where, settings)
+        return JournalRun(self, run_id)
 
     def _transaction(self) -> _Tx:
         return _Tx(self._db)
@@ -214,24 +310,31 @@ class _Tx:
         self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
 
 
-def _state_of(row: RowResult) -> str:
-    if row.status is Status.PLANNED:
-        return PLANNED
-    return row.status.value if row.status is not None else PLANNED
+def _state_of(row: RowResult) -> RowState:
+    if row.status is None:
+        return RowState.PLANNED
+    try:
+        return RowState(row.status.value)
+    except ValueError:
+        return RowState.PLANNED
 
 
 def _run(row: tuple[object, ...]) -> RunRecord:
     (run_id, kind, undoes, path, sha, site, provider, options, state, started, _updated, report) = row
+    try:
+        run_kind, run_state = RunKind(str(kind)), RunState(str(state))
+    except ValueError:
+        raise InputError(f"run {run_id} has a kind or state this version does not know.") from None
     return RunRecord(
         str(run_id),
-        str(kind),
+        run_kind,
         str(undoes) if undoes else None,
         str(path),
         str(sha),
         str(site),
         str(provider),
         json.loads(str(options)),
-        str(state),
+        run_state,
         str(started),
         str(report) if report else None,
     )
@@ -241,7 +344,11 @@ def default_journal_path(sheet: Path) -> Path:
     return sheet.resolve().parent / "cmassoc-journal.db"
 
 
-_FINAL_SEND_STATES = {Status.CREATED: "created", Status.EXISTS: "exists", Status.FAILED: "failed"}
+_FINAL_SEND_STATES = {
+    Status.CREATED: RowState.CREATED,
+    Status.EXISTS: RowState.EXISTS,
+    Status.FAILED: RowState.FAILED,
+}
 
 
 class JournalRun:
@@ -281,31 +388,29 @@ class JournalRun:
 
     def overlay(self, rows: Sequence[RowResult]) -> None:
         """After the plan read the site: what this run created before it stopped is `created`."""
-        from importer.model import Level
-
         for index, row in enumerate(rows):
             before = self.previous.get(index)
-            if before is None or before.state not in ("created", SENDING):
+            if before is None or before.state not in (RowState.CREATED, RowState.SENDING):
                 continue
             if row.status is Status.EXISTS:
                 row.status = Status.CREATED
-                row.messages = [m for m in row.messages if "already on the site" not in m.text]
+                row.messages = [m for m in row.messages if m.tag is not Tag.ALREADY_ON_SITE]
                 text = (
                     "created by this run before it stopped"
-                    if before.state == "created"
+                    if before.state is RowState.CREATED
                     else "was being sent when the run stopped; found on the site: created (not sent twice)"
                 )
                 row.add(Level.NOTE, text)
-            elif row.status is Status.PLANNED and before.state == SENDING:
+            elif row.status is Status.PLANNED and before.state is RowState.SENDING:
                 row.add(Level.NOTE, "was being sent when the run stopped; not on the site: sent again")
 
     def record(self, rows: Sequence[RowResult]) -> None:
         self.journal.record_rows(self.run_id, rows)
         created = [i for i, r in enumerate(rows) if r.status is Status.CREATED]
-        self.journal.mark(self.run_id, created, "created")
+        self.journal.mark(self.run_id, created, RowState.CREATED)
 
     def before_send(self, rows: Sequence[RowResult]) -> None:
-        self.journal.mark(self.run_id, [self._seq[id(r)] for r in rows], SENDING)
+        self.journal.mark(self.run_id, [self._seq[id(r)] for r in rows], RowState.SENDING)
 
     def after_send(self, rows: Sequence[RowResult]) -> None:
         for status, state in _FINAL_SEND_STATES.items():

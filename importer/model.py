@@ -6,32 +6,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
+from importer.status import Status
 
-class Status(StrEnum):
-    CREATED = "created"
-    EXISTS = "exists"
-    PLANNED = "planned"
-    VALID = "valid"  # only from `cmassoc validate`, which never asks a site
-    INVALID = "invalid"
-    UNRESOLVED = "unresolved"
-    FAILED = "failed"
-    # `cmassoc undo` only:
-    DELETED = "deleted"
-    ABSENT = "absent"  # not on the site any more
-    SKIPPED = "skipped"  # not created by the run being undone: left alone
-
-
-GOOD_STATUSES = frozenset(
-    {
-        Status.CREATED,
-        Status.EXISTS,
-        Status.PLANNED,
-        Status.VALID,
-        Status.DELETED,
-        Status.ABSENT,
-        Status.SKIPPED,
-    }
-)
+__all__ = [
+    "Behavior",
+    "Cell",
+    "InputRow",
+    "Level",
+    "Message",
+    "RowResult",
+    "Status",
+    "Tag",
+    "UserRow",
+    "WaveInput",
+]
 
 
 class Level(StrEnum):
@@ -40,11 +28,18 @@ class Level(StrEnum):
     NOTE = "note"
 
 
+class Tag(StrEnum):
+    """What a message is about, for code that must recognise it (never by its wording)."""
+
+    ALREADY_ON_SITE = "already-on-site"
+
+
 @dataclass(frozen=True)
 class Message:
     level: Level
     text: str
     column: str | None = None
+    tag: Tag | None = None
 
     def render(self) -> str:
         where = f"{self.column}: " if self.column else ""
@@ -155,8 +150,8 @@ class RowResult:
         """Still on its way: no stage has given it a final bad status."""
         return self.status is None or self.status in (Status.PLANNED, Status.VALID)
 
-    def add(self, level: Level, text: str, column: str | None = None) -> None:
-        self.messages.append(Message(level, text, column))
+    def add(self, level: Level, text: str, column: str | None = None, tag: Tag | None = None) -> None:
+        self.messages.append(Message(level, text, column, tag))
 
     def fail(self, status: Status, text: str, column: str | None = None) -> None:
         self.status = status

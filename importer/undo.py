@@ -13,18 +13,16 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from importer.apply import send_reconciled
 from importer.batching import chunks
 from importer.errors import InputError
 from importer.interrupt import Interrupts
-from importer.journal import SENDING, Journal, RowRecord, RunRecord
+from importer.journal import Journal, RowRecord, RowState, RunKind, RunRecord, RunState
 from importer.model import Behavior, Level, RowResult, Status, WaveInput
-from importer.pipeline import RunOptions, RunResult
-from importer.plan import Existing, read_associations
-from importer.progress import NoProgress, Progress
-from importer.provider import WBEM_E_NOT_FOUND, CallResult, Provider, delete_association_call
+from importer.provider import WBEM_E_NOT_FOUND, CallResult, delete_association_call
+from importer.results import RunOptions, RunResult
+from importer.site import Existing, Key, Site
 
-_STATUS_TEXT = {1: "in progress", 2: "completed"}
+_CAPTURE_STARTED = frozenset({1, 2})  # MigrationStatus in progress, completed
 
 
 @dataclass(frozen=True)
@@ -36,32 +34,31 @@ class UndoOptions:
 def undo_run(
     journal: Journal,
     record: RunRecord,
-    provider: Provider,
+    site: Site,
     options: UndoOptions,
-    progress: Progress | None = None,
     interrupts: Interrupts | None = None,
 ) -> RunResult:
-    progress = progress or NoProgress()
-    if record.kind != "run":
-        raise InputError(f"{record.run_id} is an undo, not a run.")
-    if provider.info.site_code.upper() != record.site.upper():
+    if record.kind is not RunKind.RUN:
+        raise InputError(f"{record.run_id} is an undo, not a run: only runs can be undone.")
+    info = site.info
+    if info.site_code.upper() != record.site.upper():
         raise InputError(
-            f"run {record.run_id} was made on site {record.site}, not {provider.info.site_code}.",
+            f"run {record.run_id} was made on site {record.site}, not {info.site_code}.",
             "Point --demo/--server at the site of that run.",
         )
     rows = journal.rows(record.run_id)
     results = [_result(r) for r in rows]
     wave = WaveInput(record.input_path, record.input_sha256, [], [], [])
-    result = RunResult("undo", wave, options.run, results, provider=provider.info, run_id=record.run_id)
+    result = RunResult("undo", wave, options.run, results, provider=info, run_id=record.run_id)
     undo_id = (
         None
         if options.run.dry_run
         else journal.start_run(
-            "undo",
+            RunKind.UNDO,
             record.input_path,
             record.input_sha256,
             record.site,
-            f"{provider.info.kind}: {provider.info.location}",
+            f"{info.kind}: {info.location}",
             {"force": options.force},
             undoes=record.run_id,
         )
@@ -69,26 +66,26 @@ def undo_run(
     result.undo_id = undo_id
     targets: list[tuple[RowRecord, RowResult]] = []
     for row, res in zip(rows, results, strict=True):
-        if row.state in ("created", SENDING, "deleting") and row.source_id and row.restore_id:
+        if row.state in _MAY_BE_ON_SITE and row.source_id and row.restore_id:
             targets.append((row, res))
-        elif row.state == "deleted":
+        elif row.state is RowState.DELETED:
             res.status = Status.ABSENT
             res.add(Level.NOTE, "deleted by an earlier undo")
         else:
             res.status = Status.SKIPPED
             res.add(Level.NOTE, f"not created by run {record.run_id} ({row.state}): left alone")
     try:
-        present = _present(provider, [r for r, _ in targets], options)
+        present = _present(site, [r for r, _ in targets])
         deletable: list[tuple[RowRecord, RowResult]] = []
         for row, res in targets:
             found = present.get((row.source_id or 0, row.restore_id or 0))
             if found is None:
                 res.status = Status.ABSENT
                 res.add(Level.NOTE, "not on the site (already removed, or never created)")
-            elif found.status in _STATUS_TEXT and not options.force:
+            elif found.status in _CAPTURE_STARTED and not options.force:
                 res.fail(
                     Status.FAILED,
-                    f"the user state capture is {_STATUS_TEXT[found.status]}: deleting the association "
+                    f"the user state capture is {found.status_text}: deleting the association "
                     "would lose the link to the stored state; kept (use --force to delete anyway)",
                 )
             else:
@@ -96,7 +93,7 @@ def undo_run(
                 deletable.append((row, res))
         if not options.run.dry_run:
             with (interrupts or Interrupts()).deferred() as stop_requested:
-                _delete(journal, record.run_id, provider, deletable, options, progress, stop_requested)
+                _delete(journal, record.run_id, site, deletable, stop_requested)
     except KeyboardInterrupt:
         result.stopped_by = "interrupted by the user (Ctrl-C)"
         result.interrupted = True
@@ -107,8 +104,12 @@ def undo_run(
         if res.status is None or (res.status is Status.PLANNED and not options.run.dry_run):
             res.fail(Status.FAILED, f"not deleted: {result.stopped_by or 'stopped'}")
     if undo_id is not None:
-        journal.finish(undo_id, "finished" if result.stopped_by is None else "stopped", None)
+        state = RunState.FINISHED if result.stopped_by is None else RunState.STOPPED
+        journal.finish(undo_id, RunState.INTERRUPTED if result.interrupted else state, None)
     return result
+
+
+_MAY_BE_ON_SITE = (RowState.CREATED, RowState.SENDING, RowState.DELETING)
 
 
 def _result(row: RowRecord) -> RowResult:
@@ -125,33 +126,25 @@ def _result(row: RowRecord) -> RowResult:
     )
 
 
-def _keys(rows: Sequence[RowRecord]) -> list[tuple[tuple[str, int], ...]]:
-    return [
-        (("SourceClientResourceID", r.source_id or 0), ("RestoreClientResourceID", r.restore_id or 0))
-        for r in rows
-    ]
+def _key(row: RowRecord) -> Key:
+    return (row.source_id or 0, row.restore_id or 0)
 
 
-def _present(
-    provider: Provider, rows: Sequence[RowRecord], options: UndoOptions
-) -> dict[tuple[int, int], Existing]:
-    found = read_associations(provider, [_keys(rows)], options.run.batch_size, options.run.retry)
-    return {e.key: e for e in found}
+def _present(site: Site, rows: Sequence[RowRecord]) -> dict[Key, Existing]:
+    return {e.key: e for e in site.associations_by_pair([_key(r) for r in rows])}
 
 
 def _delete(
     journal: Journal,
     run_id: str,
-    provider: Provider,
+    site: Site,
     todo: list[tuple[RowRecord, RowResult]],
-    options: UndoOptions,
-    progress: Progress,
     stop_requested: Callable[[], bool],
 ) -> None:
-    progress.start("Deleting associations", len(todo))
+    site.progress.start("Deleting associations", len(todo))
 
     def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
-        present = _present(provider, [r for r, _ in pending], options)
+        present = _present(site, [r for r, _ in pending])
         for row, res in pending:
             if (row.source_id, row.restore_id) not in present:
                 res.status = Status.DELETED  # the delete landed; its reply was lost
@@ -167,21 +160,18 @@ def _delete(
         else:
             res.fail(Status.FAILED, f"the provider refused to delete it: {outcome.describe()}")
 
-    for batch in chunks(todo, options.run.batch_size):
+    for batch in chunks(todo, site.batch_size):
         if stop_requested():
             raise KeyboardInterrupt
-        journal.mark(run_id, [r.seq for r, _ in batch], "deleting")
-
-        send_reconciled(
+        journal.mark(run_id, [r.seq for r, _ in batch], RowState.DELETING)
+        site.send_reconciled(
             batch,
-            provider,
-            options.run.retry,
             f"deleting {len(batch)} associations",
-            lambda item: delete_association_call(item[0].source_id or 0, item[0].restore_id or 0),
+            lambda item: delete_association_call(*_key(item[0])),
             still_needed,
             settle,
         )
-        for state, status in (("deleted", Status.DELETED), ("deleted", Status.ABSENT)):
-            journal.mark(run_id, [r.seq for r, s in batch if s.status is status], state)
-        progress.advance(len(batch))
-    progress.finish()
+        gone = [r.seq for r, s in batch if s.status in (Status.DELETED, Status.ABSENT)]
+        journal.mark(run_id, gone, RowState.DELETED)
+        site.progress.advance(len(batch))
+    site.progress.finish()

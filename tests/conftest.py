@@ -11,6 +11,12 @@ from click.testing import CliRunner, Result
 from importer.cli import cli
 from importer.demo.samples import create_sample_site
 from importer.demo.site import DemoSite
+from importer.pipeline import run_wave
+from importer.provider import Provider
+from importer.read import read_wave
+from importer.results import RunOptions, RunResult
+from importer.retry import RetryPolicy
+from importer.site import build_site
 
 if TYPE_CHECKING:
     from tests.wsman_endpoint import Endpoint
@@ -42,6 +48,30 @@ def site(site_path: Path) -> Iterator[DemoSite]:
     provider = DemoSite(site_path)
     yield provider
     provider.close()
+
+
+NO_WAIT = RetryPolicy(attempts=4, max_seconds=30, wait_first=0, wait_max=0)
+# Sample computers with one live record each and no association yet (CON-PC0013 has two records).
+FREE = [n for n in range(3, 30) if n != 13]
+
+
+def sheet(tmp_path: Path, text: str, name: str = "wave.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def pairs_sheet(tmp_path: Path, count: int) -> Path:
+    """`count` behaviour-2 pairs of sample computers that have no association yet."""
+    lines = ["Source,Destination,Behavior,Users"]
+    lines += [f"CON-PC{n:04d},CON-NB{n:04d},2,CONTOSO\\user{n}" for n in FREE[:count]]
+    return sheet(tmp_path, "\n".join(lines) + "\n")
+
+
+def run_on(path: Path, provider: Provider, **options: object) -> RunResult:
+    """The pipeline as a library call, without retry waits."""
+    opts = RunOptions(**{"retry": NO_WAIT, **options})  # type: ignore[arg-type]
+    return run_wave(read_wave(path), build_site(provider, opts), opts)
 
 
 def invoke(*args: str | Path) -> Result:

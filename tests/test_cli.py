@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from importer.cli import cli, default_report_path
+from importer.cli import cli
+from importer.cli.output import default_report_path
 from tests.conftest import SAMPLES, association_keys, ids_by_name, invoke, site_snapshot
 
 

@@ -7,16 +7,15 @@ from openpyxl import load_workbook
 
 from importer.demo.site import DemoSite
 from importer.model import Status
-from importer.pipeline import RunOptions, run_wave
-from importer.read import read_wave
 from importer.report.json_report import write_json
 from importer.report.xlsx_report import STATUS_FILLS, write_xlsx
-from tests.test_pipeline import NO_WAIT
+from importer.results import RunResult
+from tests.conftest import run_on
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "bell\x07"]
 
 
-def make_result(tmp_path: Path, site: DemoSite):  # type: ignore[no-untyped-def]
+def make_result(tmp_path: Path, site: DemoSite) -> RunResult:
     path = tmp_path / "wave.csv"
     lines = [
         "Source,Destination,Behavior,Users,Comment",
@@ -26,7 +25,7 @@ def make_result(tmp_path: Path, site: DemoSite):  # type: ignore[no-untyped-def]
     ]
     lines += [f'"{h}",CON-NB0005,0,,"{h}"' for h in HOSTILE]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return run_wave(read_wave(path), site, RunOptions(retry=NO_WAIT))
+    return run_on(path, site)
 
 
 def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:

@@ -15,7 +15,6 @@ ConfigMgr's behaviour is unconfirmed, takes the strict side and says so:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sqlite3
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.batching import chunks
-from importer.errors import InputError, ProviderUnavailable
+from importer.errors import InputError
 from importer.provider import (
     SMS_R_SYSTEM,
     SMS_STATE_MIGRATION,
@@ -136,9 +135,9 @@ def _now() -> str:
 class DemoSite:
     """The simulated SMS Provider (implements importer.provider.Provider)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, latency: float = 0.0) -> None:
         if not path.is_file():
-            raise ProviderUnavailable(
+            raise InputError(
                 f"demo site '{path}' does not exist.", "Create it with `cmassoc demo-site create`."
             )
         self.path = path.resolve()  # the journal names the site by it, whatever the working folder
@@ -152,11 +151,11 @@ class DemoSite:
             self._db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise ProviderUnavailable(f"'{path}' is not a demo site ({exc}).") from exc
+            raise InputError(f"'{path}' is not a demo site ({exc}).") from exc
         self._site_code = str(row[0])
         # A simulated round-trip time, to watch progress or rehearse Ctrl-C and resume:
         # half before the work of a call, half after it.
-        self.latency = float(os.environ.get("CMASSOC_DEMO_LATENCY") or 0)
+        self.latency = latency
 
     @property
     def info(self) -> ProviderInfo:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import TextIO
 
 from importer.model import RowResult
-from importer.pipeline import RunResult
 from importer.report.atomic import replace_atomically
 from importer.report.summary import summary
+from importer.results import RunResult
 
 
 def row_dict(row: RowResult) -> dict[str, object]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from importer import __version__
-from importer.pipeline import RunResult
+from importer.results import RunResult
 
 
 def summary(result: RunResult) -> dict[str, object]:

@@ -10,23 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from importer.model import RowResult, Status
-from importer.pipeline import RunResult
 from importer.report.atomic import replace_atomically
+from importer.report.labels import RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
 from importer.report.summary import summary
 from importer.report.xlsx_writer import BOLD, PLAIN, WRAP, Chart, StreamingWorkbook, fill_style
+from importer.results import RunResult
+from importer.status import STATUS_TABLE
 
-STATUS_FILLS = {
-    Status.CREATED: "C6EFCE",
-    Status.EXISTS: "DDEBF7",
-    Status.PLANNED: "FFF2CC",
-    Status.VALID: "E2EFDA",
-    Status.INVALID: "FFC7CE",
-    Status.UNRESOLVED: "F8CBAD",
-    Status.FAILED: "FF9999",
-    Status.DELETED: "D9D2E9",
-    Status.ABSENT: "EDEDED",
-    Status.SKIPPED: "F2F2F2",
-}
+STATUS_FILLS = {info.status: info.fill for info in STATUS_TABLE}
 RESULT_COLUMNS = (
     "Source computer",
     "Destination computer",
@@ -38,23 +29,6 @@ RESULT_COLUMNS = (
     "Messages",
 )
 _FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_FILLS)}
-_LABELS = (
-    ("command", "Command"),
-    ("input_file", "Input file"),
-    ("input_sha256", "Input SHA-256"),
-    ("site_code", "Site code"),
-    ("provider", "Provider"),
-    ("default_behavior_text", "Default behaviour"),
-    ("batch_size", "Batch size"),
-    ("dry_run", "Dry run"),
-    ("started", "Started"),
-    ("finished", "Finished"),
-    ("run_by", "Run by"),
-    ("version", "Tool version"),
-    ("run_id", "Run ID"),
-    ("journal", "Journal"),
-    ("stopped_by", "Stopped early by"),
-)
 
 
 def _fill(status: Status | None) -> int:
@@ -79,7 +53,7 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
         anchor=(3, 2, 10, 18),
         colors=[STATUS_FILLS[s] for s in counts],
     )
-    book.add_sheet("Summary", widths=(22, 70), chart=chart if counts else None)
+    book.add_sheet(SUMMARY_SHEET, widths=(22, 70), chart=chart if counts else None)
     book.row(["Computer association import"], [BOLD])
     book.row([])
     book.row(["Status", "Rows"], [BOLD, BOLD])
@@ -89,7 +63,7 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     book.row([])
     book.row(["Run"], [BOLD])
     info = summary(result)
-    for key, label in _LABELS:
+    for key, label in SUMMARY_LABELS:
         value = info.get(key)
         if value is None:
             continue
@@ -107,7 +81,7 @@ def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     original = report_columns(result)
     headers = ["Sheet", "Row", *original, *RESULT_COLUMNS]
     widths = [12, 6, *(min(max(len(h) + 2, 14), 40) for h in original), 18, 18, 12, 12, 10, 30, 11, 90]
-    book.add_sheet("Results", widths=widths, freeze=(2, 1), autofilter=True)
+    book.add_sheet(RESULTS_SHEET, widths=widths, freeze=(2, 1), autofilter=True)
     book.row(headers, [BOLD] * len(headers))
     styles = [PLAIN] * len(headers)
     users_at, status_at, messages_at = len(headers) - 3, len(headers) - 2, len(headers) - 1

@@ -8,9 +8,8 @@ prompt when a person is at the terminal.
 from __future__ import annotations
 
 import getpass
-import os
-import sys
 
+from importer.environment import PASSWORD, USERNAME, Environment
 from importer.errors import InputError
 
 SERVICE = "cmassoc"
@@ -29,31 +28,31 @@ def _from_keyring(username: str) -> str | None:
 
 
 def resolve_credentials(
-    auth: str, username: str | None, interactive: bool | None = None
+    auth: str, username: str | None, env: Environment, interactive: bool | None = None
 ) -> tuple[str | None, str | None]:
     """(username, password) for the chosen auth; certificate auth needs neither."""
     if auth == "certificate":
         return None, None
-    username = username or os.environ.get("CMASSOC_USERNAME") or None
-    password = os.environ.get("CMASSOC_PASSWORD") or None
+    username = username or env.username
+    password = env.password
     if username is None:
         if auth == "kerberos":
             return None, None  # the logged-on user's ticket
         raise InputError(
             f"--auth {auth} needs a user name.",
-            "Give --username DOMAIN\\user or set CMASSOC_USERNAME.",
+            f"Give --username DOMAIN\\user or set {USERNAME}.",
         )
     if password is None:
         password = _from_keyring(username)
     if password is None:
         if interactive is None:
-            interactive = sys.stdin.isatty()
+            interactive = env.stdin_isatty
         if not interactive:
             if auth == "kerberos":
                 return username, None
             raise InputError(
                 f"no password for {username}.",
-                f"Set CMASSOC_PASSWORD, store it with `keyring set {SERVICE} {username}`, "
+                f"Set {PASSWORD}, store it with `keyring set {SERVICE} {username}`, "
                 "or run in a terminal to be asked.",
             )
         password = getpass.getpass(f"Password for {username}: ")

@@ -1,0 +1,73 @@
+"""`cmassoc template` and `cmassoc demo-site`: the blank wave sheet and the simulated site."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+def template(out: Path) -> None:
+    """Write the blank wave template to OUT (.xlsx)."""
+    from importer.template import write_template
+
+    write_template(out)
+    click.echo(f"Template written: {out}")
+
+
+@click.group("demo-site")
+def demo_site() -> None:
+    """Create or inspect a simulated ConfigMgr site (a SQLite file)."""
+
+
+@demo_site.command("create")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--inventory",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Computers CSV (Name, ResourceID, Domain, Obsolete, Active, Client, Decommissioned, "
+    "MAC, SMBIOSGUID, CreationDate) [default: the sample inventory].",
+)
+@click.option(
+    "--associations",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Existing associations CSV (SourceResourceID, RestoreResourceID, Behavior, Users, Status) "
+    "[default: the sample ones, with the sample inventory; none otherwise].",
+)
+@click.option("--site-code", default="DEM", show_default=True)
+def demo_site_create(path: Path, inventory: Path | None, associations: Path | None, site_code: str) -> None:
+    """Create a demo site at PATH."""
+    from importer.demo.samples import create_sample_site
+
+    create_sample_site(path, inventory, associations, site_code)
+    click.echo(f"Demo site created: {path}")
+
+
+@demo_site.command("show")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print computers and associations as JSON.")
+def demo_site_show(path: Path, as_json: bool) -> None:
+    """Show the computers and associations of the demo site at PATH."""
+    from importer.demo.site import DemoSite
+
+    site = DemoSite(path)
+    try:
+        snapshot = site.snapshot()
+    finally:
+        site.close()
+    if as_json:
+        click.echo(json.dumps(snapshot, indent=1))
+        return
+    computers = snapshot["computers"]
+    associations = snapshot["associations"]
+    assert isinstance(computers, list) and isinstance(associations, list)
+    click.echo(f"Site {snapshot['site_code']}: {len(computers)} computers, {len(associations)} associations")
+    for item in associations:
+        users = ", ".join(item["users"]) or "-"
+        click.echo(
+            f"  {item['source_name']} ({item['source_resource_id']}) -> {item['restore_name']} "
+            f"({item['restore_resource_id']})  behaviour {item['behavior']}  users {users}"
+        )

@@ -1,0 +1,260 @@
+"""Option groups declared once, and the typed values they turn into.
+
+Defaults come from the option dataclasses (RunOptions, RetryPolicy, WinRMSettings), so a
+default is written in one place and the help text shows it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from importer.model import Behavior
+from importer.names import parse_behavior
+from importer.results import RunOptions
+from importer.retry import RetryPolicy
+from importer.winrm.settings import AUTH_METHODS, WinRMSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_DEMO_SITE = "demo-site.db"
+
+
+def default(cls: type, name: str) -> Any:
+    """The default a dataclass declares for one of its fields."""
+    for item in dataclasses.fields(cls):
+        if item.name == name:
+            if item.default is not dataclasses.MISSING:
+                return item.default
+            if item.default_factory is not dataclasses.MISSING:
+                return item.default_factory()
+    raise KeyError(f"{cls.__name__}.{name} has no default")
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """Which site, how to reach it, and how hard to try: shared by run and undo."""
+
+    demo: str | None = None
+    server: str | None = None
+    site_code: str | None = None
+    auth: str = default(WinRMSettings, "auth")
+    http: bool = False
+    username: str | None = None
+    ca_bundle: str | None = None
+    insecure_skip_tls_verify: bool = False
+    cert_pem: str | None = None
+    cert_key_pem: str | None = None
+    proxy: str | None = None
+    operation_timeout: int = default(WinRMSettings, "operation_timeout")
+    read_timeout: int = default(WinRMSettings, "read_timeout")
+    batch_size: int = default(RunOptions, "batch_size")
+    retries: int = default(RetryPolicy, "attempts")
+    retry_wait: float = default(RetryPolicy, "wait_first")
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.retries,
+            wait_first=self.retry_wait,
+            wait_max=max(default(RetryPolicy, "wait_max"), self.retry_wait),
+        )
+
+    def winrm_settings(self) -> WinRMSettings:
+        assert self.server is not None and self.site_code is not None
+        return WinRMSettings(
+            server=self.server,
+            site_code=self.site_code,
+            auth=self.auth,
+            https=not self.http,
+            username=self.username,
+            ca_bundle=self.ca_bundle,
+            verify_tls=not self.insecure_skip_tls_verify,
+            cert_pem=self.cert_pem,
+            cert_key_pem=self.cert_key_pem,
+            proxy=self.proxy,
+            operation_timeout=self.operation_timeout,
+            read_timeout=self.read_timeout,
+        )
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    report: Path | None = None
+    json_path: Path | None = None
+
+
+_SITE_OPTIONS = (
+    click.option(
+        "--demo",
+        "demo",
+        is_flag=False,
+        flag_value=DEFAULT_DEMO_SITE,
+        default=None,
+        metavar="[SITE.db]",
+        help=f"Use the simulated site (default ./{DEFAULT_DEMO_SITE}, created from the samples if missing).",
+    ),
+    click.option(
+        "--server", metavar="HOST[:PORT]", help="SMS Provider server, reached over WinRM (or a full URL)."
+    ),
+    click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider."),
+    click.option(
+        "--auth",
+        type=click.Choice(AUTH_METHODS),
+        default=SiteOptions.auth,
+        show_default=True,
+        help="WinRM authentication (basic only over HTTPS; certificate needs --cert-pem/--cert-key-pem).",
+    ),
+    click.option(
+        "--http",
+        is_flag=True,
+        help="HTTP on 5985 (messages encrypted by ntlm/kerberos/credssp) instead of HTTPS on 5986.",
+    ),
+    click.option(
+        "--username",
+        metavar="DOMAIN\\USER",
+        help="WinRM account [default: CMASSOC_USERNAME]. The password comes from CMASSOC_PASSWORD, "
+        "the keyring or a prompt, never from a flag.",
+    ),
+    click.option(
+        "--ca-bundle",
+        type=click.Path(dir_okay=False, exists=True),
+        help="CA certificate(s) that signed the WinRM listener's certificate.",
+    ),
+    click.option(
+        "--insecure-skip-tls-verify",
+        is_flag=True,
+        help="Do not check the server's certificate (prints a warning).",
+    ),
+    click.option(
+        "--cert-pem",
+        type=click.Path(dir_okay=False, exists=True),
+        help="Client certificate (--auth certificate).",
+    ),
+    click.option("--cert-key-pem", type=click.Path(dir_okay=False, exists=True), help="Its private key."),
+    click.option(
+        "--proxy", metavar="URL", help="HTTP proxy for WinRM [default: none, whatever the environment says]."
+    ),
+    click.option(
+        "--operation-timeout",
+        type=click.IntRange(5, 3600),
+        default=SiteOptions.operation_timeout,
+        show_default=True,
+        help="WinRM operation timeout, seconds.",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.IntRange(6, 3600),
+        default=SiteOptions.read_timeout,
+        show_default=True,
+        help="HTTP read timeout, seconds (longer than the operation timeout).",
+    ),
+    click.option(
+        "--batch-size",
+        type=click.IntRange(1, 5000),
+        default=SiteOptions.batch_size,
+        show_default=True,
+        help="Pairs per provider round trip.",
+    ),
+    click.option(
+        "--retries",
+        type=click.IntRange(1, 50),
+        default=SiteOptions.retries,
+        show_default=True,
+        help="Attempts per provider round trip when the fault is transient.",
+    ),
+    click.option(
+        "--retry-wait",
+        type=click.FloatRange(0, 300),
+        default=SiteOptions.retry_wait,
+        show_default=True,
+        help="First wait before a retry, seconds; it doubles (with jitter) up to 30 s.",
+    ),
+)
+SITE_KEYS = tuple(f.name for f in dataclasses.fields(SiteOptions))
+
+
+def _grouped(options: tuple[Callable[[F], F], ...], cls: type, target: str) -> Callable[[F], F]:
+    """Declare `options` on a command and hand them to it as one `cls` instance named `target`."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[target] = cls(**{name: kwargs.pop(name) for name in names})
+            return func(*args, **kwargs)
+
+        command: Any = wrapper
+        for option in reversed(options):
+            command = option(command)
+        return command  # type: ignore[no-any-return]
+
+    return decorate
+
+
+site_options = _grouped(_SITE_OPTIONS, SiteOptions, "site")
+output_options = _grouped(
+    (
+        click.option(
+            "--report",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Excel report path [default: <input>-report-<time>.xlsx next to the input].",
+        ),
+        click.option(
+            "--json",
+            "json_path",
+            type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+            help="Also write the results as JSON ('-' for stdout).",
+        ),
+    ),
+    OutputOptions,
+    "output",
+)
+dry_run_option = click.option("--dry-run", is_flag=True, help="Show what would change: nothing is changed.")
+journal_option = click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Run journal (SQLite) [default: $CMASSOC_JOURNAL, else cmassoc-journal.db next to the sheet "
+    "or the one a report names].",
+)
+
+
+def _behavior_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Behavior:
+    if value is None:
+        return default(RunOptions, "default_behavior")  # type: ignore[no-any-return]
+    parsed = parse_behavior(value, None)
+    if parsed.value is None:
+        raise click.BadParameter(parsed.messages[0].text)
+    return parsed.value
+
+
+def wave_arguments(func: F) -> F:
+    """SHEET, --users and --behavior: what validate and run read."""
+    for option in reversed(
+        (
+            click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False)),
+            click.option(
+                "--users",
+                "users_file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="A separate users file (columns: source computer, user).",
+            ),
+            click.option(
+                "--behavior",
+                "--behaviour",
+                "behavior",
+                callback=_behavior_option,
+                metavar="B",
+                help="Behaviour for rows that give none: 0, 1, 2 or a cmdlet name. "
+                "Default 2 (capture and restore specified accounts, the console's default).",
+            ),
+        )
+    ):
+        func = option(func)
+    return func

@@ -1,0 +1,30 @@
+"""From SiteOptions to a provider: the demo site, or a real SMS Provider over WinRM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from importer.cli.options import DEFAULT_DEMO_SITE, SiteOptions
+from importer.cli.output import announce
+from importer.environment import Environment
+from importer.provider import Provider
+
+
+def build_provider(site: SiteOptions, env: Environment) -> Provider:
+    if (site.demo is None) == (site.server is None):
+        raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
+    if site.demo is not None:
+        from importer.demo.samples import ensure_default_site
+        from importer.demo.site import DemoSite
+
+        path = Path(site.demo)
+        if site.demo == DEFAULT_DEMO_SITE:
+            ensure_default_site(path)
+        return DemoSite(path, latency=env.demo_latency)
+    if not site.site_code:
+        raise click.UsageError("--server needs --site-code (the three-character site code).")
+    from importer.winrm.connect import connect_winrm
+
+    return connect_winrm(site.winrm_settings(), site.retry, env, announce)

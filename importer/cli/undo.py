@@ -1,0 +1,90 @@
+"""`cmassoc undo`: delete exactly what one run created."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from importer.cli.app import context
+from importer.cli.options import (
+    OutputOptions,
+    SiteOptions,
+    dry_run_option,
+    journal_option,
+    output_options,
+    site_options,
+)
+from importer.cli.output import announce, print_summary, stderr, write_reports
+from importer.cli.site import build_provider
+from importer.errors import InputError
+from importer.interrupt import graceful_interrupt
+from importer.journal import Journal
+from importer.progress import progress_for
+from importer.report.readback import REPORT_SUFFIXES, run_from_report
+from importer.results import RunOptions
+from importer.site import build_site
+
+DEFAULT_JOURNAL = Path("cmassoc-journal.db")
+
+
+@click.command()
+@click.argument("target", metavar="RUN_OR_REPORT")
+@output_options
+@site_options
+@dry_run_option
+@journal_option
+@click.option("--force", is_flag=True, help="Also delete associations whose user state capture has started.")
+def undo(
+    target: str,
+    output: OutputOptions,
+    site: SiteOptions,
+    dry_run: bool,
+    journal_path: Path | None,
+    force: bool,
+) -> None:
+    """Delete exactly the associations that a run created (RUN_OR_REPORT: a Run ID or its report).
+
+    Associations that were there before the run are never touched, nor ones whose user
+    state capture has started (unless --force).
+    """
+    from importer.undo import UndoOptions, undo_run
+
+    env = context().env
+    if journal_path is None and env.journal:
+        journal_path = Path(env.journal)
+    run_id, journal_path = find_run(target, journal_path)
+    options = UndoOptions(
+        RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry), force=force
+    )
+    journal = Journal(journal_path)
+    try:
+        record = journal.run(run_id)
+        provider = build_provider(site, env)
+        try:
+            with graceful_interrupt(announce) as interrupts:
+                gateway = build_site(provider, options.run, progress_for(stderr()))
+                result = undo_run(journal, record, gateway, options, interrupts)
+        finally:
+            provider.close()
+        result.journal_path = str(journal.path)
+        default = journal.path.with_name(f"undo-{run_id}-report-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+        written = write_reports(result, default, output.report, output.json_path)
+    finally:
+        journal.close()
+    print_summary(result, written)
+    click.get_current_context().exit(int(result.exit_status))
+
+
+def find_run(target: str, journal_path: Path | None) -> tuple[str, Path]:
+    """A Run ID, or a JSON/Excel report that names its run and journal."""
+    path = Path(target)
+    if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
+        run_id, journal = run_from_report(path)
+        if run_id is None:
+            raise InputError(f"'{path.name}' names no run: it is a dry run, a validation or an older report.")
+        return run_id, journal_path or (Path(journal) if journal else DEFAULT_JOURNAL)
+    if path.suffix.lower() in REPORT_SUFFIXES:
+        raise InputError(f"'{target}': no such report.")
+    return target, journal_path or DEFAULT_JOURNAL

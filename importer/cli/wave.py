@@ -1,0 +1,104 @@
+"""`cmassoc validate` and `cmassoc run`: parse, build, call the pipeline, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from importer.cli.app import context
+from importer.cli.options import (
+    OutputOptions,
+    SiteOptions,
+    dry_run_option,
+    journal_option,
+    output_options,
+    site_options,
+    wave_arguments,
+)
+from importer.cli.output import announce, default_report_path, print_summary, stderr, write_reports
+from importer.cli.site import build_provider
+from importer.interrupt import graceful_interrupt
+from importer.journal import Journal, RunState, default_journal_path
+from importer.model import Behavior
+from importer.pipeline import run_wave, validate_wave
+from importer.progress import progress_for
+from importer.read import read_wave
+from importer.results import RunOptions, RunResult
+from importer.site import build_site
+
+
+@click.command()
+@wave_arguments
+@output_options
+def validate(sheet: Path, users_file: Path | None, behavior: Behavior, output: OutputOptions) -> None:
+    """Read and check SHEET without contacting any site."""
+    wave = read_wave(sheet, users_file)
+    result = validate_wave(wave, RunOptions(default_behavior=behavior))
+    written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
+    print_summary(result, written)
+    click.get_current_context().exit(int(result.exit_status))
+
+
+@click.command()
+@wave_arguments
+@output_options
+@site_options
+@dry_run_option
+@journal_option
+@click.option("--resume", "resume_id", metavar="RUN", help="Continue run RUN (see the report's Run ID).")
+@click.option("--new-run", is_flag=True, help="Do not continue an unfinished run of the same sheet.")
+def run(
+    sheet: Path,
+    users_file: Path | None,
+    behavior: Behavior,
+    output: OutputOptions,
+    site: SiteOptions,
+    dry_run: bool,
+    journal_path: Path | None,
+    resume_id: str | None,
+    new_run: bool,
+) -> None:
+    """Create the associations of SHEET on a site (the demo site or a real SMS Provider).
+
+    Every run is journaled; an interrupted run of the same sheet is continued (--new-run
+    to start afresh), and `cmassoc undo` can take it back.
+    """
+    env = context().env
+    wave = read_wave(sheet, users_file)
+    options = RunOptions(
+        default_behavior=behavior, batch_size=site.batch_size, dry_run=dry_run, retry=site.retry
+    )
+    provider = build_provider(site, env)
+    journal: Journal | None = None
+    try:
+        journal_run = None
+        if not dry_run:
+            journal = Journal(journal_path or _env_path(env.journal) or default_journal_path(sheet))
+            journal_run = journal.resume_or_start(
+                wave, provider.info, options, resume_id, new_run, announce=announce
+            )
+        with graceful_interrupt(announce) as interrupts:
+            gateway = build_site(provider, options, progress_for(stderr()))
+            result = run_wave(wave, gateway, options, journal_run, interrupts)
+        if journal is not None:
+            result.journal_path = str(journal.path)
+        written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
+        if journal is not None and result.run_id is not None:
+            journal.finish(result.run_id, run_state(result), str(written))
+    finally:
+        provider.close()
+        if journal is not None:
+            journal.close()
+    print_summary(result, written)
+    click.get_current_context().exit(int(result.exit_status))
+
+
+def run_state(result: RunResult) -> RunState:
+    if result.stopped_by is None:
+        return RunState.FINISHED
+    return RunState.INTERRUPTED if result.interrupted else RunState.STOPPED
+
+
+def _env_path(value: str | None) -> Path | None:
+    return Path(value) if value else None

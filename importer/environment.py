@@ -1,0 +1,69 @@
+"""Everything the tool takes from its surroundings, read once (after httpie's Environment).
+
+Commands receive an `Environment` instead of reading `os.environ` or the standard streams
+themselves, so tests can hand them another one and no module reads variables on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from importer.errors import InputError
+
+JOURNAL = "CMASSOC_JOURNAL"
+USERNAME = "CMASSOC_USERNAME"
+PASSWORD = "CMASSOC_PASSWORD"  # never logged, never shown
+DEMO_LATENCY = "CMASSOC_DEMO_LATENCY"
+VARIABLES = (JOURNAL, USERNAME, PASSWORD, DEMO_LATENCY)
+
+
+@dataclass(frozen=True)
+class Environment:
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin, repr=False)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout, repr=False)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr, repr=False)
+
+    @classmethod
+    def from_os(cls) -> Environment:
+        return cls({name: os.environ[name] for name in VARIABLES if os.environ.get(name)})
+
+    def get(self, name: str) -> str | None:
+        return self.variables.get(name) or None
+
+    @property
+    def journal(self) -> str | None:
+        return self.get(JOURNAL)
+
+    @property
+    def username(self) -> str | None:
+        return self.get(USERNAME)
+
+    @property
+    def password(self) -> str | None:
+        return self.get(PASSWORD)
+
+    @property
+    def demo_latency(self) -> float:
+        """Seconds per simulated round trip on the demo site (to rehearse Ctrl-C and resume)."""
+        text = self.get(DEMO_LATENCY)
+        if text is None:
+            return 0.0
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 60:
+            raise InputError(f"{DEMO_LATENCY}={text!r}: give seconds between 0 and 60.")
+        return value
+
+    @property
+    def stdin_isatty(self) -> bool:
+        try:
+            return self.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False

@@ -1,0 +1,27 @@
+"""The words the Excel report uses for its summary, shared by the writer and the reader."""
+
+from __future__ import annotations
+
+SUMMARY_SHEET = "Summary"
+RESULTS_SHEET = "Results"
+RUN_ID = "Run ID"
+JOURNAL = "Journal"
+
+# summary() key -> the label in the Summary sheet, in the order shown.
+SUMMARY_LABELS = (
+    ("command", "Command"),
+    ("input_file", "Input file"),
+    ("input_sha256", "Input SHA-256"),
+    ("site_code", "Site code"),
+    ("provider", "Provider"),
+    ("default_behavior_text", "Default behaviour"),
+    ("batch_size", "Batch size"),
+    ("dry_run", "Dry run"),
+    ("started", "Started"),
+    ("finished", "Finished"),
+    ("run_by", "Run by"),
+    ("version", "Tool version"),
+    ("run_id", RUN_ID),
+    ("journal", JOURNAL),
+    ("stopped_by", "Stopped early by"),
+)

@@ -1,0 +1,68 @@
+"""What a command asked for and what came of it: plain data that the reporters render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import socket
+from collections import Counter
+from dataclasses import dataclass, field
+
+from importer.exit_status import ExitStatus
+from importer.model import Behavior, RowResult, WaveInput
+from importer.provider import ProviderInfo
+from importer.retry import RetryPolicy
+from importer.status import GOOD_STATUSES, STATUS_TABLE, Status
+
+DEFAULT_BATCH_SIZE = 200
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    default_behavior: Behavior = Behavior.CAPTURE_AND_RESTORE_SPECIFIED
+    batch_size: int = DEFAULT_BATCH_SIZE
+    dry_run: bool = False
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass
+class RunResult:
+    command: str  # "run", "validate" or "undo"
+    wave: WaveInput
+    options: RunOptions
+    rows: list[RowResult]
+    provider: ProviderInfo | None = None
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    finished: dt.datetime | None = None
+    stopped_by: str | None = None  # the fatal error or interruption that ended the run early
+    interrupted: bool = False
+    run_id: str | None = None  # the journal's name for this run (for undo: the run undone)
+    undo_id: str | None = None
+    journal_path: str | None = None
+    operator: str = field(default_factory=lambda: operator())
+
+    def counts(self) -> dict[Status, int]:
+        counted = Counter(r.status for r in self.rows if r.status is not None)
+        return {
+            info.status: counted[info.status]
+            for info in STATUS_TABLE
+            if counted[info.status] or info.always_counted
+        }
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        if self.interrupted:
+            return ExitStatus.INTERRUPTED
+        if self.stopped_by is not None:
+            return ExitStatus.FATAL
+        if all(r.status in GOOD_STATUSES for r in self.rows):
+            return ExitStatus.OK
+        return ExitStatus.ROWS_NEED_ATTENTION
+
+
+def operator() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"

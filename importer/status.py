@@ -1,0 +1,47 @@
+"""Row statuses and the one table that says how each is ordered, coloured, judged and labelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    CREATED = "created"
+    EXISTS = "exists"
+    PLANNED = "planned"
+    VALID = "valid"  # only from `cmassoc validate`, which never asks a site
+    INVALID = "invalid"
+    UNRESOLVED = "unresolved"
+    FAILED = "failed"
+    # `cmassoc undo` only:
+    DELETED = "deleted"
+    ABSENT = "absent"  # not on the site any more
+    SKIPPED = "skipped"  # not created by the run being undone: left alone
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    status: Status
+    fill: str  # the report's cell colour, RRGGBB
+    good: bool  # a run whose rows are all good exits 0
+    label: str  # what the status means, for people
+    always_counted: bool = False  # shown in summaries even at zero
+
+
+# In report order: good outcomes first, then what needs attention.
+STATUS_TABLE: tuple[StatusInfo, ...] = (
+    StatusInfo(Status.CREATED, "C6EFCE", True, "created by this run"),
+    StatusInfo(Status.EXISTS, "DDEBF7", True, "already on the site as the sheet asks: left untouched"),
+    StatusInfo(Status.PLANNED, "FFF2CC", True, "would be created (dry run)"),
+    StatusInfo(Status.VALID, "E2EFDA", True, "passed every check (validate only)"),
+    StatusInfo(Status.DELETED, "D9D2E9", True, "deleted by this undo"),
+    StatusInfo(Status.ABSENT, "EDEDED", True, "not on the site (nothing to delete)"),
+    StatusInfo(Status.SKIPPED, "F2F2F2", True, "not created by the run undone: left alone"),
+    StatusInfo(Status.INVALID, "FFC7CE", False, "the sheet has a mistake here", always_counted=True),
+    StatusInfo(Status.UNRESOLVED, "F8CBAD", False, "a computer is not (uniquely) on the site", True),
+    StatusInfo(Status.FAILED, "FF9999", False, "not done: see the message", always_counted=True),
+)
+STATUS_INFO = {info.status: info for info in STATUS_TABLE}
+STATUS_ORDER = tuple(info.status for info in STATUS_TABLE)
+GOOD_STATUSES = frozenset(info.status for info in STATUS_TABLE if info.good)

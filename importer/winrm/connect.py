@@ -1,0 +1,34 @@
+"""From checked settings to one live, verified connection (retried only if the fault is transient)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from importer.environment import Environment
+from importer.retry import RetryPolicy, with_retries
+from importer.winrm.credentials import resolve_credentials
+from importer.winrm.provider import WinRMProvider
+from importer.winrm.settings import WinRMSettings
+
+
+def connect_winrm(
+    settings: WinRMSettings,
+    retry: RetryPolicy,
+    env: Environment,
+    warn: Callable[[str], None] = lambda _text: None,
+) -> WinRMProvider:
+    username, password = resolve_credentials(settings.auth, settings.username, env)
+    settings = dataclasses.replace(settings, username=username, password=password)
+    if not settings.verify_tls:
+        warn(
+            "WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
+            "anyone in the middle could read the credentials and the data."
+        )
+    provider = WinRMProvider(settings)
+    try:
+        with_retries(retry, f"connecting to {settings.host}", lambda _n: provider.connect())
+    except BaseException:
+        provider.close()
+        raise
+    return provider

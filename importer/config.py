@@ -12,12 +12,11 @@ Keys are the long option names of `cmassoc run` with _ for -, e.g.:
 
 from __future__ import annotations
 
-import os
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from importer.environment import Environment
 from importer.errors import InputError
 
 KEYS: dict[str, type | tuple[type, ...]] = {
@@ -44,23 +43,17 @@ WAVE_KEYS = {"behavior"}  # what `cmassoc validate` takes too
 RUN_ONLY_KEYS = {"behavior"}  # not an option of `cmassoc undo`
 
 
-def default_paths() -> list[Path]:
-    paths = [Path("cmassoc.toml")]
-    if sys.platform == "win32" and os.environ.get("APPDATA"):
-        paths.append(Path(os.environ["APPDATA"]) / "cmassoc" / "cmassoc.toml")
-    else:
-        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-        paths.append(Path(base) / "cmassoc" / "cmassoc.toml")
-    return paths
+def default_paths(env: Environment) -> list[Path]:
+    return [Path("cmassoc.toml"), env.config_dir() / "cmassoc.toml"]
 
 
-def load_config(explicit: Path | None) -> tuple[dict[str, Any], Path | None]:
+def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any], Path | None]:
     if explicit is not None:
         if not explicit.is_file():
             raise InputError(f"--config {explicit}: no such file.")
         path: Path | None = explicit
     else:
-        path = next((p for p in default_paths() if p.is_file()), None)
+        path = next((p for p in default_paths(env) if p.is_file()), None)
     if path is None:
         return {}, None
     try:

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from importer.errors import InputError
@@ -18,7 +19,9 @@ JOURNAL = "CMASSOC_JOURNAL"
 USERNAME = "CMASSOC_USERNAME"
 PASSWORD = "CMASSOC_PASSWORD"  # never logged, never shown
 DEMO_LATENCY = "CMASSOC_DEMO_LATENCY"
-VARIABLES = (JOURNAL, USERNAME, PASSWORD, DEMO_LATENCY)
+APPDATA = "APPDATA"  # where Windows keeps per-user settings
+XDG_CONFIG_HOME = "XDG_CONFIG_HOME"
+VARIABLES = (JOURNAL, USERNAME, PASSWORD, DEMO_LATENCY, APPDATA, XDG_CONFIG_HOME)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,13 @@ class Environment:
         if not 0 <= value <= 60:
             raise InputError(f"{DEMO_LATENCY}={text!r}: give seconds between 0 and 60.")
         return value
+
+    def config_dir(self) -> Path:
+        """The user's folder for cmassoc.toml."""
+        appdata = self.get(APPDATA)
+        if sys.platform == "win32" and appdata:
+            return Path(appdata) / "cmassoc"
+        return Path(self.get(XDG_CONFIG_HOME) or Path.home() / ".config") / "cmassoc"
 
     @property
     def stdin_isatty(self) -> bool:

@@ -152,6 +152,10 @@ def test_behavior_option(tmp_path: Path) -> None:
         (["run", "{good}", "--server", "sms01", "--site-code", "ABC"], "needs a user name"),
         (["run", "{good}", "--server", "sms01", "--site-code", "ABCD"], "three letters or digits"),
         (["run", "{good}", "--demo", "{notasite}"], "is not a demo site"),
+        (["run", "{good}", "--demo", "{nosite}"], "does not exist"),
+        (["undo", "{good}", "--demo", "{site}"], "is not in the journal"),
+        (["undo", "{missingjson}", "--demo", "{site}"], "no such report"),
+        (["validate", "{good}", "--behavior", "7"], "not a migration behaviour"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
@@ -165,6 +169,8 @@ def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
     notasite.write_text("hello", encoding="utf-8")
     names = {
         "missing": tmp_path / "missing.xlsx",
+        "missingjson": tmp_path / "missing.json",
+        "nosite": tmp_path / "nosite.db",
         "bad": bad,
         "good": good,
         "site": site_path,
@@ -174,7 +180,7 @@ def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
     monkeypatch.delenv("CMASSOC_USERNAME", raising=False)
     monkeypatch.setenv("CMASSOC_PASSWORD", "x")
     result = CliRunner().invoke(cli, [a.format(**names) for a in args])
-    assert result.exit_code in (1, 2), result.output
+    assert result.exit_code == 2, result.output
     assert fragment in result.output
     assert "Traceback" not in result.output
     assert site_snapshot(site_path) == before
@@ -262,3 +268,21 @@ def test_json_to_stdout_is_valid_json(tmp_path: Path) -> None:
     out = tmp_path / "e.json"
     assert invoke("validate", empty, "--json", out, "--report", tmp_path / "e.xlsx").exit_code == 0
     assert json.loads(out.read_text())["rows"] == []
+
+
+def test_a_report_that_cannot_be_written_there_goes_to_the_temp_folder(
+    tmp_path: Path, site_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    spare = tmp_path / "spare"
+    spare.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spare))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report's folder should be", encoding="utf-8")
+    result = invoke("run", SAMPLES / "wave-03.csv", "--demo", site_path, "--report", blocker / "r.xlsx")
+    assert result.exit_code == 0, result.output  # the work is done; its report is not lost
+    [written] = list(spare.glob("wave-03-report-*.xlsx"))
+    assert f"Report: {written}" in result.output
+    assert "Writing it to" in result.output
+    assert load_workbook(written)["Results"].max_row == 6

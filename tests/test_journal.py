@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.journal import Journal, RowState, RunState
+from importer.journal import Journal, JournalRun, RowState, RunKind, RunState
 from tests.conftest import ROOT, association_keys, invoke, remote_args, site_snapshot
 from tests.wsman_endpoint import Endpoint, Fault
 
@@ -64,7 +64,7 @@ def rows_of(path: Path) -> list[dict]:  # type: ignore[type-arg]
     return rows
 
 
-def check_resumed(tmp_path: Path, site_path: Path, result_json: Path, before: list[dict], n: int) -> None:  # type: ignore[type-arg]
+def check_resumed(site_path: Path, result_json: Path, before: list[dict], n: int) -> None:  # type: ignore[type-arg]
     rows = rows_of(result_json)
     assert [(r["sheet"], r["row"]) for r in rows] == [
         ("wave.csv", i) for i in range(2, 2 + n)
@@ -104,7 +104,7 @@ def test_sigkill_then_resume_then_undo_on_the_demo_site(
     )
     assert resumed.exit_code == 0, resumed.output
     assert "continuing run" in resumed.output
-    check_resumed(tmp_path, site_path, out, before, 25)
+    check_resumed(site_path, out, before, 25)
 
     undone = invoke(
         "undo", out, "--demo", site_path, "--json", tmp_path / "u.json", "--report", tmp_path / "u.xlsx"
@@ -138,7 +138,7 @@ def test_sigkill_then_resume_over_winrm(tmp_path: Path, site_path: Path, endpoin
     out = tmp_path / "r1.json"
     resumed = invoke(*args, "--json", out, "--report", tmp_path / "r1.xlsx")
     assert resumed.exit_code == 0, resumed.output
-    check_resumed(tmp_path, site_path, out, before, 25)
+    check_resumed(site_path, out, before, 25)
     notes = [m["text"] for r in rows_of(out) for m in r["messages"]]
     assert sum("found on the site: created (not sent twice)" in t for t in notes) == 5
 
@@ -186,7 +186,7 @@ def test_ctrl_c_finishes_the_batch_in_flight(tmp_path: Path, site_path: Path) ->
         "run", sheet, "--demo", site_path, "--json", tmp_path / "r1.json", "--report", tmp_path / "r1.xlsx"
     )
     assert resumed.exit_code == 0, resumed.output
-    check_resumed(tmp_path, site_path, tmp_path / "r1.json", before, 25)
+    check_resumed(site_path, tmp_path / "r1.json", before, 25)
 
 
 def test_undo_never_touches_what_existed_before(tmp_path: Path, site_path: Path) -> None:
@@ -231,7 +231,10 @@ def test_undo_never_touches_what_existed_before(tmp_path: Path, site_path: Path)
 def test_undo_keeps_associations_whose_capture_started(tmp_path: Path, site_path: Path) -> None:
     before = associations(site_path)
     out = tmp_path / "r.json"
-    invoke("run", wave(tmp_path, 2), "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    setup = invoke(
+        "run", wave(tmp_path, 2), "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx"
+    )
+    assert setup.exit_code == 0, setup.output
     first = rows_of(out)[0]
     with sqlite3.connect(site_path) as db:
         db.execute(
@@ -264,7 +267,8 @@ def test_undo_keeps_associations_whose_capture_started(tmp_path: Path, site_path
 def test_resume_refuses_a_changed_sheet(tmp_path: Path, site_path: Path) -> None:
     sheet = wave(tmp_path, 2)
     out = tmp_path / "r.json"
-    invoke("run", sheet, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    setup = invoke("run", sheet, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    assert setup.exit_code == 0, setup.output
     run_id = json.loads(out.read_text())["summary"]["run_id"]
     sheet.write_text(sheet.read_text() + "CON-PC0020,CON-NB0020,0,\n", encoding="utf-8")
     result = invoke("run", sheet, "--demo", site_path, "--resume", run_id)
@@ -276,10 +280,12 @@ def test_dry_runs_are_not_journaled_and_finished_runs_not_resumed(
     tmp_path: Path, site_path: Path, journal_path: Path
 ) -> None:
     sheet = wave(tmp_path, 2)
-    invoke("run", sheet, "--demo", site_path, "--dry-run", "--report", tmp_path / "d.xlsx")
+    dry = invoke("run", sheet, "--demo", site_path, "--dry-run", "--report", tmp_path / "d.xlsx")
+    assert dry.exit_code == 0, dry.output
     assert not journal_path.exists()
     first = invoke("run", sheet, "--demo", site_path, "--report", tmp_path / "1.xlsx")
     second = invoke("run", sheet, "--demo", site_path, "--report", tmp_path / "2.xlsx")
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
     assert "continuing" not in first.output + second.output
     journal = Journal(journal_path)
     assert [r.state for r in journal.runs()] == [RunState.FINISHED, RunState.FINISHED]
@@ -299,7 +305,10 @@ def test_undo_reconciles_a_lost_delete(
 
     before = associations(site_path)
     out = tmp_path / "r.json"
-    invoke("run", wave(tmp_path, 6), "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    setup = invoke(
+        "run", wave(tmp_path, 6), "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx"
+    )
+    assert setup.exit_code == 0, setup.output
     run_id = json.loads(out.read_text())["summary"]["run_id"]
     journal = Journal(journal_path)
     site = DemoSite(site_path)
@@ -313,7 +322,7 @@ def test_undo_reconciles_a_lost_delete(
     assert associations(site_path) == before
 
 
-def test_ctrl_c_while_only_reading_stops_at_once(tmp_path: Path, site_path: Path) -> None:
+def test_ctrl_c_while_only_reading_stops_at_once() -> None:
     from importer.interrupt import Interrupts
 
     interrupts = Interrupts()
@@ -324,3 +333,66 @@ def test_ctrl_c_while_only_reading_stops_at_once(tmp_path: Path, site_path: Path
         assert stop_requested()
         with pytest.raises(KeyboardInterrupt):
             interrupts.handle(2, None)  # a second Ctrl-C: now
+
+
+def test_resume_refuses_another_site(tmp_path: Path, site_path: Path) -> None:
+    sheet = wave(tmp_path, 2)
+    out = tmp_path / "r.json"
+    setup = invoke("run", sheet, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    assert setup.exit_code == 0, setup.output
+    run_id = json.loads(out.read_text())["summary"]["run_id"]
+    other = tmp_path / "lab.db"
+    assert invoke("demo-site", "create", other, "--site-code", "LAB").exit_code == 0
+    before = associations(other)
+    result = invoke("run", sheet, "--demo", other, "--resume", run_id, "--report", tmp_path / "x.xlsx")
+    assert result.exit_code == 2, result.output
+    assert f"run {run_id} was made on site DEM, not LAB" in result.output
+    assert associations(other) == before
+
+
+def test_an_undo_cannot_be_undone_or_resumed(tmp_path: Path, site_path: Path, journal_path: Path) -> None:
+    sheet = wave(tmp_path, 2)
+    out = tmp_path / "r.json"
+    setup = invoke("run", sheet, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
+    assert setup.exit_code == 0, setup.output
+    undone = invoke("undo", out, "--demo", site_path, "--report", tmp_path / "u.xlsx")
+    assert undone.exit_code == 0, undone.output
+    journal = Journal(journal_path)
+    [undo] = [r for r in journal.runs() if r.kind is RunKind.UNDO]
+    journal.close()
+    after = associations(site_path)
+    again = invoke("undo", undo.run_id, "--demo", site_path, "--report", tmp_path / "u2.xlsx")
+    assert again.exit_code == 2, again.output
+    assert f"{undo.run_id} is an undo, not a run" in again.output
+    resumed = invoke(
+        "run", sheet, "--demo", site_path, "--resume", undo.run_id, "--report", tmp_path / "x.xlsx"
+    )
+    assert resumed.exit_code == 2, resumed.output
+    assert "cannot be resumed" in resumed.output
+    assert associations(site_path) == after
+
+
+def test_resume_recognises_the_exists_note_by_its_tag_not_its_words() -> None:
+    from importer.journal import RowRecord
+    from importer.model import Level, RowResult, Status, Tag
+
+    def row(text: str, tag: Tag | None) -> RowResult:
+        result = RowResult("wave.csv", 2, {}, "CON-PC0003", "CON-NB0003", status=Status.EXISTS)
+        result.add(Level.NOTE, text, tag=tag)
+        return result
+
+    tagged = row("reworded: this pair is on the site", Tag.ALREADY_ON_SITE)
+    untagged = row("already on the site (a note of someone else's)", None)
+    previous = [
+        RowRecord(i, "wave.csv", 2, "CON-PC0003", "CON-NB0003", 1, 2, 2, [], RowState.CREATED, "")
+        for i in range(2)
+    ]
+
+    class NoJournal:
+        pass
+
+    run = JournalRun(NoJournal(), "run-1", previous)  # type: ignore[arg-type]
+    run.overlay([tagged, untagged])
+    assert [r.status for r in (tagged, untagged)] == [Status.CREATED, Status.CREATED]
+    assert [m.text for m in tagged.messages] == ["created by this run before it stopped"]
+    assert untagged.messages[0].text.startswith("already on the site (a note")

@@ -101,7 +101,7 @@ def test_batches_cost_two_requests_each(tmp_path: Path, endpoint: Endpoint) -> N
     assert endpoint.requests["Receive"] == 7  # + the READY line
 
 
-def test_spreadsheet_text_only_travels_as_data(tmp_path: Path, endpoint: Endpoint, site_path: Path) -> None:
+def test_spreadsheet_text_only_travels_as_data(endpoint: Endpoint) -> None:
     hostile = [
         "x' OR Name LIKE '%",
         "A'$(calc)",
@@ -326,7 +326,7 @@ def test_basic_auth_over_http_is_refused(tmp_path: Path, endpoint: Endpoint) -> 
     assert endpoint.requests["Create"] == 0
 
 
-def test_config_file_makes_a_short_command(tmp_path: Path, endpoint: Endpoint, site_path: Path) -> None:
+def test_config_file_makes_a_short_command(tmp_path: Path, endpoint: Endpoint) -> None:
     config = tmp_path / "cmassoc.toml"
     config.write_text(
         f'server = "{endpoint.address}"\nsite_code = "DEM"\nauth = "basic"\n'
@@ -418,9 +418,7 @@ def test_wire_format_round_trips_and_refuses_mixed_matches() -> None:
         wire.query_op(mixed)
 
 
-def test_ntlm_the_default_auth(
-    tmp_path: Path, site_path: Path, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ntlm_the_default_auth(tmp_path: Path, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
     """requests_ntlm's handshake against pyspnego's NTLM acceptor, over HTTPS (no message encryption)."""
     endpoint.stop()
     ntlm = Endpoint(endpoint.site_factory, USERNAME, PASSWORD, endpoint.cert_dir, auth="ntlm").start()

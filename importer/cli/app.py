@@ -87,7 +87,7 @@ def cli(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
         stream=sys.stderr,
         force=True,
     )
-    data, path = load_config(config_path)
+    data, path = load_config(config_path, env)
     if path is not None:
         log.info("defaults from %s", path)
         ctx.default_map = default_map(data)

@@ -1,0 +1,134 @@
+"""The shape of the house, checked: stages side by side, reports apart from the pipeline,
+one source for defaults, environment read in one place, a light start for every command."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from importer import config
+from importer.cli import cli
+from importer.cli.options import SITE_KEYS, SiteOptions
+from importer.results import RunOptions
+from importer.retry import RetryPolicy
+from importer.winrm.settings import WinRMSettings
+from tests.conftest import ROOT, invoke, sheet
+
+PACKAGE = ROOT / "importer"
+STAGES = ("read", "validate", "resolve", "plan", "apply", "undo")
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every importer module a file imports, at the top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("importer"):
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("importer"))
+    return found
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_stage_imports_a_sibling_stage(stage: str) -> None:
+    siblings = {f"importer.{other}" for other in STAGES if other != stage}
+    assert imports_of(PACKAGE / f"{stage}.py") & siblings == set()
+
+
+def test_reports_never_import_the_pipeline() -> None:
+    for path in (PACKAGE / "report").glob("*.py"):
+        assert not any(m.startswith("importer.pipeline") for m in imports_of(path)), path.name
+    assert not any(m.startswith("importer.pipeline") for m in imports_of(PACKAGE / "undo.py"))
+
+
+def test_environment_variables_are_read_in_one_place() -> None:
+    readers = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text(encoding="utf-8"))
+    ]
+    assert readers == ["environment.py"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["--help", "validate samples/wave-03.csv --report {out}", "demo-site --help", "template --help"],
+)
+def test_commands_that_reach_no_server_never_import_requests(command: str, tmp_path: Path) -> None:
+    command = command.format(out=tmp_path / "v.xlsx")
+    code = (
+        "import sys\n"
+        "from importer.cli import cli\n"
+        f"try:\n    cli({command.split()!r}, prog_name='cmassoc')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('requests', 'winrm', 'pandas') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_defaults_are_written_once() -> None:
+    params = {p.name: p for p in cli.commands["run"].params if isinstance(p, click.Option)}
+    assert params["auth"].default == WinRMSettings.auth == SiteOptions.auth
+    assert params["operation_timeout"].default == WinRMSettings.operation_timeout
+    assert params["read_timeout"].default == WinRMSettings.read_timeout
+    assert params["batch_size"].default == RunOptions.batch_size
+    assert params["retries"].default == RetryPolicy.attempts
+    assert params["retry_wait"].default == RetryPolicy.wait_first
+    undo = {p.name: p.default for p in cli.commands["undo"].params if isinstance(p, click.Option)}
+    assert all(undo[key] == params[key].default for key in SITE_KEYS)
+
+
+def test_config_keys_are_the_long_options_readme_promises() -> None:
+    assert set(config.KEYS) == set(SITE_KEYS) | {"behavior", "journal"}
+    run_options = {p.name for p in cli.commands["run"].params}
+    assert {"journal_path" if k == "journal" else k for k in config.KEYS} <= run_options
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    promised = re.findall(r"^(\w+) =", example, re.M)
+    assert promised and set(promised) <= set(config.KEYS)
+
+
+def test_undo_honours_the_config_file(
+    tmp_path: Path, site_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    journal = tmp_path / "elsewhere.db"
+    Path("cmassoc.toml").write_text(
+        f'demo = "{site_path.as_posix()}"\njournal = "{journal.as_posix()}"\nbatch_size = 1\n',
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("CMASSOC_JOURNAL")
+    wave = sheet(tmp_path, "Source,Destination,Behavior\nCON-PC0003,CON-NB0003,0\nCON-PC0004,CON-NB0004,0\n")
+    made = invoke("run", wave, "--json", "r.json", "--report", "r.xlsx")
+    assert made.exit_code == 0, made.output
+    assert journal.is_file()
+    run_id = json.loads(Path("r.json").read_text(encoding="utf-8"))["summary"]["run_id"]
+    undone = invoke("undo", run_id, "--json", "u.json", "--report", "u.xlsx")
+    assert undone.exit_code == 0, undone.output
+    summary = json.loads(Path("u.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["counts"]["deleted"] == 2 and summary["batch_size"] == 1
+
+
+def test_demo_latency_comes_from_the_environment_object(
+    site_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importer.demo.site import DemoSite
+
+    monkeypatch.setenv("CMASSOC_DEMO_LATENCY", "5")
+    site = DemoSite(site_path)  # the site itself never looks at the environment
+    assert site.latency == 0
+    site.close()
+    monkeypatch.setenv("CMASSOC_DEMO_LATENCY", "soon")
+    bad = invoke("run", ROOT / "samples" / "wave-03.csv", "--demo", site_path, "--dry-run")
+    assert bad.exit_code == 2
+    assert "CMASSOC_DEMO_LATENCY='soon'" in bad.output

@@ -43,3 +43,8 @@ class ReportError(ImporterError):
     """A report could not be written (the work it describes may have been done)."""
 
     exit_status = ExitStatus.FATAL
+
+
+class ProtocolError(ProviderError):
+    """The server's reply broke the batch protocol (a bug or a tampered server): never retried,
+    never read as "no rows"."""

@@ -43,8 +43,16 @@ def _plan_row(
         _compare(row, here)
         return
     pair = _id_pair(row)
-    on_site = {id(e): _site_pair(e) for e in touching[sid] + touching[rid]}
-    problems = rules.violations(pair, on_site.values())
+    nearby = {id(e): e for e in touching[sid] + touching[rid]}.values()
+    for item in nearby:
+        if item.in_place:
+            row.add(
+                Level.NOTE,
+                f"{_label(item.source_name, item.source_id)} has an in-place association (a refresh task "
+                f"sequence made it; migration {item.status_text}): not a conflict, left as it is",
+            )
+    on_site = [_site_pair(e) for e in nearby if not e.in_place]
+    problems = rules.violations(pair, on_site)
     if problems:
         for text in problems:
             row.add(Level.ERROR, text + ": left untouched")

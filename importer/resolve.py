@@ -59,7 +59,11 @@ def _pick(
     if given is not None:
         record = by_id.get(given)
         if record is None:
-            row.add(Level.ERROR, f"ResourceID {given} is not on site {site}", column)
+            row.add(
+                Level.ERROR,
+                f"ResourceID {given} is not on site {site}, or not visible to this account (security scopes)",
+                column,
+            )
             return None
         if record.name.upper() != name:
             row.add(
@@ -86,8 +90,9 @@ def _pick(
     if not candidates:
         row.add(
             Level.ERROR,
-            f"{name} is not on site {site}: check the spelling, or import the computer "
-            "(Import Computer Information) and run again",
+            f"{name} is not on site {site}, or not visible to this account (security scopes): check "
+            "the spelling and the account's scopes, or import the computer (Import Computer "
+            "Information) and run again",
             column,
         )
     elif not live:

@@ -13,24 +13,35 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from importer.batching import chunks
-from importer.errors import ProviderUnavailable, TransientProviderError
+from importer.dates import iso_date
+from importer.errors import ProtocolError, ProviderUnavailable, TransientProviderError
 from importer.progress import NoProgress, Progress
 from importer.provider import (
+    QUERY_LIMITS,
     SMS_R_SYSTEM,
+    SMS_SITE,
     SMS_STATE_MIGRATION,
+    WBEM_E_QUOTA_VIOLATION,
     CallResult,
     MethodCall,
     Provider,
     ProviderInfo,
     Query,
+    QueryLimits,
     Value,
+    over_limits,
+    wql,
+    wql_literal,
 )
 from importer.results import DEFAULT_BATCH_SIZE, RunOptions
 from importer.retry import RetryPolicy, with_retries
 
 T = TypeVar("T")
-QUERIES_PER_ROUND_TRIP = 25  # 5,000 names or keys: one Send, a reply of one or two Receives
+MATCHES_PER_ROUND_TRIP = 5_000  # names or IDs: one Send, a reply of one or two Receives
+KEYS_PER_ROUND_TRIP = 200  # instances read by path: each is one Get() on the provider
 Key = tuple[int, int]  # (SourceClientResourceID, RestoreClientResourceID)
+SITE_TYPES = {1: "secondary site", 2: "primary site", 4: "central administration site"}
+PRIMARY_SITE = 2
 
 _SYSTEM_PROPERTIES = (
     "ResourceID",
@@ -73,8 +84,8 @@ class Record:
         bits = [str(self.resource_id)]
         if self.domain:
             bits.append(self.domain)
-        if self.created:
-            bits.append(f"created {self.created[:10]}")
+        if iso_date(self.created):
+            bits.append(f"created {iso_date(self.created)}")
         if self.obsolete:
             bits.append("obsolete")
         if self.decommissioned:
@@ -97,6 +108,11 @@ class Existing:
     @property
     def key(self) -> Key:
         return (self.source_id, self.restore_id)
+
+    @property
+    def in_place(self) -> bool:
+        """Source = restore: made by a refresh task sequence itself, never by cmassoc."""
+        return self.source_id == self.restore_id
 
     @property
     def status_text(self) -> str:
@@ -153,12 +169,8 @@ class Site:
 
     def systems(self, prop: str, values: Sequence[Value]) -> list[Record]:
         """Every SMS_R_System record whose `prop` is one of `values`; progress advances per value."""
-        queries = [
-            Query(SMS_R_SYSTEM, _SYSTEM_PROPERTIES, tuple(((prop, v),) for v in chunk))
-            for chunk in chunks(values, self.batch_size)
-        ]
         records: list[Record] = []
-        for group in chunks(queries, QUERIES_PER_ROUND_TRIP):
+        for group in _round_trips(in_queries(SMS_R_SYSTEM, _SYSTEM_PROPERTIES, prop, values)):
             for rows in self._queries(f"looking up {prop}", group):
                 records.extend(_record(r) for r in rows)
             self.progress.advance(sum(len(q.matches) for q in group))
@@ -168,48 +180,80 @@ class Site:
 
     def associations_touching(self, sources: Sequence[int], restores: Sequence[int]) -> list[Existing]:
         """Associations whose source is one of `sources` or whose restore is one of `restores`."""
-        return self._associations(
-            [
-                [(("SourceClientResourceID", s),) for s in sources],
-                [(("RestoreClientResourceID", r),) for r in restores],
-            ],
-            lazy_users=False,
-        )
-
-    def associations_by_pair(self, keys: Sequence[Key], users: bool = False) -> list[Existing]:
-        """The associations of exactly these pairs that are on the site (with their users if asked)."""
-        matches = [(("SourceClientResourceID", s), ("RestoreClientResourceID", r)) for s, r in keys]
-        return self._associations([matches], lazy_users=users)
-
-    def _associations(
-        self, groups: Sequence[Sequence[tuple[tuple[str, int], ...]]], lazy_users: bool
-    ) -> list[Existing]:
-        lazy = ("UserNames",) if lazy_users else ()
         queries = [
-            Query(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, tuple(chunk), lazy)
-            for group in groups
-            for chunk in chunks(group, self.batch_size)
+            *in_queries(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, "SourceClientResourceID", sources),
+            *in_queries(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, "RestoreClientResourceID", restores),
         ]
         found: dict[Key, Existing] = {}
-        for group in chunks(queries, QUERIES_PER_ROUND_TRIP):
+        for group in _round_trips(queries):
             for rows in self._queries("reading associations", group):
                 for row in rows:
                     item = _existing(row)
                     found[item.key] = item
         return list(found.values())
 
+    def associations_by_pair(self, keys: Sequence[Key], users: bool = False) -> list[Existing]:
+        """The associations of exactly these pairs that are on the site (with their users if asked).
+
+        Read by object path, at most KEYS_PER_ROUND_TRIP at a time: no WQL, so no WQL limit,
+        and the lazy UserNames come with each instance."""
+        lazy = ("UserNames",) if users else ()
+        found: dict[Key, Existing] = {}
+        for chunk in chunks(list(dict.fromkeys(keys)), KEYS_PER_ROUND_TRIP):
+            matches = tuple((("SourceClientResourceID", s), ("RestoreClientResourceID", r)) for s, r in chunk)
+            query = Query(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, matches, lazy, by_key=True)
+            for rows in self._queries("reading associations", [query]):
+                for row in rows:
+                    item = _existing(row)
+                    found[item.key] = item
+        return list(found.values())
+
+    def site_type(self) -> int | None:
+        """SMS_Site.Type of the site this provider serves (None if it does not say)."""
+        query = Query(SMS_SITE, ("SiteCode", "Type"), ((("SiteCode", self.info.site_code),),))
+        [rows] = self._queries("reading the site", [query])
+        types = [r.get("Type") for r in rows]
+        return int(str(types[0])) if types and str(types[0]).isdigit() else None
+
+    def check_site(self) -> None:
+        """Associations are made on the primary site that holds both computers: refuse a CAS."""
+        kind = self.site_type()
+        if kind is not None and kind != PRIMARY_SITE:
+            code = self.info.site_code
+            raise ProviderUnavailable(
+                f"site {code} is a {SITE_TYPES.get(kind, f'site of type {kind}')}, not a primary site.",
+                "Computer associations are site-specific and cannot span sites: connect to the SMS "
+                "Provider of the primary site that holds both computers, with its site code.",
+            )
+
     def _queries(self, what: str, queries: Sequence[Query]) -> list[list[dict[str, object]]]:
         return with_retries(self.retry, what, lambda _attempt: self._round_trip(queries))
 
     def _round_trip(self, queries: Sequence[Query]) -> list[list[dict[str, object]]]:
         """One round trip; a failed query fails it whole (queries are idempotent: retry freely)."""
+        for query in queries:
+            problem = over_limits(query, QUERY_LIMITS)
+            if problem is not None:  # a bug of ours: never send what WMI would refuse
+                raise ProtocolError(
+                    f"a query of cmassoc's own is too large ({problem}): {wql(query)[:120]}..."
+                )
         out = []
         for query, result in zip(queries, self.provider.query(queries), strict=True):
-            if result.error is not None:
-                message = f"query on {query.class_name} failed: {result.error.describe()}"
-                if result.error.transient:
+            error = result.error
+            if error is not None:
+                message = f"query on {query.class_name} failed: {error.describe()}"
+                if error.transient:
                     raise TransientProviderError(message)
-                raise ProviderUnavailable(message, "Check that the account may read this class.")
+                if error.code == WBEM_E_QUOTA_VIOLATION:
+                    raise ProviderUnavailable(
+                        f"{message}.",
+                        "WMI found the query too large: please report this to cmassoc's maintainers.",
+                    )
+                if error.access_denied:
+                    raise ProviderUnavailable(
+                        f"{message}.", f"The account needs a ConfigMgr role that may read {query.class_name}."
+                    )
+                raise ProviderUnavailable(f"{message}.")
             out.append(result.rows)
         return out
 
@@ -246,6 +290,43 @@ class Site:
                 raise TransientProviderError(f"{len(pending)} call(s) failed: {last}")
 
         with_retries(self.retry, what, attempt)
+
+
+def in_queries(
+    class_name: str,
+    properties: tuple[str, ...],
+    prop: str,
+    values: Sequence[Value],
+    limits: QueryLimits = QUERY_LIMITS,
+) -> list[Query]:
+    """`prop IN (...)` queries covering `values`, each within `limits` (text and terms)."""
+    base = len(wql(Query(class_name, properties, (((prop, ""),),)))) - len("''")
+    queries: list[Query] = []
+    current: list[Value] = []
+    length = base
+    for value in dict.fromkeys(values):
+        extra = len(wql_literal(value)) + (2 if current else 0)
+        if current and (len(current) >= limits.terms or length + extra > limits.characters):
+            queries.append(Query(class_name, properties, tuple(((prop, v),) for v in current)))
+            current, length, extra = [], base, extra - 2
+        current.append(value)
+        length += extra
+    if current:
+        queries.append(Query(class_name, properties, tuple(((prop, v),) for v in current)))
+    return queries
+
+
+def _round_trips(queries: Sequence[Query]) -> list[list[Query]]:
+    """Queries grouped so one round trip carries at most MATCHES_PER_ROUND_TRIP values."""
+    groups: list[list[Query]] = []
+    count = MATCHES_PER_ROUND_TRIP
+    for query in queries:
+        if count + len(query.matches) > MATCHES_PER_ROUND_TRIP:
+            groups.append([])
+            count = 0
+        groups[-1].append(query)
+        count += len(query.matches)
+    return groups
 
 
 def build_site(provider: Provider, options: RunOptions, progress: Progress | None = None) -> Site:

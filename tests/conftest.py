@@ -99,6 +99,10 @@ def ids_by_name(path: Path) -> dict[str, int]:
     return {c["name"]: c["resource_id"] for c in computers if not c["obsolete"] and not c["decommissioned"]}
 
 
+# What a run sends before its first creation batch: hello, the site's type, the names, and
+# the associations already touching those computers (a Send and a Receive each; the first
+# Receive reads the READY line).
+SETUP_SENDS = 4
 USERNAME = "CONTOSO\\svc-cmassoc"
 PASSWORD = "S3cr3t-P@ss!w0rd"  # must never show up in any output
 
@@ -129,8 +133,6 @@ def remote_args(endpoint: Endpoint, *extra: str | Path) -> list[str | Path]:
         endpoint.address,
         "--site-code",
         "DEM",
-        "--auth",
-        "basic",
         "--ca-bundle",
         endpoint.ca_bundle,
         "--retry-wait",

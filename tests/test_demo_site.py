@@ -5,14 +5,17 @@ from importer.provider import (
     SMS_R_SYSTEM,
     SMS_STATE_MIGRATION,
     WBEM_E_ALREADY_EXISTS,
+    WBEM_E_FAILED,
     WBEM_E_INVALID_CLASS,
-    WBEM_E_INVALID_PARAMETER,
     WBEM_E_INVALID_QUERY,
     WBEM_E_NOT_FOUND,
+    WBEM_E_QUOTA_VIOLATION,
+    WMI_LIMITS,
     MethodCall,
     Query,
     add_association_call,
     delete_association_call,
+    wql,
 )
 
 
@@ -48,10 +51,15 @@ def test_add_then_read_back_with_lazy_user_names(site: DemoSite) -> None:
     assert ok.ok
     keys = ((("SourceClientResourceID", src), ("RestoreClientResourceID", dst)),)
     props = ("SourceClientResourceID", "RestoreClientResourceID", "MigrationBehavior", "UserNames")
-    [plain, lazy] = site.query(
-        [Query(SMS_STATE_MIGRATION, props, keys), Query(SMS_STATE_MIGRATION, props, keys, ("UserNames",))]
+    [plain, queried, lazy] = site.query(
+        [
+            Query(SMS_STATE_MIGRATION, props, keys),
+            Query(SMS_STATE_MIGRATION, props, keys, ("UserNames",)),
+            Query(SMS_STATE_MIGRATION, props, keys, ("UserNames",), by_key=True),
+        ]
     )
     assert plain.rows[0]["UserNames"] is None  # lazy: not returned by a plain query
+    assert queried.error is not None and queried.error.code == WBEM_E_INVALID_QUERY  # read it by key
     assert lazy.rows[0]["UserNames"] == [
         {"UserName": "CONTOSO\\a", "LocaleID": 0},
         {"UserName": "CONTOSO\\b", "LocaleID": 0},
@@ -87,18 +95,20 @@ def test_site_enforces_configmgr_rules(site: DemoSite) -> None:
     codes = [r.error.code if r.error else r.return_value for r in site.call(calls)]
     assert codes == [
         WBEM_E_ALREADY_EXISTS,
-        WBEM_E_INVALID_PARAMETER,
-        WBEM_E_INVALID_PARAMETER,
-        WBEM_E_INVALID_PARAMETER,
-        WBEM_E_INVALID_PARAMETER,
-        WBEM_E_INVALID_PARAMETER,
-        WBEM_E_INVALID_PARAMETER,
+        WBEM_E_FAILED,
+        WBEM_E_FAILED,
+        WBEM_E_FAILED,
+        WBEM_E_FAILED,
+        WBEM_E_FAILED,
+        WBEM_E_FAILED,
         WBEM_E_NOT_FOUND,
         0,
     ]
     refused = site.call([add_association_call(pc3, nb4, 0, [])])[0]
-    assert refused.error is not None
+    assert refused.error is not None and not refused.error.transient  # a refusal is for good
+    assert refused.error.message == "Generic failure"
     assert "behaviour 2" in str(refused.error.extended["Description"])
+    assert "Generic failure: source" in refused.error.describe()
 
 
 def test_delete(site: DemoSite) -> None:
@@ -114,3 +124,43 @@ def test_resource_id_zero_never_leaves_the_client() -> None:
 
     with pytest.raises(ValueError, match="ResourceID 0"):
         add_association_call(0, 5, 0, [])
+
+
+def test_queries_past_wmi_limits_are_refused_as_wmi_would(site: DemoSite) -> None:
+    names = tuple((("Name", f"CON-PC{n:09d}"),) for n in range(WMI_LIMITS.terms + 1))
+    too_many = Query(SMS_R_SYSTEM, ("ResourceID",), names)
+    too_long = Query(SMS_R_SYSTEM, ("ResourceID",), tuple((("Name", f"{n:0300d}"),) for n in range(60)))
+    assert len(wql(too_long)) > WMI_LIMITS.characters
+    fine = Query(SMS_R_SYSTEM, ("ResourceID",), names[: WMI_LIMITS.terms])
+    results = site.query([too_many, too_long, fine])
+    assert [r.error.code if r.error else None for r in results] == [WBEM_E_QUOTA_VIOLATION] * 2 + [None]
+    pairs = tuple(
+        (("SourceClientResourceID", 16777000 + n), ("RestoreClientResourceID", 16778000 + n))
+        for n in range(200)
+    )
+    [by_key] = site.query([Query(SMS_STATE_MIGRATION, ("SourceClientResourceID",), pairs, by_key=True)])
+    assert by_key.error is None and by_key.rows == []  # keyed reads are not WQL
+
+
+def test_behaviour_0_sends_no_user_list() -> None:
+    assert "UserNames" not in add_association_call(1, 2, 0, ["CONTOSO\\a"]).params
+    assert add_association_call(1, 2, 2, ["CONTOSO\\a"]).params["UserNames"] == [
+        {"UserName": "CONTOSO\\a", "LocaleID": 0}
+    ]
+
+
+def test_site_type_and_administrators_are_readable(site: DemoSite) -> None:
+    from importer.provider import SMS_ADMIN, SMS_SITE
+
+    [kind, admins] = site.query(
+        [
+            Query(SMS_SITE, ("SiteCode", "Type"), ((("SiteCode", "dem"),),)),
+            Query(SMS_ADMIN, ("LogonName", "AccountType", "RoleNames"), ()),
+        ]
+    )
+    assert kind.rows == [{"SiteCode": "DEM", "Type": 2}]
+    assert {
+        "LogonName": "CONTOSO\\svc-cmassoc",
+        "AccountType": 0,
+        "RoleNames": ["Operating System Deployment Manager", "Read-only Analyst"],
+    } in admins.rows

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from importer.journal import Journal, JournalRun, RowState, RunKind, RunState
-from tests.conftest import ROOT, association_keys, invoke, remote_args, site_snapshot
+from tests.conftest import ROOT, SETUP_SENDS, association_keys, invoke, remote_args, site_snapshot
 from tests.wsman_endpoint import Endpoint, Fault
 
 FREE = [n for n in range(3, 30) if n != 13]  # sample computers with no association yet
@@ -119,7 +119,9 @@ def test_sigkill_then_resume_over_winrm(tmp_path: Path, site_path: Path, endpoin
     sheet = wave(tmp_path)
     # A long hold after the server has done the work of one creation batch: killed there,
     # the client never learns that batch's outcome.
-    endpoint.faults = [Fault("Send", "pass") for _ in range(4)] + [Fault("Send", "hold", seconds=30)]
+    endpoint.faults = [Fault("Send", "pass") for _ in range(SETUP_SENDS + 1)] + [
+        Fault("Send", "hold", seconds=30)
+    ]
     args = ["run", sheet, *remote_args(endpoint), "--batch-size", "5"]
     proc = start([*args, "--report", tmp_path / "r0.xlsx"])
     wait_for(lambda: count(site_path) >= len(before) + 10)

@@ -14,7 +14,16 @@ from importer.demo.samples import create_sample_site
 from importer.provider import SMS_R_SYSTEM, Query
 from importer.winrm.provider import WinRMProvider, encoded_command
 from importer.winrm.settings import WinRMSettings
-from tests.conftest import PASSWORD, SAMPLES, USERNAME, association_keys, invoke, remote_args, site_snapshot
+from tests.conftest import (
+    PASSWORD,
+    SAMPLES,
+    SETUP_SENDS,
+    USERNAME,
+    association_keys,
+    invoke,
+    remote_args,
+    site_snapshot,
+)
 from tests.wsman_endpoint import Endpoint, Fault
 
 WAVES = ["wave-01.xlsx", "wave-02-users-sheet.xlsx", "wave-03.csv", "wave-mistakes.xlsx"]
@@ -96,9 +105,9 @@ def test_batches_cost_two_requests_each(tmp_path: Path, endpoint: Endpoint) -> N
     assert [r["status"] for r in rows] == ["created"] * 25
     creates = [b for b in endpoint.received if any(op["op"] == "call" for op in b["ops"])]
     assert [len(b["ops"]) for b in creates] == [10, 10, 5]
-    # hello, names, existing associations, 3 creation batches: one Send + one Receive each
-    assert endpoint.requests["Send"] == len(endpoint.received) == 6
-    assert endpoint.requests["Receive"] == 7  # + the READY line
+    # hello, site type, names, existing associations, 3 creation batches: one Send + one Receive each
+    assert endpoint.requests["Send"] == len(endpoint.received) == SETUP_SENDS + 3
+    assert endpoint.requests["Receive"] == SETUP_SENDS + 3 + 1  # + the READY line
 
 
 def test_spreadsheet_text_only_travels_as_data(endpoint: Endpoint) -> None:
@@ -117,7 +126,6 @@ def test_spreadsheet_text_only_travels_as_data(endpoint: Endpoint) -> None:
     settings = WinRMSettings(
         endpoint.address,
         "DEM",
-        auth="basic",
         username=USERNAME,
         password=PASSWORD,
         ca_bundle=endpoint.ca_bundle,
@@ -183,7 +191,10 @@ def assert_complete(site_path: Path, rows: list[dict], created: int) -> None:  #
     [
         Fault("Send", "503"),
         Fault("Receive", "503"),
-        Fault("Send", "wsman", code=2150859046, wmi=0x80041006),  # WMI out of memory
+        Fault("Send", "wsman", code=2150859046, wmi=0x800706BA),  # RPC server unavailable
+        Fault("Send", "shell-gone"),  # idle timeout, WinRM restart, laptop asleep
+        Fault("Receive", "shell-gone"),
+        Fault("Send", "400"),  # pywinrm after a reconnect with message encryption
         Fault("Send", "wsman", code=0x803381A5),  # WS-Management quota
         Fault("Send", "drop-before"),
         Fault("Send", "drop-after"),  # applied on the server, reply lost
@@ -197,7 +208,7 @@ def test_transient_faults_are_retried_without_duplicates(
     tmp_path: Path, endpoint: Endpoint, site_path: Path, fault: Fault
 ) -> None:
     # Let the hello, lookups and plan pass, then fault the first creation batch (Create faults hit at once).
-    skip = {"Send": 3, "Receive": 4, "Create": 0}[fault.action]
+    skip = {"Send": SETUP_SENDS, "Receive": SETUP_SENDS + 1, "Create": 0}[fault.action]
     endpoint.faults = [Fault(fault.action, "pass") for _ in range(skip)] + [fault]
     result, rows = run_remote(endpoint, wave(tmp_path), tmp_path, "--batch-size", "10")
     assert result.exit_code == 0, result.output
@@ -232,8 +243,9 @@ def test_operation_timeout_on_receive_is_just_polled_again(
 
 
 def test_provider_gone_for_good(tmp_path: Path, endpoint: Endpoint, site_path: Path) -> None:
-    # Create, Command, READY, then hello, names and plan (a Send and a Receive each) go through
-    endpoint.faults = [Fault("", "pass") for _ in range(9)] + [Fault("", "503") for _ in range(200)]
+    # Create, Command, READY, then the setup batches (a Send and a Receive each) go through
+    setup = 3 + 2 * SETUP_SENDS
+    endpoint.faults = [Fault("", "pass") for _ in range(setup)] + [Fault("", "503") for _ in range(200)]
     result, rows = run_remote(endpoint, wave(tmp_path, 12), tmp_path, "--batch-size", "10", "--retries", "3")
     assert result.exit_code == 1, result.output
     assert "still failed after 3 attempts" in result.output
@@ -317,19 +329,21 @@ def test_credentials_never_come_from_a_flag(
     assert "No such option" in flag.output
 
 
-def test_basic_auth_over_http_is_refused(tmp_path: Path, endpoint: Endpoint) -> None:
+@pytest.mark.parametrize("auth", ["basic", "certificate"])
+def test_logons_that_map_to_local_accounts_are_refused(tmp_path: Path, endpoint: Endpoint, auth: str) -> None:
     result = CliRunner().invoke(
-        cli, [str(a) for a in ["run", wave(tmp_path, 1), *remote_args(endpoint), "--http"]]
+        cli, [str(a) for a in ["run", wave(tmp_path, 1), *remote_args(endpoint), "--auth", auth]]
     )
-    assert result.exit_code == 2
-    assert "in clear" in result.output
+    assert result.exit_code == 2, result.output
+    assert f"--auth {auth} cannot work with ConfigMgr" in result.output
+    assert "local account cannot hold a ConfigMgr security role" in result.output
     assert endpoint.requests["Create"] == 0
 
 
 def test_config_file_makes_a_short_command(tmp_path: Path, endpoint: Endpoint) -> None:
     config = tmp_path / "cmassoc.toml"
     config.write_text(
-        f'server = "{endpoint.address}"\nsite_code = "DEM"\nauth = "basic"\n'
+        f'server = "{endpoint.address}"\nsite_code = "DEM"\nauth = "ntlm"\n'
         f'ca_bundle = "{endpoint.ca_bundle}"\nbatch_size = 2\n',
         encoding="utf-8",
     )
@@ -390,7 +404,7 @@ def test_password_appears_nowhere(tmp_path: Path, endpoint: Endpoint) -> None:
     assert PASSWORD not in result.output
     assert PASSWORD not in out.read_text(encoding="utf-8")
     assert PASSWORD.encode() not in report.read_bytes()
-    assert PASSWORD not in repr(WinRMSettings("h", "DEM", auth="basic", username="u", password=PASSWORD))
+    assert PASSWORD not in repr(WinRMSettings("h", "DEM", username="u", password=PASSWORD))
 
 
 def test_wire_format_round_trips_and_refuses_mixed_matches() -> None:
@@ -420,23 +434,17 @@ def test_wire_format_round_trips_and_refuses_mixed_matches() -> None:
 
 def test_ntlm_the_default_auth(tmp_path: Path, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
     """requests_ntlm's handshake against pyspnego's NTLM acceptor, over HTTPS (no message encryption)."""
-    endpoint.stop()
-    ntlm = Endpoint(endpoint.site_factory, USERNAME, PASSWORD, endpoint.cert_dir, auth="ntlm").start()
-    try:
-        args = [a for a in remote_args(ntlm) if a not in ("--auth", "basic")]
-        out = tmp_path / "n.json"
-        result = CliRunner().invoke(
-            cli,
-            [
-                str(a)
-                for a in ["run", wave(tmp_path, 3), *args, "--json", out, "--report", tmp_path / "n.xlsx"]
-            ],
-        )
-        assert result.exit_code == 0, result.output
-        assert [r["status"] for r in json.loads(out.read_text())["rows"]] == ["created"] * 3
-        monkeypatch.setenv("CMASSOC_PASSWORD", "not-the-password")
-        refused = CliRunner().invoke(cli, [str(a) for a in ["run", wave(tmp_path, 3), *args]])
-        assert refused.exit_code == 1
-        assert "rejected the credentials" in refused.output
-    finally:
-        ntlm.stop()
+    assert endpoint.auth == "ntlm"
+    args = remote_args(endpoint)
+    assert "--auth" not in args  # ntlm is what a run uses unless told otherwise
+    out = tmp_path / "n.json"
+    result = CliRunner().invoke(
+        cli,
+        [str(a) for a in ["run", wave(tmp_path, 3), *args, "--json", out, "--report", tmp_path / "n.xlsx"]],
+    )
+    assert result.exit_code == 0, result.output
+    assert [r["status"] for r in json.loads(out.read_text())["rows"]] == ["created"] * 3
+    monkeypatch.setenv("CMASSOC_PASSWORD", "not-the-password")
+    refused = CliRunner().invoke(cli, [str(a) for a in ["run", wave(tmp_path, 3), *args]])
+    assert refused.exit_code == 1
+    assert "rejected the credentials" in refused.output

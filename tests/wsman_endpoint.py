@@ -1,10 +1,13 @@
 """A WS-Management endpoint on 127.0.0.1 for tests and benchmarks.
 
 It answers what pywinrm's Protocol sends (Create, Command, Send, Receive, Signal,
-Delete) over HTTPS with Basic auth, and stands in for powershell.exe running the
-bootstrap: each stdin line is decoded with importer.winrm.wire and executed against
-a demo site, so the real pywinrm client, the real wire format and the real retry
-logic are exercised end to end. Faults are injected on demand.
+Delete) over HTTPS with NTLM (pyspnego's acceptor) or Basic auth, and stands in for
+powershell.exe running the bootstrap: each stdin line is decoded with
+importer.winrm.wire and executed against a demo site, so the real pywinrm client, the
+real wire format and the real retry logic are exercised end to end. It is as strict as
+a real SMS Provider where the demo site is kinder: WQL past WMI's limits answers
+WBEM_E_QUOTA_VIOLATION, and chosen pairs are refused with WBEM_E_FAILED and an
+SMS_ExtendedStatus. Faults and hardened-server behaviours are injected on demand.
 """
 
 from __future__ import annotations
@@ -30,7 +33,14 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
 
-from importer.provider import Provider
+from importer.provider import (
+    WBEM_E_QUOTA_VIOLATION,
+    WMI_LIMITS,
+    Provider,
+    WmiError,
+    over_limits,
+    wql,
+)
 from importer.winrm import wire
 
 NS = {
@@ -53,7 +63,10 @@ class Fault:
     "drop-after" (processed, then connection closed without a reply), "slow" (`seconds`
     of delay, then processed), "optimeout" (Receive answers the operation-timeout fault),
     "exit" (the PowerShell process ends), "pass" (nothing: lets a request through, to aim
-    the next fault at a later request), "hold" (processed, then `seconds` before the reply)."""
+    the next fault at a later request), "hold" (processed, then `seconds` before the reply),
+    "shell-gone" (the shell was dropped, as after an idle timeout or a WinRM restart: this
+    request and any later one on it answer WS-Management fault 2150858843), "malformed" (the
+    next batch's query results come back with rows that are objects, not lists)."""
 
     action: str
     kind: str
@@ -62,17 +75,51 @@ class Fault:
     seconds: float = 0.0
 
 
+AMSI_BLOCK = (
+    '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+    '<S S="Error">At line:1 char:1_x000D__x000A_</S>'
+    '<S S="Error">This script contains malicious content and has been blocked by your antivirus '
+    'software._x000D__x000A_</S><S S="Error">    + CategoryInfo          : ParserError: (:) [], '
+    'ParentContainsErrorRecordException_x000D__x000A_</S><S S="Error">    + FullyQualifiedErrorId : '
+    "ScriptContainedMaliciousContent_x000D__x000A_</S></Objs>"
+)
+
+
+@dataclass
+class Server:
+    """How the emulated server behaves: who logs on, and how it is hardened."""
+
+    user: str = "CONTOSO\\svc-cmassoc"
+    groups: tuple[str, ...] = ("CONTOSO\\Domain Users", "CONTOSO\\ConfigMgr OSD Admins")
+    language: str = "FullLanguage"  # ConstrainedLanguage: the script says REFUSED and ends
+    amsi_blocks: bool = False  # the antivirus blocks the script before it runs
+    powershell: str = "5.1.17763.5933"
+    # Calls the provider refuses for good, by (SourceClientResourceID, RestoreClientResourceID).
+    refusals: dict[tuple[int, int], WmiError] = field(default_factory=dict)
+    malformed: bool = False  # the next batch's query rows come back as objects
+
+
 class Bootstrap:
     """What powershell.exe running importer/winrm/bootstrap.ps1 does, done in Python."""
 
-    def __init__(self, site: Provider, record: list[dict[str, Any]]) -> None:
+    def __init__(self, site: Provider, record: list[dict[str, Any]], server: Server | None = None) -> None:
         self.site = site
         self.record = record
+        self.server = server or Server()
         self.stdin = b""
-        self.stdout = bytearray(f"READY {wire.PROTOCOL}\n".encode())
+        self.stdout = bytearray()
         self.stderr = bytearray()
         self.exit_code: int | None = None
         self.connected_site: str | None = None
+        self.calls: list[dict[str, Any]] = []  # every call op the script executed
+        if self.server.amsi_blocks:
+            self.stderr += AMSI_BLOCK.encode()
+            self.exit_code = 1
+        elif self.server.language != "FullLanguage":
+            self.stdout += f"REFUSED language {self.server.language}\n".encode()
+            self.exit_code = 3
+        else:
+            self.stdout += f"READY {wire.PROTOCOL}\n".encode()
 
     def feed(self, data: bytes, end: bool) -> None:
         if self.exit_code is not None:
@@ -88,7 +135,15 @@ class Bootstrap:
     def _batch(self, line: bytes) -> bytes:
         request = wire.decode_line(line)
         self.record.append(request)
-        return wire.reply_line(str(request["id"]), [self._op(op) for op in request["ops"]])
+        results = [self._op(op) for op in request["ops"]]
+        if self.server.malformed and any("rows" in r for r in results):
+            self.server.malformed = False
+            for result in results:
+                if "rows" in result:
+                    result["rows"] = [
+                        dict(zip(result["columns"], row, strict=True)) for row in result["rows"]
+                    ]
+        return wire.reply_line(str(request["id"]), results)
 
     def _op(self, op: dict[str, Any]) -> dict[str, Any]:
         kind = op["op"]
@@ -102,14 +157,37 @@ class Bootstrap:
                     }
                 }
             self.connected_site = op["site"]
-            return {"hello": {"computer": "LOOPBACK", "powershell": "5.1", "site": op["site"]}}
+            return {
+                "hello": {
+                    "computer": "LOOPBACK",
+                    "powershell": self.server.powershell,
+                    "language": self.server.language,
+                    "site": op["site"],
+                    "user": self.server.user,
+                    "groups": list(self.server.groups),
+                }
+            }
         if self.connected_site is None:
             return {"error": {"code": 0x80041001, "message": "no hello yet", "extended": {}}}
-        if kind == "query":
+        if kind in ("query", "get"):
             query = wire.query_from_op(op)
+            problem = over_limits(query, WMI_LIMITS)  # the script hands WMI the WQL it built
+            if problem is not None:
+                return wire.error_dict(
+                    WmiError(WBEM_E_QUOTA_VIOLATION, f"Quota violation: {problem}: {wql(query)[:60]}")
+                )
             columns = list(dict.fromkeys((*query.properties, *query.lazy)))
             return wire.query_result_dict(self.site.query([query])[0], columns)
         if kind == "call":
+            self.calls.append(op)
+            params = op.get("params") or {}
+            key = (
+                int(params.get("SourceClientResourceID") or 0),
+                int(params.get("RestoreClientResourceID") or 0),
+            )
+            refusal = self.server.refusals.get(key) if op.get("method") == "AddAssociationEx" else None
+            if refusal is not None:
+                return wire.error_dict(refusal)
             return wire.call_result_dict(self.site.call([wire.call_from_op(op)])[0])
         return {"error": {"code": 0x80070057, "message": f"unknown op {kind}", "extended": {}}}
 
@@ -191,7 +269,8 @@ class Endpoint:
     password: str
     cert_dir: Path
     latency: float = 0.0  # added to every request, as a WAN round trip would
-    auth: str = "basic"  # or "ntlm": the handshake of requests_ntlm, checked by pyspnego
+    auth: str = "ntlm"  # the handshake of requests_ntlm, checked by pyspnego; or "basic"
+    server: Server = field(default_factory=Server)
     receive_wait: float = 0.3
     faults: list[Fault] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
@@ -286,6 +365,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.kind == "slow":
                 time.sleep(fault.seconds)
+            if fault.kind == "shell-gone":
+                with ep.lock:
+                    ep.shells.clear()
+            if fault.kind == "malformed":
+                ep.server.malformed = True
         try:
             status, answer = self._handle(name, root, message_id, fault)
         except KeyError:
@@ -359,7 +443,7 @@ class _Handler(BaseHTTPRequestHandler):
                 script = base64.b64decode(command.split()[-1]).decode("utf-16-le")
                 shell.process = NaiveScript(ep.site(), ep.received, script)
             else:
-                shell.process = Bootstrap(ep.site(), ep.received)
+                shell.process = Bootstrap(ep.site(), ep.received, ep.server)
             with ep.lock:
                 ep.command_lines.append(shell.command_line)
             body = f"<rsp:CommandResponse><rsp:CommandId>{shell.command_id}</rsp:CommandId></rsp:CommandResponse>"

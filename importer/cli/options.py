@@ -19,7 +19,7 @@ from importer.model import Behavior
 from importer.names import parse_behavior
 from importer.results import RunOptions
 from importer.retry import RetryPolicy
-from importer.winrm.settings import AUTH_METHODS, WinRMSettings
+from importer.winrm.settings import AUTH_METHODS, LOCAL_ONLY_AUTH, WinRMSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DEMO_SITE = "demo-site.db"
@@ -48,11 +48,10 @@ class SiteOptions:
     username: str | None = None
     ca_bundle: str | None = None
     insecure_skip_tls_verify: bool = False
-    cert_pem: str | None = None
-    cert_key_pem: str | None = None
     proxy: str | None = None
     operation_timeout: int = default(WinRMSettings, "operation_timeout")
     read_timeout: int = default(WinRMSettings, "read_timeout")
+    shell_idle_timeout: int = default(WinRMSettings, "shell_idle_timeout") // 60  # minutes
     batch_size: int = default(RunOptions, "batch_size")
     retries: int = default(RetryPolicy, "attempts")
     retry_wait: float = default(RetryPolicy, "wait_first")
@@ -75,11 +74,10 @@ class SiteOptions:
             username=self.username,
             ca_bundle=self.ca_bundle,
             verify_tls=not self.insecure_skip_tls_verify,
-            cert_pem=self.cert_pem,
-            cert_key_pem=self.cert_key_pem,
             proxy=self.proxy,
             operation_timeout=self.operation_timeout,
             read_timeout=self.read_timeout,
+            shell_idle_timeout=self.shell_idle_timeout * 60,
         )
 
 
@@ -105,10 +103,11 @@ _SITE_OPTIONS = (
     click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider."),
     click.option(
         "--auth",
-        type=click.Choice(AUTH_METHODS),
+        type=click.Choice(AUTH_METHODS + LOCAL_ONLY_AUTH),
         default=SiteOptions.auth,
         show_default=True,
-        help="WinRM authentication (basic only over HTTPS; certificate needs --cert-pem/--cert-key-pem).",
+        help="WinRM authentication: ntlm, or kerberos (--username user@REALM, or your logon ticket). "
+        "basic and certificate are refused: they map to local accounts, which hold no ConfigMgr role.",
     ),
     click.option(
         "--http",
@@ -132,12 +131,6 @@ _SITE_OPTIONS = (
         help="Do not check the server's certificate (prints a warning).",
     ),
     click.option(
-        "--cert-pem",
-        type=click.Path(dir_okay=False, exists=True),
-        help="Client certificate (--auth certificate).",
-    ),
-    click.option("--cert-key-pem", type=click.Path(dir_okay=False, exists=True), help="Its private key."),
-    click.option(
         "--proxy", metavar="URL", help="HTTP proxy for WinRM [default: none, whatever the environment says]."
     ),
     click.option(
@@ -145,7 +138,7 @@ _SITE_OPTIONS = (
         type=click.IntRange(5, 3600),
         default=SiteOptions.operation_timeout,
         show_default=True,
-        help="WinRM operation timeout, seconds.",
+        help="WinRM operation timeout, seconds (WinRM's own maximum is 60 unless the server allows more).",
     ),
     click.option(
         "--read-timeout",
@@ -155,11 +148,20 @@ _SITE_OPTIONS = (
         help="HTTP read timeout, seconds (longer than the operation timeout).",
     ),
     click.option(
+        "--shell-idle-timeout",
+        type=click.IntRange(1, 1440),
+        default=SiteOptions.shell_idle_timeout,
+        show_default=True,
+        metavar="MINUTES",
+        help="The remote shell (and its powershell.exe) ends by itself after this long unused.",
+    ),
+    click.option(
         "--batch-size",
         type=click.IntRange(1, 5000),
         default=SiteOptions.batch_size,
         show_default=True,
-        help="Pairs per provider round trip.",
+        help="Method calls (pairs to create or delete) per provider round trip; queries are sized "
+        "on their own, within WMI's limits.",
     ),
     click.option(
         "--retries",

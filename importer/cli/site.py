@@ -10,9 +10,22 @@ from importer.cli.options import DEFAULT_DEMO_SITE, SiteOptions
 from importer.cli.output import announce
 from importer.environment import Environment
 from importer.provider import Provider
+from importer.site import Site
 
 
 def build_provider(site: SiteOptions, env: Environment) -> Provider:
+    """The provider, connected, and checked to serve a primary site (associations cannot be
+    made at a central administration site)."""
+    provider = _connect(site, env)
+    try:
+        Site(provider, retry=site.retry).check_site()
+    except BaseException:
+        provider.close()
+        raise
+    return provider
+
+
+def _connect(site: SiteOptions, env: Environment) -> Provider:
     if (site.demo is None) == (site.server is None):
         raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
     if site.demo is not None:

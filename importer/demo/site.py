@@ -3,13 +3,17 @@
 It enforces what ConfigMgr is known to enforce (configmgr-facts.md) and, where
 ConfigMgr's behaviour is unconfirmed, takes the strict side and says so:
 
-- AddAssociationEx on a pair that exists: WBEM_E_ALREADY_EXISTS (unconfirmed).
-- source = restore, ResourceID 0 or unknown, obsolete or decommissioned records,
-  behaviour 1/2 without users, users not DOMAIN\\user: WBEM_E_INVALID_PARAMETER or
-  WBEM_E_NOT_FOUND with an SMS_ExtendedStatus description (unconfirmed).
-- A behaviour-2 source with a second association, or a destination with a
-  second source: WBEM_E_INVALID_PARAMETER (the console's rules).
-- UserNames is lazy: returned only when a query asks for it as lazy.
+- A refused call answers WBEM_E_FAILED ("Generic failure") with the reason in
+  SMS_ExtendedStatus, as the SMS Provider does: source = restore, obsolete or
+  decommissioned records, behaviour 1/2 without users, users not DOMAIN\\user, a
+  behaviour-2 source with a second association, a destination with a second source.
+- AddAssociationEx on a pair that exists: WBEM_E_ALREADY_EXISTS (unconfirmed);
+  ResourceID 0 or unknown: WBEM_E_NOT_FOUND (unconfirmed).
+- Queries past WMI's limits (WMI_LIMITS: 16,384 characters, 100 AND/OR terms) answer
+  WBEM_E_QUOTA_VIOLATION.
+- UserNames is lazy: returned only when asked for as lazy (keyed reads).
+- SMS_Site says what kind of site it is (primary unless created otherwise); SMS_Admin
+  lists the administrative users and their role names.
 """
 
 from __future__ import annotations
@@ -26,26 +30,36 @@ from typing import Any
 from importer.batching import chunks
 from importer.errors import InputError
 from importer.provider import (
+    SMS_ADMIN,
     SMS_R_SYSTEM,
+    SMS_SITE,
     SMS_STATE_MIGRATION,
     WBEM_E_ALREADY_EXISTS,
+    WBEM_E_FAILED,
     WBEM_E_INVALID_CLASS,
-    WBEM_E_INVALID_PARAMETER,
     WBEM_E_INVALID_QUERY,
     WBEM_E_NOT_FOUND,
+    WBEM_E_QUOTA_VIOLATION,
+    WMI_LIMITS,
     CallResult,
     MethodCall,
     ProviderInfo,
     Query,
     QueryResult,
     WmiError,
+    over_limits,
 )
 
 DMTF_NO_VALUE = "00000000000000.000000+***"
 _USER = re.compile(r"^[^\\/:*?\"<>|, ]{1,15}\\[^\\\"/\[\]:;|=,+*?<>]{1,20}$")
 
 _SCHEMA = """
-CREATE TABLE site (site_code TEXT NOT NULL);
+CREATE TABLE site (site_code TEXT NOT NULL, site_type INTEGER NOT NULL DEFAULT 2);
+CREATE TABLE admins (
+    LogonName TEXT NOT NULL COLLATE NOCASE,
+    AccountType INTEGER NOT NULL DEFAULT 0,
+    RoleNames TEXT NOT NULL DEFAULT ''
+);
 CREATE TABLE computers (
     ResourceID INTEGER PRIMARY KEY,
     Name TEXT NOT NULL COLLATE NOCASE,
@@ -110,7 +124,11 @@ _MIGRATION_COLUMNS = {
     "StoreDeletionDate": "a.StoreDeletionDate",
     "UserNames": "NULL",
 }
+_SITE_COLUMNS = {"SiteCode": "site_code", "Type": "site_type"}
+_ADMIN_COLUMNS = {"LogonName": "LogonName", "AccountType": "AccountType", "RoleNames": "RoleNames"}
 _FROM = {
+    SMS_SITE: ("site", _SITE_COLUMNS),
+    SMS_ADMIN: ("admins", _ADMIN_COLUMNS),
     SMS_R_SYSTEM: ("computers c", _SYSTEM_COLUMNS),
     SMS_STATE_MIGRATION: (
         "associations a LEFT JOIN computers s ON s.ResourceID = a.SourceClientResourceID "
@@ -119,6 +137,8 @@ _FROM = {
     ),
 }
 _STRING_PROPERTIES = {
+    "SiteCode",
+    "LogonName",
     "Name",
     "NetbiosName",
     "ResourceDomainORWorkgroup",
@@ -145,6 +165,7 @@ class DemoSite:
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             row = self._db.execute("SELECT site_code FROM site").fetchone()
+            _upgrade(self._db)
             # Each call commits on its own, like the provider; WAL with NORMAL sync makes that a
             # write to the log instead of an fsync, and a killed process still loses nothing.
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -184,10 +205,16 @@ class DemoSite:
         unknown += [p for m in query.matches for p, _ in m if p not in columns]
         if unknown:
             return QueryResult(error=WmiError(WBEM_E_INVALID_QUERY, f"Invalid query: {unknown[0]}"))
+        if query.lazy and not query.by_key:
+            # WMI returns lazy properties only for instances read by path: ask for them so.
+            return QueryResult(error=WmiError(WBEM_E_INVALID_QUERY, "lazy properties need a keyed read"))
+        problem = over_limits(query, WMI_LIMITS)
+        if problem is not None:
+            return QueryResult(error=WmiError(WBEM_E_QUOTA_VIOLATION, f"Quota violation ({problem})"))
         wanted = list(dict.fromkeys((*query.properties, *query.lazy)))
         select = ", ".join(f"{columns[p]} AS [{p}]" for p in wanted)
         rows: list[dict[str, object]] = []
-        for chunk in chunks(query.matches, 200):
+        for chunk in chunks(query.matches, 200) if query.matches else [()]:
             terms, params = [], []
             for match in chunk:
                 parts = []
@@ -205,6 +232,8 @@ class DemoSite:
                 row["UserNames"] = self._users(*key) if "UserNames" in query.lazy else None
             if "MACAddresses" in row:
                 row["MACAddresses"] = [m for m in str(row["MACAddresses"]).split(";") if m]
+            if "RoleNames" in row:
+                row["RoleNames"] = [r for r in str(row["RoleNames"]).split(";") if r]
         return QueryResult(rows=rows)
 
     def _users(self, source: object, restore: object) -> list[dict[str, object]]:
@@ -279,22 +308,22 @@ class DemoSite:
                 return _failure(WBEM_E_NOT_FOUND, f"{label} {rid} is not a resource of this site")
             if computer[2] or computer[3]:
                 state = "obsolete" if computer[2] else "decommissioned"
-                return _failure(WBEM_E_INVALID_PARAMETER, f"{label} {rid} ({computer[1]}) is {state}")
+                return _failure(WBEM_E_FAILED, f"{label} {rid} ({computer[1]}) is {state}")
         if source_id == restore_id:
-            return _failure(WBEM_E_INVALID_PARAMETER, "source and restore client are the same resource")
+            return _failure(WBEM_E_FAILED, "source and restore client are the same resource")
         if behavior not in (0, 1, 2):
-            return _failure(WBEM_E_INVALID_PARAMETER, f"MigrationBehavior {behavior} is not 0, 1 or 2")
+            return _failure(WBEM_E_FAILED, f"MigrationBehavior {behavior} is not 0, 1 or 2")
         if not isinstance(raw_users, list):
-            return _failure(WBEM_E_INVALID_PARAMETER, "UserNames is not an array")
+            return _failure(WBEM_E_FAILED, "UserNames is not an array")
         users: list[tuple[str, int]] = []
         for item in raw_users:
             name = item.get("UserName") if isinstance(item, dict) else None
             locale = item.get("LocaleID", 0) if isinstance(item, dict) else None
             if not isinstance(name, str) or not _USER.match(name) or not isinstance(locale, int):
-                return _failure(WBEM_E_INVALID_PARAMETER, f"UserName {name!r} is not DOMAIN\\user")
+                return _failure(WBEM_E_FAILED, f"UserName {name!r} is not DOMAIN\\user")
             users.append((name, locale))
         if behavior in (1, 2) and not users:
-            return _failure(WBEM_E_INVALID_PARAMETER, f"MigrationBehavior {behavior} needs UserNames")
+            return _failure(WBEM_E_FAILED, f"MigrationBehavior {behavior} needs UserNames")
         existing = self._db.execute(
             "SELECT SourceClientResourceID, RestoreClientResourceID, MigrationBehavior "
             "FROM associations WHERE SourceClientResourceID = ? OR RestoreClientResourceID = ?",
@@ -304,10 +333,10 @@ class DemoSite:
             if (src, dst) == (source_id, restore_id):
                 return _failure(WBEM_E_ALREADY_EXISTS, f"association {src} -> {dst} already exists")
             if dst == restore_id:
-                return _failure(WBEM_E_INVALID_PARAMETER, f"restore client {dst} already restores from {src}")
+                return _failure(WBEM_E_FAILED, f"restore client {dst} already restores from {src}")
             if 2 in (behavior, beh):
                 return _failure(
-                    WBEM_E_INVALID_PARAMETER,
+                    WBEM_E_FAILED,
                     f"source {src} already has an association to {dst} and behaviour 2 allows one",
                 )
         self._db.execute(
@@ -386,18 +415,32 @@ class DemoSite:
         return {"site_code": self._site_code, "computers": computers, "associations": associations}
 
 
+_MESSAGES = {WBEM_E_FAILED: "Generic failure", WBEM_E_NOT_FOUND: "Not found", WBEM_E_ALREADY_EXISTS: ""}
+
+
 def _failure(code: int, description: str) -> CallResult:
     return CallResult(
         error=WmiError(
             code,
-            "Generic failure" if code == WBEM_E_INVALID_PARAMETER else "",
+            _MESSAGES.get(code, ""),
             {
-                "ErrorCode": code,
                 "Description": description,
+                "ErrorCode": code,
                 "Operation": "ExecMethod",
                 "ParameterInfo": SMS_STATE_MIGRATION,
             },
         )
+    )
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Demo sites made by earlier versions lack what later ones read."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(site)")}
+    if "site_type" not in columns:
+        db.execute("ALTER TABLE site ADD COLUMN site_type INTEGER NOT NULL DEFAULT 2")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS admins (LogonName TEXT NOT NULL COLLATE NOCASE, "
+        "AccountType INTEGER NOT NULL DEFAULT 0, RoleNames TEXT NOT NULL DEFAULT '')"
     )
 
 
@@ -408,6 +451,12 @@ _METHODS = {
 
 
 # -- creating a site -------------------------------------------------------------
+
+# Administrative users of a new demo site: (LogonName, AccountType 0 user / 1 group, roles).
+DEMO_ADMINS = (
+    ("CONTOSO\\ConfigMgr OSD Admins", 1, "Operating System Deployment Manager"),
+    ("CONTOSO\\svc-cmassoc", 0, "Operating System Deployment Manager;Read-only Analyst"),
+)
 
 
 def create_site(
@@ -438,7 +487,8 @@ def create_site(
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(str(path))) as db, db:
         db.executescript(_SCHEMA)
-        db.execute("INSERT INTO site VALUES (?)", (site_code,))
+        db.execute("INSERT INTO site (site_code) VALUES (?)", (site_code,))
+        db.executemany("INSERT INTO admins VALUES (?, ?, ?)", DEMO_ADMINS)
         for rec in computers.to_dict("records"):
             db.execute(
                 "INSERT INTO computers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,32 +1,24 @@
 # cmassoc bootstrap: runs on the SMS Provider server under powershell.exe -EncodedCommand.
-# Reads one batch per stdin line (base64 of raw-deflated UTF-8 JSON), does the WMI work
-# against root\SMS\site_<code>, writes one line per batch: "R <id> <base64 deflated JSON>".
-# Nothing from the request is ever evaluated as PowerShell: it is only data. WQL is
-# built here from checked identifiers and escaped literals. Protocol: importer/winrm/wire.py.
+# Reads one batch per stdin line (base64 of UTF-8 JSON), does the WMI work against
+# root\SMS\site_<code>, writes one line per batch: "R <id> <base64 of UTF-8 JSON>".
+# Nothing from the request is ever evaluated as PowerShell: it is only data. WQL and object
+# paths are built here from checked identifiers and escaped literals. Protocol: wire.py.
+# This script never reads the automatic input variable: only [Console]::In reads stdin.
+
+# Constrained Language Mode (WDAC/AppLocker) cannot run what follows: say so, plainly, first.
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    'REFUSED language ' + $ExecutionContext.SessionState.LanguageMode
+    exit 3
+}
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# Windows PowerShell 5.1 can serialise a wrapped array as {"value":[...],"Count":n}.
+Remove-TypeData System.Array -ErrorAction SilentlyContinue
 Add-Type -AssemblyName System.Management
 $Utf8 = New-Object System.Text.UTF8Encoding($false)
 $script:Scope = $null
-$script:SiteCode = $null
 $Mask32 = [int64]4294967295
-$ExtendedFields = @('ErrorCode', 'Description', 'Operation', 'ParameterInfo', 'ProviderName', 'StatusCode')
-
-function ConvertFrom-Packed([string]$Line) {
-    $packed = New-Object System.IO.MemoryStream(, [Convert]::FromBase64String($Line))
-    $inflate = New-Object System.IO.Compression.DeflateStream($packed, [System.IO.Compression.CompressionMode]::Decompress)
-    $reader = New-Object System.IO.StreamReader($inflate, $Utf8)
-    try { return $reader.ReadToEnd() } finally { $reader.Dispose() }
-}
-
-function ConvertTo-Packed([string]$Text) {
-    $bytes = $Utf8.GetBytes($Text)
-    $output = New-Object System.IO.MemoryStream
-    $deflate = New-Object System.IO.Compression.DeflateStream($output, [System.IO.Compression.CompressionMode]::Compress)
-    $deflate.Write($bytes, 0, $bytes.Length)
-    $deflate.Dispose()
-    return [Convert]::ToBase64String($output.ToArray())
-}
+$ExtendedFields = @('Description', 'ErrorCode', 'Operation', 'ParameterInfo', 'ObjectInfo', 'CauseInfo', 'SQLMessage', 'SQLStatus', 'ProviderName', 'StatusCode')
 
 function Assert-Identifier([string]$Name) {
     if ($Name -notmatch '^[A-Za-z_][A-Za-z0-9_]{0,63}$') {
@@ -41,6 +33,14 @@ function ConvertTo-WqlLiteral($Value) {
         return "'" + $escaped + "'"
     }
     if ($Value -is [bool]) { return [string][int]$Value }
+    return [string]([uint32]$Value)
+}
+
+function ConvertTo-PathLiteral($Value) {
+    if ($Value -is [string]) {
+        $escaped = $Value -replace '\\', '\\' -replace '"', '\"'
+        return '"' + $escaped + '"'
+    }
     return [string]([uint32]$Value)
 }
 
@@ -61,11 +61,16 @@ function ConvertTo-Plain($Value) {
     return [string]$Value
 }
 
-function Get-ErrorResult($Record) {
-    $ex = $Record.Exception
+function Get-WmiException($Exception) {
+    $ex = $Exception
     while ($null -ne $ex.InnerException -and -not ($ex -is [System.Management.ManagementException])) {
         $ex = $ex.InnerException
     }
+    return $ex
+}
+
+function Get-ErrorResult($Record) {
+    $ex = Get-WmiException $Record.Exception
     $extended = @{}
     if ($ex -is [System.Management.ManagementException]) {
         $code = ([int64][int]$ex.ErrorCode) -band $Mask32
@@ -80,6 +85,14 @@ function Get-ErrorResult($Record) {
     return @{ error = @{ code = $code; message = [string]$ex.Message; extended = $extended } }
 }
 
+function Get-GroupNames {
+    $names = New-Object System.Collections.ArrayList
+    foreach ($sid in [Security.Principal.WindowsIdentity]::GetCurrent().Groups) {
+        try { $null = $names.Add($sid.Translate([Security.Principal.NTAccount]).Value) } catch { }
+    }
+    return , $names.ToArray()
+}
+
 function Invoke-Hello($Op) {
     $site = [string]$Op.site
     if ($site -notmatch '^[A-Za-z0-9]{3}$') {
@@ -88,9 +101,26 @@ function Invoke-Hello($Op) {
     $scope = New-Object System.Management.ManagementScope("\\.\root\SMS\site_$site")
     $scope.Connect()
     $script:Scope = $scope
-    $script:SiteCode = $site
-    $version = $PSVersionTable.PSVersion.ToString()
-    return @{ hello = @{ computer = $env:COMPUTERNAME; powershell = $version; site = $site } }
+    return @{ hello = @{
+        computer = $env:COMPUTERNAME
+        powershell = $PSVersionTable.PSVersion.ToString()
+        language = [string]$ExecutionContext.SessionState.LanguageMode
+        site = $site
+        user = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+        groups = (Get-GroupNames)
+    } }
+}
+
+function Read-Columns($Op) {
+    $properties = @($Op.properties | ForEach-Object { Assert-Identifier ([string]$_) })
+    $lazy = @($Op.lazy | Where-Object { $null -ne $_ } | ForEach-Object { Assert-Identifier ([string]$_) })
+    return , @($properties + $lazy | Select-Object -Unique)
+}
+
+function Get-Row($Item, $Columns) {
+    $row = New-Object object[] $Columns.Count
+    for ($c = 0; $c -lt $Columns.Count; $c++) { $row[$c] = ConvertTo-Plain $Item.Properties[$Columns[$c]].Value }
+    return , $row
 }
 
 function Invoke-Query($Op) {
@@ -102,24 +132,54 @@ function Invoke-Query($Op) {
     if ($keys.Count -gt 0 -and ($values.Count % $keys.Count) -ne 0) {
         throw (New-Object System.ArgumentException('values do not fill whole matches'))
     }
-    $terms = New-Object System.Collections.ArrayList
-    for ($start = 0; $keys.Count -gt 0 -and $start -lt $values.Count; $start += $keys.Count) {
-        $parts = New-Object System.Collections.ArrayList
-        for ($k = 0; $k -lt $keys.Count; $k++) {
-            $null = $parts.Add($keys[$k] + ' = ' + (ConvertTo-WqlLiteral $values[$start + $k]))
-        }
-        $null = $terms.Add('(' + ($parts -join ' AND ') + ')')
-    }
     $wql = 'SELECT ' + ($properties -join ', ') + ' FROM ' + $class
-    if ($terms.Count -gt 0) { $wql += ' WHERE ' + ($terms -join ' OR ') }
+    if ($keys.Count -eq 1 -and $values.Count -gt 0) {
+        $wql += ' WHERE ' + $keys[0] + ' IN (' + (($values | ForEach-Object { ConvertTo-WqlLiteral $_ }) -join ', ') + ')'
+    } elseif ($keys.Count -gt 1) {
+        $terms = New-Object System.Collections.ArrayList
+        for ($start = 0; $start -lt $values.Count; $start += $keys.Count) {
+            $parts = New-Object System.Collections.ArrayList
+            for ($k = 0; $k -lt $keys.Count; $k++) {
+                $null = $parts.Add($keys[$k] + ' = ' + (ConvertTo-WqlLiteral $values[$start + $k]))
+            }
+            $null = $terms.Add('(' + ($parts -join ' AND ') + ')')
+        }
+        if ($terms.Count -gt 0) { $wql += ' WHERE ' + ($terms -join ' OR ') }
+    }
     $searcher = New-Object System.Management.ManagementObjectSearcher($script:Scope, (New-Object System.Management.ObjectQuery($wql)))
-    $columns = @($properties + $lazy | Select-Object -Unique)
+    $columns = Read-Columns $Op
     $rows = New-Object System.Collections.ArrayList
     foreach ($item in $searcher.Get()) {
         if ($lazy.Count -gt 0) { $item.Get() }
-        $row = New-Object object[] $columns.Count
-        for ($c = 0; $c -lt $columns.Count; $c++) { $row[$c] = ConvertTo-Plain $item.Properties[$columns[$c]].Value }
-        $null = $rows.Add($row)
+        $null = $rows.Add((Get-Row $item $columns))
+    }
+    return @{ columns = $columns; rows = $rows.ToArray() }
+}
+
+function Invoke-Get($Op) {
+    $class = Assert-Identifier ([string]$Op.class)
+    $keys = @($Op.keys | ForEach-Object { Assert-Identifier ([string]$_) })
+    $values = @($Op.values)
+    if ($keys.Count -eq 0 -or ($values.Count % $keys.Count) -ne 0) {
+        throw (New-Object System.ArgumentException('values do not fill whole keys'))
+    }
+    $columns = Read-Columns $Op
+    $rows = New-Object System.Collections.ArrayList
+    for ($start = 0; $start -lt $values.Count; $start += $keys.Count) {
+        $parts = New-Object System.Collections.ArrayList
+        for ($k = 0; $k -lt $keys.Count; $k++) {
+            $null = $parts.Add($keys[$k] + '=' + (ConvertTo-PathLiteral $values[$start + $k]))
+        }
+        $path = New-Object System.Management.ManagementPath($class + '.' + ($parts -join ','))
+        $item = New-Object System.Management.ManagementObject($script:Scope, $path, $null)
+        try {
+            $item.Get()
+        } catch {
+            $wmi = Get-WmiException $_.Exception
+            if ($wmi -is [System.Management.ManagementException] -and $wmi.ErrorCode -eq [System.Management.ManagementStatus]::NotFound) { continue }
+            throw
+        }
+        $null = $rows.Add((Get-Row $item $columns))
     }
     return @{ columns = $columns; rows = $rows.ToArray() }
 }
@@ -159,6 +219,7 @@ function Invoke-Op($Op) {
         switch ([string]$Op.op) {
             'hello' { return Invoke-Hello $Op }
             'query' { return Invoke-Query $Op }
+            'get' { return Invoke-Get $Op }
             'call' { return Invoke-Call $Op }
             default { throw (New-Object System.ArgumentException("unknown op: $($Op.op)")) }
         }
@@ -167,18 +228,18 @@ function Invoke-Op($Op) {
     }
 }
 
-[Console]::Out.WriteLine('READY 2')
+[Console]::Out.WriteLine('READY 3')
 [Console]::Out.Flush()
 while ($true) {
     $line = [Console]::In.ReadLine()
     if ($null -eq $line) { break }
     if ($line.Trim().Length -eq 0) { continue }
-    $request = ConvertFrom-Json (ConvertFrom-Packed $line.Trim())
+    $request = ConvertFrom-Json ($Utf8.GetString([Convert]::FromBase64String($line.Trim())))
     $id = [string]$request.id
     if ($id -notmatch '^[0-9a-f]{1,16}$') { continue }
     $results = New-Object System.Collections.ArrayList
     foreach ($op in @($request.ops)) { $null = $results.Add((Invoke-Op $op)) }
     $json = ConvertTo-Json -InputObject @{ id = $id; results = $results.ToArray() } -Depth 10 -Compress
-    [Console]::Out.WriteLine('R ' + $id + ' ' + (ConvertTo-Packed $json))
+    [Console]::Out.WriteLine('R ' + $id + ' ' + [Convert]::ToBase64String($Utf8.GetBytes($json)))
     [Console]::Out.Flush()
 }

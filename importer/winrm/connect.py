@@ -9,7 +9,7 @@ from importer.environment import Environment
 from importer.retry import RetryPolicy, with_retries
 from importer.winrm.credentials import resolve_credentials
 from importer.winrm.provider import WinRMProvider
-from importer.winrm.settings import WinRMSettings
+from importer.winrm.settings import WINRM_MAX_OPERATION_TIMEOUT, WinRMSettings
 
 
 def connect_winrm(
@@ -24,6 +24,12 @@ def connect_winrm(
         warn(
             "WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
             "anyone in the middle could read the credentials and the data."
+        )
+    if settings.operation_timeout > WINRM_MAX_OPERATION_TIMEOUT:
+        warn(
+            f"WARNING: --operation-timeout {settings.operation_timeout} is above WinRM's default maximum "
+            f"({WINRM_MAX_OPERATION_TIMEOUT} s, winrm/config MaxTimeoutms): unless the server allows more, "
+            "every request will fault."
         )
     provider = WinRMProvider(settings)
     try:

@@ -30,14 +30,13 @@ def _from_keyring(username: str) -> str | None:
 def resolve_credentials(
     auth: str, username: str | None, env: Environment, interactive: bool | None = None
 ) -> tuple[str | None, str | None]:
-    """(username, password) for the chosen auth; certificate auth needs neither."""
-    if auth == "certificate":
-        return None, None
+    """(username, password) for the chosen auth. Kerberos never takes a password: pywinrm asks
+    GSSAPI for a ticket of the principal (or of the logon session when no user is given)."""
     username = username or env.username
+    if auth == "kerberos":
+        return username, None
     password = env.password
     if username is None:
-        if auth == "kerberos":
-            return None, None  # the logged-on user's ticket
         raise InputError(
             f"--auth {auth} needs a user name.",
             f"Give --username DOMAIN\\user or set {USERNAME}.",
@@ -48,8 +47,6 @@ def resolve_credentials(
         if interactive is None:
             interactive = env.stdin_isatty
         if not interactive:
-            if auth == "kerberos":
-                return username, None
             raise InputError(
                 f"no password for {username}.",
                 f"Set {PASSWORD}, store it with `keyring set {SERVICE} {username}`, "

@@ -11,7 +11,11 @@ from urllib.parse import urlsplit
 
 from importer.errors import InputError
 
-AUTH_METHODS = ("ntlm", "kerberos", "credssp", "basic", "certificate")
+AUTH_METHODS = ("ntlm", "kerberos", "credssp")
+# WinRM maps these logons to local accounts of the server only, and a local account cannot
+# hold a ConfigMgr security role: offered by pywinrm, refused here with the reason.
+LOCAL_ONLY_AUTH = ("basic", "certificate")
+WINRM_MAX_OPERATION_TIMEOUT = 60  # winrm/config MaxTimeoutms default: longer requests fault
 
 
 @dataclass(frozen=True)
@@ -24,28 +28,34 @@ class WinRMSettings:
     password: str | None = field(default=None, repr=False)
     ca_bundle: str | None = None
     verify_tls: bool = True
-    cert_pem: str | None = None
-    cert_key_pem: str | None = None
     proxy: str | None = None
     operation_timeout: int = 20
     read_timeout: int = 30
+    shell_idle_timeout: int = 900  # seconds: an orphaned shell and its powershell.exe die after this
     reply_timeout: float = 600.0  # longest wait for one batch's reply
 
     def __post_init__(self) -> None:
+        if self.auth in LOCAL_ONLY_AUTH:
+            raise InputError(
+                f"--auth {self.auth} cannot work with ConfigMgr: WinRM maps {self.auth} logons to local "
+                "accounts of the server only, and a local account cannot hold a ConfigMgr security role.",
+                "Use --auth ntlm (the default) or kerberos with a domain account that is a ConfigMgr "
+                "administrative user.",
+            )
         if self.auth not in AUTH_METHODS:
             raise InputError(f"--auth {self.auth}: use one of {', '.join(AUTH_METHODS)}.")
         if not re.fullmatch(r"[A-Za-z0-9]{3}", self.site_code):
             raise InputError(f"--site-code {self.site_code!r}: a site code is three letters or digits.")
-        scheme = urlsplit(self.endpoint).scheme
-        if self.auth == "basic" and scheme != "https":
+        if self.auth == "kerberos" and self.username and ("\\" in self.username or "@" not in self.username):
             raise InputError(
-                "basic authentication over HTTP would send the password in clear.",
-                "Use HTTPS (the default) or ntlm/kerberos, which encrypt the messages over HTTP.",
+                f"--auth kerberos takes a principal such as admin@CONTOSO.COM, not {self.username!r}.",
+                "Give --username user@REALM, or no user name to use your logon ticket (kinit on "
+                "Linux/macOS); Kerberos never asks for a password here.",
             )
-        if self.auth == "certificate" and (scheme != "https" or not self.cert_pem or not self.cert_key_pem):
-            raise InputError("certificate authentication needs HTTPS, --cert-pem and --cert-key-pem.")
         if self.read_timeout <= self.operation_timeout:
             raise InputError("the read timeout must be longer than the operation timeout.")
+        if self.shell_idle_timeout < 60:
+            raise InputError("the shell idle timeout must be at least 60 seconds.")
 
     @property
     def endpoint(self) -> str:

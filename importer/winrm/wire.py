@@ -1,15 +1,18 @@
 """The line protocol between cmassoc and the PowerShell bootstrap on the SMS Provider.
 
-Client -> server, one line per batch on stdin:   base64(deflate(UTF-8 JSON request)) LF
-Server -> client, one line per batch on stdout:  "R <batch id> " base64(deflate(UTF-8 JSON reply)) LF
-The server's first line is "READY <protocol version>". Deflate is raw (RFC 1951), what
-.NET's DeflateStream reads and writes: names and IDs shrink five- to tenfold.
+Client -> server, one line per batch on stdin:   base64(UTF-8 JSON request) LF
+Server -> client, one line per batch on stdout:  "R <batch id> " base64(UTF-8 JSON reply) LF
+The server's first line is "READY <protocol version>"; if its PowerShell cannot run the
+script (Constrained Language Mode), it says "REFUSED language <mode>" instead and ends.
 
     request: {"id": "1f", "ops": [op, ...]}
       op:    {"op": "hello", "site": "ABC"}
              {"op": "query", "class": C, "properties": [P...], "keys": [K...],
               "values": [V...], "lazy": [P...]}
-               matches are (K1 = V AND K2 = V ...) OR ...; values is flat, len(keys) per match
+               one key: K IN (values); several: (K1 = V AND K2 = V ...) OR ...; values is
+               flat, len(keys) per match
+             {"op": "get", "class": C, "properties": [P...], "keys": [K...], "values": [V...],
+              "lazy": [P...]}   each match is a whole key, read by object path
              {"op": "call", "class": C, "method": M, "params": {...}}
     reply:   {"id": "1f", "results": [result, ...]}   one result per op, in order
       result: {"columns": [P...], "rows": [[V...]...]} | {"return_value": N} | {"hello": {...}}
@@ -18,33 +21,37 @@ The server's first line is "READY <protocol version>". Deflate is raw (RFC 1951)
 Spreadsheet text only ever travels inside the JSON, base64-wrapped twice (JSON, then
 the WS-Management stream), so no codepage or quoting can turn it into code. Queries and
 rows are columnar (names once, then values) to keep a 200-pair batch within one Send and
-its reply within one Receive.
+its reply within one Receive. There is no compression: a plain base64 JSON line is what a
+security team can read back from a capture, and batches are small.
+
+Replies are checked strictly: a reply whose shape is not the protocol's is a ProtocolError
+naming the batch, never rows silently dropped.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from importer.errors import ProtocolError
 from importer.provider import CallResult, MethodCall, Query, QueryResult, WmiError
 
 REPLY_PREFIX = "R "
 READY_PREFIX = "READY "
-PROTOCOL = "2"
+REFUSED_PREFIX = "REFUSED "
+PROTOCOL = "3"
 
 
 def encode_line(payload: Mapping[str, Any]) -> bytes:
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return base64.b64encode(packer.compress(data) + packer.flush()) + b"\n"
+    return base64.b64encode(data) + b"\n"
 
 
 def decode_line(line: bytes | str) -> dict[str, Any]:
     raw = base64.b64decode(line.strip() if isinstance(line, bytes) else line.strip().encode("ascii"))
-    value = json.loads(zlib.decompress(raw, -15).decode("utf-8"))
+    value = json.loads(raw.decode("utf-8"))
     if not isinstance(value, dict):
         raise ValueError("a batch line must hold a JSON object")
     return value
@@ -60,7 +67,7 @@ def query_op(query: Query) -> dict[str, Any]:
     if any([name for name, _ in match] != keys for match in query.matches):
         raise ValueError("every match of one query must name the same properties")
     return {
-        "op": "query",
+        "op": "get" if query.by_key else "query",
         "class": query.class_name,
         "properties": list(query.properties),
         "keys": keys,
@@ -95,6 +102,7 @@ def query_from_op(op: Mapping[str, Any]) -> Query:
         tuple(str(p) for p in op["properties"]),
         matches,
         tuple(str(p) for p in op.get("lazy", ())),
+        by_key=op.get("op") == "get",
     )
 
 
@@ -116,34 +124,50 @@ def call_result_dict(result: CallResult) -> dict[str, Any]:
     return error_dict(result.error) if result.error else {"return_value": result.return_value}
 
 
-def _error(result: Mapping[str, Any]) -> WmiError | None:
-    error = result.get("error")
-    if not isinstance(error, Mapping):
+def _error(result: Mapping[str, Any], where: str) -> WmiError | None:
+    if "error" not in result:
         return None
+    error = result["error"]
+    code = error.get("code") if isinstance(error, Mapping) else None
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise ProtocolError(f"{where}: an error without a numeric code ({str(error)[:120]!r}).")
     extended = error.get("extended") or {}
     return WmiError(
-        int(error.get("code") or 0) & 0xFFFFFFFF,
+        code & 0xFFFFFFFF,
         str(error.get("message") or ""),
         dict(extended) if isinstance(extended, Mapping) else {},
     )
 
 
-def query_result(result: Mapping[str, Any]) -> QueryResult:
-    error = _error(result)
+def query_result(result: Mapping[str, Any], where: str = "a query") -> QueryResult:
+    error = _error(result, where)
     if error is not None:
         return QueryResult(error=error)
-    columns = [str(c) for c in result.get("columns") or []]
-    rows = result.get("rows") or []
-    return QueryResult(rows=[dict(zip(columns, r, strict=True)) for r in rows if isinstance(r, list)])
+    columns, rows = result.get("columns"), result.get("rows")
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise ProtocolError(f"{where}: the reply has no column list.")
+    if not isinstance(rows, list):
+        raise ProtocolError(f"{where}: the reply's rows are a {type(rows).__name__}, not a list.")
+    out = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise ProtocolError(
+                f"{where}: row {index + 1} of the reply is not a list of {len(columns)} values "
+                f"({str(row)[:80]!r})."
+            )
+        out.append(dict(zip(columns, row, strict=True)))
+    return QueryResult(rows=out)
 
 
-def call_result(result: Mapping[str, Any]) -> CallResult:
-    error = _error(result)
+def call_result(result: Mapping[str, Any], where: str = "a call") -> CallResult:
+    error = _error(result, where)
     if error is not None:
         return CallResult(error=error)
     value = result.get("return_value")
-    return CallResult(return_value=int(value) if value is not None else None)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ProtocolError(f"{where}: the reply has no ReturnValue ({str(result)[:120]!r}).")
+    return CallResult(return_value=value)
 
 
 def hello_error(result: Mapping[str, Any]) -> WmiError | None:
-    return _error(result)
+    return _error(result, "hello")

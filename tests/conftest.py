@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -139,3 +139,27 @@ def remote_args(endpoint: Endpoint, *extra: str | Path) -> list[str | Path]:
         "0",
         *extra,
     ]
+
+
+def run_remote(
+    endpoint: Endpoint, sheet: Path, tmp_path: Path, *extra: str | Path
+) -> tuple[Result, list[dict[str, Any]]]:
+    out = tmp_path / "remote.json"
+    out.unlink(missing_ok=True)
+    result = CliRunner().invoke(
+        cli,
+        [
+            str(a)
+            for a in [
+                "run",
+                sheet,
+                *remote_args(endpoint, *extra),
+                "--json",
+                out,
+                "--report",
+                tmp_path / "remote.xlsx",
+            ]
+        ],
+    )
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"] if out.exists() else []
+    return result, rows

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from importer.cli import cli
 from importer.demo.samples import create_sample_site
@@ -22,35 +22,12 @@ from tests.conftest import (
     association_keys,
     invoke,
     remote_args,
+    run_remote,
     site_snapshot,
 )
 from tests.wsman_endpoint import Endpoint, Fault
 
 WAVES = ["wave-01.xlsx", "wave-02-users-sheet.xlsx", "wave-03.csv", "wave-mistakes.xlsx"]
-
-
-def run_remote(
-    endpoint: Endpoint, sheet: Path, tmp_path: Path, *extra: str | Path
-) -> tuple[Result, list[dict]]:  # type: ignore[type-arg]
-    out = tmp_path / "remote.json"
-    out.unlink(missing_ok=True)
-    result = CliRunner().invoke(
-        cli,
-        [
-            str(a)
-            for a in [
-                "run",
-                sheet,
-                *remote_args(endpoint, *extra),
-                "--json",
-                out,
-                "--report",
-                tmp_path / "remote.xlsx",
-            ]
-        ],
-    )
-    rows = json.loads(out.read_text(encoding="utf-8"))["rows"] if out.exists() else []
-    return result, rows
 
 
 def comparable(rows: list[dict]) -> list[tuple]:  # type: ignore[type-arg]

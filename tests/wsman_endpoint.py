@@ -73,6 +73,7 @@ class Fault:
     code: int = 0
     wmi: int | None = None
     seconds: float = 0.0
+    text: str = "injected fault"  # the fault's reason, for "wsman"
 
 
 AMSI_BLOCK = (
@@ -257,6 +258,7 @@ class NaiveScript(Bootstrap):
 class Shell:
     id: str
     codepage: str
+    idle_timeout: str | None = None
     process: Bootstrap | None = None
     command_id: str | None = None
     command_line: tuple[str, str] | None = None
@@ -277,6 +279,7 @@ class Endpoint:
     shells: dict[str, Shell] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)  # every decoded batch
     command_lines: list[tuple[str, str]] = field(default_factory=list)
+    idle_timeouts: list[str | None] = field(default_factory=list)  # of every shell created
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -358,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reply(int(fault.kind), b"")
                 return
             if fault.kind == "wsman":
-                self._reply(500, _fault(message_id, fault.code, "injected fault", fault.wmi))
+                self._reply(500, _fault(message_id, fault.code, fault.text, fault.wmi))
                 return
             if fault.kind == "drop-before":
                 self._drop()
@@ -422,7 +425,12 @@ class _Handler(BaseHTTPRequestHandler):
         shell_id = root.findtext("s:Header/w:SelectorSet/w:Selector[@Name='ShellId']", "", NS)
         if name == "Create":
             options = {o.get("Name"): o.text for o in root.iterfind("s:Header/w:OptionSet/w:Option", NS)}
-            shell = Shell(str(uuid.uuid4()).upper(), options.get("WINRS_CODEPAGE") or "437")
+            shell = Shell(
+                str(uuid.uuid4()).upper(),
+                options.get("WINRS_CODEPAGE") or "437",
+                root.findtext("s:Body/rsp:Shell/rsp:IdleTimeOut", None, NS),
+            )
+            ep.idle_timeouts.append(shell.idle_timeout)
             with ep.lock:
                 ep.shells[shell.id] = shell
             body = (

@@ -324,9 +324,12 @@ class DemoSite:
             users.append((name, locale))
         if behavior in (1, 2) and not users:
             return _failure(WBEM_E_FAILED, f"MigrationBehavior {behavior} needs UserNames")
+        # In-place associations (made by refresh task sequences) do not count against the rules;
+        # whether ConfigMgr agrees is unconfirmed (README, lab test).
         existing = self._db.execute(
             "SELECT SourceClientResourceID, RestoreClientResourceID, MigrationBehavior "
-            "FROM associations WHERE SourceClientResourceID = ? OR RestoreClientResourceID = ?",
+            "FROM associations WHERE (SourceClientResourceID = ? OR RestoreClientResourceID = ?) "
+            "AND SourceClientResourceID != RestoreClientResourceID",
             (source_id, restore_id),
         ).fetchall()
         for src, dst, beh in existing:

@@ -1,6 +1,17 @@
-"""Opt-in: a dry run against a real SMS Provider. Set CMASSOC_LAB_SERVER, CMASSOC_LAB_SITE_CODE,
+"""Opt-in tests against a real SMS Provider, for an admin to run once on a lab before the first wave.
+
+Read-only (a dry run and `cmassoc doctor`): set CMASSOC_LAB_SERVER, CMASSOC_LAB_SITE_CODE,
 CMASSOC_USERNAME and CMASSOC_PASSWORD (optionally CMASSOC_LAB_AUTH, CMASSOC_LAB_CA_BUNDLE and
-CMASSOC_LAB_SHEET, a wave of lab computers). Nothing is created: it runs with --dry-run."""
+CMASSOC_LAB_SHEET, a wave of lab computers).
+
+Writing, with CMASSOC_LAB_WRITE=1 as well: CMASSOC_LAB_PAIR0 and CMASSOC_LAB_PAIR2 name two
+pairs of lab computers ("OLDPC,NEWPC") with no association yet, and CMASSOC_LAB_DOMAIN the
+NetBIOS domain for the test user (default CONTOSO). The test creates one behaviour-0 and one
+behaviour-2 association with a non-ASCII user name, reads them back, records what
+AddAssociationEx answers for a pair that already exists (and whether it overwrote the users),
+then deletes both with `cmassoc undo`. The findings are printed and written to
+CMASSOC_LAB_FINDINGS (default ./cmassoc-lab-findings.json).
+"""
 
 from __future__ import annotations
 
@@ -10,34 +21,100 @@ from pathlib import Path
 
 import pytest
 
+from importer.provider import add_association_call
 from tests.conftest import SAMPLES, invoke
 
 LAB = os.environ.get("CMASSOC_LAB_SERVER")
+WRITE = os.environ.get("CMASSOC_LAB_WRITE") == "1"
 
 pytestmark = [pytest.mark.lab, pytest.mark.skipif(not LAB, reason="CMASSOC_LAB_SERVER is not set")]
 
 
-def test_dry_run_against_the_lab(tmp_path: Path) -> None:
-    sheet = os.environ.get("CMASSOC_LAB_SHEET") or str(SAMPLES / "wave-03.csv")
+def lab_args() -> list[str]:
     args = [
-        "run",
-        sheet,
         "--server",
         str(LAB),
         "--site-code",
         os.environ["CMASSOC_LAB_SITE_CODE"],
         "--auth",
         os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
-        "--dry-run",
-        "--json",
-        str(tmp_path / "lab.json"),
-        "--report",
-        str(tmp_path / "lab.xlsx"),
     ]
     if os.environ.get("CMASSOC_LAB_CA_BUNDLE"):
         args += ["--ca-bundle", os.environ["CMASSOC_LAB_CA_BUNDLE"]]
-    result = invoke(*args)
-    assert result.exit_code in (0, 3), result.output
-    rows = json.loads((tmp_path / "lab.json").read_text())["rows"]
+    return args
+
+
+def test_doctor_against_the_lab() -> None:
+    result = invoke("doctor", *lab_args())
+    print(result.output)
+    assert result.exit_code == 0, result.output
+
+
+def test_dry_run_against_the_lab(tmp_path: Path) -> None:
+    sheet = os.environ.get("CMASSOC_LAB_SHEET") or str(SAMPLES / "wave-03.csv")
+    out = tmp_path / "lab.json"
+    result = invoke("run", sheet, *lab_args(), "--dry-run", "--json", out, "--report", tmp_path / "lab.xlsx")
+    assert result.exit_code in (0, 3), result.output  # a lab sheet may well hold unknown names
+    rows = json.loads(out.read_text())["rows"]
     assert rows
     assert {r["status"] for r in rows} <= {"planned", "exists", "invalid", "unresolved", "failed"}
+
+
+@pytest.mark.skipif(not WRITE, reason="CMASSOC_LAB_WRITE=1 is not set")
+def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
+    from importer.cli.options import SiteOptions
+    from importer.cli.site import connect_provider
+    from importer.environment import Environment
+    from importer.site import Site
+
+    domain = os.environ.get("CMASSOC_LAB_DOMAIN", "CONTOSO")
+    user, other = f"{domain}\\Jürgen.Çelik", f"{domain}\\Zoë.Lab"
+    pair0 = os.environ["CMASSOC_LAB_PAIR0"].split(",")
+    pair2 = os.environ["CMASSOC_LAB_PAIR2"].split(",")
+    sheet = tmp_path / "lab-write.csv"
+    sheet.write_text(
+        f"Source,Destination,Behavior,Users\n{pair0[0]},{pair0[1]},0,\n{pair2[0]},{pair2[1]},2,{user}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "write.json"
+    made = invoke("run", sheet, *lab_args(), "--json", out, "--report", tmp_path / "write.xlsx")
+    print(made.output)
+    assert made.exit_code == 0, made.output
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert [r["status"] for r in rows] == ["created", "created"]
+    keys = [(r["source_resource_id"], r["restore_resource_id"]) for r in rows]
+
+    findings: dict[str, object] = {"server": LAB, "pairs": keys}
+    options = SiteOptions(
+        server=LAB,
+        site_code=os.environ["CMASSOC_LAB_SITE_CODE"],
+        auth=os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
+        ca_bundle=os.environ.get("CMASSOC_LAB_CA_BUNDLE"),
+    )
+    provider = connect_provider(options, Environment.from_os())
+    try:
+        site = Site(provider)
+        found = {e.key: e for e in site.associations_by_pair(keys, users=True)}
+        assert set(found) == set(keys)
+        assert found[keys[0]].behavior == 0 and found[keys[1]].behavior == 2
+        assert found[keys[1]].users == (user,)  # a non-ASCII name round-trips exactly
+        findings["behaviour_0_users_on_site"] = list(found[keys[0]].users or ())
+        # What does AddAssociationEx say for a pair that exists? And does it overwrite the users?
+        [again] = provider.call([add_association_call(*keys[1], 2, [other])])
+        findings["readd_existing_pair"] = again.describe() if not again.ok else "returned 0 (success)"
+        after = {e.key: e for e in site.associations_by_pair([keys[1]], users=True)}
+        findings["readd_overwrote_users"] = after[keys[1]].users != (user,)
+        findings["users_after_readd"] = list(after[keys[1]].users or ())
+    finally:
+        provider.close()
+    path = Path(os.environ.get("CMASSOC_LAB_FINDINGS", "cmassoc-lab-findings.json"))
+    path.write_text(json.dumps(findings, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(findings, indent=1, ensure_ascii=False))
+
+    undone = invoke(
+        "undo", out, *lab_args(), "--json", tmp_path / "undo.json", "--report", tmp_path / "undo.xlsx"
+    )
+    print(undone.output)
+    assert undone.exit_code == 0, undone.output
+    statuses = [r["status"] for r in json.loads((tmp_path / "undo.json").read_text(encoding="utf-8"))["rows"]]
+    assert statuses == ["deleted", "deleted"]

@@ -98,6 +98,7 @@ class Server:
     # Calls the provider refuses for good, by (SourceClientResourceID, RestoreClientResourceID).
     refusals: dict[tuple[int, int], WmiError] = field(default_factory=dict)
     malformed: bool = False  # the next batch's query rows come back as objects
+    unreadable: tuple[str, ...] = ()  # classes whose reads answer access denied
 
 
 class Bootstrap:
@@ -172,6 +173,8 @@ class Bootstrap:
             return {"error": {"code": 0x80041001, "message": "no hello yet", "extended": {}}}
         if kind in ("query", "get"):
             query = wire.query_from_op(op)
+            if query.class_name in self.server.unreadable:
+                return wire.error_dict(WmiError(0x80041003, "Access denied"))
             problem = over_limits(query, WMI_LIMITS)  # the script hands WMI the WQL it built
             if problem is not None:
                 return wire.error_dict(

@@ -16,7 +16,7 @@ from importer.site import Site
 def build_provider(site: SiteOptions, env: Environment) -> Provider:
     """The provider, connected, and checked to serve a primary site (associations cannot be
     made at a central administration site)."""
-    provider = _connect(site, env)
+    provider = connect_provider(site, env)
     try:
         Site(provider, retry=site.retry).check_site()
     except BaseException:
@@ -25,7 +25,8 @@ def build_provider(site: SiteOptions, env: Environment) -> Provider:
     return provider
 
 
-def _connect(site: SiteOptions, env: Environment) -> Provider:
+def connect_provider(site: SiteOptions, env: Environment) -> Provider:
+    """The provider the options name, connected; nothing about the site is checked yet."""
     if (site.demo is None) == (site.server is None):
         raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
     if site.demo is not None:

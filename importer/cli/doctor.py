@@ -1,0 +1,64 @@
+"""`cmassoc doctor`: check a site before the first wave."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from importer.cli.app import context
+from importer.cli.options import SiteOptions, site_options
+from importer.cli.site import connect_provider
+from importer.doctor import Outcome, Report, check_demo, check_winrm
+from importer.exit_status import ExitStatus
+
+
+@click.command()
+@site_options
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+def doctor(site: SiteOptions, as_json: bool) -> None:
+    """Check that a site can take a wave: network, TLS, logon, shell, PowerShell, namespace, site
+    type, reads, and the account's ConfigMgr role. Changes nothing.
+
+    Exit 0 when every check passes (notes are fine), 1 otherwise.
+    """
+    env = context().env
+    if site.demo is not None and site.server is None:
+        provider = connect_provider(site, env)
+        try:
+            report = check_demo(provider)
+        finally:
+            provider.close()
+    else:
+        once = SiteOptions(**{**site.__dict__, "retries": 1})
+        settings = once.winrm_settings() if site.server and site.site_code else None
+        if settings is None:
+            raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
+        report = check_winrm(settings, lambda: connect_provider(once, env))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "target": report.target,
+                    "passed": report.passed,
+                    "checks": [c.as_dict() for c in report.checks],
+                },
+                indent=1,
+            )
+        )
+    else:
+        _print(report)
+    click.get_current_context().exit(int(ExitStatus.OK if report.passed else ExitStatus.FATAL))
+
+
+def _print(report: Report) -> None:
+    click.echo(f"cmassoc doctor: {report.target}")
+    width = max(len(c.name) for c in report.checks)
+    for check in report.checks:
+        line = f"  {check.outcome.value:<7} {check.name:<{width}}  {check.detail}"
+        click.echo(line)
+        if check.advice and check.outcome in (Outcome.FAIL, Outcome.NOTE):
+            click.echo(f"  {'':<7} {'':<{width}}  -> {check.advice}")
+    failed = sum(c.outcome is Outcome.FAIL for c in report.checks)
+    click.echo("All checks passed." if not failed else f"{failed} check(s) failed.")
+

@@ -251,8 +251,6 @@ def bench_remote(work: Path, naive_pairs: int) -> dict[str, Any]:
                 endpoint.address,
                 "--site-code",
                 "DEM",
-                "--auth",
-                "basic",
                 "--ca-bundle",
                 endpoint.ca_bundle,
                 "--batch-size",
@@ -312,7 +310,7 @@ def naive_client(pairs: int, address: str, ca_bundle: str) -> None:
     session = Session(
         f"https://{address}/wsman",
         auth=(USER, PASSWORD),
-        transport="basic",
+        transport="ntlm",
         server_cert_validation="validate",
         ca_trust_path=ca_bundle,
     )

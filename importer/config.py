@@ -40,6 +40,7 @@ KEYS: dict[str, type | tuple[type, ...]] = {
 }
 WAVE_KEYS = {"behavior"}  # what `cmassoc validate` takes too
 RUN_ONLY_KEYS = {"behavior"}  # not an option of `cmassoc undo`
+NOT_SITE_KEYS = {"behavior", "journal"}  # all the others describe the site: `cmassoc doctor` takes them
 
 
 def default_paths(env: Environment) -> list[Path]:
@@ -82,4 +83,5 @@ def default_map(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     run = {renamed.get(key, key): str(v) if key == "behavior" else v for key, v in data.items()}
     undo = {key: value for key, value in run.items() if key not in RUN_ONLY_KEYS}
     validate = {key: str(v) for key, v in data.items() if key in WAVE_KEYS}
-    return {"run": run, "undo": undo, "validate": validate}
+    doctor = {key: v for key, v in data.items() if key not in NOT_SITE_KEYS}
+    return {"run": run, "undo": undo, "validate": validate, "doctor": doctor}

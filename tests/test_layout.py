@@ -117,6 +117,9 @@ def test_undo_honours_the_config_file(
     assert undone.exit_code == 0, undone.output
     summary = json.loads(Path("u.json").read_text(encoding="utf-8"))["summary"]
     assert summary["counts"]["deleted"] == 2 and summary["batch_size"] == 1
+    checked = invoke("doctor", "--json")  # the site comes from the file too
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["target"] == f"demo: {site_path}"
 
 
 def test_demo_latency_comes_from_the_environment_object(

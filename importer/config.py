@@ -37,10 +37,14 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "retries": int,
     "retry_wait": (int, float),
     "journal": str,
+    "max_file_size": int,
+    "max_unpacked_size": int,
+    "max_zip_ratio": int,
 }
-WAVE_KEYS = {"behavior"}  # what `cmassoc validate` takes too
-RUN_ONLY_KEYS = {"behavior"}  # not an option of `cmassoc undo`
-NOT_SITE_KEYS = {"behavior", "journal"}  # all the others describe the site: `cmassoc doctor` takes them
+LIMIT_KEYS = {"max_file_size", "max_unpacked_size", "max_zip_ratio"}
+WAVE_KEYS = {"behavior"} | LIMIT_KEYS  # what `cmassoc validate` takes too
+RUN_ONLY_KEYS = WAVE_KEYS  # not options of `cmassoc undo`
+NOT_SITE_KEYS = {"journal"} | WAVE_KEYS  # all the others describe the site: `cmassoc doctor` takes them
 
 
 def default_paths(env: Environment) -> list[Path]:
@@ -82,6 +86,6 @@ def default_map(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     renamed = {"journal": "journal_path"}
     run = {renamed.get(key, key): str(v) if key == "behavior" else v for key, v in data.items()}
     undo = {key: value for key, value in run.items() if key not in RUN_ONLY_KEYS}
-    validate = {key: str(v) for key, v in data.items() if key in WAVE_KEYS}
+    validate = {key: str(v) if key == "behavior" else v for key, v in data.items() if key in WAVE_KEYS}
     doctor = {key: v for key, v in data.items() if key not in NOT_SITE_KEYS}
     return {"run": run, "undo": undo, "validate": validate, "doctor": doctor}

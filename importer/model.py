@@ -17,9 +17,26 @@ __all__ = [
     "RowResult",
     "Status",
     "Tag",
+    "Typed",
     "UserRow",
     "WaveInput",
 ]
+
+
+class Typed(str):
+    """The text of a cell that held a typed value rather than text: `kind` says which
+    ("number", "boolean", "error", "formula"), so a check can say "12.5 is a number" instead
+    of judging it as a name. Compares and serialises as its text."""
+
+    kind: str
+
+    def __new__(cls, text: str, kind: str) -> Typed:
+        obj = super().__new__(cls, text)
+        obj.kind = kind
+        return obj
+
+    def __reduce__(self) -> tuple[type[Typed], tuple[str, str]]:
+        return (Typed, (str(self), self.kind))
 
 
 class Level(StrEnum):

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Generic, TypeVar
 
-from importer.model import Behavior, Level, Message
+from importer.model import Behavior, Level, Message, Typed
 
 # Characters Windows forbids in computer (NetBIOS) names, and space, which
 # Windows setup refuses too.
@@ -38,6 +38,39 @@ class Parsed(Generic[T]):
 
     def add(self, level: Level, text: str, column: str | None) -> None:
         self.messages.append(Message(level, text, column))
+
+
+_TYPED_WORDS = {
+    "number": "a number with a fraction",
+    "boolean": "a TRUE/FALSE value",
+    "error": "an Excel error value",
+    "formula": "a formula that was never calculated",
+}
+_TYPED_ADVICE = {
+    "number": "check that the column holds what its header says",
+    "boolean": "check that the column holds what its header says",
+    "error": "fix the formula that gives it, or type the value",
+    "formula": "the file was written by a program: open it in Excel and save it, or type the value",
+}
+
+
+def typed_problem(text: str, what: str, column: str | None) -> Message | None:
+    """An explicit message for a cell that held a number, TRUE/FALSE, an error or an uncalculated
+    formula where text was expected; None for ordinary text."""
+    if not isinstance(text, Typed):
+        return None
+    shown = "" if text.kind == "formula" else f"'{text}' "
+    return Message(
+        Level.ERROR,
+        f"{shown}is {_TYPED_WORDS.get(text.kind, 'a typed value')}, not {what}: "
+        f"{_TYPED_ADVICE.get(text.kind, 'type the value as text')}",
+        column,
+    )
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """A value as a message quotes it: long ones cut, so no message grows with its input."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _describe(ch: str) -> str:
@@ -77,9 +110,17 @@ PLAIN_NAME = re.compile(r"(?=[0-9-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-
 
 def parse_computer_name(text: str, column: str) -> Parsed[str]:
     """A ConfigMgr computer name: NetBIOS rules; an FQDN is reduced to its host part."""
+    typed = typed_problem(text, "a computer name", column)
+    if typed is not None:
+        return Parsed(None, [typed])
     if PLAIN_NAME.fullmatch(text):
         return Parsed(text.upper())
     out: Parsed[str] = Parsed(None)
+    if len(text) > 255:  # no name is near this long: say so without quoting it all
+        out.add(
+            Level.ERROR, f"{quoted(text)} is not a computer name (at most {_NETBIOS_MAX} characters)", column
+        )
+        return out
     name = clean_text(text, column, out.messages)
     if out.messages and any(m.level is Level.ERROR for m in out.messages):
         return out
@@ -169,27 +210,27 @@ def parse_user(text: str, column: str) -> Parsed[str]:
         user, _, domain = raw.rpartition("@")
         netbios = domain.split(".")[0].upper()
         if not user or not domain or not netbios:
-            out.add(Level.ERROR, f"'{raw}' is not an account: write DOMAIN\\user", column)
+            out.add(Level.ERROR, f"'{quoted(raw)}' is not an account: write DOMAIN\\user", column)
             return out
         out.add(
             Level.NOTE,
-            f"'{raw}' converted to '{netbios}\\{user}' (assumes the NetBIOS domain name is "
+            f"'{quoted(raw)}' converted to '{netbios}\\{user}' (assumes the NetBIOS domain name is "
             f"{netbios}; write DOMAIN\\user if it differs)",
             column,
         )
         raw = f"{netbios}\\{user}"
     if raw.count("\\") != 1:
         hint = "add the domain" if "\\" not in raw else "use a single backslash"
-        out.add(Level.ERROR, f"'{raw}' is not DOMAIN\\user: {hint}, e.g. CONTOSO\\jdoe", column)
+        out.add(Level.ERROR, f"'{quoted(raw)}' is not DOMAIN\\user: {hint}, e.g. CONTOSO\\jdoe", column)
         return out
     domain, user = (part.strip() for part in raw.split("\\"))
     if not domain or not user:
-        out.add(Level.ERROR, f"'{raw}' is not DOMAIN\\user: both parts are needed", column)
+        out.add(Level.ERROR, f"'{quoted(raw)}' is not DOMAIN\\user: both parts are needed", column)
         return out
     if len(domain) > _NETBIOS_MAX or any(c in _NETBIOS_FORBIDDEN for c in domain):
         out.add(
             Level.ERROR,
-            f"'{domain}' in '{raw}' is not a NetBIOS domain (or computer) name "
+            f"'{quoted(domain)}' in '{quoted(raw)}' is not a NetBIOS domain (or computer) name "
             f'(at most {_NETBIOS_MAX} characters, no spaces or \\/:*?"<>|,)',
             column,
         )
@@ -198,7 +239,8 @@ def parse_user(text: str, column: str) -> Parsed[str]:
     if bad or len(user) > _SAM_MAX or user.endswith("."):
         out.add(
             Level.ERROR,
-            f"'{user}' in '{raw}' is not a logon name (at most {_SAM_MAX} characters, none of "
+            f"'{quoted(user)}' in '{quoted(raw)}' is not a logon name (at most {_SAM_MAX} characters, "
+            "none of "
             '"/\\[]:;|=,+*?<>, not ending in a dot)',
             column,
         )
@@ -212,6 +254,10 @@ def parse_users(cells: list[tuple[str, str]]) -> Parsed[list[str]]:
     out: Parsed[list[str]] = Parsed([])
     seen: dict[str, str] = {}
     for text, column in cells:
+        typed = typed_problem(text, "a user account", column)
+        if typed is not None:
+            out.messages.append(typed)
+            continue
         for part in _USER_SPLIT.split(text):
             part = part.strip()
             if not part:
@@ -253,11 +299,14 @@ _BEHAVIOR_NAMES.update(
 
 
 def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
+    typed = typed_problem(text, "a migration behaviour", column)
+    if typed is not None and isinstance(text, Typed) and text.kind != "number":  # 2.5: see below
+        return Parsed(None, [typed])
     plain = _BEHAVIOR_DIGITS.get(text)
     if plain is not None:
         return Parsed(plain)
     out: Parsed[Behavior] = Parsed(None)
-    raw = clean_text(text, column, out.messages)
+    raw = quoted(clean_text(text, column, out.messages))
     if re.fullmatch(r"[0-9]+", raw):
         behavior = _BEHAVIOR_NAMES.get(raw)
     elif re.search(r"[0-9]", raw):
@@ -281,8 +330,11 @@ _BEHAVIOR_DIGITS = {str(b.value): b for b in Behavior}
 
 
 def parse_resource_id(text: str, column: str) -> Parsed[int]:
+    typed = typed_problem(text, "a ResourceID", column)
+    if typed is not None:
+        return Parsed(None, [typed])
     out: Parsed[int] = Parsed(None)
-    raw = clean_text(text, column, out.messages).removesuffix(".0")
+    raw = quoted(clean_text(text, column, out.messages).removesuffix(".0"))
     if not raw.isdigit() or not 0 < int(raw) < 2**32:
         out.add(
             Level.ERROR,

@@ -7,8 +7,8 @@ row positions stay exact and a date cell reads as a date, not a timestamp.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 from collections.abc import Iterable, Sequence
@@ -19,7 +19,9 @@ from importer import columns as C
 from importer.columns import column_letter
 from importer.errors import InputError
 from importer.gcpause import gc_paused
+from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, InputLimits
 from importer.model import Cell, InputRow, UserRow, WaveInput
+from importer.sheetproc import parse_workbook
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -30,6 +32,11 @@ HEADER_SEARCH_ROWS = 30
 class Sheet:
     name: str
     rows: list[list[str]]  # rows[i] is spreadsheet row i + 1
+    file: str = ""  # the file's name, for messages
+
+    @property
+    def where(self) -> str:
+        return f"'{self.file}'" if self.file == self.name else f"'{self.file}' sheet '{self.name}'"
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,8 @@ class Header:
 
 
 @gc_paused
-def read_wave(path: Path, users_path: Path | None = None) -> WaveInput:
-    sheets, notes = read_sheets(path)
+def read_wave(path: Path, users_path: Path | None = None, limits: InputLimits | None = None) -> WaveInput:
+    sheets, notes = read_sheets(path, limits)
     wave = WaveInput(path=str(path), sha256=file_sha256(path), rows=[], user_rows=[], columns=[], notes=notes)
     pairs_found = False
     for sheet in sheets:
@@ -65,7 +72,7 @@ def read_wave(path: Path, users_path: Path | None = None) -> WaveInput:
             "template from `cmassoc template`).",
         )
     if users_path is not None:
-        users_sheets, users_notes = read_sheets(users_path)
+        users_sheets, users_notes = read_sheets(users_path, limits)
         wave.notes.extend(users_notes)
         found = False
         for sheet in users_sheets:
@@ -83,95 +90,102 @@ def read_wave(path: Path, users_path: Path | None = None) -> WaveInput:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
     return digest.hexdigest()
 
 
-def read_sheets(path: Path) -> tuple[list[Sheet], list[str]]:
-    if not path.is_file():
+def read_sheets(path: Path, limits: InputLimits | None = None) -> tuple[list[Sheet], list[str]]:
+    limits = limits or InputLimits()
+    if not path.exists():
         raise InputError(f"'{path}': no such file.")
+    if not path.is_file():
+        raise InputError(f"'{path}': not a file.", "Give the path of an .xlsx or .csv file.")
     suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path), []
-    if suffix in CSV_SUFFIXES:
-        return _read_csv(path)
-    raise InputError(
-        f"'{path.name}': unknown file type '{suffix}'.",
-        "Save the sheet as .xlsx or .csv.",
-    )
-
-
-def _read_excel(path: Path) -> list[Sheet]:
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        return [
-            Sheet(
-                name,
-                [
-                    [v if type(v) is str else _cell_text(v) for v in row]
-                    for row in workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                ],
-            )
-            for name in workbook.sheet_names
-        ]
-    except Exception as exc:  # calamine raises its own types for every kind of bad file
+    if suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
         raise InputError(
-            f"'{path.name}' cannot be read as a spreadsheet ({type(exc).__name__}: {exc}).",
-            "Open it in Excel and save it again as .xlsx (without a password).",
-        ) from exc
+            f"'{path.name}': unknown file type '{suffix}'.",
+            "Save the sheet as .xlsx or .csv.",
+        )
+    limits.check_file(path)
+    try:
+        if suffix in EXCEL_SUFFIXES:
+            return _read_excel(path, limits), []
+        return _read_csv(path)
+    except OSError as exc:
+        raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
 
 
-def _cell_text(value: object) -> str:
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
+def _read_excel(path: Path, limits: InputLimits) -> list[Sheet]:
+    return [Sheet(name, rows, path.name) for name, rows in parse_workbook(path, limits)]
 
 
 def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
-    data = path.read_bytes()
-    text, encoding = decode_csv_bytes(data)
-    delimiter = detect_delimiter(text)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    """Streamed: the file is decoded strictly as it is parsed, never held whole in memory."""
+    with path.open("rb") as raw:
+        head = raw.read(64 * 1024)
+    codec, label = sniff_encoding(head)
+    delimiter = detect_delimiter(codecs.getincrementaldecoder(codec)(errors="ignore").decode(head))
+    records: list[list[str]] = []
+    previous = csv.field_size_limit(CSV_FIELD_LIMIT)
+    try:
+        with path.open("r", encoding=codec, errors="strict", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            try:
+                for record in reader:
+                    if len(record) > EXCEL_MAX_COLUMNS:
+                        raise InputError(
+                            f"'{path.name}' row {len(records) + 1}: {len(record):,} columns, more than "
+                            f"a sheet can have ({EXCEL_MAX_COLUMNS:,}).",
+                            "Check the separator and the quotes on that row.",
+                        )
+                    records.append(record)
+            except csv.Error as exc:
+                raise InputError(
+                    f"'{path.name}' row {len(records) + 1}: {exc} (a cell longer than "
+                    f"{CSV_FIELD_LIMIT:,} characters, or an unclosed quote).",
+                    "Check the quotes on that row; a wave cell is a name, a number or a list of users.",
+                ) from exc
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"'{path.name}' row {len(records) + 1}: bytes that are not {label} "
+                    f"({exc.object[exc.start : exc.start + 4]!r}).",
+                    "Save the file again as CSV UTF-8 (Excel: Save As > CSV UTF-8).",
+                ) from exc
+    finally:
+        csv.field_size_limit(previous)
     notes = [
-        f"'{path.name}' read as {encoding}, columns separated by "
+        f"'{path.name}' read as {label}, columns separated by "
         f"{ {',': 'commas', ';': 'semicolons', chr(9): 'tabs'}[delimiter] }"
     ]
-    return [Sheet(path.name, records)], notes
+    return [Sheet(path.name, records, path.name)], notes
+
+
+def sniff_encoding(head: bytes) -> tuple[str, str]:
+    """Excel and PowerShell write UTF-8 with or without BOM, UTF-16 with BOM, or ANSI.
+    A file is then decoded strictly: a byte that is not of its encoding is an error."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", "UTF-8 (with BOM)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "UTF-16 (Unicode text)"
+    sample = head[:200]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
+        return "utf-16-le", "UTF-16 LE without BOM"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8", "UTF-8"
+    except UnicodeDecodeError:
+        return "cp1252", "Windows-1252 (ANSI)"
 
 
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
-    """Excel and PowerShell write UTF-8 with or without BOM, UTF-16 with BOM, or ANSI."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 (with BOM)"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16 (Unicode text)"
-    head = data[:200]
-    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:
-        return data.decode("utf-16-le", errors="replace"), "UTF-16 LE without BOM"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252 (ANSI)"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+    """All of `data` as text, decoded as sniff_encoding says (strictly)."""
+    codec, label = sniff_encoding(data[: 64 * 1024])
+    return data.decode(codec), label
 
 
 def detect_delimiter(text: str) -> str:
@@ -211,19 +225,25 @@ def find_header(sheet: Sheet, required: Iterable[str]) -> Header | None:
 def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
     width = max((len(r) for r in sheet.rows[index:]), default=len(cells))
     names: list[str] = []
+    taken: set[str] = set()
+    repeats: dict[str, int] = {}
     fields: dict[str, int] = {}
     for col in range(width):
         raw = cells[col].strip() if col < len(cells) else ""
-        name = raw or f"Column {column_letter(col)}"
-        while name in names:
-            name = f"{name} (2)" if not name.endswith(")") else f"{name}'"
+        base = name = raw or f"Column {column_letter(col)}"
+        number = repeats.get(base, 1)
+        while name in taken:  # amortised linear: each base name remembers its last number
+            number += 1
+            name = f"{base} ({number})"
+        repeats[base] = number
         names.append(name)
+        taken.add(name)
         fld = C.field_for(raw) if raw else None
         if fld is None:
             continue
         if fld in fields:
             raise InputError(
-                f"sheet '{sheet.name}' row {index + 1}: columns "
+                f"{sheet.where} row {index + 1}: columns "
                 f"{column_letter(fields[fld])} ('{names[fields[fld]]}') and "
                 f"{column_letter(col)} ('{name}') both mean {C.FIELD_TITLES[fld]}.",
                 "Delete or rename one of them.",

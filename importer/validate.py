@@ -9,6 +9,7 @@ from typing import TypeVar
 from importer import columns as C
 from importer import rules
 from importer.gcpause import gc_paused
+from importer.limits import EXCEL_MAX_CELL
 from importer.model import Behavior, InputRow, Level, RowResult, Status, UserRow, WaveInput
 from importer.names import (
     PLAIN_NAME,
@@ -53,15 +54,17 @@ def _check_row(row: InputRow, columns: _Columns, default_behavior: Behavior) -> 
     text = row.values
     src, dst, behavior, users, source_id, restore_id = columns
     result = RowResult(sheet=row.sheet, row=row.row, values=text)
+    if len("".join(text.values())) > EXCEL_MAX_CELL:  # one C-level pass; rarely true
+        text = _without_overlong(result, text)
     # Plain names are settled inline: this runs for every row of a 100k-row wave.
     source, destination = text[src], text[dst]
-    if PLAIN_NAME.fullmatch(source):
+    if type(source) is str and PLAIN_NAME.fullmatch(source):
         result.source = source.upper()
-    else:
+    elif source is not _SKIP:
         result.source = _take(result, parse_computer_name(source, src))
-    if PLAIN_NAME.fullmatch(destination):
+    if type(destination) is str and PLAIN_NAME.fullmatch(destination):
         result.destination = destination.upper()
-    else:
+    elif destination is not _SKIP:
         result.destination = _take(result, parse_computer_name(destination, dst))
     if behavior is not None and text[behavior].strip():
         result.behavior = _take(result, parse_behavior(text[behavior], behavior))
@@ -74,6 +77,28 @@ def _check_row(row: InputRow, columns: _Columns, default_behavior: Behavior) -> 
     if restore_id is not None and text[restore_id].strip():
         result.given_restore_resource_id = _take(result, parse_resource_id(text[restore_id], restore_id))
     return result
+
+
+class _Skipped(str):
+    """Stands for a cell already reported (too long): every check below passes over it."""
+
+
+_SKIP = _Skipped("")
+
+
+def _without_overlong(result: RowResult, text: dict[str, str]) -> dict[str, str]:
+    """Cells longer than Excel allows are errors, and are not checked further."""
+    kept = dict(text)
+    for column, value in text.items():
+        if len(value) > EXCEL_MAX_CELL:
+            result.add(
+                Level.ERROR,
+                f"{len(value):,} characters, more than a cell can hold ({EXCEL_MAX_CELL:,}): "
+                "check what was pasted here",
+                column,
+            )
+            kept[column] = _SKIP
+    return kept
 
 
 def _columns_of(columns: Mapping[str, str]) -> _Columns:

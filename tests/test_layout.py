@@ -14,7 +14,7 @@ import pytest
 
 from importer import config
 from importer.cli import cli
-from importer.cli.options import SITE_KEYS, SiteOptions
+from importer.cli.options import LIMIT_KEYS, SITE_KEYS, SiteOptions
 from importer.results import RunOptions
 from importer.retry import RetryPolicy
 from importer.winrm.settings import WinRMSettings
@@ -87,7 +87,7 @@ def test_defaults_are_written_once() -> None:
 
 
 def test_config_keys_are_the_long_options_readme_promises() -> None:
-    assert set(config.KEYS) == set(SITE_KEYS) | {"behavior", "journal"}
+    assert set(config.KEYS) == set(SITE_KEYS) | {"behavior", "journal"} | set(LIMIT_KEYS)
     run_options = {p.name for p in cli.commands["run"].params}
     assert {"journal_path" if k == "journal" else k for k in config.KEYS} <= run_options
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -61,4 +61,3 @@ def _print(report: Report) -> None:
             click.echo(f"  {'':<7} {'':<{width}}  -> {check.advice}")
     failed = sum(c.outcome is Outcome.FAIL for c in report.checks)
     click.echo("All checks passed." if not failed else f"{failed} check(s) failed.")
-

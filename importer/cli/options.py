@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from importer.limits import InputLimits
 from importer.model import Behavior
 from importer.names import parse_behavior
 from importer.results import RunOptions
@@ -236,8 +237,56 @@ def _behavior_option(_ctx: click.Context, _param: click.Parameter, value: str | 
     return parsed.value
 
 
+LIMIT_KEYS = ("max_file_size", "max_unpacked_size", "max_zip_ratio")
+
+
+def _limits_options(func: F) -> F:
+    """--max-file-size, --max-unpacked-size, --max-zip-ratio, handed over as one InputLimits."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["limits"] = InputLimits(
+            max_file_mb=kwargs.pop("max_file_size"),
+            max_unpacked_mb=kwargs.pop("max_unpacked_size"),
+            max_zip_ratio=kwargs.pop("max_zip_ratio"),
+        )
+        return func(*args, **kwargs)
+
+    command: Any = wrapper
+    for option in reversed(
+        (
+            click.option(
+                "--max-file-size",
+                type=click.IntRange(1, 100_000),
+                default=default(InputLimits, "max_file_mb"),
+                show_default=True,
+                metavar="MB",
+                help="Refuse input files larger than this.",
+            ),
+            click.option(
+                "--max-unpacked-size",
+                type=click.IntRange(1, 100_000),
+                default=default(InputLimits, "max_unpacked_mb"),
+                show_default=True,
+                metavar="MB",
+                help="Refuse workbooks that unpack to more than this.",
+            ),
+            click.option(
+                "--max-zip-ratio",
+                type=click.IntRange(2, 100_000),
+                default=default(InputLimits, "max_zip_ratio"),
+                show_default=True,
+                help="Refuse workbooks whose parts unpack to more than this many times their size.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command  # type: ignore[no-any-return]
+
+
 def wave_arguments(func: F) -> F:
-    """SHEET, --users and --behavior: what validate and run read."""
+    """SHEET, --users and --behavior (and the input limits): what validate and run read."""
+    func = _limits_options(func)
     for option in reversed(
         (
             click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False)),

@@ -20,6 +20,7 @@ from importer.cli.output import announce, default_report_path, print_summary, st
 from importer.cli.site import build_provider
 from importer.interrupt import graceful_interrupt
 from importer.journal import Journal, RunState, default_journal_path
+from importer.limits import InputLimits
 from importer.model import Behavior
 from importer.pipeline import run_wave, validate_wave
 from importer.progress import progress_for
@@ -31,9 +32,11 @@ from importer.site import build_site
 @click.command()
 @wave_arguments
 @output_options
-def validate(sheet: Path, users_file: Path | None, behavior: Behavior, output: OutputOptions) -> None:
+def validate(
+    sheet: Path, users_file: Path | None, behavior: Behavior, limits: InputLimits, output: OutputOptions
+) -> None:
     """Read and check SHEET without contacting any site."""
-    wave = read_wave(sheet, users_file)
+    wave = read_wave(sheet, users_file, limits)
     result = validate_wave(wave, RunOptions(default_behavior=behavior))
     written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
     print_summary(result, written)
@@ -52,6 +55,7 @@ def run(
     sheet: Path,
     users_file: Path | None,
     behavior: Behavior,
+    limits: InputLimits,
     output: OutputOptions,
     site: SiteOptions,
     dry_run: bool,
@@ -65,7 +69,7 @@ def run(
     to start afresh), and `cmassoc undo` can take it back.
     """
     env = context().env
-    wave = read_wave(sheet, users_file)
+    wave = read_wave(sheet, users_file, limits)
     options = RunOptions(
         default_behavior=behavior, batch_size=site.batch_size, dry_run=dry_run, retry=site.retry
     )

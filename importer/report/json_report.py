@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from importer.limits import EXCEL_MAX_CELL, cut_cell
 from importer.model import RowResult
 from importer.report.atomic import replace_atomically
 from importer.report.summary import summary
@@ -24,7 +25,7 @@ def row_dict(row: RowResult) -> dict[str, object]:
         "users": list(row.users),
         "status": row.status.value if row.status else None,
         "messages": [m.as_dict() for m in row.messages],
-        "values": dict(row.values),
+        "values": {k: cut_cell(v) if len(v) > EXCEL_MAX_CELL else v for k, v in row.values.items()},
     }
 
 

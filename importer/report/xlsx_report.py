@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from importer.limits import EXCEL_MAX_COLUMNS
 from importer.model import RowResult, Status
 from importer.report.atomic import replace_atomically
 from importer.report.labels import RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
@@ -29,6 +30,7 @@ RESULT_COLUMNS = (
     "Messages",
 )
 _FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_FILLS)}
+MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 2 - len(RESULT_COLUMNS)  # Sheet and Row come first
 
 
 def _fill(status: Status | None) -> int:
@@ -69,16 +71,23 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
             continue
         shown = ("yes" if value else "no") if isinstance(value, bool) else value
         book.row([label, shown if isinstance(shown, int | float) else str(shown)])
-    if result.wave.notes:
+    notes = list(result.wave.notes)
+    dropped = len(report_columns(result)) - MAX_ORIGINAL_COLUMNS
+    if dropped > 0:
+        notes.append(
+            f"{dropped:,} of the input's columns are not shown on the Results sheet (Excel holds "
+            f"{EXCEL_MAX_COLUMNS:,} columns); the JSON report and the input file have them"
+        )
+    if notes:
         book.row([])
         book.row(["Input notes"], [BOLD])
-        for note in result.wave.notes:
+        for note in notes:
             book.row([None, note], [PLAIN, WRAP])
     book.end_sheet()
 
 
 def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
-    original = report_columns(result)
+    original = report_columns(result)[:MAX_ORIGINAL_COLUMNS]
     headers = ["Sheet", "Row", *original, *RESULT_COLUMNS]
     widths = [12, 6, *(min(max(len(h) + 2, 14), 40) for h in original), 18, 18, 12, 12, 10, 30, 11, 90]
     book.add_sheet(RESULTS_SHEET, widths=widths, freeze=(2, 1), autofilter=True)

@@ -18,6 +18,7 @@ from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from importer.columns import column_letter
+from importer.limits import EXCEL_MAX_CELL, cut_cell
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -33,6 +34,8 @@ def fill_style(index: int) -> int:
 
 
 def _text(value: str) -> str:
+    if len(value) > EXCEL_MAX_CELL:
+        value = cut_cell(value)
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
     return escape(value)

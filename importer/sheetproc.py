@@ -1,0 +1,178 @@
+"""Spreadsheets are parsed in a child process that may die without taking cmassoc with it.
+
+python-calamine allocates the whole used range of a sheet before Python sees a cell: a
+1.7 KB file whose only cell sits at XFD1048576 asks for 512 GiB and aborts the process.
+So the parse runs in a child (forked where the OS allows, spawned elsewhere) with a memory
+limit (Linux) and a deadline; an abort, a kill or a timeout there is a one-line error here
+naming the file. The child sends the cells back as text, typed values marked (`Typed`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+import os
+import pickle
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from importer.errors import InputError
+from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MAX_SHEET_CELLS, MB, InputLimits
+from importer.model import Typed
+from importer.xlsxscan import unvalued_cells
+
+_OK, _REFUSED = "ok", "refused"
+
+
+def parse_workbook(path: Path, limits: InputLimits) -> list[tuple[str, list[list[str]]]]:
+    """(sheet name, rows of cell text) for every sheet; rows[i] is spreadsheet row i + 1."""
+    context: Any = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(str(path), limits, sender), daemon=True)
+    child.start()
+    sender.close()
+    deadline = time.monotonic() + limits.seconds
+    try:
+        payload = None
+        while payload is None:
+            if receiver.poll(0.05):
+                try:
+                    payload = receiver.recv_bytes()
+                except EOFError:
+                    break
+            elif not child.is_alive() and not receiver.poll(0):
+                break
+            if time.monotonic() > deadline:
+                raise InputError(
+                    f"'{path.name}' took more than {limits.seconds} s to read: it is far larger "
+                    "inside than a wave sheet.",
+                    "Save the sheet again from Excel with only the wave's cells.",
+                )
+        if payload is None:
+            child.join(5)
+            raise _died(path, child.exitcode, limits)
+        result = pickle.loads(payload)
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if result[0] == _REFUSED:
+        raise InputError(result[1], result[2] or None)
+    return list(result[1])
+
+
+def _died(path: Path, code: int | None, limits: InputLimits) -> InputError:
+    return InputError(
+        f"'{path.name}' could not be read within {limits.memory_mb} MB (the reader stopped, "
+        f"code {code}): a sheet's used range may reach far beyond its cells, or the file unpacks "
+        "to far more than it says.",
+        "In Excel, Ctrl+End shows where the used range ends: delete the stray cells beyond the "
+        "wave and save again.",
+    )
+
+
+def _child(path: str, limits: InputLimits, sender: Any) -> None:
+    """In the child: limits first, then the parse; the answer is one pickled message."""
+    with contextlib.suppress(OSError):  # the allocator's abort message is ours to word
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    _limit_memory(limits.memory_mb * MB)
+    try:
+        message: tuple[Any, ...] = (_OK, _parse(Path(path)))
+    except _Refusal as refusal:
+        message = (_REFUSED, refusal.message, refusal.hint)
+    except Exception as exc:  # calamine raises its own types for every kind of bad file
+        message = (
+            _REFUSED,
+            f"'{Path(path).name}' cannot be read as a spreadsheet ({type(exc).__name__}: {str(exc)[:300]}).",
+            "Open it in Excel and save it again as .xlsx (without a password).",
+        )
+    sender.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    sender.close()
+
+
+def _limit_memory(extra: int) -> None:
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere the child's death is still only the child's
+    import resource
+
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = current + extra
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        if soft == resource.RLIM_INFINITY or wanted < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (OSError, ValueError):
+        pass
+
+
+class _Refusal(Exception):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def _parse(path: Path) -> list[tuple[str, list[list[str]]]]:
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    marked = unvalued_cells(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    sheets = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        height, width = sheet.height, sheet.width
+        if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLUMNS:
+            raise _Refusal(
+                f"'{path.name}': sheet '{name}' is {height:,} rows by {width:,} columns, beyond "
+                f"Excel's own {EXCEL_MAX_ROWS:,} by {EXCEL_MAX_COLUMNS:,}.",
+                "Save the wave as a new .xlsx from Excel.",
+            )
+        if height * width > MAX_SHEET_CELLS:
+            raise _Refusal(
+                f"'{path.name}': sheet '{name}' spans {height:,} rows by {width:,} columns "
+                f"({height * width:,} cells), more than {MAX_SHEET_CELLS:,}: its used range reaches "
+                "far beyond the wave.",
+                "In Excel, Ctrl+End shows where it ends: delete the rows and columns beyond the "
+                "wave, or split it.",
+            )
+        rows = [
+            [v if type(v) is str else cell_text(v) for v in row]
+            for row in sheet.to_python(skip_empty_area=False)
+        ]
+        for (row, col), kind in marked.get(name, {}).items():
+            if row < len(rows) and col < len(rows[row]) and rows[row][col] == "":
+                rows[row][col] = Typed(kind[1], kind[0])
+        sheets.append((name, rows))
+    return sheets
+
+
+def cell_text(value: object) -> str:
+    """A typed cell as text; numbers with a fraction and TRUE/FALSE keep their type (`Typed`)."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return Typed("TRUE" if value else "FALSE", "boolean")
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return Typed(repr(value), "number")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)

@@ -7,8 +7,10 @@ undo read it; nothing else does. One SQLite file holds many runs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -117,13 +119,30 @@ class RowRecord:
     detail: str
 
 
+_TABLES = {"runs", "rows"}
+RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 class Journal:
-    def __init__(self, path: Path) -> None:
+    """One SQLite file of runs. `create=False` (undo) opens only an existing journal; nothing
+    is ever added to a file that is not one (a demo site, another program's database)."""
+
+    def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
+        exists = path.exists()
+        if not create and not exists:
+            raise InputError(
+                f"the run journal '{path}' does not exist.", "Give the right one with --journal."
+            )
+        if exists:
+            _check_is_journal(path, require_tables=not create)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            self._db.executescript(_SCHEMA)
+            if create:
+                self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise InputError(
                 f"cannot open the run journal '{path}': {exc}.", "Choose another with --journal."
@@ -338,6 +357,36 @@ def _run(row: tuple[object, ...]) -> RunRecord:
         str(started),
         str(report) if report else None,
     )
+
+
+def _check_is_journal(path: Path, require_tables: bool) -> None:
+    """An existing file is a journal only if it is SQLite and holds only a journal's tables."""
+    problem = None
+    try:
+        if not path.is_file():
+            problem = "it is not a file"
+        else:
+            with path.open("rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+            if head and head != SQLITE_MAGIC:
+                problem = "it is not an SQLite database"
+            elif head:
+                uri = f"{path.resolve().as_uri()}?mode=ro"
+                with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+                    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if tables - _TABLES:
+                    problem = f"it holds other tables ({', '.join(sorted(tables - _TABLES)[:5])})"
+                elif require_tables and tables != _TABLES:
+                    problem = "it holds no runs"
+            elif require_tables:
+                problem = "it is empty"
+    except (OSError, sqlite3.Error) as exc:
+        problem = str(exc)
+    if problem is not None:
+        raise InputError(
+            f"'{path}' is not a cmassoc run journal: {problem}.",
+            "Give the journal of the run with --journal (a demo site or another database never is one).",
+        )
 
 
 def default_journal_path(sheet: Path) -> Path:

@@ -23,7 +23,7 @@ def unvalued_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str, str
     """{sheet name: {(row index, column index): (kind, text)}}, both indexes from 0."""
     found: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
     with zipfile.ZipFile(path) as archive:
-        for name, part in _sheet_parts(archive).items():
+        for name, part in sheet_parts(archive).items():
             try:
                 data = archive.read(part)
             except KeyError:
@@ -61,7 +61,7 @@ def _column(letters: bytes) -> int:
     return index - 1
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> the zip part that holds it, from workbook.xml and its relationships."""
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))

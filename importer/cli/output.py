@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
 
@@ -42,10 +45,38 @@ def write_reports(result: RunResult, default: Path, report: Path | None, json_pa
         report = fallback
     if json_path is not None:
         if str(json_path) == "-":
-            write_json_to(result, sys.stdout)
+            _json_to_stdout(result, write_json_to)
         else:
             write_json(result, json_path)
     return report
+
+
+def _json_to_stdout(result: RunResult, write: Callable[[RunResult, TextIO], None]) -> None:
+    """`--json -`: a reader that leaves early or a closed stdout costs the JSON, not the run's
+    exit status, and never a traceback or "Exception ignored" at exit."""
+    stream = sys.stdout
+    if stream is None:
+        announce("the JSON was not written: standard output is closed.")
+        return
+    try:
+        write(result, stream)
+        stream.flush()
+    except BrokenPipeError:
+        announce("the JSON was cut short: the program reading standard output stopped reading.")
+        _silence(stream)
+    except (OSError, ValueError) as exc:
+        announce(f"the JSON could not be written to standard output ({exc}).")
+        _silence(stream)
+
+
+def _silence(stream: TextIO) -> None:
+    """Point the broken stdout at the null device, so the interpreter's last flush succeeds."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        sys.stdout = None
 
 
 def print_summary(result: RunResult, report: Path) -> None:

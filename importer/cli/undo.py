@@ -20,7 +20,7 @@ from importer.cli.output import announce, print_summary, stderr, write_reports
 from importer.cli.site import build_provider
 from importer.errors import InputError
 from importer.interrupt import graceful_interrupt
-from importer.journal import Journal
+from importer.journal import RUN_ID_PATTERN, Journal
 from importer.progress import progress_for
 from importer.report.readback import REPORT_SUFFIXES, run_from_report
 from importer.results import RunOptions
@@ -58,7 +58,7 @@ def undo(
     options = UndoOptions(
         RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry), force=force
     )
-    journal = Journal(journal_path)
+    journal = Journal(journal_path, create=False)
     try:
         record = journal.run(run_id)
         provider = build_provider(site, env)
@@ -87,4 +87,8 @@ def find_run(target: str, journal_path: Path | None) -> tuple[str, Path]:
         return run_id, journal_path or (Path(journal) if journal else DEFAULT_JOURNAL)
     if path.suffix.lower() in REPORT_SUFFIXES:
         raise InputError(f"'{target}': no such report.")
+    if not RUN_ID_PATTERN.match(target):
+        raise InputError(
+            f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1)."
+        )
     return target, journal_path or DEFAULT_JOURNAL

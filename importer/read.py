@@ -151,9 +151,9 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
                     "Check the quotes on that row; a wave cell is a name, a number or a list of users.",
                 ) from exc
             except UnicodeDecodeError as exc:
+                line, bad = _first_undecodable(path, codec)
                 raise InputError(
-                    f"'{path.name}' row {len(records) + 1}: bytes that are not {label} "
-                    f"({exc.object[exc.start : exc.start + 4]!r}).",
+                    f"'{path.name}' row {line}: bytes that are not {label} ({bad!r}).",
                     "Save the file again as CSV UTF-8 (Excel: Save As > CSV UTF-8).",
                 ) from exc
     finally:
@@ -163,6 +163,27 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
         f"{ {',': 'commas', ';': 'semicolons', chr(9): 'tabs'}[delimiter] }"
     ]
     return [Sheet(path.name, records, path.name)], notes
+
+
+def _first_undecodable(path: Path, codec: str) -> tuple[int, bytes]:
+    """The line of the first byte `codec` cannot decode, and the bytes there (a cold path: the
+    text reader decodes ahead of the rows, so its own position says nothing)."""
+    skip = 3 if codec == "utf-8-sig" else 0
+    decoder = codecs.getincrementaldecoder("utf-8" if skip else codec)()
+    lines = 0
+    with path.open("rb") as fh:
+        fh.read(skip)
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            pending = getattr(decoder, "buffer", b"")
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                data = pending + chunk
+                lines += data[: exc.start].count(b"\n") - pending.count(b"\n")
+                return lines + 1, data[exc.start : exc.start + 4]
+            lines += chunk.count(b"\n")
+    pending = getattr(decoder, "buffer", b"")
+    return lines + 1 - pending.count(b"\n"), pending[:4]  # cut short at the end of the file
 
 
 def sniff_encoding(head: bytes) -> tuple[str, str]:

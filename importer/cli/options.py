@@ -289,11 +289,11 @@ def wave_arguments(func: F) -> F:
     func = _limits_options(func)
     for option in reversed(
         (
-            click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False)),
+            click.argument("sheet", type=click.Path(path_type=Path)),
             click.option(
                 "--users",
                 "users_file",
-                type=click.Path(path_type=Path, dir_okay=False),
+                type=click.Path(path_type=Path),
                 help="A separate users file (columns: source computer, user).",
             ),
             click.option(

@@ -17,6 +17,12 @@ SMS_R_SYSTEM = "SMS_R_System"
 SMS_STATE_MIGRATION = "SMS_StateMigration"
 SMS_SITE = "SMS_Site"
 SMS_ADMIN = "SMS_Admin"
+SMS_COLLECTION = "SMS_Collection"
+SMS_FULL_COLLECTION_MEMBERSHIP = "SMS_FullCollectionMembership"
+SMS_USER_MACHINE_RELATIONSHIP = "SMS_UserMachineRelationship"
+SMS_COLLECTION_RULE_DIRECT = "SMS_CollectionRuleDirect"
+DELETE_INSTANCE = "Delete"  # with an instance path: WMI's DeleteInstance, not a class method
+EMBEDDED_CLASS = "__class"  # in a parameter object: the embedded WMI class to build it as
 
 WBEM_E_FAILED = 0x80041001
 WBEM_E_NOT_FOUND = 0x80041002
@@ -125,9 +131,15 @@ def over_limits(query: Query, limits: QueryLimits) -> str | None:
 
 @dataclass(frozen=True)
 class MethodCall:
+    """A static method (no `instance`), or an instance method on the object whose key is
+    `instance` (e.g. {"CollectionID": "DEM00010"}); the provider builds the path itself.
+    Parameters are numbers, strings, booleans, and lists of objects that name their
+    embedded class under EMBEDDED_CLASS."""
+
     class_name: str
     method: str
     params: Mapping[str, object]
+    instance: Mapping[str, Value] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,7 @@ class QueryResult:
 class CallResult:
     return_value: int | None = None
     error: WmiError | None = None
+    out: Mapping[str, object] = field(default_factory=dict)  # the method's other out parameters
 
     @property
     def ok(self) -> bool:
@@ -212,8 +225,55 @@ def add_association_call(source_id: int, restore_id: int, behavior: int, users: 
         "MigrationBehavior": behavior,
     }
     if behavior != 0:
-        params["UserNames"] = [{"UserName": user, "LocaleID": 0} for user in users]
+        params["UserNames"] = [
+            {EMBEDDED_CLASS: "SMS_StateMigrationUserNames", "UserName": user, "LocaleID": 0} for user in users
+        ]
     return MethodCall(SMS_STATE_MIGRATION, "AddAssociationEx", params)
+
+
+def import_machine_call(name: str, smbios_guid: str | None, mac: str | None, overwrite: bool) -> MethodCall:
+    """SMS_Site.ImportMachineEntry: a computer ConfigMgr does not know yet (MAC in colon form)."""
+    return MethodCall(
+        SMS_SITE,
+        "ImportMachineEntry",
+        {
+            "NetbiosName": name,
+            "SMBIOSGUID": smbios_guid or "",
+            "MACAddress": mac or "",
+            "OverwriteExistingRecord": overwrite,
+        },
+    )
+
+
+def direct_rule(resource_id: int, name: str) -> dict[str, object]:
+    return {
+        EMBEDDED_CLASS: SMS_COLLECTION_RULE_DIRECT,
+        "ResourceClassName": "SMS_R_System",
+        "ResourceID": resource_id,
+        "RuleName": name,
+    }
+
+
+def add_members_call(collection_id: int | str, rules: Sequence[Mapping[str, object]]) -> MethodCall:
+    """SMS_Collection.AddMembershipRules on one collection: direct rules, one per computer."""
+    return MethodCall(
+        SMS_COLLECTION,
+        "AddMembershipRules",
+        {"collectionRules": list(rules)},
+        {"CollectionID": collection_id},
+    )
+
+
+def delete_member_call(collection_id: str, rule: Mapping[str, object]) -> MethodCall:
+    return MethodCall(
+        SMS_COLLECTION, "DeleteMembershipRule", {"collectionRule": rule}, {"CollectionID": collection_id}
+    )
+
+
+def delete_resource_call(resource_id: int) -> MethodCall:
+    if resource_id <= 0:
+        raise ValueError("ResourceID 0 never reaches the provider")
+    return MethodCall(SMS_R_SYSTEM, DELETE_INSTANCE, {}, {"ResourceID": resource_id})
 
 
 def delete_association_call(source_id: int, restore_id: int) -> MethodCall:

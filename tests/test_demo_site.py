@@ -145,7 +145,7 @@ def test_queries_past_wmi_limits_are_refused_as_wmi_would(site: DemoSite) -> Non
 def test_behaviour_0_sends_no_user_list() -> None:
     assert "UserNames" not in add_association_call(1, 2, 0, ["CONTOSO\\a"]).params
     assert add_association_call(1, 2, 2, ["CONTOSO\\a"]).params["UserNames"] == [
-        {"UserName": "CONTOSO\\a", "LocaleID": 0}
+        {"__class": "SMS_StateMigrationUserNames", "UserName": "CONTOSO\\a", "LocaleID": 0}
     ]
 
 

@@ -22,7 +22,7 @@ import datetime as dt
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,14 @@ from typing import Any
 from importer.batching import chunks
 from importer.errors import InputError
 from importer.provider import (
+    DELETE_INSTANCE,
     SMS_ADMIN,
+    SMS_COLLECTION,
+    SMS_FULL_COLLECTION_MEMBERSHIP,
     SMS_R_SYSTEM,
     SMS_SITE,
     SMS_STATE_MIGRATION,
+    SMS_USER_MACHINE_RELATIONSHIP,
     WBEM_E_ALREADY_EXISTS,
     WBEM_E_FAILED,
     WBEM_E_INVALID_CLASS,
@@ -70,9 +74,28 @@ CREATE TABLE computers (
     Decommissioned INTEGER NOT NULL DEFAULT 0,
     MAC TEXT NOT NULL DEFAULT '',
     SMBIOSGUID TEXT NOT NULL DEFAULT '',
-    CreationDate TEXT NOT NULL DEFAULT ''
+    CreationDate TEXT NOT NULL DEFAULT '',
+    LastLogonUserDomain TEXT NOT NULL DEFAULT '',
+    LastLogonUserName TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX computers_name ON computers (Name);
+CREATE TABLE collections (
+    CollectionID TEXT PRIMARY KEY COLLATE NOCASE,
+    Name TEXT NOT NULL,
+    CollectionType INTEGER NOT NULL DEFAULT 2  -- 1 user, 2 device
+);
+CREATE TABLE collection_rules (
+    CollectionID TEXT NOT NULL COLLATE NOCASE,
+    ResourceID INTEGER NOT NULL,
+    RuleName TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (CollectionID, ResourceID)
+);
+CREATE TABLE affinity (
+    ResourceID INTEGER NOT NULL,
+    UniqueUserName TEXT NOT NULL,
+    IsActive INTEGER NOT NULL DEFAULT 1,
+    Types TEXT NOT NULL DEFAULT '1'  -- type numbers joined by semicolons, 1 = primary user
+);
 CREATE TABLE associations (
     SourceClientResourceID INTEGER NOT NULL,
     RestoreClientResourceID INTEGER NOT NULL,
@@ -109,6 +132,8 @@ _SYSTEM_COLUMNS = {
     "MACAddresses": "c.MAC",
     "SMBIOSGUID": "c.SMBIOSGUID",
     "CreationDate": "c.CreationDate",
+    "LastLogonUserDomain": "c.LastLogonUserDomain",
+    "LastLogonUserName": "c.LastLogonUserName",
 }
 _MIGRATION_COLUMNS = {
     "SourceClientResourceID": "a.SourceClientResourceID",
@@ -126,7 +151,24 @@ _MIGRATION_COLUMNS = {
 }
 _SITE_COLUMNS = {"SiteCode": "site_code", "Type": "site_type"}
 _ADMIN_COLUMNS = {"LogonName": "LogonName", "AccountType": "AccountType", "RoleNames": "RoleNames"}
+_COLLECTION_COLUMNS = {"CollectionID": "CollectionID", "Name": "Name", "CollectionType": "CollectionType"}
+_MEMBERSHIP_COLUMNS = {"CollectionID": "m.CollectionID", "ResourceID": "m.ResourceID", "Name": "m.Name"}
+_AFFINITY_COLUMNS = {
+    "ResourceID": "ResourceID",
+    "UniqueUserName": "UniqueUserName",
+    "IsActive": "IsActive",
+    "Types": "Types",
+}
+ALL_SYSTEMS = "SMS00001"
 _FROM = {
+    SMS_COLLECTION: ("collections", _COLLECTION_COLUMNS),
+    SMS_FULL_COLLECTION_MEMBERSHIP: (
+        "(SELECT r.CollectionID AS CollectionID, r.ResourceID AS ResourceID, c.Name AS Name "
+        "FROM collection_rules r JOIN computers c ON c.ResourceID = r.ResourceID "
+        f"UNION SELECT '{ALL_SYSTEMS}', ResourceID, Name FROM computers) m",
+        _MEMBERSHIP_COLUMNS,
+    ),
+    SMS_USER_MACHINE_RELATIONSHIP: ("affinity", _AFFINITY_COLUMNS),
     SMS_SITE: ("site", _SITE_COLUMNS),
     SMS_ADMIN: ("admins", _ADMIN_COLUMNS),
     SMS_R_SYSTEM: ("computers c", _SYSTEM_COLUMNS),
@@ -138,6 +180,8 @@ _FROM = {
 }
 _STRING_PROPERTIES = {
     "SiteCode",
+    "CollectionID",
+    "UniqueUserName",
     "LogonName",
     "Name",
     "NetbiosName",
@@ -219,8 +263,11 @@ class DemoSite:
             for match in chunk:
                 parts = []
                 for prop, value in match:
-                    collate = " COLLATE NOCASE" if prop in _STRING_PROPERTIES else ""
-                    parts.append(f"{columns[prop]} = ?{collate}")
+                    if prop == "MACAddresses":  # an array: a match on any of its elements
+                        parts.append(f"(';' || {columns[prop]} || ';') LIKE ('%;' || ? || ';%')")
+                    else:
+                        collate = " COLLATE NOCASE" if prop in _STRING_PROPERTIES else ""
+                        parts.append(f"{columns[prop]} = ?{collate}")
                     params.append(value)
                 terms.append("(" + " AND ".join(parts) + ")")
             sql = f"SELECT {select} FROM {table} WHERE {' OR '.join(terms) or '1=1'}"
@@ -234,6 +281,8 @@ class DemoSite:
                 row["MACAddresses"] = [m for m in str(row["MACAddresses"]).split(";") if m]
             if "RoleNames" in row:
                 row["RoleNames"] = [r for r in str(row["RoleNames"]).split(";") if r]
+            if query.class_name == SMS_USER_MACHINE_RELATIONSHIP and "Types" in row:
+                row["Types"] = [int(t) for t in str(row["Types"]).split(";") if t.strip().isdigit()]
         return QueryResult(rows=rows)
 
     def _users(self, source: object, restore: object) -> list[dict[str, object]]:
@@ -255,7 +304,7 @@ class DemoSite:
     def _call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
         results = []
         for call in calls:
-            handler = _METHODS.get((call.class_name, call.method))
+            handler = _METHODS.get((call.class_name, call.method, call.instance is not None))
             if handler is None:
                 results.append(
                     CallResult(
@@ -269,7 +318,7 @@ class DemoSite:
                 )
                 continue
             with self._transaction():
-                results.append(handler(self, call.params))
+                results.append(handler(self, call))
         return results
 
     @contextmanager
@@ -293,7 +342,8 @@ class DemoSite:
         )
         return {int(row[0]): row for row in cursor}
 
-    def _add_association_ex(self, params: Mapping[str, object]) -> CallResult:
+    def _add_association_ex(self, call: MethodCall) -> CallResult:
+        params = call.params
         source_id = params.get("SourceClientResourceID")
         restore_id = params.get("RestoreClientResourceID")
         behavior = params.get("MigrationBehavior")
@@ -354,7 +404,8 @@ class DemoSite:
             )
         return CallResult(return_value=0)
 
-    def _delete_association(self, params: Mapping[str, object]) -> CallResult:
+    def _delete_association(self, call: MethodCall) -> CallResult:
+        params = call.params
         key = (params.get("SourceClientResourceID"), params.get("RestoreClientResourceID"))
         deleted = self._db.execute(
             "DELETE FROM associations WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
@@ -366,6 +417,101 @@ class DemoSite:
             "DELETE FROM association_users WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
             key,
         )
+        return CallResult(return_value=0)
+
+    def _import_machine_entry(self, call: MethodCall) -> CallResult:
+        """SMS_Site.ImportMachineEntry: a new record, or the one holding that MAC or SMBIOS GUID."""
+        params = call.params
+        name = str(params.get("NetbiosName") or "")
+        guid = str(params.get("SMBIOSGUID") or "").upper()
+        mac = str(params.get("MACAddress") or "").upper()
+        overwrite = bool(params.get("OverwriteExistingRecord"))
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,14}", name):
+            return _failure(WBEM_E_FAILED, f"NetbiosName {name!r} is not a computer name", SMS_SITE)
+        if mac and not re.fullmatch(r"([0-9A-F]{2}:){5}[0-9A-F]{2}", mac):
+            return _failure(WBEM_E_FAILED, f"MACAddress {mac!r} is not in colon form", SMS_SITE)
+        if not mac and not guid:
+            return _failure(WBEM_E_FAILED, "a MAC address or an SMBIOS GUID is needed", SMS_SITE)
+        found = self._db.execute(
+            "SELECT ResourceID FROM computers WHERE Obsolete = 0 AND Decommissioned = 0 AND "
+            "((? != '' AND UPPER(SMBIOSGUID) = ?) OR (? != '' AND (';' || UPPER(MAC) || ';') LIKE ?)) "
+            "ORDER BY ResourceID LIMIT 1",
+            (guid, guid, mac, f"%;{mac};%"),
+        ).fetchone()
+        if found is not None:
+            if overwrite:
+                self._db.execute("UPDATE computers SET Name = ? WHERE ResourceID = ?", (name, found[0]))
+            return CallResult(return_value=0, out={"ResourceID": found[0], "MachineExists": True})
+        [(last,)] = self._db.execute("SELECT COALESCE(MAX(ResourceID), 16777216) FROM computers")
+        rid = int(last) + 1
+        self._db.execute(
+            "INSERT INTO computers (ResourceID, Name, Domain, Client, MAC, SMBIOSGUID, CreationDate) "
+            "VALUES (?, ?, '', 0, ?, ?, ?)",
+            (rid, name, mac, guid, _now()),
+        )
+        return CallResult(return_value=0, out={"ResourceID": rid, "MachineExists": False})
+
+    def _collection(self, call: MethodCall) -> tuple[str, CallResult | None]:
+        cid = str((call.instance or {}).get("CollectionID") or "")
+        row = self._db.execute(
+            "SELECT CollectionID, CollectionType FROM collections WHERE CollectionID = ?", (cid,)
+        ).fetchone()
+        if row is None:
+            return cid, _failure(WBEM_E_NOT_FOUND, f"collection {cid} not found", SMS_COLLECTION)
+        if row[1] != 2:
+            return cid, _failure(WBEM_E_FAILED, f"{cid} is a user collection", SMS_COLLECTION)
+        if cid.upper().startswith("SMS"):
+            return cid, _failure(WBEM_E_FAILED, f"{cid} is a built-in collection", SMS_COLLECTION)
+        return str(row[0]), None
+
+    def _add_membership_rules(self, call: MethodCall) -> CallResult:
+        cid, refused = self._collection(call)
+        if refused is not None:
+            return refused
+        rules = call.params.get("collectionRules")
+        if not isinstance(rules, list) or not rules:
+            return _failure(WBEM_E_FAILED, "collectionRules is empty", SMS_COLLECTION)
+        for rule in rules:
+            rid = rule.get("ResourceID") if isinstance(rule, dict) else None
+            if not isinstance(rid, int) or not self._computers(rid):
+                return _failure(
+                    WBEM_E_FAILED, f"ResourceID {rid} is not a resource of this site", SMS_COLLECTION
+                )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO collection_rules VALUES (?, ?, ?)",
+            [(cid, rule["ResourceID"], str(rule.get("RuleName") or "")) for rule in rules],
+        )
+        return CallResult(return_value=0)
+
+    def _delete_membership_rule(self, call: MethodCall) -> CallResult:
+        cid, refused = self._collection(call)
+        if refused is not None:
+            return refused
+        rule = call.params.get("collectionRule")
+        rid = rule.get("ResourceID") if isinstance(rule, dict) else None
+        gone = self._db.execute(
+            "DELETE FROM collection_rules WHERE CollectionID = ? AND ResourceID = ?", (cid, rid)
+        ).rowcount
+        if not gone:
+            return _failure(WBEM_E_NOT_FOUND, f"{cid} has no direct rule for {rid}", SMS_COLLECTION)
+        return CallResult(return_value=0)
+
+    def _delete_resource(self, call: MethodCall) -> CallResult:
+        rid = (call.instance or {}).get("ResourceID")
+        if not isinstance(rid, int) or not self._computers(rid):
+            return _failure(WBEM_E_NOT_FOUND, f"ResourceID {rid} not found", SMS_R_SYSTEM)
+        used = self._db.execute(
+            "SELECT COUNT(*) FROM associations "
+            "WHERE SourceClientResourceID = ? OR RestoreClientResourceID = ?",
+            (rid, rid),
+        ).fetchone()[0]
+        if used:
+            return _failure(
+                WBEM_E_FAILED, f"ResourceID {rid} is part of a computer association", SMS_R_SYSTEM
+            )
+        self._db.execute("DELETE FROM collection_rules WHERE ResourceID = ?", (rid,))
+        self._db.execute("DELETE FROM affinity WHERE ResourceID = ?", (rid,))
+        self._db.execute("DELETE FROM computers WHERE ResourceID = ?", (rid,))
         return CallResult(return_value=0)
 
     # -- inspection (for `demo-site show` and tests) ----------------------------
@@ -421,7 +567,7 @@ class DemoSite:
 _MESSAGES = {WBEM_E_FAILED: "Generic failure", WBEM_E_NOT_FOUND: "Not found", WBEM_E_ALREADY_EXISTS: ""}
 
 
-def _failure(code: int, description: str) -> CallResult:
+def _failure(code: int, description: str, where: str = SMS_STATE_MIGRATION) -> CallResult:
     return CallResult(
         error=WmiError(
             code,
@@ -430,7 +576,7 @@ def _failure(code: int, description: str) -> CallResult:
                 "Description": description,
                 "ErrorCode": code,
                 "Operation": "ExecMethod",
-                "ParameterInfo": SMS_STATE_MIGRATION,
+                "ParameterInfo": where,
             },
         )
     )
@@ -445,15 +591,35 @@ def _upgrade(db: sqlite3.Connection) -> None:
         "CREATE TABLE IF NOT EXISTS admins (LogonName TEXT NOT NULL COLLATE NOCASE, "
         "AccountType INTEGER NOT NULL DEFAULT 0, RoleNames TEXT NOT NULL DEFAULT '')"
     )
+    computer_columns = {row[1] for row in db.execute("PRAGMA table_info(computers)")}
+    for column in ("LastLogonUserDomain", "LastLogonUserName"):
+        if column not in computer_columns:
+            db.execute(f"ALTER TABLE computers ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    for statement in _SCHEMA.split(";"):
+        if any(f"CREATE TABLE {t} " in statement for t in ("collections", "collection_rules", "affinity")):
+            db.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
 
 
+# (class, method, on an instance?) -> handler
 _METHODS = {
-    (SMS_STATE_MIGRATION, "AddAssociationEx"): DemoSite._add_association_ex,
-    (SMS_STATE_MIGRATION, "DeleteAssociation"): DemoSite._delete_association,
+    (SMS_STATE_MIGRATION, "AddAssociationEx", False): DemoSite._add_association_ex,
+    (SMS_STATE_MIGRATION, "DeleteAssociation", False): DemoSite._delete_association,
+    (SMS_SITE, "ImportMachineEntry", False): DemoSite._import_machine_entry,
+    (SMS_COLLECTION, "AddMembershipRules", True): DemoSite._add_membership_rules,
+    (SMS_COLLECTION, "DeleteMembershipRule", True): DemoSite._delete_membership_rule,
+    (SMS_R_SYSTEM, DELETE_INSTANCE, True): DemoSite._delete_resource,
 }
 
 
 # -- creating a site -------------------------------------------------------------
+
+# Collections of a new demo site: (CollectionID, Name, CollectionType 1 user / 2 device).
+DEMO_COLLECTIONS = (
+    ("SMS00001", "All Systems", 2),
+    ("DEM00010", "Windows 11 Deployment", 2),
+    ("DEM00011", "Wave Refresh - Pilot", 2),
+    ("DEM00020", "Migration Users", 1),
+)
 
 # Administrative users of a new demo site: (LogonName, AccountType 0 user / 1 group, roles).
 DEMO_ADMINS = (
@@ -492,9 +658,13 @@ def create_site(
         db.executescript(_SCHEMA)
         db.execute("INSERT INTO site (site_code) VALUES (?)", (site_code,))
         db.executemany("INSERT INTO admins VALUES (?, ?, ?)", DEMO_ADMINS)
+        db.executemany("INSERT INTO collections VALUES (?, ?, ?)", DEMO_COLLECTIONS)
         for rec in computers.to_dict("records"):
+            domain, _, user = str(rec.get("LastLogonUser", "")).rpartition("\\")
             db.execute(
-                "INSERT INTO computers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO computers (ResourceID, Name, Domain, Obsolete, Active, Client, Decommissioned, "
+                "MAC, SMBIOSGUID, CreationDate, LastLogonUserDomain, LastLogonUserName) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     int(rec["ResourceID"]),
                     rec["Name"],
@@ -506,8 +676,12 @@ def create_site(
                     rec.get("MAC", ""),
                     rec.get("SMBIOSGUID", ""),
                     rec.get("CreationDate", ""),
+                    domain,
+                    user,
                 ),
             )
+            for primary in filter(None, (u.strip() for u in str(rec.get("PrimaryUsers", "")).split(";"))):
+                db.execute("INSERT INTO affinity VALUES (?, ?, 1, '1')", (int(rec["ResourceID"]), primary))
         if pairs is not None:
             for rec in pairs.to_dict("records"):
                 key = (int(rec["SourceResourceID"]), int(rec["RestoreResourceID"]))

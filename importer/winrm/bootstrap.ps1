@@ -184,34 +184,66 @@ function Invoke-Get($Op) {
     return @{ columns = $columns; rows = $rows.ToArray() }
 }
 
-function New-UserNames($Users) {
-    $class = New-Object System.Management.ManagementClass($script:Scope, (New-Object System.Management.ManagementPath('SMS_StateMigrationUserNames')), $null)
-    $list = New-Object System.Collections.ArrayList
-    foreach ($user in @($Users)) {
-        if ($null -eq $user) { continue }
-        $instance = $class.CreateInstance()
-        $instance['UserName'] = [string]$user.UserName
-        $instance['LocaleID'] = [uint32]$user.LocaleID
-        $null = $list.Add($instance)
+function ConvertTo-Embedded($Value) {
+    $className = Assert-Identifier ([string]$Value.__class)
+    $class = New-Object System.Management.ManagementClass($script:Scope, (New-Object System.Management.ManagementPath($className)), $null)
+    $instance = $class.CreateInstance()
+    foreach ($p in $Value.PSObject.Properties) {
+        if ($p.Name -eq '__class') { continue }
+        $instance[(Assert-Identifier $p.Name)] = ConvertTo-WmiValue $p.Value
     }
-    return , ([System.Management.ManagementBaseObject[]]$list.ToArray())
+    return $instance
+}
+
+function ConvertTo-WmiValue($Value) {
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [string] -or $Value -is [bool]) { return $Value }
+    if ($Value -is [System.Management.Automation.PSCustomObject]) { return ConvertTo-Embedded $Value }
+    if ($Value -is [array]) {
+        $items = New-Object System.Collections.ArrayList
+        foreach ($v in $Value) { $null = $items.Add((ConvertTo-WmiValue $v)) }
+        if ($items.Count -gt 0 -and $items[0] -is [System.Management.ManagementBaseObject]) {
+            return , ([System.Management.ManagementBaseObject[]]$items.ToArray())
+        }
+        return , $items.ToArray()
+    }
+    return [uint32]$Value
+}
+
+function Get-InstancePath([string]$ClassName, $Key) {
+    $parts = New-Object System.Collections.ArrayList
+    foreach ($p in $Key.PSObject.Properties) {
+        $value = $p.Value
+        if ($value -is [string] -and $value -notmatch '^[A-Za-z0-9_-]{1,64}$') {
+            throw (New-Object System.ArgumentException("not a key value: $value"))
+        }
+        $null = $parts.Add((Assert-Identifier $p.Name) + '=' + (ConvertTo-PathLiteral $value))
+    }
+    return New-Object System.Management.ManagementPath($ClassName + '.' + ($parts -join ','))
 }
 
 function Invoke-Call($Op) {
     $className = Assert-Identifier ([string]$Op.class)
     $methodName = Assert-Identifier ([string]$Op.method)
-    $class = New-Object System.Management.ManagementClass($script:Scope, (New-Object System.Management.ManagementPath($className)), $null)
-    $inParams = $class.GetMethodParameters($methodName)
-    foreach ($p in $Op.params.PSObject.Properties) {
-        $name = Assert-Identifier $p.Name
-        if ($name -eq 'UserNames') {
-            $inParams[$name] = New-UserNames $p.Value
-        } else {
-            $inParams[$name] = [uint32]$p.Value
+    if ($null -ne $Op.instance) {
+        $target = New-Object System.Management.ManagementObject($script:Scope, (Get-InstancePath $className $Op.instance), $null)
+        if ($methodName -eq 'Delete') {
+            $target.Delete()
+            return @{ return_value = 0 }
         }
+    } else {
+        $target = New-Object System.Management.ManagementClass($script:Scope, (New-Object System.Management.ManagementPath($className)), $null)
     }
-    $out = $class.InvokeMethod($methodName, $inParams, $null)
-    return @{ return_value = [int64]$out['ReturnValue'] }
+    $inParams = $target.GetMethodParameters($methodName)
+    foreach ($p in $Op.params.PSObject.Properties) {
+        $inParams[(Assert-Identifier $p.Name)] = ConvertTo-WmiValue $p.Value
+    }
+    $out = $target.InvokeMethod($methodName, $inParams, $null)
+    $extra = @{}
+    foreach ($p in $out.Properties) {
+        if ($p.Name -ne 'ReturnValue') { $extra[$p.Name] = ConvertTo-Plain $p.Value }
+    }
+    return @{ return_value = [int64]$out['ReturnValue']; out = $extra }
 }
 
 function Invoke-Op($Op) {

@@ -13,9 +13,12 @@ script (Constrained Language Mode), it says "REFUSED language <mode>" instead an
                flat, len(keys) per match
              {"op": "get", "class": C, "properties": [P...], "keys": [K...], "values": [V...],
               "lazy": [P...]}   each match is a whole key, read by object path
-             {"op": "call", "class": C, "method": M, "params": {...}}
+             {"op": "call", "class": C, "method": M, "params": {...}, "instance": {K: V}?}
+               with "instance", an instance method on C.K="V" (or DeleteInstance for
+               method "Delete"); a param that is a list of objects with "__class" becomes an
+               array of embedded instances of that class
     reply:   {"id": "1f", "results": [result, ...]}   one result per op, in order
-      result: {"columns": [P...], "rows": [[V...]...]} | {"return_value": N} | {"hello": {...}}
+      result: {"columns": [P...], "rows": [[V...]...]} | {"return_value": N, "out": {...}} | {"hello": {...}}
               | {"error": {"code": N, "message": S, "extended": {...}}}
 
 Spreadsheet text only ever travels inside the JSON, base64-wrapped twice (JSON, then
@@ -77,7 +80,10 @@ def query_op(query: Query) -> dict[str, Any]:
 
 
 def call_op(call: MethodCall) -> dict[str, Any]:
-    return {"op": "call", "class": call.class_name, "method": call.method, "params": dict(call.params)}
+    op = {"op": "call", "class": call.class_name, "method": call.method, "params": dict(call.params)}
+    if call.instance is not None:
+        op["instance"] = dict(call.instance)
+    return op
 
 
 def hello_op(site_code: str) -> dict[str, Any]:
@@ -107,7 +113,13 @@ def query_from_op(op: Mapping[str, Any]) -> Query:
 
 
 def call_from_op(op: Mapping[str, Any]) -> MethodCall:
-    return MethodCall(str(op["class"]), str(op["method"]), dict(op["params"]))
+    instance = op.get("instance")
+    return MethodCall(
+        str(op["class"]),
+        str(op["method"]),
+        dict(op["params"]),
+        dict(instance) if instance is not None else None,
+    )
 
 
 def error_dict(error: WmiError) -> dict[str, Any]:
@@ -121,7 +133,12 @@ def query_result_dict(result: QueryResult, columns: Sequence[str]) -> dict[str, 
 
 
 def call_result_dict(result: CallResult) -> dict[str, Any]:
-    return error_dict(result.error) if result.error else {"return_value": result.return_value}
+    if result.error:
+        return error_dict(result.error)
+    answer: dict[str, Any] = {"return_value": result.return_value}
+    if result.out:
+        answer["out"] = dict(result.out)
+    return answer
 
 
 def _error(result: Mapping[str, Any], where: str) -> WmiError | None:
@@ -166,7 +183,10 @@ def call_result(result: Mapping[str, Any], where: str = "a call") -> CallResult:
     value = result.get("return_value")
     if not isinstance(value, int) or isinstance(value, bool):
         raise ProtocolError(f"{where}: the reply has no ReturnValue ({str(result)[:120]!r}).")
-    return CallResult(return_value=value)
+    out = result.get("out") or {}
+    if not isinstance(out, Mapping):
+        raise ProtocolError(f"{where}: the reply's out parameters are not an object.")
+    return CallResult(return_value=value, out=dict(out))
 
 
 def hello_error(result: Mapping[str, Any]) -> WmiError | None:

@@ -7,25 +7,41 @@ the rest are sent. A failure of one call fails only its row.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from importer import columns as C
 from importer.batching import chunks
-from importer.model import Level, RowResult, Status
-from importer.provider import WBEM_E_ALREADY_EXISTS, CallResult, MethodCall, add_association_call
+from importer.model import Hardware, Level, RowResult, Status
+from importer.provider import (
+    WBEM_E_ALREADY_EXISTS,
+    CallResult,
+    MethodCall,
+    add_association_call,
+    add_members_call,
+    direct_rule,
+    import_machine_call,
+)
 from importer.site import Site
 
 
 class BatchListener(Protocol):
-    """Told before a batch leaves and after its outcome is known (the run journal)."""
+    """Told before a batch leaves, after its computers are imported, and after its outcome
+    is known (the run journal)."""
 
     def before_send(self, rows: Sequence[RowResult]) -> None: ...
+
+    def imported(self, rows: Sequence[RowResult]) -> None: ...
 
     def after_send(self, rows: Sequence[RowResult]) -> None: ...
 
 
 class _Nobody:
     def before_send(self, rows: Sequence[RowResult]) -> None:
+        pass
+
+    def imported(self, rows: Sequence[RowResult]) -> None:
         pass
 
     def after_send(self, rows: Sequence[RowResult]) -> None:
@@ -37,6 +53,7 @@ def apply(
     site: Site,
     listener: BatchListener | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
+    overwrite_existing_record: bool = False,
 ) -> None:
     """Turn every `planned` row into `created`, `exists` or `failed`.
 
@@ -46,6 +63,7 @@ def apply(
     between batches: the batch in flight finishes first.
     """
     listener = listener or _Nobody()
+    rows = list(rows)
     planned = [r for r in rows if r.status is Status.PLANNED]
     site.progress.start("Creating associations", len(planned))
     in_flight: Sequence[RowResult] = ()
@@ -55,10 +73,20 @@ def apply(
                 raise KeyboardInterrupt
             in_flight = batch
             listener.before_send(batch)
-            _send_batch(batch, site)
+            importing = [r for r in batch if r.hardware is Hardware.IMPORT]
+            if importing:
+                _import(importing, site, overwrite_existing_record)
+                listener.imported(importing)
+            _send_batch([r for r in batch if r.status is Status.PLANNED], site)
+            _join([r for r in batch if r.collections and r.status is Status.CREATED], site)
             listener.after_send(batch)
             in_flight = ()
             site.progress.advance(len(batch))
+        # Rows already associated may still have a collection to join.
+        waiting = [r for r in rows if r.collections and r.status is Status.EXISTS]
+        for batch in chunks(waiting, site.batch_size):
+            _join(batch, site)
+            listener.after_send(batch)
     except (Exception, KeyboardInterrupt) as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         unknown = {id(r) for r in in_flight}
@@ -107,6 +135,98 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
         return still
 
     site.send_reconciled(batch, f"creating {len(batch)} associations", call_for, still_needed, settle)
+
+
+def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
+    """ImportMachineEntry for each new computer; its ResourceID is what the association uses
+    (never a later name lookup: how soon an imported record can be queried is not public)."""
+
+    def call_for(row: RowResult) -> MethodCall:
+        return import_machine_call(row.destination or "", row.smbios_guid, row.mac, overwrite)
+
+    def settle(row: RowResult, result: CallResult) -> None:
+        rid = result.out.get("ResourceID")
+        if result.ok and isinstance(rid, int) and rid > 0:
+            row.restore_resource_id = rid
+            if result.out.get("MachineExists") and not overwrite:
+                row.hardware = Hardware.KNOWN
+                row.add(Level.NOTE, f"{row.destination} was imported by someone else meanwhile ({rid})")
+            else:
+                row.hardware = Hardware.IMPORTED
+        else:
+            row.hardware = Hardware.NOT_IMPORTED
+            row.fail(Status.FAILED, f"the provider did not import {row.destination}: {result.describe()}")
+
+    def still_needed(pending: list[RowResult]) -> list[RowResult]:
+        found = {
+            r.name.upper(): r for r in site.systems("Name", [p.destination or "" for p in pending]) if r.live
+        }
+        still = []
+        for row in pending:
+            record = found.get(row.destination or "")
+            if record is None:
+                still.append(row)
+            else:
+                row.restore_resource_id = record.resource_id
+                row.hardware = Hardware.IMPORTED
+                row.add(Level.NOTE, "import confirmed on the site after a retry (not sent twice)")
+        return still
+
+    site.send_reconciled(rows, f"importing {len(rows)} computers", call_for, still_needed, settle)
+
+
+def _join(rows: Sequence[RowResult], site: Site) -> None:
+    """One AddMembershipRules call per collection, a direct rule per computer."""
+    groups: dict[str, list[RowResult]] = defaultdict(list)
+    for row in rows:
+        for collection_id in row.collections:
+            if collection_id not in row.joined and row.restore_resource_id:
+                groups[collection_id].append(row)
+    items = list(groups.items())
+    if not items:
+        return
+
+    def call_for(item: tuple[str, list[RowResult]]) -> MethodCall:
+        collection_id, members = item
+        return add_members_call(
+            collection_id, [direct_rule(r.restore_resource_id or 0, r.destination or "") for r in members]
+        )
+
+    def joined(collection_id: str, row: RowResult, how: str) -> None:
+        row.joined.append(collection_id)
+        row.membership = [
+            f"{m.rsplit(': ', 1)[0]}: {how}" if m.startswith(collection_id) else m for m in row.membership
+        ] or [f"{collection_id}: {how}"]
+
+    def settle(item: tuple[str, list[RowResult]], result: CallResult) -> None:
+        collection_id, members = item
+        for row in members:
+            if result.ok:
+                joined(collection_id, row, "added")
+            else:
+                row.fail(
+                    Status.FAILED,
+                    f"the association is {row.status.value if row.status else 'done'}, but adding "
+                    f"{row.destination} to {collection_id} failed: {result.describe()}",
+                    C.FIELD_TITLES[C.COLLECTION],
+                )
+
+    def still_needed(pending: list[tuple[str, list[RowResult]]]) -> list[tuple[str, list[RowResult]]]:
+        ids = sorted({r.restore_resource_id or 0 for _, members in pending for r in members})
+        now = site.memberships(ids)
+        still = []
+        for collection_id, members in pending:
+            missing = [r for r in members if (collection_id, r.restore_resource_id or 0) not in now]
+            for row in members:
+                if row not in missing:
+                    joined(collection_id, row, "added (confirmed after a retry)")
+            if missing:
+                still.append((collection_id, missing))
+        return still
+
+    site.send_reconciled(
+        items, f"adding computers to {len(items)} collections", call_for, still_needed, settle
+    )
 
 
 def _key(row: RowResult) -> tuple[int, int]:

@@ -14,6 +14,9 @@ USERS = "users"
 BEHAVIOR = "behavior"
 SOURCE_ID = "source_resource_id"
 RESTORE_ID = "restore_resource_id"
+MAC = "mac"  # the new (destination) computer's, for importing it
+SMBIOS_GUID = "smbios_guid"
+COLLECTION = "collection"  # device collection(s) the destination joins
 
 FIELD_TITLES = {
     SOURCE: "Source",
@@ -22,6 +25,9 @@ FIELD_TITLES = {
     BEHAVIOR: "Behavior",
     SOURCE_ID: "SourceResourceID",
     RESTORE_ID: "RestoreResourceID",
+    MAC: "MAC Address",
+    SMBIOS_GUID: "SMBIOS GUID",
+    COLLECTION: "Collection",
 }
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -98,6 +104,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "account",
         "userstomigrate",
         "userlist",
+        "primaryuser",
+        "primaryusers",
     ),
     BEHAVIOR: (
         "behavior",
@@ -123,7 +131,40 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "destinationid",
         "restoreid",
     ),
+    MAC: (
+        "mac",
+        "macaddress",
+        "macaddresses",
+        "newmac",
+        "newmacaddress",
+        "destinationmac",
+        "destinationmacaddress",
+        "targetmac",
+    ),
+    SMBIOS_GUID: (
+        "smbiosguid",
+        "smbios",
+        "uuid",
+        "guid",
+        "newguid",
+        "newsmbiosguid",
+        "destinationguid",
+        "destinationsmbiosguid",
+        "systemuuid",
+    ),
+    COLLECTION: (
+        "collection",
+        "collections",
+        "collectionid",
+        "collectionname",
+        "devicecollection",
+        "targetcollection",
+        "deploymentcollection",
+    ),
 }
+# The console's Import Computer Information file: Name, SMBIOS GUID, MAC Address, Source
+# Computer; its "Name" is the new computer.
+WIZARD_HEADER = ("Name", "SMBIOS GUID", "MAC Address", "Source Computer")
 
 _LOOKUP = {alias: fld for fld, aliases in _ALIASES.items() for alias in aliases}
 

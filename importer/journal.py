@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from importer.errors import InputError
-from importer.model import Level, RowResult, Status, Tag, WaveInput
+from importer.model import Hardware, Level, RowResult, Status, Tag, WaveInput
 from importer.provider import ProviderInfo
 from importer.results import RunOptions
 
@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS rows (
     state TEXT NOT NULL,           -- planned, sending, created, deleting, deleted, or a final status
     detail TEXT NOT NULL DEFAULT '',
     updated TEXT NOT NULL,
+    hardware TEXT,                 -- the destination: to import, imported by this run, ...
+    imported_id INTEGER,           -- the ResourceID this run's import gave it
+    joined TEXT NOT NULL DEFAULT '[]', -- CollectionIDs this run added a direct rule to
     PRIMARY KEY (run_id, seq)
 );
 """
@@ -117,6 +120,9 @@ class RowRecord:
     users: list[str]
     state: RowState
     detail: str
+    hardware: str | None = None
+    imported_id: int | None = None
+    joined: tuple[str, ...] = ()
 
 
 _TABLES = {"runs", "rows"}
@@ -143,6 +149,7 @@ class Journal:
             self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             if create:
                 self._db.executescript(_SCHEMA)
+            _add_new_columns(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise InputError(
                 f"cannot open the run journal '{path}': {exc}.", "Choose another with --journal."
@@ -219,10 +226,14 @@ class Journal:
         kept = ", ".join(f"'{state.value}'" for state in _SITE_CHANGED)
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) "
+                "INSERT INTO rows (run_id, seq, sheet, row, source, destination, source_id, restore_id, "
+                "behavior, users, state, detail, updated, hardware) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) "
                 "ON CONFLICT (run_id, seq) DO UPDATE SET source_id = excluded.source_id, "
-                f"restore_id = excluded.restore_id, state = CASE WHEN rows.state IN ({kept}) "
-                "THEN rows.state ELSE excluded.state END, updated = excluded.updated",
+                "restore_id = COALESCE(rows.imported_id, excluded.restore_id), "
+                f"state = CASE WHEN rows.state IN ({kept}) "
+                "THEN rows.state ELSE excluded.state END, updated = excluded.updated, "
+                "hardware = COALESCE(rows.hardware, excluded.hardware)",
                 [
                     (
                         run_id,
@@ -237,6 +248,7 @@ class Journal:
                         json.dumps(r.users),
                         _state_of(r).value,
                         now,
+                        r.hardware.value if r.hardware is not None else None,
                     )
                     for seq, r in enumerate(rows)
                 ],
@@ -250,15 +262,56 @@ class Journal:
                 [(state.value, detail, now, run_id, seq) for seq in seqs],
             )
 
+    def mark_steps(self, run_id: str, rows: Iterable[tuple[int, int | None, str | None, list[str]]]) -> None:
+        """Per row (seq, imported ResourceID, hardware, collections joined): what else this run did."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE rows SET imported_id = COALESCE(?, imported_id), "
+                "restore_id = COALESCE(?, restore_id), hardware = COALESCE(?, hardware), joined = ?, "
+                "updated = ? WHERE run_id = ? AND seq = ?",
+                [(rid, rid, hw, json.dumps(joined), now, run_id, seq) for seq, rid, hw, joined in rows],
+            )
+
     def rows(self, run_id: str) -> list[RowRecord]:
         cursor = self._db.execute(
             "SELECT seq, sheet, row, source, destination, source_id, restore_id, behavior, users, state, "
-            "detail FROM rows WHERE run_id = ? ORDER BY seq",
+            "detail, hardware, imported_id, joined FROM rows WHERE run_id = ? ORDER BY seq",
             (run_id,),
         )
         return [
-            RowRecord(seq, sheet, row, src, dst, sid, rid, beh, json.loads(users), self._state(state), detail)
-            for seq, sheet, row, src, dst, sid, rid, beh, users, state, detail in cursor
+            RowRecord(
+                seq,
+                sheet,
+                row,
+                src,
+                dst,
+                sid,
+                rid,
+                beh,
+                json.loads(users),
+                self._state(state),
+                detail,
+                hardware,
+                imported,
+                tuple(json.loads(joined or "[]")),
+            )
+            for (
+                seq,
+                sheet,
+                row,
+                src,
+                dst,
+                sid,
+                rid,
+                beh,
+                users,
+                state,
+                detail,
+                hardware,
+                imported,
+                joined,
+            ) in cursor
         ]
 
     def _state(self, text: str) -> RowState:
@@ -359,6 +412,18 @@ def _run(row: tuple[object, ...]) -> RunRecord:
     )
 
 
+def _add_new_columns(db: sqlite3.Connection) -> None:
+    """Journals written before new hardware was imported lack these columns."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(rows)")}
+    for name, kind in (
+        ("hardware", "TEXT"),
+        ("imported_id", "INTEGER"),
+        ("joined", "TEXT NOT NULL DEFAULT '[]'"),
+    ):
+        if columns and name not in columns:
+            db.execute(f"ALTER TABLE rows ADD COLUMN {name} {kind}")
+
+
 def _check_is_journal(path: Path, require_tables: bool) -> None:
     """An existing file is a journal only if it is SQLite and holds only a journal's tables."""
     problem = None
@@ -435,10 +500,38 @@ class JournalRun:
                 "Start a new run with --new-run.",
             )
 
+    def restore_imports(self, rows: Sequence[RowResult]) -> None:
+        """Before the plan: a computer this run imported keeps the ResourceID it got, and is not
+        imported again, whether or not the site can be queried for it yet."""
+        for index, row in enumerate(rows):
+            before = self.previous.get(index)
+            if before is None:
+                continue
+            if before.joined:
+                row.joined = list(before.joined)
+            if before.imported_id and row.status in (None, Status.UNRESOLVED):
+                row.hardware = Hardware.IMPORTED
+                row.restore_resource_id = before.imported_id
+                row.status = None
+                row.messages = [
+                    m for m in row.messages if m.column != "Destination" or m.level is not Level.ERROR
+                ]
+                row.add(
+                    Level.NOTE, f"imported by this run before it stopped ({before.imported_id}): not again"
+                )
+            elif (
+                before.hardware == Hardware.IMPORT.value
+                and before.state is RowState.SENDING
+                and row.hardware is Hardware.KNOWN
+            ):
+                row.hardware = Hardware.IMPORTED  # its import landed; the reply was lost
+
     def overlay(self, rows: Sequence[RowResult]) -> None:
         """After the plan read the site: what this run created before it stopped is `created`."""
         for index, row in enumerate(rows):
             before = self.previous.get(index)
+            if before is not None and before.joined:
+                row.joined = list(before.joined)
             if before is None or before.state not in (RowState.CREATED, RowState.SENDING):
                 continue
             if row.status is Status.EXISTS:
@@ -461,8 +554,27 @@ class JournalRun:
     def before_send(self, rows: Sequence[RowResult]) -> None:
         self.journal.mark(self.run_id, [self._seq[id(r)] for r in rows], RowState.SENDING)
 
+    def imported(self, rows: Sequence[RowResult]) -> None:
+        """Written before the association is sent: a crash now resumes without importing twice."""
+        self._steps(rows)
+
+    def _steps(self, rows: Sequence[RowResult]) -> None:
+        self.journal.mark_steps(
+            self.run_id,
+            [
+                (
+                    self._seq[id(r)],
+                    r.restore_resource_id if r.hardware is Hardware.IMPORTED else None,
+                    r.hardware.value if r.hardware is not None else None,
+                    list(r.joined),
+                )
+                for r in rows
+            ],
+        )
+
     def after_send(self, rows: Sequence[RowResult]) -> None:
         for status, state in _FINAL_SEND_STATES.items():
             done = [self._seq[id(r)] for r in rows if r.status is status]
             if done:
                 self.journal.mark(self.run_id, done, state)
+        self._steps(rows)

@@ -11,6 +11,7 @@ from importer.status import Status
 __all__ = [
     "Behavior",
     "Cell",
+    "Hardware",
     "InputRow",
     "Level",
     "Message",
@@ -19,6 +20,7 @@ __all__ = [
     "Tag",
     "Typed",
     "UserRow",
+    "UsersFrom",
     "WaveInput",
 ]
 
@@ -37,6 +39,22 @@ class Typed(str):
 
     def __reduce__(self) -> tuple[type[Typed], tuple[str, str]]:
         return (Typed, (str(self), self.kind))
+
+
+class UsersFrom(StrEnum):
+    SHEET = "sheet"
+    USERS_SHEET = "users sheet"
+    PRIMARY = "primary user"
+    LAST_LOGON = "last logon"
+
+
+class Hardware(StrEnum):
+    """The destination computer's record on the site."""
+
+    KNOWN = "already known"
+    IMPORT = "to import"  # planned: not on the site, MAC or GUID given
+    IMPORTED = "imported by this run"
+    NOT_IMPORTED = "not imported"
 
 
 class Level(StrEnum):
@@ -157,6 +175,14 @@ class RowResult:
     given_restore_resource_id: int | None = None
     status: Status | None = None
     messages: list[Message] = field(default_factory=list)
+    # New hardware: the destination's MAC and SMBIOS GUID (to import it), its collections.
+    mac: str | None = None
+    smbios_guid: str | None = None
+    collections: list[str] = field(default_factory=list)  # IDs or names as given; IDs once planned
+    users_from: UsersFrom | None = None  # where the users came from
+    hardware: Hardware | None = None  # the new computer: known, to import, imported...
+    membership: list[str] = field(default_factory=list)  # per collection: what happened
+    joined: list[str] = field(default_factory=list)  # CollectionIDs this run added a direct rule to
 
     @property
     def where(self) -> str:

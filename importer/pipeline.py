@@ -35,7 +35,7 @@ def _timed(stage: str) -> Iterator[None]:
 
 
 def validate_wave(wave: WaveInput, options: RunOptions) -> RunResult:
-    rows = validate(wave, options.default_behavior)
+    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
     for row in rows:
         if row.status is None:
             row.status = Status.VALID
@@ -56,7 +56,7 @@ def run_wave(
     With a journal, every row's plan and every batch's outcome are recorded, and a resumed
     run counts what it created before it stopped (the plan re-reads the site first).
     """
-    rows = validate(wave, options.default_behavior)
+    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
     result = RunResult("run", wave, options, rows, provider=site.info)
     if journal is not None:
         journal.attach(rows)
@@ -65,7 +65,9 @@ def run_wave(
     gc.freeze()
     try:
         with _timed("resolve"):
-            resolve(rows, site)
+            resolve(rows, site, options.users_from, options.overwrite_existing_record)
+        if journal is not None:
+            journal.restore_imports(rows)
         with _timed("plan"):
             plan(rows, site)
         if journal is not None:
@@ -75,7 +77,7 @@ def run_wave(
                 journal.record(rows)
             interrupts = interrupts or Interrupts()
             with _timed("apply"), interrupts.deferred() as stop_requested:
-                apply(rows, site, journal, stop_requested)
+                apply(rows, site, journal, stop_requested, options.overwrite_existing_record)
     except ImporterError as exc:
         result.stopped_by = str(exc)
     except KeyboardInterrupt:

@@ -5,19 +5,30 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from importer import columns as C
 from importer import rules
-from importer.model import Behavior, Level, RowResult, Status, Tag
+from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag
 from importer.site import Existing, Key, Site
+
+DEVICE_COLLECTION = 2
 
 
 def plan(rows: Iterable[RowResult], site: Site) -> None:
-    """Mark each resolved row `exists`, `planned`, or `failed` (a rule conflict with the site)."""
-    todo = [r for r in rows if r.is_open and r.source_resource_id and r.restore_resource_id]
+    """Mark each resolved row `exists`, `planned`, or `failed` (a rule conflict with the site);
+    a destination to import is planned too, and every collection a row names is checked."""
+    rows = list(rows)
+    todo = [
+        r
+        for r in rows
+        if r.is_open and r.source_resource_id and (r.restore_resource_id or r.hardware is Hardware.IMPORT)
+    ]
     site.progress.start("Reading existing associations", len(todo))
     sources = sorted({r.source_resource_id for r in todo if r.source_resource_id})
     restores = sorted({r.restore_resource_id for r in todo if r.restore_resource_id})
     existing = {e.key: e for e in site.associations_touching(sources, restores)}
-    wanted: list[Key] = [((r.source_resource_id or 0), (r.restore_resource_id or 0)) for r in todo]
+    wanted: list[Key] = [
+        (r.source_resource_id or 0, r.restore_resource_id or 0) for r in todo if r.restore_resource_id
+    ]
     same_keys = [k for k in dict.fromkeys(wanted) if k in existing]
     if same_keys:
         for item in site.associations_by_pair(same_keys, users=True):
@@ -30,6 +41,45 @@ def plan(rows: Iterable[RowResult], site: Site) -> None:
         _plan_row(row, existing, touching)
         site.progress.advance(1)
     site.progress.finish()
+    _plan_collections([r for r in todo if r.collections and (r.is_open or r.status is Status.EXISTS)], site)
+
+
+def _plan_collections(rows: list[RowResult], site: Site) -> None:
+    """Each named collection must be a device collection the site has and not a built-in one;
+    a computer already a member is noted, not added again."""
+    if not rows:
+        return
+    refs = sorted({c for r in rows for c in r.collections})
+    found = site.collections(refs)
+    by_ref = {c.collection_id.casefold(): c for c in found} | {c.name.casefold(): c for c in found}
+    known = sorted({r.restore_resource_id for r in rows if r.restore_resource_id})
+    members = site.memberships(known) if known else set()
+    for row in rows:
+        planned: list[str] = []
+        outcome: list[str] = []
+        for ref in row.collections:
+            collection = by_ref.get(ref.casefold())
+            problem = None
+            if collection is None:
+                problem = f"collection {ref} is not on the site (or not visible to this account)"
+            elif collection.kind != DEVICE_COLLECTION:
+                problem = f"{collection.describe()} is a user collection: computers join device collections"
+            elif collection.built_in:
+                problem = (
+                    f"{collection.describe()} is a built-in collection: its members are not added by hand"
+                )
+            if problem is not None:
+                row.fail(Status.FAILED, f"{problem}; row not done", C.FIELD_TITLES[C.COLLECTION])
+                break
+            assert collection is not None
+            if (collection.collection_id, row.restore_resource_id or 0) in members:
+                outcome.append(f"{collection.describe()}: already a member")
+            else:
+                planned.append(collection.collection_id)
+                outcome.append(f"{collection.describe()}: to add")
+        else:
+            row.collections = planned
+            row.membership = outcome
 
 
 def _plan_row(
@@ -38,12 +88,12 @@ def _plan_row(
     touching: dict[int, list[Existing]],
 ) -> None:
     sid, rid = row.source_resource_id or 0, row.restore_resource_id or 0
-    here = existing.get((sid, rid))
+    here = existing.get((sid, rid)) if rid else None
     if here is not None:
         _compare(row, here)
         return
     pair = _id_pair(row)
-    nearby = {id(e): e for e in touching[sid] + touching[rid]}.values()
+    nearby = {id(e): e for e in touching[sid] + (touching[rid] if rid else [])}.values()
     for item in nearby:
         if item.in_place:
             row.add(
@@ -82,7 +132,7 @@ def _site_pair(item: Existing) -> rules.Pair:
 def _id_pair(row: RowResult) -> rules.Pair:
     return rules.Pair(
         str(row.source_resource_id),
-        str(row.restore_resource_id),
+        str(row.restore_resource_id or f"new:{row.destination}"),
         row.behavior,
         row.where,
         _label(row.source or "", row.source_resource_id),

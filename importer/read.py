@@ -21,6 +21,7 @@ from importer.errors import InputError
 from importer.gcpause import gc_paused
 from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, InputLimits
 from importer.model import Cell, InputRow, UserRow, WaveInput
+from importer.names import parse_mac, parse_smbios_guid
 from importer.sheetproc import parse_workbook
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -55,6 +56,11 @@ def read_wave(path: Path, users_path: Path | None = None, limits: InputLimits | 
         kind, header = classify(sheet)
         if kind == "pairs" and header is not None:
             pairs_found = True
+            if header.row == 0:
+                wave.notes.append(
+                    f"{sheet.where} has no header row: read as the console's Import Computer "
+                    "Information file (Name = the new computer, SMBIOS GUID, MAC Address, Source Computer)"
+                )
             _collect_pairs(sheet, header, wave)
         elif kind == "users" and header is not None:
             wave.user_rows.extend(_user_rows(sheet, header))
@@ -225,13 +231,42 @@ def detect_delimiter(text: str) -> str:
     return best[2] if best else ","
 
 
+def _column_fields(cells: Sequence[str]) -> list[str | None]:
+    """The field each header cell names. "Name" is the new computer in the console's Import
+    Computer Information file (a Source Computer and a MAC or GUID column, no destination)."""
+    fields = [C.field_for(cell) if cell else None for cell in cells]
+    if C.DESTINATION not in fields and C.SOURCE in fields and (C.MAC in fields or C.SMBIOS_GUID in fields):
+        for index, cell in enumerate(cells):
+            if fields[index] is None and C.squash(cell) in ("name", "computername", "netbiosname"):
+                fields[index] = C.DESTINATION
+                break
+    return fields
+
+
 def _header_fields(cells: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        fld = C.field_for(cell) if cell else None
+    for index, fld in enumerate(_column_fields(cells)):
         if fld is not None and fld not in found:
             found[fld] = index
     return found
+
+
+def _wizard_header(sheet: Sheet) -> Header | None:
+    """The console's Import Computer Information file without its header: Name, SMBIOS GUID,
+    MAC Address, Source Computer, recognised by a MAC or GUID in the first data row."""
+    first = next((r for r in sheet.rows[:HEADER_SEARCH_ROWS] if any(c.strip() for c in r)), None)
+    if first is None:
+        return None
+    cells = [c.strip() for c in first]
+    while cells and not cells[-1]:
+        cells.pop()
+    if not 3 <= len(cells) <= 4 or not cells[0]:
+        return None
+    looks_mac = bool(cells[2]) and parse_mac(cells[2], "").value is not None
+    looks_guid = bool(cells[1]) and parse_smbios_guid(cells[1], "").value is not None
+    if not (looks_mac or looks_guid):
+        return None
+    return Header(0, list(C.WIZARD_HEADER), {C.DESTINATION: 0, C.SMBIOS_GUID: 1, C.MAC: 2, C.SOURCE: 3})
 
 
 def find_header(sheet: Sheet, required: Iterable[str]) -> Header | None:
@@ -249,6 +284,7 @@ def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
     taken: set[str] = set()
     repeats: dict[str, int] = {}
     fields: dict[str, int] = {}
+    kinds = _column_fields([c.strip() for c in cells])
     for col in range(width):
         raw = cells[col].strip() if col < len(cells) else ""
         base = name = raw or f"Column {column_letter(col)}"
@@ -259,7 +295,7 @@ def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
         repeats[base] = number
         names.append(name)
         taken.add(name)
-        fld = C.field_for(raw) if raw else None
+        fld = kinds[col] if col < len(kinds) else None
         if fld is None:
             continue
         if fld in fields:
@@ -278,7 +314,7 @@ def classify(sheet: Sheet) -> tuple[str, Header | None]:
         header = find_header(sheet, (C.SOURCE, C.USERS))
         if header is not None:
             return "users", header
-    header = find_header(sheet, (C.SOURCE, C.DESTINATION))
+    header = find_header(sheet, (C.SOURCE, C.DESTINATION)) or _wizard_header(sheet)
     return ("pairs", header) if header is not None else ("other", None)
 
 

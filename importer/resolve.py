@@ -11,29 +11,55 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from importer import columns as C
-from importer.model import Level, RowResult, Status
+from importer.model import Hardware, Level, RowResult, Status, UsersFrom
 from importer.site import Record, Site
 
 
-def resolve(rows: Iterable[RowResult], site: Site) -> None:
-    """Fill in ResourceIDs; rows that cannot be resolved become `unresolved`."""
+def resolve(
+    rows: Iterable[RowResult],
+    site: Site,
+    users_from: UsersFrom | None = None,
+    overwrite_existing_record: bool = False,
+) -> None:
+    """Fill in ResourceIDs; rows that cannot be resolved become `unresolved`.
+
+    A destination the site does not know, given with a MAC address or SMBIOS GUID, is planned
+    as an import (`Hardware.IMPORT`) unless another record already holds that MAC or GUID.
+    With `users_from`, rows of behaviour 1/2 without users take them from the site."""
+    rows = list(rows)
     todo = [r for r in rows if r.is_open and r.source and r.destination]
     names = sorted({n for r in todo for n in (r.source, r.destination) if n})
     given = sorted({i for r in todo for i in (r.given_source_resource_id, r.given_restore_resource_id) if i})
-    site.progress.start("Resolving names", len(names) + len(given))
+    macs = sorted({r.mac for r in todo if r.mac})
+    guids = sorted({r.smbios_guid for r in todo if r.smbios_guid})
+    site.progress.start("Resolving names", len(names) + len(given) + len(macs) + len(guids))
     by_name: dict[str, list[Record]] = defaultdict(list)
     for record in site.systems("Name", names):
         by_name[record.name.upper()].append(record)
     by_id = {r.resource_id: r for r in site.systems("ResourceID", given)}
+    holders: dict[str, list[Record]] = defaultdict(list)  # MAC or GUID -> live records holding it
+    for record in [*site.systems("MACAddresses", macs), *site.systems("SMBIOSGUID", guids)]:
+        if record.live:
+            for key in (*record.macs, record.smbios_guid):
+                if key and record not in holders[key]:
+                    holders[key].append(record)
     code = site.info.site_code
     for row in todo:
         source = _pick(row, row.source or "", row.given_source_resource_id, C.SOURCE, by_name, by_id, code)
+        if _importable(row, by_name):
+            if source is None:
+                row.status = Status.UNRESOLVED
+            elif _plan_import(row, holders, overwrite_existing_record):
+                row.source_resource_id = source.resource_id
+            continue
         restore = _pick(
             row, row.destination or "", row.given_restore_resource_id, C.DESTINATION, by_name, by_id, code
         )
         if source is None or restore is None:
             row.status = Status.UNRESOLVED
             continue
+        if row.mac or row.smbios_guid:
+            row.hardware = Hardware.KNOWN
         if not source.client:
             row.add(
                 Level.WARNING,
@@ -44,6 +70,76 @@ def resolve(rows: Iterable[RowResult], site: Site) -> None:
         row.source_resource_id = source.resource_id
         row.restore_resource_id = restore.resource_id
     site.progress.finish()
+    if users_from is not None:
+        _users_from_site(rows, site, users_from)
+
+
+def _importable(row: RowResult, by_name: dict[str, list[Record]]) -> bool:
+    """A destination the site does not know at all, with a MAC or GUID to import it by."""
+    return (
+        bool(row.mac or row.smbios_guid)
+        and row.given_restore_resource_id is None
+        and not by_name.get(row.destination or "")
+    )
+
+
+def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bool) -> bool:
+    column = C.FIELD_TITLES[C.MAC if row.mac else C.SMBIOS_GUID]
+    taken = [r for key in (row.mac, row.smbios_guid) if key for r in holders.get(key, [])]
+    others = {r.resource_id: r for r in taken if r.name.upper() != row.destination}
+    if others and not overwrite:
+        named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
+        row.hardware = Hardware.NOT_IMPORTED
+        row.fail(
+            Status.FAILED,
+            f"{row.destination} is not on the site, but its MAC address or SMBIOS GUID already belongs to "
+            f"{named}: not imported, nothing done. Check the hardware list, or run with "
+            "--overwrite-existing-record to let the import take over that record",
+            column,
+        )
+        return False
+    row.hardware = Hardware.IMPORT
+    ids = ", ".join(x for x in (row.mac, row.smbios_guid) if x)
+    text = f"{row.destination} is not on the site: it will be imported ({ids})"
+    if others:
+        named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
+        text += f", taking over the record of {named} (--overwrite-existing-record)"
+    row.add(Level.NOTE, text, C.FIELD_TITLES[C.DESTINATION])
+    return True
+
+
+def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -> None:
+    wanting = [
+        r
+        for r in rows
+        if r.is_open
+        and not r.users
+        and r.behavior is not None
+        and r.behavior.needs_users
+        and r.source_resource_id
+    ]
+    sources = sorted({r.source_resource_id for r in wanting if r.source_resource_id})
+    if users_from is UsersFrom.PRIMARY:
+        found = site.primary_users(sources) if sources else {}
+    else:
+        found = {rid: [user] for rid, user in (site.last_logons(sources) if sources else {}).items()}
+    for row in wanting:
+        users = [u for u in found.get(row.source_resource_id or 0, []) if u]
+        if users:
+            row.users = list(dict.fromkeys(users))
+            row.users_from = users_from
+            row.add(
+                Level.NOTE,
+                f"users from the site ({users_from.value}): {', '.join(row.users)}",
+                C.FIELD_TITLES[C.USERS],
+            )
+        else:
+            row.fail(
+                Status.INVALID,
+                f"behaviour {row.behavior.label if row.behavior else ''} needs users, and the site knows no "
+                f"{users_from.value} of {row.source}: add them to the sheet",
+                C.FIELD_TITLES[C.USERS],
+            )
 
 
 def _pick(
@@ -91,8 +187,12 @@ def _pick(
         row.add(
             Level.ERROR,
             f"{name} is not on site {site}, or not visible to this account (security scopes): check "
-            "the spelling and the account's scopes, or import the computer (Import Computer "
-            "Information) and run again",
+            "the spelling and the account's scopes"
+            + (
+                "; a new computer can be imported: add its MAC address or SMBIOS GUID to the sheet"
+                if field == C.DESTINATION
+                else ""
+            ),
             column,
         )
     elif not live:

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from importer.exit_status import ExitStatus
-from importer.model import Behavior, RowResult, WaveInput
+from importer.model import Behavior, RowResult, UsersFrom, WaveInput
 from importer.provider import ProviderInfo
 from importer.retry import RetryPolicy
 from importer.status import GOOD_STATUSES, STATUS_TABLE, Status
@@ -23,6 +23,9 @@ class RunOptions:
     batch_size: int = DEFAULT_BATCH_SIZE
     dry_run: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    users_from: UsersFrom | None = None  # fill users of behaviour 1/2 rows that give none
+    collections: tuple[str, ...] = ()  # every destination joins these device collections
+    overwrite_existing_record: bool = False  # an import may take over a record with its MAC/GUID
 
 
 @dataclass

@@ -15,12 +15,16 @@ from typing import TypeVar
 from importer.batching import chunks
 from importer.dates import iso_date
 from importer.errors import ProtocolError, ProviderUnavailable, TransientProviderError
+from importer.names import COLLECTION_ID
 from importer.progress import NoProgress, Progress
 from importer.provider import (
     QUERY_LIMITS,
+    SMS_COLLECTION,
+    SMS_FULL_COLLECTION_MEMBERSHIP,
     SMS_R_SYSTEM,
     SMS_SITE,
     SMS_STATE_MIGRATION,
+    SMS_USER_MACHINE_RELATIONSHIP,
     WBEM_E_QUOTA_VIOLATION,
     CallResult,
     MethodCall,
@@ -52,7 +56,10 @@ _SYSTEM_PROPERTIES = (
     "Client",
     "Decommissioned",
     "CreationDate",
+    "MACAddresses",
+    "SMBIOSGUID",
 )
+PRIMARY_USER_TYPE = 1  # SMS_UserMachineRelationship.Types: a primary user (user device affinity)
 _ASSOCIATION_PROPERTIES = (
     "SourceClientResourceID",
     "RestoreClientResourceID",
@@ -75,6 +82,8 @@ class Record:
     client: bool
     decommissioned: bool
     created: str
+    macs: tuple[str, ...] = ()
+    smbios_guid: str = ""
 
     @property
     def live(self) -> bool:
@@ -91,6 +100,20 @@ class Record:
         if self.decommissioned:
             bits.append("decommissioned")
         return f"{bits[0]} ({', '.join(bits[1:])})" if len(bits) > 1 else bits[0]
+
+
+@dataclass(frozen=True)
+class Collection:
+    collection_id: str
+    name: str
+    kind: int  # CollectionType: 1 user, 2 device
+
+    @property
+    def built_in(self) -> bool:
+        return self.collection_id.startswith("SMS")
+
+    def describe(self) -> str:
+        return f"{self.collection_id} ({self.name})" if self.name else self.collection_id
 
 
 @dataclass(frozen=True)
@@ -132,6 +155,8 @@ def _record(row: dict[str, object]) -> Record:
         client=flag("Client"),
         decommissioned=flag("Decommissioned"),
         created=str(row.get("CreationDate") or ""),
+        macs=tuple(str(m).upper() for m in macs) if isinstance(macs := row.get("MACAddresses"), list) else (),
+        smbios_guid=str(row.get("SMBIOSGUID") or "").upper(),
     )
 
 
@@ -207,6 +232,68 @@ class Site:
                     item = _existing(row)
                     found[item.key] = item
         return list(found.values())
+
+    def _rows(self, what: str, queries: Sequence[Query]) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        for group in _round_trips(queries):
+            for result in self._queries(what, group):
+                rows.extend(result)
+        return rows
+
+    def collections(self, refs: Sequence[str]) -> list[Collection]:
+        """The collections named by ID or by name (either may match)."""
+        properties = ("CollectionID", "Name", "CollectionType")
+        queries = [
+            *in_queries(
+                SMS_COLLECTION, properties, "CollectionID", [r for r in refs if COLLECTION_ID.match(r)]
+            ),
+            *in_queries(SMS_COLLECTION, properties, "Name", list(refs)),
+        ]
+        found = {}
+        for row in self._rows("reading collections", queries):
+            item = Collection(
+                str(row["CollectionID"]).upper(),
+                str(row.get("Name") or ""),
+                int(str(row.get("CollectionType") or 0)),
+            )
+            found[item.collection_id] = item
+        return list(found.values())
+
+    def memberships(self, resource_ids: Sequence[int]) -> set[tuple[str, int]]:
+        """(CollectionID, ResourceID) of every collection these computers are members of."""
+        queries = in_queries(
+            SMS_FULL_COLLECTION_MEMBERSHIP, ("CollectionID", "ResourceID"), "ResourceID", resource_ids
+        )
+        return {
+            (str(r["CollectionID"]).upper(), int(str(r["ResourceID"])))
+            for r in self._rows("reading collection members", queries)
+        }
+
+    def primary_users(self, resource_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Active primary users (user device affinity) of these computers."""
+        properties = ("ResourceID", "UniqueUserName", "IsActive", "Types")
+        users: dict[int, list[str]] = {}
+        for row in self._rows(
+            "reading primary users",
+            in_queries(SMS_USER_MACHINE_RELATIONSHIP, properties, "ResourceID", resource_ids),
+        ):
+            types = row.get("Types")
+            if not row.get("IsActive") or not isinstance(types, list) or PRIMARY_USER_TYPE not in types:
+                continue
+            users.setdefault(int(str(row["ResourceID"])), []).append(str(row.get("UniqueUserName") or ""))
+        return users
+
+    def last_logons(self, resource_ids: Sequence[int]) -> dict[int, str]:
+        """DOMAIN\\user of each computer's last logon, where the site knows it."""
+        properties = ("ResourceID", "LastLogonUserDomain", "LastLogonUserName")
+        found = {}
+        for row in self._rows(
+            "reading last logons", in_queries(SMS_R_SYSTEM, properties, "ResourceID", resource_ids)
+        ):
+            domain, user = str(row.get("LastLogonUserDomain") or ""), str(row.get("LastLogonUserName") or "")
+            if user:
+                found[int(str(row["ResourceID"]))] = f"{domain}\\{user}" if domain else user
+        return found
 
     def site_type(self) -> int | None:
         """SMS_Site.Type of the site this provider serves (None if it does not say)."""

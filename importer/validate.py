@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from importer import columns as C
 from importer import rules
 from importer.gcpause import gc_paused
 from importer.limits import EXCEL_MAX_CELL
-from importer.model import Behavior, InputRow, Level, RowResult, Status, UserRow, WaveInput
+from importer.model import Behavior, InputRow, Level, RowResult, Status, UserRow, UsersFrom, WaveInput
 from importer.names import (
     PLAIN_NAME,
     Parsed,
     parse_behavior,
+    parse_collections,
     parse_computer_name,
+    parse_mac,
     parse_resource_id,
+    parse_smbios_guid,
     parse_users,
 )
 
@@ -25,19 +28,38 @@ _Columns = tuple[str, str, str | None, str | None, str | None, str | None]
 
 
 @gc_paused
-def validate(wave: WaveInput, default_behavior: Behavior) -> list[RowResult]:
-    """Rows in input order; a row with any error has status `invalid`, the rest are open."""
+def validate(
+    wave: WaveInput,
+    default_behavior: Behavior,
+    users_from_site: bool = False,
+    collections: Sequence[str] = (),
+) -> list[RowResult]:
+    """Rows in input order; a row with any error has status `invalid`, the rest are open.
+
+    With `users_from_site`, rows of behaviour 1/2 without users wait for the site to give
+    them (resolve); `collections` apply to every row, beside any Collection column."""
     per_sheet: dict[int, _Columns] = {}  # the rows of one sheet share one columns mapping
+    hardware: dict[int, tuple[str | None, str | None, str | None]] = {}
     results = []
     for row in wave.rows:
         columns = per_sheet.get(id(row.columns))
         if columns is None:
             columns = per_sheet[id(row.columns)] = _columns_of(row.columns)
-        results.append(_check_row(row, columns, default_behavior))
+            hardware[id(row.columns)] = (
+                row.columns.get(C.MAC),
+                row.columns.get(C.SMBIOS_GUID),
+                row.columns.get(C.COLLECTION),
+            )
+        result = _check_row(row, columns, default_behavior)
+        mac, guid, collection = hardware[id(row.columns)]
+        if mac is not None or guid is not None or collection is not None or collections:
+            _check_hardware(result, mac, guid, collection, collections)
+        results.append(result)
     orphans = _attach_user_rows(results, wave.user_rows)
     for result in results:
-        _check_behavior_users(result)
+        _check_behavior_users(result, users_from_site)
     _check_sheet_rules(results)
+    _check_hardware_ids(results)
     for result in results:
         if result.has_errors:
             result.status = Status.INVALID
@@ -72,6 +94,7 @@ def _check_row(row: InputRow, columns: _Columns, default_behavior: Behavior) -> 
         result.behavior = default_behavior
     if users is not None and text[users].strip():
         result.users = _take(result, parse_users([(text[users], users)])) or []
+        result.users_from = UsersFrom.SHEET
     if source_id is not None and text[source_id].strip():
         result.given_source_resource_id = _take(result, parse_resource_id(text[source_id], source_id))
     if restore_id is not None and text[restore_id].strip():
@@ -157,12 +180,51 @@ def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> lis
         parsed = parse_users(own + cells)
         result.messages.extend(parsed.messages)
         result.users = parsed.value or []
+        result.users_from = UsersFrom.USERS_SHEET if not own else UsersFrom.SHEET
     return orphans
 
 
-def _check_behavior_users(result: RowResult) -> None:
+def _check_hardware(
+    result: RowResult, mac: str | None, guid: str | None, collection: str | None, every: Sequence[str]
+) -> None:
+    text = result.values
+    if mac is not None and text[mac].strip():
+        result.mac = _take(result, parse_mac(text[mac], mac))
+    if guid is not None and text[guid].strip():
+        result.smbios_guid = _take(result, parse_smbios_guid(text[guid], guid))
+    named = list(every)
+    if collection is not None and text[collection].strip():
+        given: list[str] | None = _take(result, parse_collections(text[collection], collection))
+        named += given or []
+    result.collections = list(dict.fromkeys(named))
+
+
+def _check_hardware_ids(results: list[RowResult]) -> None:
+    """One MAC address or SMBIOS GUID belongs to one new computer."""
+    for attribute, title in (("mac", C.FIELD_TITLES[C.MAC]), ("smbios_guid", C.FIELD_TITLES[C.SMBIOS_GUID])):
+        owners: dict[str, dict[str, list[RowResult]]] = defaultdict(lambda: defaultdict(list))
+        for result in results:
+            value = getattr(result, attribute)
+            if value and result.destination:
+                owners[value][result.destination].append(result)
+        for value, by_computer in owners.items():
+            if len(by_computer) < 2:
+                continue
+            names = ", ".join(sorted(by_computer))
+            for group in by_computer.values():
+                for result in group:
+                    result.add(
+                        Level.ERROR,
+                        f"{value} is given for several new computers ({names}): each has its own",
+                        title,
+                    )
+
+
+def _check_behavior_users(result: RowResult, users_from_site: bool) -> None:
     if result.behavior is None:
         return
+    if result.behavior.needs_users and not result.users and users_from_site:
+        return  # the site is asked for them after the names are resolved
     if result.behavior.needs_users and not result.users:
         result.add(
             Level.ERROR,

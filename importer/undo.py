@@ -18,7 +18,15 @@ from importer.errors import InputError
 from importer.interrupt import Interrupts
 from importer.journal import Journal, RowRecord, RowState, RunKind, RunRecord, RunState
 from importer.model import Behavior, Level, RowResult, Status, WaveInput
-from importer.provider import WBEM_E_NOT_FOUND, CallResult, delete_association_call
+from importer.provider import (
+    WBEM_E_NOT_FOUND,
+    CallResult,
+    MethodCall,
+    delete_association_call,
+    delete_member_call,
+    delete_resource_call,
+    direct_rule,
+)
 from importer.results import RunOptions, RunResult
 from importer.site import Existing, Key, Site
 
@@ -29,6 +37,7 @@ _CAPTURE_STARTED = frozenset({1, 2})  # MigrationStatus in progress, completed
 class UndoOptions:
     run: RunOptions
     force: bool = False
+    keep_imported: bool = False  # leave the computer records the run imported
 
 
 def undo_run(
@@ -94,6 +103,7 @@ def undo_run(
         if not options.run.dry_run:
             with (interrupts or Interrupts()).deferred() as stop_requested:
                 _delete(journal, record.run_id, site, deletable, stop_requested)
+        _undo_steps(journal, record.run_id, site, list(zip(rows, results, strict=True)), options)
     except KeyboardInterrupt:
         result.stopped_by = "interrupted by the user (Ctrl-C)"
         result.interrupted = True
@@ -110,6 +120,116 @@ def undo_run(
 
 
 _MAY_BE_ON_SITE = (RowState.CREATED, RowState.SENDING, RowState.DELETING)
+_GONE = (Status.DELETED, Status.ABSENT)
+
+
+def _undo_steps(
+    journal: Journal, run_id: str, site: Site, pairs: list[tuple[RowRecord, RowResult]], options: UndoOptions
+) -> None:
+    """After the associations: the direct rules the run added, then the computers it imported.
+    A computer whose association stays (its capture started) keeps its record and rules."""
+    dry = options.run.dry_run
+    free = [
+        (row, res)
+        for row, res in pairs
+        if (row.joined or row.imported_id)
+        and row.hardware != REMOVED
+        and (
+            res.status in _GONE or (dry and res.status is Status.PLANNED) or row.state not in _MAY_BE_ON_SITE
+        )
+    ]
+    rules = [(cid, row, res) for row, res in free for cid in row.joined if row.restore_id]
+    computers = [(row, res) for row, res in free if row.imported_id and not options.keep_imported]
+    if dry:
+        for cid, _row, res in rules:
+            res.add(Level.NOTE, f"would be removed from collection {cid} (this run added it)")
+        for row, res in computers:
+            res.add(Level.NOTE, f"the computer record {row.imported_id} this run imported would be deleted")
+        return
+    if rules:
+        _remove_rules(site, rules)
+    if computers:
+        _remove_computers(site, computers)
+    if options.keep_imported:
+        for row, res in free:
+            if row.imported_id:
+                res.add(
+                    Level.NOTE,
+                    f"kept the computer record {row.imported_id} this run imported (--keep-imported)",
+                )
+    journal.mark_steps(
+        run_id,
+        [
+            (row.seq, None, REMOVED if row.imported_id and not options.keep_imported else None, [])
+            for row, _ in free
+        ],
+    )
+
+
+REMOVED = "removed by undo"
+
+
+def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> None:
+    def call_for(item: tuple[str, RowRecord, RowResult]) -> MethodCall:
+        cid, row, _res = item
+        return delete_member_call(cid, direct_rule(row.restore_id or 0, row.destination or ""))
+
+    def settle(item: tuple[str, RowRecord, RowResult], outcome: CallResult) -> None:
+        cid, _row, res = item
+        if outcome.ok or (outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND):
+            res.add(Level.NOTE, f"removed from collection {cid} (this run added it)")
+        else:
+            res.fail(Status.FAILED, f"could not remove it from collection {cid}: {outcome.describe()}")
+
+    def still_needed(
+        pending: list[tuple[str, RowRecord, RowResult]],
+    ) -> list[tuple[str, RowRecord, RowResult]]:
+        members = site.memberships(sorted({row.restore_id or 0 for _, row, _ in pending}))
+        still = []
+        for item in pending:
+            cid, row, res = item
+            if (cid, row.restore_id or 0) in members:
+                still.append(item)
+            else:
+                res.add(Level.NOTE, f"removed from collection {cid} (confirmed after a retry)")
+        return still
+
+    for batch in chunks(rules, site.batch_size):
+        site.send_reconciled(batch, f"removing {len(batch)} collection rules", call_for, still_needed, settle)
+
+
+def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) -> None:
+    def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
+        row, res = item
+        if outcome.ok or (outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND):
+            res.add(Level.NOTE, f"deleted the computer record {row.imported_id} this run imported")
+        else:
+            res.fail(
+                Status.FAILED, f"could not delete the computer record {row.imported_id}: {outcome.describe()}"
+            )
+
+    def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
+        there = {
+            r.resource_id for r in site.systems("ResourceID", [row.imported_id or 0 for row, _ in pending])
+        }
+        still = []
+        for row, res in pending:
+            if row.imported_id in there:
+                still.append((row, res))
+            else:
+                res.add(
+                    Level.NOTE, f"deleted the computer record {row.imported_id} (confirmed after a retry)"
+                )
+        return still
+
+    for batch in chunks(computers, site.batch_size):
+        site.send_reconciled(
+            batch,
+            f"deleting {len(batch)} imported computers",
+            lambda item: delete_resource_call(item[0].imported_id or 0),
+            still_needed,
+            settle,
+        )
 
 
 def _result(row: RowRecord) -> RowResult:

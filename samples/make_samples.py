@@ -30,6 +30,8 @@ INVENTORY_HEADERS = (
     "MAC",
     "SMBIOSGUID",
     "CreationDate",
+    "PrimaryUsers",
+    "LastLogonUser",
 )
 
 
@@ -47,16 +49,35 @@ def _computer(rid: int, name: str, **flags: object) -> dict[str, object]:
         "MAC": mac,
         "SMBIOSGUID": guid,
         "CreationDate": f"2021-{(rid % 12) + 1:02d}-{(rid % 27) + 1:02d} 08:00:00",
+        "PrimaryUsers": "",
+        "LastLogonUser": "",
     }
     row.update(flags)
     return row
+
+
+# Old computers whose users the site knows: primary users (user device affinity), last logon.
+PRIMARY_USERS = {
+    26: "CONTOSO\\yara.h",
+    27: "CONTOSO\\zack.i;CONTOSO\\amy.j",
+    38: "CONTOSO\\ben.k",
+    39: "CONTOSO\\cleo.l",
+}
+LAST_LOGON = {26: "CONTOSO\\yara.h", 28: "CONTOSO\\dina.m", 38: "CONTOSO\\ben.k", 40: "CONTOSO\\eli.n"}
 
 
 def inventory() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     rid = FIRST_ID
     for n in range(1, 41):  # old laptops and desktops with clients
-        rows.append(_computer(rid, f"CON-PC{n:04d}"))
+        rows.append(
+            _computer(
+                rid,
+                f"CON-PC{n:04d}",
+                PrimaryUsers=PRIMARY_USERS.get(n, ""),
+                LastLogonUser=LAST_LOGON.get(n, ""),
+            )
+        )
         rid += 1
     for n in range(1, 41):  # new hardware imported ahead of the refresh: no client yet
         rows.append(_computer(rid, f"CON-NB{n:04d}", Active=0, Client=0, CreationDate="2026-11-02 09:30:00"))
@@ -185,6 +206,57 @@ MISTAKES = [  # one mistake of every kind
 ]
 
 
+def _mac(n: int) -> str:
+    return f"00:1A:2B:3C:{n // 256:02X}:{n % 256:02X}"
+
+
+def _guid(n: int) -> str:
+    return f"4C4C4544-0042-3510-8052-{n:012X}"
+
+
+# New hardware from the vendor's shipping list: unknown to the site, imported by the run.
+WAVE_04 = [
+    ("CON-PC0038", "CON-NB0101", "5CG1101", _mac(101), _guid(101), "Windows 11 Deployment", "2", ""),
+    (
+        "CON-PC0039",
+        "CON-NB0102",
+        "5CG1102",
+        _mac(102).replace(":", "-").lower(),
+        _guid(102),
+        "Windows 11 Deployment",
+        "2",
+        "",
+    ),
+    (
+        "CON-PC0026",
+        "CON-NB0103",
+        "5CG1103",
+        _mac(103).replace(":", ""),
+        "{" + _guid(103).lower() + "}",
+        "DEM00010",
+        "2",
+        "",
+    ),
+    ("CON-PC0027", "CON-NB0104", "5CG1104", "", _guid(104), "Windows 11 Deployment", "1", ""),
+    (
+        "CON-PC0028",
+        "CON-NB0105",
+        "5CG1105",
+        "00:15:5D:00:00:50",
+        _guid(105),
+        "Windows 11 Deployment",
+        "0",
+        "",
+    ),
+    ("CON-PC0029", "CON-NB0106", "5CG1106", "", "", "Windows 11 Deployment", "0", ""),
+]
+WIZARD = [  # the console's Import Computer Information file, without its header
+    ("CON-NB0111", _guid(111), _mac(111), "CON-PC0016"),
+    ("CON-NB0112", _guid(112), _mac(112), "CON-PC0017"),
+    ("CON-NB0113", "", _mac(113), "CON-PC0018"),
+]
+
+
 def _sheet(
     workbook: Workbook,
     title: str,
@@ -243,6 +315,29 @@ def build() -> None:
     wb.remove(wb.active)
     _sheet(wb, "Associations", ("Source", "Destination", "Behavior", "Users", "What is wrong"), MISTAKES)
     wb.save(HERE / "wave-mistakes.xlsx")
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    _sheet(
+        wb,
+        "New hardware",
+        (
+            "Old Computer",
+            "New Computer",
+            "Serial",
+            "MAC Address",
+            "SMBIOS GUID",
+            "Collection",
+            "Behavior",
+            "Users",
+        ),
+        WAVE_04,
+        banner="Contoso refresh - wave 04: new laptops from the vendor's shipping list",
+    )
+    wb.save(HERE / "wave-04-new-hardware.xlsx")
+
+    with (HERE / "import-wizard.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(WIZARD)
 
 
 if __name__ == "__main__":

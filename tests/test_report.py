@@ -37,18 +37,21 @@ def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
     results = book["Results"]
     header = [c.value for c in results[1]]
     assert header[:7] == ["Sheet", "Row", "Source", "Destination", "Behavior", "Users", "Comment"]
-    assert header[-8:] == [
+    assert header[-11:] == [
         "Source computer",
         "Destination computer",
         "Source ResourceID",
         "Restore ResourceID",
         "Behaviour",
         "Users sent",
+        "Users from",
+        "New computer",
+        "Collections",
         "Status",
         "Messages",
     ]
     assert results.freeze_panes == "C2"
-    assert results.auto_filter.ref == f"A1:O{len(result.rows) + 1}"
+    assert results.auto_filter.ref == f"A1:R{len(result.rows) + 1}"
     rows = list(results.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(result.rows) == 3 + len(HOSTILE)
     assert [(r[0], r[1], r[-2]) for r in rows[:3]] == [

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from importer.limits import InputLimits
-from importer.model import Behavior
-from importer.names import parse_behavior
+from importer.model import Behavior, UsersFrom
+from importer.names import COLLECTION_ID, parse_behavior
 from importer.results import RunOptions
 from importer.retry import RetryPolicy
 from importer.winrm.settings import AUTH_METHODS, LOCAL_ONLY_AUTH, WinRMSettings
@@ -284,9 +284,49 @@ def _limits_options(func: F) -> F:
     return command  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class HardwareOptions:
+    users_from: UsersFrom | None = None
+    collections: tuple[str, ...] = ()
+
+
+def _hardware_options(func: F) -> F:
+    """--users-from and --collection, handed over as one HardwareOptions."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        users_from = kwargs.pop("users_from")
+        refs = [r.strip() for value in kwargs.pop("collection") for r in value.split(";") if r.strip()]
+        kwargs["hardware"] = HardwareOptions(
+            UsersFrom(_USERS_FROM[users_from]) if users_from else None,
+            tuple(r.upper() if COLLECTION_ID.match(r) else r for r in dict.fromkeys(refs)),
+        )
+        return func(*args, **kwargs)
+
+    command: Any = wrapper
+    command = click.option(
+        "--collection",
+        multiple=True,
+        metavar="NAME_OR_ID",
+        help="Add every destination computer to this device collection (direct rule); repeatable. "
+        "A Collection column does the same per row.",
+    )(command)
+    command = click.option(
+        "--users-from",
+        type=click.Choice(sorted(_USERS_FROM)),
+        help="Behaviour 1/2 rows without users take them from the site: the source computer's primary "
+        "users (user device affinity) or its last logon user.",
+    )(command)
+    return command  # type: ignore[no-any-return]
+
+
+_USERS_FROM = {"primary": UsersFrom.PRIMARY.value, "last-logon": UsersFrom.LAST_LOGON.value}
+
+
 def wave_arguments(func: F) -> F:
     """SHEET, --users and --behavior (and the input limits): what validate and run read."""
     func = _limits_options(func)
+    func = _hardware_options(func)
     for option in reversed(
         (
             click.argument("sheet", type=click.Path(path_type=Path)),

@@ -36,6 +36,7 @@ DEFAULT_JOURNAL = Path("cmassoc-journal.db")
 @dry_run_option
 @journal_option
 @click.option("--force", is_flag=True, help="Also delete associations whose user state capture has started.")
+@click.option("--keep-imported", is_flag=True, help="Keep the computer records the run imported.")
 def undo(
     target: str,
     output: OutputOptions,
@@ -43,6 +44,7 @@ def undo(
     dry_run: bool,
     journal_path: Path | None,
     force: bool,
+    keep_imported: bool,
 ) -> None:
     """Delete exactly the associations that a run created (RUN_OR_REPORT: a Run ID or its report).
 
@@ -56,7 +58,9 @@ def undo(
         journal_path = Path(env.journal)
     run_id, journal_path = find_run(target, journal_path)
     options = UndoOptions(
-        RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry), force=force
+        RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry),
+        force=force,
+        keep_imported=keep_imported,
     )
     journal = Journal(journal_path, create=False)
     try:

@@ -8,6 +8,7 @@ import click
 
 from importer.cli.app import context
 from importer.cli.options import (
+    HardwareOptions,
     OutputOptions,
     SiteOptions,
     dry_run_option,
@@ -33,11 +34,19 @@ from importer.site import build_site
 @wave_arguments
 @output_options
 def validate(
-    sheet: Path, users_file: Path | None, behavior: Behavior, limits: InputLimits, output: OutputOptions
+    sheet: Path,
+    users_file: Path | None,
+    behavior: Behavior,
+    limits: InputLimits,
+    hardware: HardwareOptions,
+    output: OutputOptions,
 ) -> None:
     """Read and check SHEET without contacting any site."""
     wave = read_wave(sheet, users_file, limits)
-    result = validate_wave(wave, RunOptions(default_behavior=behavior))
+    options = RunOptions(
+        default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
+    )
+    result = validate_wave(wave, options)
     written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
     print_summary(result, written)
     click.get_current_context().exit(int(result.exit_status))
@@ -49,6 +58,12 @@ def validate(
 @site_options
 @dry_run_option
 @journal_option
+@click.option(
+    "--overwrite-existing-record",
+    is_flag=True,
+    help="Let an imported computer take over a record that already holds its MAC address or SMBIOS GUID "
+    "(printed and recorded in the report).",
+)
 @click.option("--resume", "resume_id", metavar="RUN", help="Continue run RUN (see the report's Run ID).")
 @click.option("--new-run", is_flag=True, help="Do not continue an unfinished run of the same sheet.")
 def run(
@@ -56,12 +71,14 @@ def run(
     users_file: Path | None,
     behavior: Behavior,
     limits: InputLimits,
+    hardware: HardwareOptions,
     output: OutputOptions,
     site: SiteOptions,
     dry_run: bool,
     journal_path: Path | None,
     resume_id: str | None,
     new_run: bool,
+    overwrite_existing_record: bool,
 ) -> None:
     """Create the associations of SHEET on a site (the demo site or a real SMS Provider).
 
@@ -71,8 +88,16 @@ def run(
     env = context().env
     wave = read_wave(sheet, users_file, limits)
     options = RunOptions(
-        default_behavior=behavior, batch_size=site.batch_size, dry_run=dry_run, retry=site.retry
+        default_behavior=behavior,
+        batch_size=site.batch_size,
+        dry_run=dry_run,
+        retry=site.retry,
+        users_from=hardware.users_from,
+        collections=hardware.collections,
+        overwrite_existing_record=overwrite_existing_record,
     )
+    if overwrite_existing_record:
+        announce("--overwrite-existing-record: an import may take over a record holding its MAC or GUID")
     provider = build_provider(site, env)
     journal: Journal | None = None
     try:

@@ -21,6 +21,9 @@ def summary(result: RunResult) -> dict[str, object]:
         "default_behavior_text": f"{options.default_behavior.label}, "
         f"{options.default_behavior.cmdlet_name} (used for rows without a behaviour)",
         "batch_size": options.batch_size,
+        "users_from": options.users_from.value if options.users_from else None,
+        "collections": ", ".join(options.collections) or None,
+        "overwrite_existing_record": options.overwrite_existing_record or None,
         "dry_run": options.dry_run if result.command == "run" else None,
         "started": result.started.isoformat(timespec="seconds"),
         "finished": result.finished.isoformat(timespec="seconds") if result.finished else None,

@@ -26,6 +26,9 @@ RESULT_COLUMNS = (
     "Restore ResourceID",
     "Behaviour",
     "Users sent",
+    "Users from",
+    "New computer",
+    "Collections",
     "Status",
     "Messages",
 )
@@ -89,12 +92,27 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
 def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     original = report_columns(result)[:MAX_ORIGINAL_COLUMNS]
     headers = ["Sheet", "Row", *original, *RESULT_COLUMNS]
-    widths = [12, 6, *(min(max(len(h) + 2, 14), 40) for h in original), 18, 18, 12, 12, 10, 30, 11, 90]
+    widths = [
+        12,
+        6,
+        *(min(max(len(h) + 2, 14), 40) for h in original),
+        18,
+        18,
+        12,
+        12,
+        10,
+        30,
+        13,
+        20,
+        34,
+        11,
+        90,
+    ]
     book.add_sheet(RESULTS_SHEET, widths=widths, freeze=(2, 1), autofilter=True)
     book.row(headers, [BOLD] * len(headers))
     styles = [PLAIN] * len(headers)
-    users_at, status_at, messages_at = len(headers) - 3, len(headers) - 2, len(headers) - 1
-    styles[users_at] = styles[messages_at] = WRAP
+    users_at, status_at, messages_at = len(headers) - 6, len(headers) - 2, len(headers) - 1
+    styles[users_at] = styles[messages_at] = styles[len(headers) - 3] = WRAP
     for row in result.rows:
         styles[status_at] = _fill(row.status)
         book.row(_result_cells(row, original), styles)
@@ -125,6 +143,9 @@ def _result_cells(row: RowResult, original: list[str]) -> list[object]:
         row.restore_resource_id,
         int(row.behavior) if row.behavior is not None else None,
         "\n".join(row.users),
+        row.users_from.value if row.users_from else None,
+        row.hardware.value if row.hardware else None,
+        "\n".join(row.membership) or None,
         row.status.value if row.status else "",
         "\n".join(m.render() for m in row.messages),
     ]

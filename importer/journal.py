@@ -509,12 +509,14 @@ class JournalRun:
                 continue
             if before.joined:
                 row.joined = list(before.joined)
-            if before.imported_id and row.status in (None, Status.UNRESOLVED):
+            ours = row.hardware is Hardware.NOT_IMPORTED or row.status in (None, Status.UNRESOLVED)
+            if before.imported_id and ours and row.source_resource_id:
+                # Not queryable yet, or found under its MAC: either way it is the record this run made.
                 row.hardware = Hardware.IMPORTED
                 row.restore_resource_id = before.imported_id
                 row.status = None
                 row.messages = [
-                    m for m in row.messages if m.column != "Destination" or m.level is not Level.ERROR
+                    m for m in row.messages if m.tag not in (Tag.IMPORT_CONFLICT, Tag.NOT_ON_SITE)
                 ]
                 row.add(
                     Level.NOTE, f"imported by this run before it stopped ({before.imported_id}): not again"

@@ -67,6 +67,8 @@ class Tag(StrEnum):
     """What a message is about, for code that must recognise it (never by its wording)."""
 
     ALREADY_ON_SITE = "already-on-site"
+    IMPORT_CONFLICT = "import-conflict"  # another record holds the new computer's MAC or GUID
+    NOT_ON_SITE = "not-on-site"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from importer import columns as C
-from importer.model import Hardware, Level, RowResult, Status, UsersFrom
+from importer.model import Hardware, Level, RowResult, Status, Tag, UsersFrom
 from importer.site import Record, Site
 
 
@@ -49,8 +49,9 @@ def resolve(
         if _importable(row, by_name):
             if source is None:
                 row.status = Status.UNRESOLVED
-            elif _plan_import(row, holders, overwrite_existing_record):
+            else:
                 row.source_resource_id = source.resource_id
+                _plan_import(row, holders, overwrite_existing_record)
             continue
         restore = _pick(
             row, row.destination or "", row.given_restore_resource_id, C.DESTINATION, by_name, by_id, code
@@ -83,21 +84,23 @@ def _importable(row: RowResult, by_name: dict[str, list[Record]]) -> bool:
     )
 
 
-def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bool) -> bool:
+def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bool) -> None:
     column = C.FIELD_TITLES[C.MAC if row.mac else C.SMBIOS_GUID]
     taken = [r for key in (row.mac, row.smbios_guid) if key for r in holders.get(key, [])]
     others = {r.resource_id: r for r in taken if r.name.upper() != row.destination}
     if others and not overwrite:
         named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
         row.hardware = Hardware.NOT_IMPORTED
-        row.fail(
-            Status.FAILED,
+        row.status = Status.FAILED
+        row.add(
+            Level.ERROR,
             f"{row.destination} is not on the site, but its MAC address or SMBIOS GUID already belongs to "
             f"{named}: not imported, nothing done. Check the hardware list, or run with "
             "--overwrite-existing-record to let the import take over that record",
             column,
+            tag=Tag.IMPORT_CONFLICT,
         )
-        return False
+        return
     row.hardware = Hardware.IMPORT
     ids = ", ".join(x for x in (row.mac, row.smbios_guid) if x)
     text = f"{row.destination} is not on the site: it will be imported ({ids})"
@@ -105,7 +108,6 @@ def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bo
         named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
         text += f", taking over the record of {named} (--overwrite-existing-record)"
     row.add(Level.NOTE, text, C.FIELD_TITLES[C.DESTINATION])
-    return True
 
 
 def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -> None:
@@ -186,14 +188,15 @@ def _pick(
     if not candidates:
         row.add(
             Level.ERROR,
-            f"{name} is not on site {site}, or not visible to this account (security scopes): check "
+            tag=Tag.NOT_ON_SITE,
+            column=column,
+            text=f"{name} is not on site {site}, or not visible to this account (security scopes): check "
             "the spelling and the account's scopes"
             + (
                 "; a new computer can be imported: add its MAC address or SMBIOS GUID to the sheet"
                 if field == C.DESTINATION
                 else ""
             ),
-            column,
         )
     elif not live:
         row.add(

@@ -11,6 +11,11 @@ behaviour-2 association with a non-ASCII user name, reads them back, records wha
 AddAssociationEx answers for a pair that already exists (and whether it overwrote the users),
 then deletes both with `cmassoc undo`. The findings are printed and written to
 CMASSOC_LAB_FINDINGS (default ./cmassoc-lab-findings.json).
+
+New hardware, with CMASSOC_LAB_WRITE=1 and CMASSOC_LAB_NEW_MAC (a MAC address no computer of
+the site has): imports a computer named CMASSOC-LAB01 with ImportMachineEntry, records how
+many seconds pass before SMS_R_System shows it (cmassoc never waits for that: it uses the
+ResourceID the import returns), and deletes it again.
 """
 
 from __future__ import annotations
@@ -118,3 +123,50 @@ def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
     assert undone.exit_code == 0, undone.output
     statuses = [r["status"] for r in json.loads((tmp_path / "undo.json").read_text(encoding="utf-8"))["rows"]]
     assert statuses == ["deleted", "deleted"]
+
+
+@pytest.mark.skipif(
+    not (WRITE and os.environ.get("CMASSOC_LAB_NEW_MAC")), reason="CMASSOC_LAB_NEW_MAC is not set"
+)
+def test_import_a_computer_and_time_until_it_is_queryable() -> None:
+    import time
+
+    from importer.cli.options import SiteOptions
+    from importer.cli.site import connect_provider
+    from importer.environment import Environment
+    from importer.names import parse_mac
+    from importer.provider import delete_resource_call, import_machine_call
+    from importer.site import Site
+
+    mac = parse_mac(os.environ["CMASSOC_LAB_NEW_MAC"], "CMASSOC_LAB_NEW_MAC").value
+    assert mac, "CMASSOC_LAB_NEW_MAC is not a MAC address"
+    options = SiteOptions(
+        server=LAB,
+        site_code=os.environ["CMASSOC_LAB_SITE_CODE"],
+        auth=os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
+        ca_bundle=os.environ.get("CMASSOC_LAB_CA_BUNDLE"),
+    )
+    provider = connect_provider(options, Environment.from_os())
+    findings: dict[str, object] = {}
+    try:
+        site = Site(provider)
+        [made] = provider.call([import_machine_call("CMASSOC-LAB01", None, mac, False)])
+        assert made.ok, made.describe()
+        rid = made.out.get("ResourceID")
+        findings["import_answer"] = dict(made.out)
+        started, seen = time.monotonic(), None
+        while time.monotonic() - started < 300 and seen is None:
+            if any(r.resource_id == rid for r in site.systems("Name", ["CMASSOC-LAB01"])):
+                seen = time.monotonic() - started
+            else:
+                time.sleep(5)
+        findings["seconds_until_queryable_by_name"] = seen
+        [gone] = provider.call([delete_resource_call(int(str(rid)))])
+        findings["delete_answer"] = gone.describe() if not gone.ok else "returned 0 (success)"
+    finally:
+        provider.close()
+    path = Path(os.environ.get("CMASSOC_LAB_FINDINGS", "cmassoc-lab-findings.json")).with_suffix(
+        ".import.json"
+    )
+    path.write_text(json.dumps(findings, indent=1), encoding="utf-8")
+    print(json.dumps(findings, indent=1))

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from importer.errors import InputError
-from importer.model import Hardware, Level, RowResult, Status, Tag, WaveInput
+from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, WaveInput
 from importer.provider import ProviderInfo
 from importer.results import RunOptions
 
@@ -123,6 +123,20 @@ class RowRecord:
     hardware: str | None = None
     imported_id: int | None = None
     joined: tuple[str, ...] = ()
+
+    def as_result(self) -> RowResult:
+        """The row as a fresh result: what undo and status start from."""
+        return RowResult(
+            sheet=self.sheet,
+            row=self.row,
+            values={},
+            source=self.source,
+            destination=self.destination,
+            behavior=Behavior(self.behavior) if self.behavior in (0, 1, 2) else None,
+            users=list(self.users),
+            source_resource_id=self.source_id,
+            restore_resource_id=self.restore_id,
+        )
 
 
 _TABLES = {"runs", "rows"}

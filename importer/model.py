@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -17,6 +18,7 @@ __all__ = [
     "Message",
     "RowResult",
     "Status",
+    "StoreState",
     "Tag",
     "Typed",
     "UserRow",
@@ -160,6 +162,18 @@ class WaveInput:
     notes: list[str] = field(default_factory=list)  # sheets skipped and similar
 
 
+@dataclass(frozen=True)
+class StoreState:
+    """Where an association's user state is, as the site says (`cmassoc status`)."""
+
+    migration_status: str  # not started, in progress, completed
+    migration_type: str  # side by side, in place
+    captured: dt.datetime | None = None  # StoreCreationDate
+    restored: dt.datetime | None = None  # StoreReleaseDate
+    deleted: dt.datetime | None = None  # StoreDeletionDate
+    store_path: str = ""
+
+
 @dataclass(slots=True)
 class RowResult:
     """One input row travelling through the pipeline; each stage fills in its part."""
@@ -185,6 +199,7 @@ class RowResult:
     hardware: Hardware | None = None  # the new computer: known, to import, imported...
     membership: list[str] = field(default_factory=list)  # per collection: what happened
     joined: list[str] = field(default_factory=list)  # CollectionIDs this run added a direct rule to
+    store: StoreState | None = None  # `cmassoc status`: what the site says of the user state
 
     @property
     def where(self) -> str:

@@ -17,7 +17,8 @@ from importer.apply import apply
 from importer.errors import ImporterError
 from importer.interrupt import Interrupts
 from importer.journal import JournalRun
-from importer.model import Status, WaveInput
+from importer.migration import read_status
+from importer.model import RowResult, Status, WaveInput
 from importer.plan import plan
 from importer.resolve import resolve
 from importer.results import RunOptions, RunResult
@@ -93,4 +94,27 @@ def run_wave(
         for row in rows:
             if row.status is None or (row.status is Status.PLANNED and not options.dry_run):
                 row.fail(Status.FAILED, f"not done: {result.stopped_by}")
+    return result
+
+
+def status_wave(wave: WaveInput, site: Site, options: RunOptions) -> RunResult:
+    """The pairs of a wave sheet, looked up by name, and where their user state is."""
+    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    return _status(RunResult("status", wave, options, rows, provider=site.info), site, resolve_names=True)
+
+
+def status_rows(wave: WaveInput, rows: list[RowResult], site: Site, options: RunOptions) -> RunResult:
+    """The pairs of an earlier run (from its journal), by ResourceID."""
+    return _status(RunResult("status", wave, options, rows, provider=site.info), site, resolve_names=False)
+
+
+def _status(result: RunResult, site: Site, resolve_names: bool) -> RunResult:
+    try:
+        if resolve_names:
+            resolve(result.rows, site)
+        read_status(result.rows, site)
+    except ImporterError as exc:
+        result.stopped_by = str(exc)
+    finally:
+        result.finished = dt.datetime.now().astimezone()
     return result

@@ -12,7 +12,7 @@ from importer.exit_status import ExitStatus
 from importer.model import Behavior, RowResult, UsersFrom, WaveInput
 from importer.provider import ProviderInfo
 from importer.retry import RetryPolicy
-from importer.status import GOOD_STATUSES, STATUS_TABLE, Status
+from importer.status import GOOD_STATUSES, STATUS_READINGS, STATUS_TABLE, Status
 
 DEFAULT_BATCH_SIZE = 200
 
@@ -30,7 +30,7 @@ class RunOptions:
 
 @dataclass
 class RunResult:
-    command: str  # "run", "validate" or "undo"
+    command: str  # "run", "validate", "undo" or "status"
     wave: WaveInput
     options: RunOptions
     rows: list[RowResult]
@@ -46,10 +46,11 @@ class RunResult:
 
     def counts(self) -> dict[Status, int]:
         counted = Counter(r.status for r in self.rows if r.status is not None)
+        shown = STATUS_READINGS if self.command == "status" else frozenset()
         return {
             info.status: counted[info.status]
             for info in STATUS_TABLE
-            if counted[info.status] or info.always_counted
+            if counted[info.status] or (info.status in shown if shown else info.always_counted)
         }
 
     @property
@@ -58,6 +59,8 @@ class RunResult:
             return ExitStatus.INTERRUPTED
         if self.stopped_by is not None:
             return ExitStatus.FATAL
+        if self.command == "status":  # a reading: what it found is not a failure
+            return ExitStatus.OK
         if all(r.status in GOOD_STATUSES for r in self.rows):
             return ExitStatus.OK
         return ExitStatus.ROWS_NEED_ATTENTION

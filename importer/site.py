@@ -8,12 +8,13 @@ retried batch of method calls land exactly once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from importer.batching import chunks
-from importer.dates import iso_date
+from importer.dates import iso_date, parse_dmtf
 from importer.errors import ProtocolError, ProviderUnavailable, TransientProviderError
 from importer.names import COLLECTION_ID
 from importer.progress import NoProgress, Progress
@@ -65,8 +66,13 @@ _ASSOCIATION_PROPERTIES = (
     "RestoreClientResourceID",
     "MigrationBehavior",
     "MigrationStatus",
+    "MigrationType",
     "SourceName",
     "RestoreName",
+    "StoreCreationDate",
+    "StoreReleaseDate",
+    "StoreDeletionDate",
+    "StorePath",
 )
 MIGRATION_STATUS_TEXT = {0: "not started", 1: "in progress", 2: "completed"}
 
@@ -127,6 +133,15 @@ class Existing:
     source_name: str
     restore_name: str
     users: tuple[str, ...] | None = None  # lazy: filled only when read by pair
+    migration_type: int = 1  # 1 side by side, 2 in place
+    stored: dt.datetime | None = None  # StoreCreationDate: the capture saved the state
+    released: dt.datetime | None = None  # StoreReleaseDate: the restore took it
+    deleted: dt.datetime | None = None  # StoreDeletionDate
+    store_path: str = ""
+
+    @property
+    def capture_started(self) -> bool:
+        return self.status != 0 or self.stored is not None
 
     @property
     def key(self) -> Key:
@@ -169,6 +184,11 @@ def _existing(row: dict[str, object]) -> Existing:
         status=int(str(row.get("MigrationStatus") or 0)),
         source_name=str(row.get("SourceName") or ""),
         restore_name=str(row.get("RestoreName") or ""),
+        migration_type=int(str(row.get("MigrationType") or 1)),
+        stored=parse_dmtf(row.get("StoreCreationDate")),
+        released=parse_dmtf(row.get("StoreReleaseDate")),
+        deleted=parse_dmtf(row.get("StoreDeletionDate")),
+        store_path=str(row.get("StorePath") or ""),
         users=(
             tuple(str(u["UserName"]) for u in users if isinstance(u, dict))
             if isinstance(users, list)
@@ -269,6 +289,13 @@ class Site:
             for r in self._rows("reading collection members", queries)
         }
 
+    def members(self, collection_id: str) -> set[int]:
+        """ResourceIDs of a collection's members."""
+        queries = in_queries(
+            SMS_FULL_COLLECTION_MEMBERSHIP, ("CollectionID", "ResourceID"), "CollectionID", [collection_id]
+        )
+        return {int(str(r["ResourceID"])) for r in self._rows("reading collection members", queries)}
+
     def primary_users(self, resource_ids: Sequence[int]) -> dict[int, list[str]]:
         """Active primary users (user device affinity) of these computers."""
         properties = ("ResourceID", "UniqueUserName", "IsActive", "Types")
@@ -294,6 +321,11 @@ class Site:
             if user:
                 found[int(str(row["ResourceID"]))] = f"{domain}\\{user}" if domain else user
         return found
+
+    def all_associations(self) -> list[Existing]:
+        """Every association the account can see (no users: those are lazy, read by pair)."""
+        query = Query(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, ())
+        return [_existing(row) for rows in self._queries("reading associations", [query]) for row in rows]
 
     def site_type(self) -> int | None:
         """SMS_Site.Type of the site this provider serves (None if it does not say)."""

@@ -18,6 +18,12 @@ class Status(StrEnum):
     DELETED = "deleted"
     ABSENT = "absent"  # not on the site any more
     SKIPPED = "skipped"  # not created by the run being undone: left alone
+    # `cmassoc status` only: where each pair's user state is
+    NOT_STARTED = "not started"
+    CAPTURING = "capturing"
+    CAPTURED = "captured"
+    RESTORED = "restored"
+    MISSING = "missing"  # the pair is not on the site (any more)
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,11 @@ STATUS_TABLE: tuple[StatusInfo, ...] = (
     StatusInfo(Status.DELETED, "D9D2E9", True, "deleted by this undo"),
     StatusInfo(Status.ABSENT, "EDEDED", True, "not on the site (nothing to delete)"),
     StatusInfo(Status.SKIPPED, "F2F2F2", True, "not created by the run undone: left alone"),
+    StatusInfo(Status.NOT_STARTED, "F2F2F2", True, "on the site; no user state captured yet"),
+    StatusInfo(Status.CAPTURING, "FFF2CC", True, "the capture has started"),
+    StatusInfo(Status.CAPTURED, "DDEBF7", True, "the user state is stored, not restored yet"),
+    StatusInfo(Status.RESTORED, "C6EFCE", True, "the user state was restored"),
+    StatusInfo(Status.MISSING, "F8CBAD", False, "the pair is not on the site"),
     StatusInfo(Status.INVALID, "FFC7CE", False, "the sheet has a mistake here", always_counted=True),
     StatusInfo(Status.UNRESOLVED, "F8CBAD", False, "a computer is not (uniquely) on the site", True),
     StatusInfo(Status.FAILED, "FF9999", False, "not done: see the message", always_counted=True),
@@ -45,3 +56,7 @@ STATUS_TABLE: tuple[StatusInfo, ...] = (
 STATUS_INFO = {info.status: info for info in STATUS_TABLE}
 STATUS_ORDER = tuple(info.status for info in STATUS_TABLE)
 GOOD_STATUSES = frozenset(info.status for info in STATUS_TABLE if info.good)
+# What `cmassoc status` always counts, at zero too: the stages of a migration, and missing.
+STATUS_READINGS = frozenset(
+    {Status.NOT_STARTED, Status.CAPTURING, Status.CAPTURED, Status.RESTORED, Status.MISSING}
+)

@@ -17,7 +17,7 @@ from importer.batching import chunks
 from importer.errors import InputError
 from importer.interrupt import Interrupts
 from importer.journal import Journal, RowRecord, RowState, RunKind, RunRecord, RunState
-from importer.model import Behavior, Level, RowResult, Status, WaveInput
+from importer.model import Level, RowResult, Status, WaveInput
 from importer.provider import (
     WBEM_E_NOT_FOUND,
     CallResult,
@@ -56,7 +56,7 @@ def undo_run(
             "Point --demo/--server at the site of that run.",
         )
     rows = journal.rows(record.run_id)
-    results = [_result(r) for r in rows]
+    results = [r.as_result() for r in rows]
     wave = WaveInput(record.input_path, record.input_sha256, [], [], [])
     result = RunResult("undo", wave, options.run, results, provider=info, run_id=record.run_id)
     undo_id = (
@@ -230,20 +230,6 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
             still_needed,
             settle,
         )
-
-
-def _result(row: RowRecord) -> RowResult:
-    return RowResult(
-        sheet=row.sheet,
-        row=row.row,
-        values={},
-        source=row.source,
-        destination=row.destination,
-        behavior=Behavior(row.behavior) if row.behavior in (0, 1, 2) else None,
-        users=list(row.users),
-        source_resource_id=row.source_id,
-        restore_resource_id=row.restore_id,
-    )
 
 
 def _key(row: RowRecord) -> Key:

@@ -71,3 +71,24 @@ def demo_site_show(path: Path, as_json: bool) -> None:
             f"  {item['source_name']} ({item['source_resource_id']}) -> {item['restore_name']} "
             f"({item['restore_resource_id']})  behaviour {item['behavior']}  users {users}"
         )
+
+
+@demo_site.command("migrate")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("source")
+@click.argument("destination")
+@click.option("--captured", "stage", flag_value="captured", help="The capture stored the user state.")
+@click.option("--restored", "stage", flag_value="restored", help="The restore took it on the new computer.")
+def demo_site_migrate(path: Path, source: str, destination: str, stage: str | None) -> None:
+    """Move an association of the demo site at PATH through the migration, as a task sequence
+    would (to try `cmassoc status`)."""
+    from importer.demo.site import DemoSite
+
+    if stage is None:
+        raise click.UsageError("give --captured or --restored.")
+    site = DemoSite(path)
+    try:
+        site.migrate(source, destination, stage)
+    finally:
+        site.close()
+    click.echo(f"{source} -> {destination}: {stage}")

@@ -81,7 +81,7 @@ def _silence(stream: TextIO) -> None:
 
 def print_summary(result: RunResult, report: Path) -> None:
     err = stderr()
-    what = {"validate": "Checked", "undo": "Undo:", "run": "Imported"}[result.command]
+    what = {"validate": "Checked", "undo": "Undo:", "run": "Imported", "status": "Status of"}[result.command]
     if result.options.dry_run and result.command != "validate":
         what = f"{what} (dry run, nothing changed)"
     counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
@@ -94,6 +94,11 @@ def print_summary(result: RunResult, report: Path) -> None:
         )
     if result.stopped_by:
         err.print(f"Stopped early: {result.stopped_by}", markup=False)
+    if result.command == "status" and result.finished is not None:
+        err.print(
+            f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {result.provider.site_code if result.provider else '?'}",
+            markup=False,
+        )
     if result.run_id and result.command == "run":
         err.print(f"Run ID: {result.run_id} (journal {result.journal_path})", markup=False)
     err.print(f"Report: {report}", markup=False)

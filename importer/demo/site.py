@@ -105,6 +105,7 @@ CREATE TABLE associations (
     StoreCreationDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
     StoreReleaseDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
     StoreDeletionDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
+    StorePath TEXT NOT NULL DEFAULT '',
     Created TEXT NOT NULL,
     PRIMARY KEY (SourceClientResourceID, RestoreClientResourceID)
 );
@@ -147,6 +148,7 @@ _MIGRATION_COLUMNS = {
     "StoreCreationDate": "a.StoreCreationDate",
     "StoreReleaseDate": "a.StoreReleaseDate",
     "StoreDeletionDate": "a.StoreDeletionDate",
+    "StorePath": "a.StorePath",
     "UserNames": "NULL",
 }
 _SITE_COLUMNS = {"SiteCode": "site_code", "Type": "site_type"}
@@ -194,6 +196,11 @@ _STRING_PROPERTIES = {
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _dmtf_now() -> str:
+    """Now, as WMI writes a DateTime (UTC offset in minutes)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S.000000+000")
 
 
 class DemoSite:
@@ -514,6 +521,39 @@ class DemoSite:
         self._db.execute("DELETE FROM computers WHERE ResourceID = ?", (rid,))
         return CallResult(return_value=0)
 
+    # -- the task sequence's side (for `demo-site migrate` and tests) -------------
+
+    def migrate(self, source: str, destination: str, stage: str) -> None:
+        """Move an association through the user state migration, as a task sequence would:
+        "captured" (state stored on a state migration point) or "restored"."""
+        pair = self._db.execute(
+            "SELECT a.SourceClientResourceID, a.RestoreClientResourceID FROM associations a "
+            "JOIN computers s ON s.ResourceID = a.SourceClientResourceID "
+            "JOIN computers r ON r.ResourceID = a.RestoreClientResourceID "
+            "WHERE s.Name = ? COLLATE NOCASE AND r.Name = ? COLLATE NOCASE",
+            (source, destination),
+        ).fetchone()
+        if pair is None:
+            raise InputError(f"the demo site has no association {source} -> {destination}.")
+        stamp = _dmtf_now()
+        with self._transaction():
+            if stage == "captured":
+                self._db.execute(
+                    "UPDATE associations SET MigrationStatus = 1, StoreCreationDate = ?, StorePath = ? "
+                    "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+                    (stamp, f"\\\\SMP01\\SMPSTORED_{pair[0]:08X}$\\{pair[1]:08X}", *pair),
+                )
+            elif stage == "restored":
+                self._db.execute(
+                    "UPDATE associations SET MigrationStatus = 2, StoreReleaseDate = ?, "
+                    "StoreCreationDate = CASE WHEN StoreCreationDate LIKE '0000%' THEN ? "
+                    "ELSE StoreCreationDate END "
+                    "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+                    (stamp, stamp, *pair),
+                )
+            else:
+                raise InputError(f"unknown migration stage {stage!r}.")
+
     # -- inspection (for `demo-site show` and tests) ----------------------------
 
     def snapshot(self) -> dict[str, object]:
@@ -591,6 +631,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
         "CREATE TABLE IF NOT EXISTS admins (LogonName TEXT NOT NULL COLLATE NOCASE, "
         "AccountType INTEGER NOT NULL DEFAULT 0, RoleNames TEXT NOT NULL DEFAULT '')"
     )
+    if "StorePath" not in {row[1] for row in db.execute("PRAGMA table_info(associations)")}:
+        db.execute("ALTER TABLE associations ADD COLUMN StorePath TEXT NOT NULL DEFAULT ''")
     computer_columns = {row[1] for row in db.execute("PRAGMA table_info(computers)")}
     for column in ("LastLogonUserDomain", "LastLogonUserName"):
         if column not in computer_columns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import TextIO
@@ -13,7 +14,24 @@ from importer.report.summary import summary
 from importer.results import RunResult
 
 
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
 def row_dict(row: RowResult) -> dict[str, object]:
+    store = row.store
+    site = (
+        {
+            "migration_status": store.migration_status,
+            "migration_type": store.migration_type,
+            "captured": _when(store.captured),
+            "restored": _when(store.restored),
+            "store_deleted": _when(store.deleted),
+            "store_path": store.store_path or None,
+        }
+        if store is not None
+        else None
+    )
     return {
         "sheet": row.sheet,
         "row": row.row,
@@ -29,6 +47,7 @@ def row_dict(row: RowResult) -> dict[str, object]:
         "new_computer": row.hardware.value if row.hardware else None,
         "collections": list(row.membership),
         "status": row.status.value if row.status else None,
+        "site": site,
         "messages": [m.as_dict() for m in row.messages],
         "values": {k: cut_cell(v) if len(v) > EXCEL_MAX_CELL else v for k, v in row.values.items()},
     }

@@ -22,6 +22,7 @@ SUMMARY_LABELS = (
     ("dry_run", "Dry run"),
     ("started", "Started"),
     ("finished", "Finished"),
+    ("read_at", "Read at"),
     ("run_by", "Run by"),
     ("version", "Tool version"),
     ("run_id", RUN_ID),

@@ -84,3 +84,12 @@ def _xlsx_summary(path: Path) -> dict[str, object]:
     if not cells and "Computer association import" not in data.decode("utf-8", "replace")[:4096]:
         raise _not_ours(path, "its Summary sheet is not cmassoc's")
     return cells
+
+
+def is_report(path: Path) -> bool:
+    """Whether a file is one of cmassoc's reports (rather than a wave sheet)."""
+    try:
+        run_from_report(path)
+    except InputError:
+        return False
+    return True

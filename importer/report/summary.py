@@ -26,6 +26,9 @@ def summary(result: RunResult) -> dict[str, object]:
         "overwrite_existing_record": options.overwrite_existing_record or None,
         "dry_run": options.dry_run if result.command == "run" else None,
         "started": result.started.isoformat(timespec="seconds"),
+        "read_at": result.finished.isoformat(timespec="seconds")
+        if result.command == "status" and result.finished
+        else None,
         "finished": result.finished.isoformat(timespec="seconds") if result.finished else None,
         "run_by": result.operator,
         "rows": len(result.rows),

@@ -32,6 +32,7 @@ RESULT_COLUMNS = (
     "Status",
     "Messages",
 )
+STORE_COLUMNS = ("Migration", "Captured", "Restored", "Store deleted", "Store path", "Migration type")
 _FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_FILLS)}
 MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 2 - len(RESULT_COLUMNS)  # Sheet and Row come first
 
@@ -59,7 +60,10 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
         colors=[STATUS_FILLS[s] for s in counts],
     )
     book.add_sheet(SUMMARY_SHEET, widths=(22, 70), chart=chart if counts else None)
-    book.row(["Computer association import"], [BOLD])
+    book.row(
+        ["Computer association status" if result.command == "status" else "Computer association import"],
+        [BOLD],
+    )
     book.row([])
     book.row(["Status", "Rows"], [BOLD, BOLD])
     for status, number in counts.items():
@@ -90,6 +94,9 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
 
 
 def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
+    if result.command == "status":
+        _status_sheet(book, result)
+        return
     original = report_columns(result)[:MAX_ORIGINAL_COLUMNS]
     headers = ["Sheet", "Row", *original, *RESULT_COLUMNS]
     widths = [
@@ -116,6 +123,37 @@ def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     for row in result.rows:
         styles[status_at] = _fill(row.status)
         book.row(_result_cells(row, original), styles)
+    book.end_sheet()
+
+
+def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
+    """`cmassoc status`: per pair, what the site says of its association and user state."""
+    original = report_columns(result)[: MAX_ORIGINAL_COLUMNS - len(STORE_COLUMNS)]
+    headers = ["Sheet", "Row", *original, *RESULT_COLUMNS[:6], *STORE_COLUMNS, "Status", "Messages"]
+    widths = [12, 6, *(min(max(len(h) + 2, 14), 40) for h in original), 18, 18, 12, 12, 10, 30]
+    widths += [13, 17, 17, 17, 40, 14, 12, 70]
+    book.add_sheet(RESULTS_SHEET, widths=widths, freeze=(2, 1), autofilter=True)
+    book.row(headers, [BOLD] * len(headers))
+    styles = [PLAIN] * len(headers)
+    styles[len(headers) - 9] = styles[len(headers) - 1] = WRAP
+    for row in result.rows:
+        styles[len(headers) - 2] = _fill(row.status)
+        store = row.store
+        cells = _result_cells(row, original)[: 2 + len(original) + 6]
+        cells += (
+            [
+                store.migration_status,
+                store.captured,
+                store.restored,
+                store.deleted,
+                store.store_path or None,
+                store.migration_type,
+            ]
+            if store is not None
+            else [None] * len(STORE_COLUMNS)
+        )
+        cells += [row.status.value if row.status else "", "\n".join(m.render() for m in row.messages)]
+        book.row(cells, styles)
     book.end_sheet()
 
 

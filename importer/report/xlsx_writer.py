@@ -23,6 +23,7 @@ from importer.limits import EXCEL_MAX_CELL, cut_cell
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk absorbed)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 PLAIN, BOLD, WRAP = 0, 1, 2  # style ids; fills follow
@@ -147,6 +148,11 @@ class StreamingWorkbook:
                 )
             elif isinstance(value, bool):
                 parts.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, dt.datetime):
+                stamp = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+                serial = (stamp - _EPOCH).total_seconds() / 86400
+                s = f' s="{style or self.date_style}"'
+                parts.append(f'<c r="{ref}"{s}><v>{serial:.8f}</v></c>')
             elif isinstance(value, int | float):
                 parts.append(f'<c r="{ref}"{s}><v>{value}</v></c>')
             else:
@@ -260,6 +266,11 @@ class StreamingWorkbook:
             assert sheet.chart is not None
             self._write_chart(sheet, sheet.chart)
 
+    @property
+    def date_style(self) -> int:
+        """Style id of a date and time cell (yyyy-mm-dd hh:mm), after the fills."""
+        return fill_style(len(self.fills))
+
     def _styles(self) -> str:
         fills = "".join(
             f'<fill><patternFill patternType="solid"><fgColor rgb="FF{c}"/><bgColor indexed="64"/></patternFill></fill>'
@@ -272,18 +283,21 @@ class StreamingWorkbook:
         )
         return (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_MAIN}">'
+            '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
             '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
             '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
             f'<fills count="{2 + len(self.fills)}"><fill><patternFill patternType="none"/></fill>'
             f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="{fill_style(len(self.fills))}">'
+            f'<cellXfs count="{fill_style(len(self.fills)) + 1}">'
             '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
             '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
             '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
             '<alignment vertical="top" wrapText="1"/></xf>'
-            f"{fill_xfs}</cellXfs>"
+            f"{fill_xfs}"
+            '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" '
+            'applyAlignment="1"><alignment vertical="top" horizontal="left"/></xf></cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
             "</styleSheet>"
         )

@@ -1,0 +1,118 @@
+"""`cmassoc status` and `cmassoc export`: reading what is on the site, changing nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from importer.cli.app import context
+from importer.cli.options import OutputOptions, SiteOptions, journal_option, output_options, site_options
+from importer.cli.output import announce, print_summary, stderr, write_reports
+from importer.cli.site import build_provider
+from importer.errors import InputError
+from importer.journal import RUN_ID_PATTERN, Journal
+from importer.limits import InputLimits
+from importer.model import WaveInput
+from importer.pipeline import status_rows, status_wave
+from importer.progress import progress_for
+from importer.read import read_wave
+from importer.report.readback import REPORT_SUFFIXES, is_report, run_from_report
+from importer.results import RunOptions, RunResult
+from importer.site import build_site
+
+DEFAULT_JOURNAL = Path("cmassoc-journal.db")
+
+
+@click.command()
+@click.argument("target", metavar="WAVE_OR_REPORT_OR_RUN")
+@output_options
+@site_options
+@journal_option
+def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: Path | None) -> None:
+    """Where the user state of each pair of a wave stands: not started, capturing, captured,
+    restored, or missing. TARGET is the wave sheet, a run's report, or its Run ID.
+
+    Reads only; exit 0 when the reading worked, whatever the statuses. Run it daily.
+    """
+    env = context().env
+    options = RunOptions(batch_size=site.batch_size, retry=site.retry)
+    path = Path(target)
+    provider = None
+    try:
+        if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
+            wave = read_wave(path, None, InputLimits())
+            provider = build_provider(site, env)
+            result = status_wave(wave, build_site(provider, options, progress_for(stderr())), options)
+            default = path.with_name(f"{path.stem}-status-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+        else:
+            result, default = _status_of_run(target, journal_path or _env_path(env.journal), site, options)
+    finally:
+        if provider is not None:
+            provider.close()
+    written = write_reports(result, default, output.report, output.json_path)
+    print_summary(result, written)
+    click.get_current_context().exit(int(result.exit_status))
+
+
+def _status_of_run(
+    target: str, journal_path: Path | None, site: SiteOptions, options: RunOptions
+) -> tuple[RunResult, Path]:
+    path = Path(target)
+    if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
+        run_id, named = run_from_report(path)
+        if run_id is None:
+            raise InputError(f"'{path.name}' names no run: give the wave sheet itself.")
+        journal_path = journal_path or (Path(named) if named else DEFAULT_JOURNAL)
+    elif RUN_ID_PATTERN.match(target):
+        run_id, journal_path = target, journal_path or DEFAULT_JOURNAL
+    else:
+        raise InputError(f"'{target[:60]}': no such file, and not a Run ID.")
+    journal = Journal(journal_path, create=False)
+    try:
+        record = journal.run(run_id)
+        rows = [r.as_result() for r in journal.rows(run_id)]
+    finally:
+        journal.close()
+    provider = build_provider(site, context().env)
+    try:
+        wave = WaveInput(record.input_path, record.input_sha256, [], [], [])
+        result = status_rows(wave, rows, build_site(provider, options, progress_for(stderr())), options)
+    finally:
+        provider.close()
+    result.run_id = run_id
+    default = journal_path.with_name(f"status-{run_id}-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+    return result, default
+
+
+def _env_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+@click.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@site_options
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help="Only the associations of this computer."
+)
+@click.option(
+    "--collection", metavar="ID_OR_NAME", help="Only the associations of this collection's members."
+)
+def export(out: Path, site: SiteOptions, sources: tuple[str, ...], collection: str | None) -> None:
+    """Write the associations on the site to OUT (.xlsx or .csv) as a wave sheet `run` takes."""
+    from importer.export import EXPORT_SUFFIXES, Selection, read_associations, write_export
+
+    if out.suffix.lower() not in EXPORT_SUFFIXES:
+        raise InputError(f"'{out.name}': export writes .xlsx or .csv, not '{out.suffix}'.")
+    if sources and collection:
+        raise click.UsageError("give --source or --collection, not both.")
+    env = context().env
+    provider = build_provider(site, env)
+    try:
+        gateway = build_site(provider, RunOptions(batch_size=site.batch_size, retry=site.retry))
+        items = read_associations(gateway, Selection(tuple(sources), collection))
+    finally:
+        provider.close()
+    write_export(items, out)
+    announce(f"exported {len(items)} associations to {out}")

@@ -95,10 +95,8 @@ def print_summary(result: RunResult, report: Path) -> None:
     if result.stopped_by:
         err.print(f"Stopped early: {result.stopped_by}", markup=False)
     if result.command == "status" and result.finished is not None:
-        err.print(
-            f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {result.provider.site_code if result.provider else '?'}",
-            markup=False,
-        )
+        site = result.provider.site_code if result.provider else "?"
+        err.print(f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {site}", markup=False)
     if result.run_id and result.command == "run":
         err.print(f"Run ID: {result.run_id} (journal {result.journal_path})", markup=False)
     err.print(f"Report: {report}", markup=False)

@@ -16,10 +16,12 @@ from importer.batching import chunks
 from importer.model import Hardware, Level, RowResult, Status
 from importer.provider import (
     WBEM_E_ALREADY_EXISTS,
+    WBEM_E_NOT_FOUND,
     CallResult,
     MethodCall,
     add_association_call,
     add_members_call,
+    delete_association_call,
     direct_rule,
     import_machine_call,
 )
@@ -34,6 +36,8 @@ class BatchListener(Protocol):
 
     def imported(self, rows: Sequence[RowResult]) -> None: ...
 
+    def replacing(self, rows: Sequence[RowResult]) -> None: ...
+
     def after_send(self, rows: Sequence[RowResult]) -> None: ...
 
 
@@ -42,6 +46,9 @@ class _Nobody:
         pass
 
     def imported(self, rows: Sequence[RowResult]) -> None:
+        pass
+
+    def replacing(self, rows: Sequence[RowResult]) -> None:
         pass
 
     def after_send(self, rows: Sequence[RowResult]) -> None:
@@ -77,6 +84,10 @@ def apply(
             if importing:
                 _import(importing, site, overwrite_existing_record)
                 listener.imported(importing)
+            replacing = [r for r in batch if r.replaces is not None and r.status is Status.PLANNED]
+            if replacing:
+                listener.replacing(replacing)
+                _remove_old_versions(replacing, site)
             _send_batch([r for r in batch if r.status is Status.PLANNED], site)
             _join([r for r in batch if r.collections and r.status is Status.CREATED], site)
             listener.after_send(batch)
@@ -116,6 +127,12 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
     def settle(row: RowResult, result: CallResult) -> None:
         if result.ok:
             row.status = Status.CREATED
+            if row.replaces is not None:
+                users = ", ".join(row.replaces[1]) or "none"
+                row.add(
+                    Level.NOTE,
+                    f"replaced the version on the site (behaviour {row.replaces[0]}, users {users})",
+                )
         elif result.error is not None and result.error.code == WBEM_E_ALREADY_EXISTS:
             row.status = Status.EXISTS
             row.add(Level.NOTE, "created by someone else after the plan was made: left as it is")
@@ -135,6 +152,26 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
         return still
 
     site.send_reconciled(batch, f"creating {len(batch)} associations", call_for, still_needed, settle)
+
+
+def _remove_old_versions(rows: Sequence[RowResult], site: Site) -> None:
+    """--update: the version on the site goes first (the journal holds it, for undo)."""
+
+    def settle(row: RowResult, result: CallResult) -> None:
+        if not result.ok and not (result.error is not None and result.error.code == WBEM_E_NOT_FOUND):
+            row.fail(Status.FAILED, f"the provider refused to replace it: {result.describe()}")
+
+    def still_needed(pending: list[RowResult]) -> list[RowResult]:
+        present = {e.key for e in site.associations_by_pair([_key(r) for r in pending])}
+        return [r for r in pending if _key(r) in present]
+
+    site.send_reconciled(
+        rows,
+        f"replacing {len(rows)} associations",
+        lambda row: delete_association_call(*_key(row)),
+        still_needed,
+        settle,
+    )
 
 
 def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:

@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS rows (
     hardware TEXT,                 -- the destination: to import, imported by this run, ...
     imported_id INTEGER,           -- the ResourceID this run's import gave it
     joined TEXT NOT NULL DEFAULT '[]', -- CollectionIDs this run added a direct rule to
+    previous_behavior INTEGER,     -- --update: the version this run replaced (undo puts it back)
+    previous_users TEXT,
     PRIMARY KEY (run_id, seq)
 );
 """
@@ -82,10 +84,11 @@ class RowState(StrEnum):
     UNRESOLVED = "unresolved"
     DELETING = "deleting"  # an undo's batch left
     DELETED = "deleted"
+    REPLACING = "replacing"  # --update: the old version is being deleted, the new one not yet made
 
 
 # What a run did to the site, which a later plan of the same run must not forget.
-_SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING)
+_SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING, RowState.REPLACING)
 
 
 def _now() -> str:
@@ -123,6 +126,7 @@ class RowRecord:
     hardware: str | None = None
     imported_id: int | None = None
     joined: tuple[str, ...] = ()
+    previous: tuple[int, tuple[str, ...]] | None = None  # --update: the version replaced
 
     def as_result(self) -> RowResult:
         """The row as a fresh result: what undo and status start from."""
@@ -290,7 +294,8 @@ class Journal:
     def rows(self, run_id: str) -> list[RowRecord]:
         cursor = self._db.execute(
             "SELECT seq, sheet, row, source, destination, source_id, restore_id, behavior, users, state, "
-            "detail, hardware, imported_id, joined FROM rows WHERE run_id = ? ORDER BY seq",
+            "detail, hardware, imported_id, joined, previous_behavior, previous_users FROM rows "
+            "WHERE run_id = ? ORDER BY seq",
             (run_id,),
         )
         return [
@@ -309,6 +314,7 @@ class Journal:
                 hardware,
                 imported,
                 tuple(json.loads(joined or "[]")),
+                (int(old_beh), tuple(json.loads(old_users or "[]"))) if old_beh is not None else None,
             )
             for (
                 seq,
@@ -325,8 +331,23 @@ class Journal:
                 hardware,
                 imported,
                 joined,
+                old_beh,
+                old_users,
             ) in cursor
         ]
+
+    def mark_replacing(self, run_id: str, rows: Iterable[tuple[int, int, Sequence[str]]]) -> None:
+        """Before an --update deletes the old version: that version, so undo can put it back."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE rows SET state = ?, previous_behavior = COALESCE(previous_behavior, ?), "
+                "previous_users = COALESCE(previous_users, ?), updated = ? WHERE run_id = ? AND seq = ?",
+                [
+                    (RowState.REPLACING.value, beh, json.dumps(list(users)), now, run_id, seq)
+                    for seq, beh, users in rows
+                ],
+            )
 
     def _state(self, text: str) -> RowState:
         try:
@@ -548,6 +569,8 @@ class JournalRun:
             before = self.previous.get(index)
             if before is not None and before.joined:
                 row.joined = list(before.joined)
+            if before is not None and before.previous is not None and row.replaces is None:
+                row.replaces = before.previous  # kept for the report and for undo
             if before is None or before.state not in (RowState.CREATED, RowState.SENDING):
                 continue
             if row.status is Status.EXISTS:
@@ -573,6 +596,12 @@ class JournalRun:
     def imported(self, rows: Sequence[RowResult]) -> None:
         """Written before the association is sent: a crash now resumes without importing twice."""
         self._steps(rows)
+
+    def replacing(self, rows: Sequence[RowResult]) -> None:
+        self.journal.mark_replacing(
+            self.run_id,
+            [(self._seq[id(r)], r.replaces[0], r.replaces[1]) for r in rows if r.replaces is not None],
+        )
 
     def _steps(self, rows: Sequence[RowResult]) -> None:
         self.journal.mark_steps(

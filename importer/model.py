@@ -200,6 +200,7 @@ class RowResult:
     membership: list[str] = field(default_factory=list)  # per collection: what happened
     joined: list[str] = field(default_factory=list)  # CollectionIDs this run added a direct rule to
     store: StoreState | None = None  # `cmassoc status`: what the site says of the user state
+    replaces: tuple[int, tuple[str, ...]] | None = None  # --update: the version on the site now
 
     @property
     def where(self) -> str:

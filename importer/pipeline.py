@@ -70,7 +70,7 @@ def run_wave(
         if journal is not None:
             journal.restore_imports(rows)
         with _timed("plan"):
-            plan(rows, site)
+            plan(rows, site, options.update)
         if journal is not None:
             journal.overlay(rows)
         if not options.dry_run:

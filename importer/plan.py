@@ -13,7 +13,7 @@ from importer.site import Existing, Key, Site
 DEVICE_COLLECTION = 2
 
 
-def plan(rows: Iterable[RowResult], site: Site) -> None:
+def plan(rows: Iterable[RowResult], site: Site, update: bool = False) -> None:
     """Mark each resolved row `exists`, `planned`, or `failed` (a rule conflict with the site);
     a destination to import is planned too, and every collection a row names is checked."""
     rows = list(rows)
@@ -38,7 +38,7 @@ def plan(rows: Iterable[RowResult], site: Site) -> None:
         touching[item.source_id].append(item)
         touching[item.restore_id].append(item)
     for row in todo:
-        _plan_row(row, existing, touching)
+        _plan_row(row, existing, touching, update)
         site.progress.advance(1)
     site.progress.finish()
     _plan_collections([r for r in todo if r.collections and (r.is_open or r.status is Status.EXISTS)], site)
@@ -86,11 +86,12 @@ def _plan_row(
     row: RowResult,
     existing: dict[Key, Existing],
     touching: dict[int, list[Existing]],
+    update: bool,
 ) -> None:
     sid, rid = row.source_resource_id or 0, row.restore_resource_id or 0
     here = existing.get((sid, rid)) if rid else None
     if here is not None:
-        _compare(row, here)
+        _compare(row, here, update)
         return
     pair = _id_pair(row)
     nearby = {id(e): e for e in touching[sid] + (touching[rid] if rid else [])}.values()
@@ -140,7 +141,7 @@ def _id_pair(row: RowResult) -> rules.Pair:
     )
 
 
-def _compare(row: RowResult, here: Existing) -> None:
+def _compare(row: RowResult, here: Existing, update: bool) -> None:
     sheet_users = sorted(u.casefold() for u in row.users)
     site_users = sorted(u.casefold() for u in (here.users or ()))
     behavior = int(row.behavior) if row.behavior is not None else -1
@@ -154,8 +155,26 @@ def _compare(row: RowResult, here: Existing) -> None:
         return
     site_desc = f"behaviour {here.behavior}, users {', '.join(here.users or ()) or 'none'}"
     sheet_desc = f"behaviour {behavior}, users {', '.join(row.users) or 'none'}"
-    row.fail(
-        Status.FAILED,
-        f"this pair is already on the site with {site_desc}; the sheet asks for {sheet_desc}. "
-        "Left untouched: change it in the console (or remove it there and run again)",
-    )
+    if not update:
+        row.fail(
+            Status.FAILED,
+            f"this pair is already on the site with {site_desc}; the sheet asks for {sheet_desc}. "
+            "Left untouched: run with --update to bring it to the sheet's version (while its capture "
+            "has not started), or change it in the console",
+        )
+    elif here.capture_started:
+        started = (
+            "its user state is stored" if here.stored is not None else f"its migration is {here.status_text}"
+        )
+        row.fail(
+            Status.FAILED,
+            f"this pair is on the site with {site_desc}, but {started}: --update never changes an "
+            "association whose capture has started (that would lose the link to the stored state)",
+        )
+    else:
+        row.status = Status.PLANNED
+        row.replaces = (here.behavior, tuple(here.users or ()))
+        row.add(
+            Level.NOTE,
+            f"on the site with {site_desc}: will be replaced by the sheet's {sheet_desc} (--update)",
+        )

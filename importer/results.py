@@ -26,6 +26,7 @@ class RunOptions:
     users_from: UsersFrom | None = None  # fill users of behaviour 1/2 rows that give none
     collections: tuple[str, ...] = ()  # every destination joins these device collections
     overwrite_existing_record: bool = False  # an import may take over a record with its MAC/GUID
+    update: bool = False  # replace an association that differs, while its capture has not started
 
 
 @dataclass

@@ -22,6 +22,7 @@ from importer.provider import (
     WBEM_E_NOT_FOUND,
     CallResult,
     MethodCall,
+    add_association_call,
     delete_association_call,
     delete_member_call,
     delete_resource_call,
@@ -103,6 +104,7 @@ def undo_run(
         if not options.run.dry_run:
             with (interrupts or Interrupts()).deferred() as stop_requested:
                 _delete(journal, record.run_id, site, deletable, stop_requested)
+        _restore_previous(site, list(zip(rows, results, strict=True)), options.run.dry_run)
         _undo_steps(journal, record.run_id, site, list(zip(rows, results, strict=True)), options)
     except KeyboardInterrupt:
         result.stopped_by = "interrupted by the user (Ctrl-C)"
@@ -119,8 +121,45 @@ def undo_run(
     return result
 
 
-_MAY_BE_ON_SITE = (RowState.CREATED, RowState.SENDING, RowState.DELETING)
+_MAY_BE_ON_SITE = (RowState.CREATED, RowState.SENDING, RowState.DELETING, RowState.REPLACING)
 _GONE = (Status.DELETED, Status.ABSENT)
+
+
+def _restore_previous(site: Site, pairs: list[tuple[RowRecord, RowResult]], dry: bool) -> None:
+    """--update replaced these associations: put back the version that was there before."""
+    todo = [
+        (row, res)
+        for row, res in pairs
+        if row.previous is not None and (res.status in _GONE or (dry and res.status is Status.PLANNED))
+    ]
+
+    def shown(row: RowRecord) -> str:
+        assert row.previous is not None
+        return f"behaviour {row.previous[0]}, users {', '.join(row.previous[1]) or 'none'}"
+
+    if dry:
+        for row, res in todo:
+            res.add(Level.NOTE, f"the version this run replaced would be put back ({shown(row)})")
+        return
+
+    def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
+        row, res = item
+        if outcome.ok:
+            res.add(Level.NOTE, f"put back the version this run replaced ({shown(row)})")
+        else:
+            res.fail(Status.FAILED, f"could not put back the version this run replaced: {outcome.describe()}")
+
+    def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
+        present = {e.key for e in site.associations_by_pair([_key(r) for r, _ in pending])}
+        return [(r, s) for r, s in pending if _key(r) not in present]
+
+    def call_for(item: tuple[RowRecord, RowResult]) -> MethodCall:
+        row = item[0]
+        assert row.previous is not None
+        return add_association_call(*_key(row), row.previous[0], row.previous[1])
+
+    for batch in chunks(todo, site.batch_size):
+        site.send_reconciled(batch, f"putting back {len(batch)} associations", call_for, still_needed, settle)
 
 
 def _undo_steps(

@@ -339,7 +339,9 @@ def test_a_stop_between_import_and_association_resumes_without_importing_twice(
     site.close()
     [row] = second.rows
     assert StopsAfterImports.imports == 1  # not imported twice
-    assert (row.status.value if row.status else None, row.restore_resource_id) == ("created", new_id), row.messages
+    assert (row.status.value if row.status else None, row.restore_resource_id) == ("created", new_id), (
+        row.messages
+    )
     assert row.hardware is not None and row.hardware.value == "imported by this run"
 
 

@@ -59,6 +59,12 @@ def validate(
 @dry_run_option
 @journal_option
 @click.option(
+    "--update",
+    is_flag=True,
+    help="Bring an association whose behaviour or users differ from the sheet to the sheet's version "
+    "(delete and re-create it), while its user state capture has not started.",
+)
+@click.option(
     "--overwrite-existing-record",
     is_flag=True,
     help="Let an imported computer take over a record that already holds its MAC address or SMBIOS GUID "
@@ -79,6 +85,7 @@ def run(
     resume_id: str | None,
     new_run: bool,
     overwrite_existing_record: bool,
+    update: bool,
 ) -> None:
     """Create the associations of SHEET on a site (the demo site or a real SMS Provider).
 
@@ -95,6 +102,7 @@ def run(
         users_from=hardware.users_from,
         collections=hardware.collections,
         overwrite_existing_record=overwrite_existing_record,
+        update=update,
     )
     if overwrite_existing_record:
         announce("--overwrite-existing-record: an import may take over a record holding its MAC or GUID")

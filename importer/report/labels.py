@@ -19,6 +19,7 @@ SUMMARY_LABELS = (
     ("users_from", "Users from the site"),
     ("collections", "Collections for every row"),
     ("overwrite_existing_record", "Overwrite existing records"),
+    ("update", "Update associations that differ"),
     ("dry_run", "Dry run"),
     ("started", "Started"),
     ("finished", "Finished"),

@@ -24,6 +24,7 @@ def summary(result: RunResult) -> dict[str, object]:
         "users_from": options.users_from.value if options.users_from else None,
         "collections": ", ".join(options.collections) or None,
         "overwrite_existing_record": options.overwrite_existing_record or None,
+        "update": options.update or None,
         "dry_run": options.dry_run if result.command == "run" else None,
         "started": result.started.isoformat(timespec="seconds"),
         "read_at": result.finished.isoformat(timespec="seconds")

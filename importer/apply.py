@@ -106,12 +106,12 @@ def apply(
                 continue
             if id(row) in unknown:
                 row.fail(
-                    Status.FAILED,
+                    Status.UNKNOWN,
                     f"outcome unknown ({reason}): run the same sheet again; "
                     "if it was created it will show as exists",
                 )
             else:
-                row.fail(Status.FAILED, f"not sent ({reason})")
+                row.fail(Status.NOT_SENT, f"not sent ({reason})")
         raise
     finally:
         site.progress.finish()

@@ -82,6 +82,7 @@ class RowState(StrEnum):
     FAILED = "failed"
     INVALID = "invalid"
     UNRESOLVED = "unresolved"
+    CONFLICT = "conflict"
     DELETING = "deleting"  # an undo's batch left
     DELETED = "deleted"
     REPLACING = "replacing"  # --update: the old version is being deleted, the new one not yet made
@@ -497,6 +498,7 @@ _FINAL_SEND_STATES = {
     Status.CREATED: RowState.CREATED,
     Status.EXISTS: RowState.EXISTS,
     Status.FAILED: RowState.FAILED,
+    Status.UNKNOWN: RowState.SENDING,  # in flight: what the site says decides, on resume
 }
 
 

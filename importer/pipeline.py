@@ -93,7 +93,7 @@ def run_wave(
     if result.stopped_by is not None:
         for row in rows:
             if row.status is None or (row.status is Status.PLANNED and not options.dry_run):
-                row.fail(Status.FAILED, f"not done: {result.stopped_by}")
+                row.fail(Status.NOT_SENT, f"not done: {result.stopped_by}")
     return result
 
 

@@ -69,7 +69,7 @@ def _plan_collections(rows: list[RowResult], site: Site) -> None:
                     f"{collection.describe()} is a built-in collection: its members are not added by hand"
                 )
             if problem is not None:
-                row.fail(Status.FAILED, f"{problem}; row not done", C.FIELD_TITLES[C.COLLECTION])
+                row.fail(Status.CONFLICT, f"{problem}; row not done", C.FIELD_TITLES[C.COLLECTION])
                 break
             assert collection is not None
             if (collection.collection_id, row.restore_resource_id or 0) in members:
@@ -107,7 +107,7 @@ def _plan_row(
     if problems:
         for text in problems:
             row.add(Level.ERROR, text + ": left untouched")
-        row.status = Status.FAILED
+        row.status = Status.CONFLICT
         return
     # The sheet's own rules (repeats, one source per destination...) were applied by validation
     # on the names, and a name is one record, so rows cannot conflict with each other here.
@@ -157,7 +157,7 @@ def _compare(row: RowResult, here: Existing, update: bool) -> None:
     sheet_desc = f"behaviour {behavior}, users {', '.join(row.users) or 'none'}"
     if not update:
         row.fail(
-            Status.FAILED,
+            Status.CONFLICT,
             f"this pair is already on the site with {site_desc}; the sheet asks for {sheet_desc}. "
             "Left untouched: run with --update to bring it to the sheet's version (while its capture "
             "has not started), or change it in the console",
@@ -167,7 +167,7 @@ def _compare(row: RowResult, here: Existing, update: bool) -> None:
             "its user state is stored" if here.stored is not None else f"its migration is {here.status_text}"
         )
         row.fail(
-            Status.FAILED,
+            Status.CONFLICT,
             f"this pair is on the site with {site_desc}, but {started}: --update never changes an "
             "association whose capture has started (that would lose the link to the stored state)",
         )

@@ -91,7 +91,7 @@ def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bo
     if others and not overwrite:
         named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
         row.hardware = Hardware.NOT_IMPORTED
-        row.status = Status.FAILED
+        row.status = Status.CONFLICT
         row.add(
             Level.ERROR,
             f"{row.destination} is not on the site, but its MAC address or SMBIOS GUID already belongs to "

@@ -13,11 +13,15 @@ class Status(StrEnum):
     VALID = "valid"  # only from `cmassoc validate`, which never asks a site
     INVALID = "invalid"
     UNRESOLVED = "unresolved"
-    FAILED = "failed"
+    FAILED = "failed"  # the provider refused
+    CONFLICT = "conflict"  # what is on the site does not allow it (found while planning): untouched
+    NOT_SENT = "not sent"  # the run stopped (Ctrl-C, the provider gone) before this row was sent
+    UNKNOWN = "unknown"  # in flight when the run stopped: run the sheet again to find out
     # `cmassoc undo` only:
     DELETED = "deleted"
     ABSENT = "absent"  # not on the site any more
     SKIPPED = "skipped"  # not created by the run being undone: left alone
+    KEPT = "kept"  # its user state capture has started: undo leaves it (unless --force)
     # `cmassoc status` only: where each pair's user state is
     NOT_STARTED = "not started"
     CAPTURING = "capturing"
@@ -51,7 +55,11 @@ STATUS_TABLE: tuple[StatusInfo, ...] = (
     StatusInfo(Status.MISSING, "F8CBAD", False, "the pair is not on the site"),
     StatusInfo(Status.INVALID, "FFC7CE", False, "the sheet has a mistake here", always_counted=True),
     StatusInfo(Status.UNRESOLVED, "F8CBAD", False, "a computer is not (uniquely) on the site", True),
-    StatusInfo(Status.FAILED, "FF9999", False, "not done: see the message", always_counted=True),
+    StatusInfo(Status.CONFLICT, "F4B183", False, "the site does not allow it as it is: untouched", True),
+    StatusInfo(Status.FAILED, "FF9999", False, "the provider refused it", always_counted=True),
+    StatusInfo(Status.UNKNOWN, "FFE699", False, "in flight when the run stopped: run the sheet again"),
+    StatusInfo(Status.NOT_SENT, "D9D9D9", False, "not sent: the run stopped first; run the sheet again"),
+    StatusInfo(Status.KEPT, "BDD7EE", False, "kept by undo: its user state capture has started"),
 )
 STATUS_INFO = {info.status: info for info in STATUS_TABLE}
 STATUS_ORDER = tuple(info.status for info in STATUS_TABLE)

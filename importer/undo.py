@@ -94,7 +94,7 @@ def undo_run(
                 res.add(Level.NOTE, "not on the site (already removed, or never created)")
             elif found.status in _CAPTURE_STARTED and not options.force:
                 res.fail(
-                    Status.FAILED,
+                    Status.KEPT,
                     f"the user state capture is {found.status_text}: deleting the association "
                     "would lose the link to the stored state; kept (use --force to delete anyway)",
                 )
@@ -114,7 +114,7 @@ def undo_run(
     result.finished = dt.datetime.now().astimezone()
     for res in results:
         if res.status is None or (res.status is Status.PLANNED and not options.run.dry_run):
-            res.fail(Status.FAILED, f"not deleted: {result.stopped_by or 'stopped'}")
+            res.fail(Status.NOT_SENT, f"not deleted: {result.stopped_by or 'stopped'}")
     if undo_id is not None:
         state = RunState.FINISHED if result.stopped_by is None else RunState.STOPPED
         journal.finish(undo_id, RunState.INTERRUPTED if result.interrupted else state, None)

@@ -219,7 +219,7 @@ def test_update_replaces_what_differs_while_its_capture_has_not_started(
     )
     assert updated.exit_code == 3, updated.output
     rows = rows_of(out)
-    assert [r["status"] for r in rows] == ["created", "failed"]
+    assert [r["status"] for r in rows] == ["created", "conflict"]
     assert "never changes an association whose capture has started" in rows[1]["messages"][-1]["text"]
     after = {(s, d): (b, u) for s, d, b, u in associations(site_path)}
     assert after[("CON-PC0001", "CON-NB0001")] == (2, ["CONTOSO\\alice.w", "CONTOSO\\bob.late"])

@@ -59,7 +59,7 @@ def test_users_sheet_and_csv_samples(tmp_path: Path, site_path: Path) -> None:
     assert result.exit_code == 3
     rows = json.loads(out.read_text())["rows"]
     assert [(r["sheet"], r["status"]) for r in rows] == [("Pairs", "created")] * 5 + [
-        ("Pairs", "failed"),
+        ("Pairs", "conflict"),
         ("Users", "invalid"),
     ]
     assert rows[1]["users"] == ["CONTOSO\\leo.n", "CONTOSO\\mia.q"]

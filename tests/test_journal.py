@@ -248,7 +248,7 @@ def test_undo_keeps_associations_whose_capture_started(tmp_path: Path, site_path
     )
     assert kept.exit_code == 3
     statuses = [r["status"] for r in rows_of(tmp_path / "u.json")]
-    assert statuses == ["failed", "deleted"]
+    assert statuses == ["kept", "deleted"]
     assert "in progress" in rows_of(tmp_path / "u.json")[0]["messages"][-1]["text"]
     forced = invoke(
         "undo",

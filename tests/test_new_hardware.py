@@ -167,7 +167,7 @@ def test_the_sample_wave_imports_associates_and_joins_then_undo_takes_it_back(
     )
     assert result.exit_code == 3, result.output
     rows = rows_of(out)
-    assert [r["status"] for r in rows] == ["created"] * 4 + ["failed", "unresolved"]
+    assert [r["status"] for r in rows] == ["created"] * 4 + ["conflict", "unresolved"]
     assert [r["new_computer"] for r in rows] == ["imported by this run"] * 4 + ["not imported", None]
     assert [r["users_from"] for r in rows[:4]] == ["primary user"] * 4
     assert rows[3]["users"] == ["CONTOSO\\zack.i", "CONTOSO\\amy.j"]
@@ -241,7 +241,7 @@ def test_collections_that_cannot_take_a_computer_are_refused(
     )
     assert result.exit_code == 3, result.output
     [row] = rows_of(out)
-    assert row["status"] == "failed" and fragment in row["messages"][-1]["text"]
+    assert row["status"] == "conflict" and fragment in row["messages"][-1]["text"]
     assert query(site_path, "SELECT COUNT(*) FROM associations") == [(4,)]  # nothing done for the row
 
 

@@ -90,7 +90,7 @@ def test_existing_pair_with_other_users_is_left_alone(tmp_path: Path, site: Demo
     # The sample site has CON-PC0001 -> CON-NB0001, behaviour 2, CONTOSO\alice.w
     path = sheet(tmp_path, "Source,Destination,Behavior,Users\nCON-PC0001,CON-NB0001,2,CONTOSO\\bob\n")
     [row] = run_on(path, site).rows
-    assert row.status is Status.FAILED
+    assert row.status is Status.CONFLICT
     assert "already on the site with behaviour 2, users CONTOSO\\alice.w" in row.messages[0].text
 
 
@@ -104,7 +104,7 @@ def test_conflicts_with_existing_associations(tmp_path: Path, site: DemoSite, si
         "CON-PC0002,CON-NB0021,0,\n",  # PC0002's existing one is behaviour 0: fan-out is fine
     )
     result = run_on(path, site)
-    assert statuses(result) == [Status.FAILED, Status.FAILED, Status.CREATED]
+    assert statuses(result) == [Status.CONFLICT, Status.CONFLICT, Status.CREATED]
     assert "behaviour 2" in result.rows[0].messages[0].text
     assert "only one source" in result.rows[1].messages[0].text
     assert len(association_keys(site_path)) == len(before) + 1
@@ -162,7 +162,7 @@ def test_provider_gone_for_good_stops_with_every_row_accounted(
     assert result.exit_status is ExitStatus.FATAL
     assert result.stopped_by and "after 4 attempts" in result.stopped_by
     got = statuses(result)
-    assert got == [Status.CREATED] * 10 + [Status.FAILED] * 15 + [Status.INVALID]
+    assert got == [Status.CREATED] * 10 + [Status.UNKNOWN] * 10 + [Status.NOT_SENT] * 5 + [Status.INVALID]
     texts = [r.messages[-1].text for r in result.rows[10:25]]
     assert all(t.startswith("outcome unknown") for t in texts[:10])
     assert all(t.startswith("not sent") for t in texts[10:])

@@ -106,7 +106,7 @@ def test_generic_failure_of_one_call_is_not_transient_on_the_demo_site_either(
     path = sheet(tmp_path, "Source,Destination,Behavior,Users\nCON-PC0001,CON-NB0020,2,CONTOSO\\a\n")
     flaky = FlakyProvider(site)  # type: ignore[arg-type]
     result = run_on(path, flaky)
-    assert result.rows[0].status is not None and result.rows[0].status.value == "failed"  # planned around
+    assert result.rows[0].status is not None and result.rows[0].status.value == "conflict"  # planned around
     assert flaky.call_batches == []
 
 
@@ -268,7 +268,7 @@ def test_a_malformed_reply_is_a_fatal_protocol_error_naming_the_batch(
     assert result.exit_code == 1, result.output
     assert "the reply is not a list of" in result.output and "batch 3" in result.output
     assert "retrying" not in result.output
-    assert [r["status"] for r in rows] == ["failed"] * 3  # never read as "not on the site"
+    assert [r["status"] for r in rows] == ["not sent"] * 3  # never read as "not on the site"
     assert not any("not on site" in m["text"] for r in rows for m in r["messages"])
     assert site_snapshot(site_path) == before
 

@@ -14,7 +14,7 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS rows (
     joined TEXT NOT NULL DEFAULT '[]', -- CollectionIDs this run added a direct rule to
     previous_behavior INTEGER,     -- --update: the version this run replaced (undo puts it back)
     previous_users TEXT,
+    row_values TEXT,               -- the row's cells as the user typed them (undo's report shows them)
     PRIMARY KEY (run_id, seq)
 );
 """
@@ -128,13 +129,14 @@ class RowRecord:
     imported_id: int | None = None
     joined: tuple[str, ...] = ()
     previous: tuple[int, tuple[str, ...]] | None = None  # --update: the version replaced
+    values: dict[str, str] = field(default_factory=dict)  # the row's cells as typed
 
     def as_result(self) -> RowResult:
         """The row as a fresh result: what undo and status start from."""
         return RowResult(
             sheet=self.sheet,
             row=self.row,
-            values={},
+            values=dict(self.values),
             source=self.source,
             destination=self.destination,
             behavior=Behavior(self.behavior) if self.behavior in (0, 1, 2) else None,
@@ -246,8 +248,8 @@ class Journal:
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO rows (run_id, seq, sheet, row, source, destination, source_id, restore_id, "
-                "behavior, users, state, detail, updated, hardware) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) "
+                "behavior, users, state, detail, updated, hardware, row_values) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?) "
                 "ON CONFLICT (run_id, seq) DO UPDATE SET source_id = excluded.source_id, "
                 "restore_id = COALESCE(rows.imported_id, excluded.restore_id), "
                 f"state = CASE WHEN rows.state IN ({kept}) "
@@ -268,6 +270,7 @@ class Journal:
                         _state_of(r).value,
                         now,
                         r.hardware.value if r.hardware is not None else None,
+                        json.dumps(r.values, ensure_ascii=False),
                     )
                     for seq, r in enumerate(rows)
                 ],
@@ -295,7 +298,7 @@ class Journal:
     def rows(self, run_id: str) -> list[RowRecord]:
         cursor = self._db.execute(
             "SELECT seq, sheet, row, source, destination, source_id, restore_id, behavior, users, state, "
-            "detail, hardware, imported_id, joined, previous_behavior, previous_users FROM rows "
+            "detail, hardware, imported_id, joined, previous_behavior, previous_users, row_values FROM rows "
             "WHERE run_id = ? ORDER BY seq",
             (run_id,),
         )
@@ -316,6 +319,7 @@ class Journal:
                 imported,
                 tuple(json.loads(joined or "[]")),
                 (int(old_beh), tuple(json.loads(old_users or "[]"))) if old_beh is not None else None,
+                json.loads(values) if values else {},
             )
             for (
                 seq,
@@ -334,6 +338,7 @@ class Journal:
                 joined,
                 old_beh,
                 old_users,
+                values,
             ) in cursor
         ]
 
@@ -455,6 +460,9 @@ def _add_new_columns(db: sqlite3.Connection) -> None:
         ("hardware", "TEXT"),
         ("imported_id", "INTEGER"),
         ("joined", "TEXT NOT NULL DEFAULT '[]'"),
+        ("previous_behavior", "INTEGER"),
+        ("previous_users", "TEXT"),
+        ("row_values", "TEXT"),
     ):
         if columns and name not in columns:
             db.execute(f"ALTER TABLE rows ADD COLUMN {name} {kind}")

@@ -58,7 +58,8 @@ def undo_run(
         )
     rows = journal.rows(record.run_id)
     results = [r.as_result() for r in rows]
-    wave = WaveInput(record.input_path, record.input_sha256, [], [], [])
+    columns = list(dict.fromkeys(name for r in rows for name in r.values))
+    wave = WaveInput(record.input_path, record.input_sha256, [], [], columns)
     result = RunResult("undo", wave, options.run, results, provider=info, run_id=record.run_id)
     undo_id = (
         None

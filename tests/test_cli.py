@@ -287,3 +287,72 @@ def test_a_report_that_cannot_be_written_there_goes_to_the_temp_folder(
     assert f"Report: {written}" in result.output
     assert "Writing it to" in result.output
     assert load_workbook(written)["Results"].max_row == 6
+
+
+def test_report_names_never_collide(tmp_path: Path) -> None:
+    import datetime as dt
+
+    now = dt.datetime(2026, 11, 23, 9, 5, 7)
+    sheet = tmp_path / "wave.csv"
+    first = default_report_path(sheet, now)
+    first.write_bytes(b"taken")
+    second = default_report_path(sheet, now)
+    assert second.name == "wave-report-20261123-090507-2.xlsx"
+    second.write_bytes(b"taken")
+    assert default_report_path(sheet, now).name == "wave-report-20261123-090507-3.xlsx"
+
+
+@pytest.mark.parametrize("target", ["sheet", "users", "journal"])
+def test_outputs_never_write_over_inputs(
+    tmp_path: Path, site_path: Path, journal_path: Path, target: str
+) -> None:
+    sheet = tmp_path / "w.csv"
+    sheet.write_text("Source,Destination,Behavior\nCON-PC0003,CON-NB0003,2\n", encoding="utf-8")
+    users = tmp_path / "u.csv"
+    users.write_text("Source,User\nCON-PC0003,CONTOSO\\a\n", encoding="utf-8")
+    journal_path.write_bytes(b"")
+    victim = {"sheet": sheet, "users": users, "journal": journal_path}[target]
+    before = victim.read_bytes()
+    result = invoke("run", sheet, "--users", users, "--demo", site_path, "--report", victim)
+    assert result.exit_code == 2, result.output
+    assert "cmassoc never writes over its input" in result.output
+    assert victim.read_bytes() == before
+    again = invoke("validate", sheet, "--users", users, "--json", sheet)
+    assert again.exit_code == 2 and sheet.read_bytes() == (
+        before if target == "sheet" else sheet.read_bytes()
+    )
+
+
+def test_template_refuses_to_overwrite_or_to_write_another_format(tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    assert invoke("template", out).exit_code == 0
+    again = invoke("template", out)
+    assert again.exit_code == 2 and "exists already" in again.output
+    assert invoke("template", out, "--force").exit_code == 0
+    csv_out = invoke("template", tmp_path / "t.csv")
+    assert csv_out.exit_code == 2 and "is an .xlsx workbook" in csv_out.output
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_a_missing_output_folder_is_created_and_said(tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "june" / "v.xlsx"
+    result = invoke("validate", SAMPLES / "wave-03.csv", "--report", out)
+    assert result.exit_code == 0, result.output
+    assert f"creating the folder {out.parent}" in result.output
+    assert out.is_file()
+
+
+def test_the_undo_report_keeps_the_original_columns(tmp_path: Path, site_path: Path) -> None:
+    out = tmp_path / "r.json"
+    made = invoke(
+        "run", SAMPLES / "wave-01.xlsx", "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx"
+    )
+    assert made.exit_code == 3, made.output
+    undone = invoke(
+        "undo", out, "--demo", site_path, "--json", tmp_path / "u.json", "--report", tmp_path / "u.xlsx"
+    )
+    assert undone.exit_code == 0, undone.output
+    rows = json.loads((tmp_path / "u.json").read_text(encoding="utf-8"))["rows"]
+    assert rows[2]["values"]["Ticket"] == "INC-1003"
+    header = [c.value for c in load_workbook(tmp_path / "u.xlsx")["Results"][1]]
+    assert "Ticket" in header and "Old Computer" in header

@@ -10,10 +10,16 @@ import click
 
 @click.command()
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
-def template(out: Path) -> None:
+@click.option("--force", is_flag=True, help="Write over OUT if it exists.")
+def template(out: Path, force: bool) -> None:
     """Write the blank wave template to OUT (.xlsx)."""
+    from importer.errors import InputError
     from importer.template import write_template
 
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(f"'{out.name}': the template is an .xlsx workbook.", "Give a name ending in .xlsx.")
+    if out.exists() and not force:
+        raise InputError(f"'{out}' exists already.", "Choose another name, or add --force to replace it.")
     write_template(out)
     click.echo(f"Template written: {out}")
 

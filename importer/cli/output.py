@@ -12,7 +12,7 @@ from typing import TextIO
 
 from rich.console import Console
 
-from importer.errors import ReportError
+from importer.errors import InputError, ReportError
 from importer.results import RunResult
 
 
@@ -24,9 +24,42 @@ def announce(text: str) -> None:
     stderr().print(f"cmassoc: {text}", markup=False)
 
 
-def default_report_path(sheet: Path, now: dt.datetime | None = None) -> Path:
+def default_report_path(sheet: Path, now: dt.datetime | None = None, kind: str = "report") -> Path:
+    """<sheet>-report-<time>.xlsx next to the sheet; -2, -3... when that name is taken (two
+    commands in the same second never write over each other)."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return sheet.with_name(f"{sheet.stem}-report-{stamp}.xlsx")
+    return unique_path(sheet.with_name(f"{sheet.stem}-{kind}-{stamp}.xlsx"))
+
+
+def unique_path(path: Path) -> Path:
+    if not path.exists() and not path.with_suffix(".json").exists():
+        return path
+    number = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        if not candidate.exists() and not candidate.with_suffix(".json").exists():
+            return candidate
+        number += 1
+
+
+def refuse_overwriting(inputs: dict[str, Path | None], outputs: dict[str, Path | None]) -> None:
+    """--report or --json must never name an input (the sheet, the users file, the journal)."""
+    for out_name, out in outputs.items():
+        if out is None or str(out) == "-":
+            continue
+        for in_name, given in inputs.items():
+            if given is not None and given.exists() and _same(out, given):
+                raise InputError(
+                    f"{out_name} {out} is the {in_name}: cmassoc never writes over its input.",
+                    f"Choose another path for {out_name}.",
+                )
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def write_reports(result: RunResult, default: Path, report: Path | None, json_path: Path | None) -> Path:
@@ -35,6 +68,9 @@ def write_reports(result: RunResult, default: Path, report: Path | None, json_pa
     from importer.report.xlsx_report import write_xlsx
 
     report = report or default
+    for target in (report, json_path):
+        if target is not None and str(target) != "-" and not target.parent.exists():
+            announce(f"creating the folder {target.parent} for {target.name}")
     try:
         write_xlsx(result, report)
     except ReportError as exc:

@@ -9,7 +9,14 @@ import click
 
 from importer.cli.app import context
 from importer.cli.options import OutputOptions, SiteOptions, journal_option, output_options, site_options
-from importer.cli.output import announce, print_summary, stderr, write_reports
+from importer.cli.output import (
+    announce,
+    default_report_path,
+    print_summary,
+    stderr,
+    unique_path,
+    write_reports,
+)
 from importer.cli.site import build_provider
 from importer.errors import InputError
 from importer.journal import RUN_ID_PATTERN, Journal
@@ -45,7 +52,7 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
             wave = read_wave(path, None, InputLimits())
             provider = build_provider(site, env)
             result = status_wave(wave, build_site(provider, options, progress_for(stderr())), options)
-            default = path.with_name(f"{path.stem}-status-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+            default = default_report_path(path, kind="status")
         else:
             result, default = _status_of_run(target, journal_path or _env_path(env.journal), site, options)
     finally:
@@ -77,12 +84,13 @@ def _status_of_run(
         journal.close()
     provider = build_provider(site, context().env)
     try:
-        wave = WaveInput(record.input_path, record.input_sha256, [], [], [])
+        columns = list(dict.fromkeys(name for r in rows for name in r.values))
+        wave = WaveInput(record.input_path, record.input_sha256, [], [], columns)
         result = status_rows(wave, rows, build_site(provider, options, progress_for(stderr())), options)
     finally:
         provider.close()
     result.run_id = run_id
-    default = journal_path.with_name(f"status-{run_id}-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+    default = unique_path(journal_path.with_name(f"status-{run_id}-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx"))
     return result, default
 
 

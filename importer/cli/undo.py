@@ -16,7 +16,14 @@ from importer.cli.options import (
     output_options,
     site_options,
 )
-from importer.cli.output import announce, print_summary, stderr, write_reports
+from importer.cli.output import (
+    announce,
+    print_summary,
+    refuse_overwriting,
+    stderr,
+    unique_path,
+    write_reports,
+)
 from importer.cli.site import build_provider
 from importer.errors import InputError
 from importer.interrupt import graceful_interrupt
@@ -57,6 +64,14 @@ def undo(
     if journal_path is None and env.journal:
         journal_path = Path(env.journal)
     run_id, journal_path = find_run(target, journal_path)
+    refuse_overwriting(
+        {
+            "journal": journal_path,
+            "report undone": Path(target),
+            "demo site": Path(site.demo) if site.demo else None,
+        },
+        {"--report": output.report, "--json": output.json_path},
+    )
     options = UndoOptions(
         RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry),
         force=force,
@@ -73,7 +88,9 @@ def undo(
         finally:
             provider.close()
         result.journal_path = str(journal.path)
-        default = journal.path.with_name(f"undo-{run_id}-report-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+        default = unique_path(
+            journal.path.with_name(f"undo-{run_id}-report-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
+        )
         written = write_reports(result, default, output.report, output.json_path)
     finally:
         journal.close()

@@ -17,7 +17,14 @@ from importer.cli.options import (
     site_options,
     wave_arguments,
 )
-from importer.cli.output import announce, default_report_path, print_summary, stderr, write_reports
+from importer.cli.output import (
+    announce,
+    default_report_path,
+    print_summary,
+    refuse_overwriting,
+    stderr,
+    write_reports,
+)
 from importer.cli.site import build_provider
 from importer.interrupt import graceful_interrupt
 from importer.journal import Journal, RunState, default_journal_path
@@ -42,6 +49,9 @@ def validate(
     output: OutputOptions,
 ) -> None:
     """Read and check SHEET without contacting any site."""
+    refuse_overwriting(
+        {"sheet": sheet, "users file": users_file}, {"--report": output.report, "--json": output.json_path}
+    )
     wave = read_wave(sheet, users_file, limits)
     options = RunOptions(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
@@ -93,6 +103,11 @@ def run(
     to start afresh), and `cmassoc undo` can take it back.
     """
     env = context().env
+    journal_file = journal_path or _env_path(env.journal) or default_journal_path(sheet)
+    refuse_overwriting(
+        {"sheet": sheet, "users file": users_file, "journal": journal_file, "demo site": _demo(site)},
+        {"--report": output.report, "--json": output.json_path},
+    )
     wave = read_wave(sheet, users_file, limits)
     options = RunOptions(
         default_behavior=behavior,
@@ -111,7 +126,7 @@ def run(
     try:
         journal_run = None
         if not dry_run:
-            journal = Journal(journal_path or _env_path(env.journal) or default_journal_path(sheet))
+            journal = Journal(journal_file)
             journal_run = journal.resume_or_start(
                 wave, provider.info, options, resume_id, new_run, announce=announce
             )
@@ -135,6 +150,10 @@ def run_state(result: RunResult) -> RunState:
     if result.stopped_by is None:
         return RunState.FINISHED
     return RunState.INTERRUPTED if result.interrupted else RunState.STOPPED
+
+
+def _demo(site: SiteOptions) -> Path | None:
+    return Path(site.demo) if site.demo else None
 
 
 def _env_path(value: str | None) -> Path | None:

@@ -36,10 +36,13 @@ def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
     assert book.sheetnames == ["Summary", "Results"]
     results = book["Results"]
     header = [c.value for c in results[1]]
-    assert header[:7] == ["Sheet", "Row", "Source", "Destination", "Behavior", "Users", "Comment"]
-    assert header[-11:] == [
+    assert header[:13] == [
+        "Sheet",
+        "Row",
         "Source computer",
         "Destination computer",
+        "Status",
+        "Messages",
         "Source ResourceID",
         "Restore ResourceID",
         "Behaviour",
@@ -47,32 +50,105 @@ def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
         "Users from",
         "New computer",
         "Collections",
-        "Status",
-        "Messages",
     ]
-    assert results.freeze_panes == "C2"
+    assert header[13:] == [
+        "Source",
+        "Destination",
+        "Behavior",
+        "Users",
+        "Comment",
+    ]  # the user's columns follow
+    assert results.freeze_panes == "E2"  # the computer stays in view while scrolling right
     assert results.auto_filter.ref == f"A1:R{len(result.rows) + 1}"
     rows = list(results.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(result.rows) == 3 + len(HOSTILE)
-    assert [(r[0], r[1], r[-2]) for r in rows[:3]] == [
+    assert [(r[0], r[1], r[4]) for r in rows[:3]] == [
         ("wave.csv", 2, "created"),
         ("wave.csv", 3, "exists"),
         ("wave.csv", 4, "unresolved"),
     ]
-    assert rows[0][12] == "CONTOSO\\a\nCONTOSO\\b"
-    assert isinstance(rows[0][9], int) and rows[0][9] > 0
-    status_col = len(header)
+    assert rows[0][9] == "CONTOSO\\a\nCONTOSO\\b"
+    assert isinstance(rows[0][6], int) and rows[0][6] > 0
     for line, row in zip(results.iter_rows(min_row=2), result.rows, strict=True):
-        fill = line[status_col - 2].fill.start_color.rgb
+        fill = line[4].fill.start_color.rgb
         assert row.status is not None
         assert fill.endswith(STATUS_FILLS[row.status])
     # Every text cell is a string cell: nothing a user typed can become a formula.
     for line in results.iter_rows(min_row=2):
         for cell in line:
             assert cell.data_type in ("s", "inlineStr", "n"), (cell.coordinate, cell.value, cell.data_type)
-    comments = [r[6] for r in rows[3:]]
+    comments = [r[17] for r in rows[3:]]
     assert comments[:4] == HOSTILE[:4]
     assert comments[-1] == "bell\\x07"
+
+
+def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSite) -> None:
+    import datetime as dt
+
+    result = make_result(tmp_path, site)
+    out = tmp_path / "report.xlsx"
+    write_xlsx(result, out)
+    book = load_workbook(out)
+    results, summary_sheet = book["Results"], book["Summary"]
+    for sheet in (results, summary_sheet):
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert "&F" in sheet.oddHeader.left.text and "&P" in sheet.oddFooter.right.text
+    assert results.print_title_rows in ("1:1", "$1:$1")
+    header = [c.value for c in results[1]]
+    for index, name in enumerate(header, 1):  # header texts are never cut
+        letter = results.cell(1, index).column_letter
+        assert results.column_dimensions[letter].width >= len(name) + 2, name
+    messages = results.column_dimensions["F"]
+    assert 20 <= messages.width <= 72
+    tall = [results.row_dimensions[r].height for r in range(2, results.max_row + 1)]
+    assert any(h and h >= 30 for h in tall)  # multi-line messages get room
+    assert results["F2"].alignment.wrap_text
+    # Counts stand next to their labels, and times are real dates in local time.
+    labels = {r[0]: r[1] for r in summary_sheet.iter_rows(values_only=True) if r and r[0]}
+    assert summary_sheet.column_dimensions["B"].width <= 20
+    started = next(v for k, v in labels.items() if str(k).startswith("Started ("))
+    assert isinstance(started, dt.datetime)
+    xml = __import__("zipfile").ZipFile(out).read("xl/worksheets/sheet2.xml")
+    assert b'numberStoredAsText="1"' in xml  # text that looks like a number is text on purpose
+
+
+def test_a_12_row_report_prints_on_one_or_two_pages(tmp_path: Path, site_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    import pytest
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc)")
+    from tests.conftest import SAMPLES, invoke
+
+    report = tmp_path / "report.xlsx"
+    made = invoke("run", SAMPLES / "wave-01.xlsx", "--demo", site_path, "--report", report)
+    assert made.exit_code == 3, made.output
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(report),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    import re
+
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    assert 1 <= pages <= 2, pages
 
 
 def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:

@@ -16,25 +16,12 @@ from importer.report.labels import RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
 from importer.report.summary import summary
 from importer.report.xlsx_writer import BOLD, PLAIN, WRAP, Chart, StreamingWorkbook, fill_style
 from importer.results import RunResult
-from importer.status import STATUS_TABLE
+from importer.status import STATUS_INFO, STATUS_TABLE
 
 STATUS_FILLS = {info.status: info.fill for info in STATUS_TABLE}
-RESULT_COLUMNS = (
-    "Source computer",
-    "Destination computer",
-    "Source ResourceID",
-    "Restore ResourceID",
-    "Behaviour",
-    "Users sent",
-    "Users from",
-    "New computer",
-    "Collections",
-    "Status",
-    "Messages",
-)
 STORE_COLUMNS = ("Migration", "Captured", "Restored", "Store deleted", "Store path", "Migration type")
 _FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_FILLS)}
-MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 2 - len(RESULT_COLUMNS)  # Sheet and Row come first
+MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 13  # Sheet, Row and the 11 columns the tool adds
 
 
 def _fill(status: Status | None) -> int:
@@ -56,25 +43,29 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
         values=(1, first, first + len(counts) - 1),
         label_cache=[s.value for s in counts],
         value_cache=[float(n) for n in counts.values()],
-        anchor=(3, 2, 10, 18),
+        anchor=(4, 1, 11, 17),
         colors=[STATUS_FILLS[s] for s in counts],
     )
-    book.add_sheet(SUMMARY_SHEET, widths=(22, 70), chart=chart if counts else None)
-    book.row(
-        ["Computer association status" if result.command == "status" else "Computer association import"],
-        [BOLD],
-    )
+    title = "Computer association status" if result.command == "status" else "Computer association import"
+    book.add_sheet(SUMMARY_SHEET, widths=(30, 17, 50, 2), chart=chart if counts else None, title=title)
+    book.row([title], [BOLD])
     book.row([])
-    book.row(["Status", "Rows"], [BOLD, BOLD])
+    book.row(["Status", "Rows", "What it means"], [BOLD, BOLD, BOLD])
     for status, number in counts.items():
-        book.row([status.value, number], [_fill(status)])
+        book.row([status.value, number, STATUS_INFO[status].label], [_fill(status)])
     book.row(["total", len(result.rows)], [BOLD])
-    book.row([])
+    while book.rows_written < 18:  # the parameters start below the chart
+        book.row([])
     book.row(["Run"], [BOLD])
     info = summary(result)
+    zone = result.started.strftime("%Z") or result.started.strftime("UTC%z")
     for key, label in SUMMARY_LABELS:
         value = info.get(key)
         if value is None:
+            continue
+        if key in ("started", "finished", "read_at"):
+            when = result.started if key == "started" else result.finished
+            book.row([f"{label} ({zone})", when])
             continue
         shown = ("yes" if value else "no") if isinstance(value, bool) else value
         book.row([label, shown if isinstance(shown, int | float) else str(shown)])
@@ -93,67 +84,135 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     book.end_sheet()
 
 
+FIRST_COLUMNS = ("Sheet", "Row", "Source computer", "Destination computer", "Status", "Messages")
+DETAIL_COLUMNS = (
+    "Source ResourceID",
+    "Restore ResourceID",
+    "Behaviour",
+    "Users sent",
+    "Users from",
+    "New computer",
+    "Collections",
+)
+RESULT_COLUMNS = FIRST_COLUMNS[2:] + DETAIL_COLUMNS  # what the tool adds beside the user's columns
+_WRAPPED = {"Messages", "Users sent", "Collections"}
+_WIDTH_CAPS = {"Messages": 70}
+
+
 def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     if result.command == "status":
         _status_sheet(book, result)
         return
     original = report_columns(result)[:MAX_ORIGINAL_COLUMNS]
-    headers = ["Sheet", "Row", *original, *RESULT_COLUMNS]
-    widths = [
-        12,
-        6,
-        *(min(max(len(h) + 2, 14), 40) for h in original),
-        18,
-        18,
-        12,
-        12,
-        10,
-        30,
-        13,
-        20,
-        34,
-        11,
-        90,
-    ]
-    book.add_sheet(RESULTS_SHEET, widths=widths, freeze=(2, 1), autofilter=True)
+    headers = [*FIRST_COLUMNS, *DETAIL_COLUMNS, *original]
+    cells = (_row_cells(row, original) for row in result.rows)
+    sample = [_row_cells(row, original) for row in result.rows[:2000]]
+    widths = _widths(headers, sample)
+    book.add_sheet(
+        RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title="Results", repeat_header=True
+    )
     book.row(headers, [BOLD] * len(headers))
+    wrapped = [i for i, h in enumerate(headers) if h in _WRAPPED]
     styles = [PLAIN] * len(headers)
-    users_at, status_at, messages_at = len(headers) - 6, len(headers) - 2, len(headers) - 1
-    styles[users_at] = styles[messages_at] = styles[len(headers) - 3] = WRAP
-    for row in result.rows:
+    for index in wrapped:
+        styles[index] = WRAP
+    status_at = headers.index("Status")
+    for row, values in zip(result.rows, cells, strict=True):
         styles[status_at] = _fill(row.status)
-        book.row(_result_cells(row, original), styles)
+        book.row(values, styles, lines=_lines(values, wrapped, widths))
     book.end_sheet()
+
+
+def _row_cells(row: RowResult, original: list[str]) -> list[object]:
+    values = row.values
+    return [
+        row.sheet,
+        row.row,
+        row.source,
+        row.destination,
+        row.status.value if row.status else "",
+        "\n".join(m.render() for m in row.messages),
+        row.source_resource_id,
+        row.restore_resource_id,
+        int(row.behavior) if row.behavior is not None else None,
+        "\n".join(row.users),
+        row.users_from.value if row.users_from else None,
+        row.hardware.value if row.hardware else None,
+        "\n".join(row.membership) or None,
+        *(values.get(name) for name in original),
+    ]
+
+
+def _widths(headers: list[str], sample: list[list[object]]) -> list[float]:
+    """Never narrower than the header, wide enough for the data seen, within a cap."""
+    widths = []
+    for index, header in enumerate(headers):
+        longest = max(
+            (max(len(line) for line in str(r[index]).split("\n")) for r in sample if r[index] is not None),
+            default=0,
+        )
+        cap = _WIDTH_CAPS.get(header, 50)
+        widths.append(float(min(max(len(header) + 3, longest + 2, 6), max(cap, len(header) + 3))))
+    return widths
+
+
+def _lines(values: list[object], wrapped: list[int], widths: list[float]) -> int:
+    """How many lines of text the tallest wrapped cell needs at its column's width."""
+    tallest = 1
+    for index in wrapped:
+        text = values[index]
+        if isinstance(text, str) and text:
+            width = max(int(widths[index]) - 1, 1)
+            tallest = max(tallest, sum(-(-max(len(line), 1) // width) for line in text.split("\n")))
+    return min(tallest, 27)
 
 
 def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     """`cmassoc status`: per pair, what the site says of its association and user state."""
     original = report_columns(result)[: MAX_ORIGINAL_COLUMNS - len(STORE_COLUMNS)]
-    headers = ["Sheet", "Row", *original, *RESULT_COLUMNS[:6], *STORE_COLUMNS, "Status", "Messages"]
-    widths = [12, 6, *(min(max(len(h) + 2, 14), 40) for h in original), 18, 18, 12, 12, 10, 30]
-    widths += [13, 17, 17, 17, 40, 14, 12, 70]
-    book.add_sheet(RESULTS_SHEET, widths=widths, freeze=(2, 1), autofilter=True)
-    book.row(headers, [BOLD] * len(headers))
-    styles = [PLAIN] * len(headers)
-    styles[len(headers) - 9] = styles[len(headers) - 1] = WRAP
+    headers = [*FIRST_COLUMNS, *STORE_COLUMNS, "Behaviour", "Users on the site", *original]
+    rows = []
     for row in result.rows:
-        styles[len(headers) - 2] = _fill(row.status)
         store = row.store
-        cells = _result_cells(row, original)[: 2 + len(original) + 6]
-        cells += (
+        rows.append(
             [
-                store.migration_status,
-                store.captured,
-                store.restored,
-                store.deleted,
-                store.store_path or None,
-                store.migration_type,
+                row.sheet,
+                row.row,
+                row.source,
+                row.destination,
+                row.status.value if row.status else "",
+                "\n".join(m.render() for m in row.messages),
+                *(
+                    [
+                        store.migration_status,
+                        store.captured,
+                        store.restored,
+                        store.deleted,
+                        store.store_path or None,
+                        store.migration_type,
+                    ]
+                    if store is not None
+                    else [None] * len(STORE_COLUMNS)
+                ),
+                int(row.behavior) if row.behavior is not None else None,
+                "\n".join(row.users),
+                *(row.values.get(name) for name in original),
             ]
-            if store is not None
-            else [None] * len(STORE_COLUMNS)
         )
-        cells += [row.status.value if row.status else "", "\n".join(m.render() for m in row.messages)]
-        book.row(cells, styles)
+    widths = _widths(headers, rows[:2000])
+    for name in ("Captured", "Restored", "Store deleted"):
+        widths[headers.index(name)] = 17.0
+    book.add_sheet(
+        RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title="Status", repeat_header=True
+    )
+    book.row(headers, [BOLD] * len(headers))
+    wrapped = [headers.index("Messages"), headers.index("Users on the site")]
+    styles = [PLAIN] * len(headers)
+    for index in wrapped:
+        styles[index] = WRAP
+    for row, values in zip(result.rows, rows, strict=True):
+        styles[4] = _fill(row.status)
+        book.row(values, styles, lines=_lines(values, wrapped, widths))
     book.end_sheet()
 
 
@@ -167,23 +226,3 @@ def report_columns(result: RunResult) -> list[str]:
                 seen.add(name)
                 columns.append(name)
     return columns
-
-
-def _result_cells(row: RowResult, original: list[str]) -> list[object]:
-    values = row.values
-    return [
-        row.sheet,
-        row.row,
-        *(values.get(name) for name in original),
-        row.source,
-        row.destination,
-        row.source_resource_id,
-        row.restore_resource_id,
-        int(row.behavior) if row.behavior is not None else None,
-        "\n".join(row.users),
-        row.users_from.value if row.users_from else None,
-        row.hardware.value if row.hardware else None,
-        "\n".join(row.membership) or None,
-        row.status.value if row.status else "",
-        "\n".join(m.render() for m in row.messages),
-    ]

@@ -34,6 +34,11 @@ def fill_style(index: int) -> int:
     return 3 + index
 
 
+def _header_text(text: str) -> str:
+    """Text for a page header: & starts a code there, so it is doubled."""
+    return text.replace("&", "&&")[:200]
+
+
 def _text(value: str) -> str:
     if len(value) > EXCEL_MAX_CELL:
         value = cut_cell(value)
@@ -65,6 +70,8 @@ class _Sheet:
     rows: int = 0
     columns: int = 0
     index: int = 0
+    title: str = ""  # printed in the page header, beside the file name
+    repeat_header: bool = False  # row 1 printed on every page
 
 
 @dataclass
@@ -95,13 +102,27 @@ class StreamingWorkbook:
         freeze: tuple[int, int] | None = None,
         autofilter: bool = False,
         chart: Chart | None = None,
+        title: str = "",
+        repeat_header: bool = False,
     ) -> None:
+        """A sheet that prints landscape, one page wide, with the file name, `title` and page
+        numbers in its header and footer (and row 1 on every page with `repeat_header`)."""
         assert self._zip is not None and self._out is None
-        sheet = _Sheet(name[:31], widths, freeze, autofilter, chart, index=len(self._sheets) + 1)
+        sheet = _Sheet(
+            name[:31],
+            widths,
+            freeze,
+            autofilter,
+            chart,
+            index=len(self._sheets) + 1,
+            title=title,
+            repeat_header=repeat_header,
+        )
         self._sheets.append(sheet)
         self._out = self._zip.open(f"xl/worksheets/sheet{sheet.index}.xml", "w", force_zip64=True)
         head = [
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         ]
         if freeze:
             cols, rows = freeze
@@ -126,14 +147,16 @@ class StreamingWorkbook:
         head.append("<sheetData>")
         self._out.write("".join(head).encode("utf-8"))
 
-    def row(self, cells: Iterable[object], styles: Sequence[int] | None = None) -> None:
-        """One row: str -> text, int/float -> number, None -> empty; styles by position."""
+    def row(self, cells: Iterable[object], styles: Sequence[int] | None = None, lines: int = 1) -> None:
+        """One row: str -> text, int/float -> number, datetime -> date, None -> empty; styles by
+        position; `lines` of text tall (for wrapped cells)."""
         assert self._out is not None
         sheet = self._sheets[-1]
         sheet.rows += 1
         number = sheet.rows
         letters = self._letters
-        parts = [f'<row r="{number}">']
+        height = f' ht="{min(15 * lines, 409)}" customHeight="1"' if lines > 1 else ""
+        parts = [f'<row r="{number}"{height}>']
         for index, value in enumerate(cells):
             if index >= len(letters):
                 letters.extend(column_letter(i) for i in range(len(letters), index + 16))
@@ -164,6 +187,11 @@ class StreamingWorkbook:
         parts.append("</row>")
         self._out.write("".join(parts).encode("utf-8"))
 
+    @property
+    def rows_written(self) -> int:
+        """Rows of the sheet being written so far."""
+        return self._sheets[-1].rows
+
     def end_sheet(self) -> None:
         assert self._out is not None
         sheet = self._sheets[-1]
@@ -171,7 +199,14 @@ class StreamingWorkbook:
         if sheet.autofilter and sheet.columns:
             tail.append(f'<autoFilter ref="{self._filter_ref(sheet, absolute=False)}"/>')
         tail.append(
-            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            '<pageMargins left="0.4" right="0.4" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            "<headerFooter>"
+            f"<oddHeader>&amp;L&amp;F&amp;R{escape(_header_text(sheet.title or sheet.name))}</oddHeader>"
+            "<oddFooter>&amp;LPrinted &amp;D &amp;T&amp;RPage &amp;P of &amp;N</oddFooter>"
+            "</headerFooter>"
+            # Text that looks like a number (00123, a date typed as text) is text on purpose.
+            '<ignoredErrors><ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/></ignoredErrors>'
         )
         if sheet.chart is not None:
             tail.append('<drawing r:id="rId1"/>')
@@ -240,6 +275,11 @@ class StreamingWorkbook:
             f"{escape(_quoted(s.name))}!{self._filter_ref(s, absolute=True)}</definedName>"
             for s in sheets
             if s.autofilter and s.columns
+        ) + "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{s.index - 1}">'
+            f"{escape(_quoted(s.name))}!$1:$1</definedName>"
+            for s in sheets
+            if s.repeat_header
         )
         z.writestr(
             "xl/workbook.xml",
@@ -289,10 +329,13 @@ class StreamingWorkbook:
             f'<fills count="{2 + len(self.fills)}"><fill><patternFill patternType="none"/></fill>'
             f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1">'
+            '<alignment vertical="top"/></xf></cellStyleXfs>'
             f'<cellXfs count="{fill_style(len(self.fills)) + 1}">'
-            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+            '<alignment vertical="top"/></xf>'
+            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+            '<alignment vertical="top"/></xf>'
             '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
             '<alignment vertical="top" wrapText="1"/></xf>'
             f"{fill_xfs}"

@@ -245,7 +245,7 @@ def _join(rows: Sequence[RowResult], site: Site) -> None:
                     Status.FAILED,
                     f"the association is {row.status.value if row.status else 'done'}, but adding "
                     f"{row.destination} to {collection_id} failed: {result.describe()}",
-                    C.FIELD_TITLES[C.COLLECTION],
+                    row.column(C.COLLECTION),
                 )
 
     def still_needed(pending: list[tuple[str, list[RowResult]]]) -> list[tuple[str, list[RowResult]]]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
+from importer.columns import FIELD_TITLES
 from importer.status import Status
 
 __all__ = [
@@ -201,6 +202,11 @@ class RowResult:
     joined: list[str] = field(default_factory=list)  # CollectionIDs this run added a direct rule to
     store: StoreState | None = None  # `cmassoc status`: what the site says of the user state
     replaces: tuple[int, tuple[str, ...]] | None = None  # --update: the version on the site now
+    headers: Mapping[str, str] = field(default_factory=dict)  # field -> the user's own header
+
+    def column(self, name: str) -> str:
+        """The user's header for a field (messages name it as the user wrote it)."""
+        return self.headers.get(name) or FIELD_TITLES[name]
 
     @property
     def where(self) -> str:

@@ -69,7 +69,7 @@ def _plan_collections(rows: list[RowResult], site: Site) -> None:
                     f"{collection.describe()} is a built-in collection: its members are not added by hand"
                 )
             if problem is not None:
-                row.fail(Status.CONFLICT, f"{problem}; row not done", C.FIELD_TITLES[C.COLLECTION])
+                row.fail(Status.CONFLICT, f"{problem}; row not done", row.column(C.COLLECTION))
                 break
             assert collection is not None
             if (collection.collection_id, row.restore_resource_id or 0) in members:

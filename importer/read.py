@@ -11,7 +11,7 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from importer.errors import InputError
 from importer.gcpause import gc_paused
 from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, InputLimits
 from importer.model import Cell, InputRow, UserRow, WaveInput
-from importer.names import parse_mac, parse_smbios_guid
+from importer.names import PLAIN_NAME, parse_mac, parse_smbios_guid
 from importer.sheetproc import parse_workbook
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -48,12 +48,19 @@ class Header:
 
 
 @gc_paused
-def read_wave(path: Path, users_path: Path | None = None, limits: InputLimits | None = None) -> WaveInput:
+def read_wave(
+    path: Path,
+    users_path: Path | None = None,
+    limits: InputLimits | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> WaveInput:
+    """The wave's rows. `mapping` (field -> header, from --map) names columns the aliases miss."""
+    mapping = dict(mapping or {})
     sheets, notes = read_sheets(path, limits)
     wave = WaveInput(path=str(path), sha256=file_sha256(path), rows=[], user_rows=[], columns=[], notes=notes)
     pairs_found = False
     for sheet in sheets:
-        kind, header = classify(sheet)
+        kind, header = classify(sheet, mapping)
         if kind == "pairs" and header is not None:
             pairs_found = True
             if header.row == 0:
@@ -61,7 +68,9 @@ def read_wave(path: Path, users_path: Path | None = None, limits: InputLimits | 
                     f"{sheet.where} has no header row: read as the console's Import Computer "
                     "Information file (Name = the new computer, SMBIOS GUID, MAC Address, Source Computer)"
                 )
+            _check_mapping(sheet, header, mapping)
             _collect_pairs(sheet, header, wave)
+            _unused_user_columns(sheet, header, wave)
         elif kind == "users" and header is not None:
             wave.user_rows.extend(_user_rows(sheet, header))
         elif any(any(c.strip() for c in r) for r in sheet.rows):
@@ -71,11 +80,17 @@ def read_wave(path: Path, users_path: Path | None = None, limits: InputLimits | 
             )
     if not pairs_found:
         where = f"'{path.name}'" if len(sheets) == 1 else f"any sheet of '{path.name}'"
+        seen = _first_texts(sheets)
+        shown = ", ".join(f"'{t}'" for t in seen) if seen else "nothing"
+        example = (
+            f' --map Source="{seen[0]}" --map Destination="{seen[1]}"'
+            if len(seen) > 1
+            else ' --map Source="..."'
+        )
         raise InputError(
             f"{where}: no header row with a source and a destination column in the first "
-            f"{HEADER_SEARCH_ROWS} rows.",
-            "Name the columns Source and Destination (or OldComputer/NewComputer, see the "
-            "template from `cmassoc template`).",
+            f"{HEADER_SEARCH_ROWS} rows (the first rows hold {shown}).",
+            f"Name the columns Source and Destination, or say which they are:{example}.",
         )
     if users_path is not None:
         users_sheets, users_notes = read_sheets(users_path, limits)
@@ -231,10 +246,18 @@ def detect_delimiter(text: str) -> str:
     return best[2] if best else ","
 
 
-def _column_fields(cells: Sequence[str]) -> list[str | None]:
-    """The field each header cell names. "Name" is the new computer in the console's Import
-    Computer Information file (a Source Computer and a MAC or GUID column, no destination)."""
-    fields = [C.field_for(cell) if cell else None for cell in cells]
+def _column_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> list[str | None]:
+    """The field each header cell names: --map first, then the aliases. "Name" is the new
+    computer in the console's Import Computer Information file (a Source Computer and a MAC or
+    GUID column, no destination)."""
+    mapped = {header.strip().casefold(): fld for fld, header in (mapping or {}).items()}
+    fields = [mapped.get(cell.strip().casefold()) or (C.field_for(cell) if cell else None) for cell in cells]
+    if mapped:  # a mapped field is that column only, even where an alias would name another
+        taken = set(mapped.values())
+        fields = [
+            f if f not in taken or cells[i].strip().casefold() in mapped else None
+            for i, f in enumerate(fields)
+        ]
     if C.DESTINATION not in fields and C.SOURCE in fields and (C.MAC in fields or C.SMBIOS_GUID in fields):
         for index, cell in enumerate(cells):
             if fields[index] is None and C.squash(cell) in ("name", "computername", "netbiosname"):
@@ -243,9 +266,9 @@ def _column_fields(cells: Sequence[str]) -> list[str | None]:
     return fields
 
 
-def _header_fields(cells: Sequence[str]) -> dict[str, int]:
+def _header_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> dict[str, int]:
     found: dict[str, int] = {}
-    for index, fld in enumerate(_column_fields(cells)):
+    for index, fld in enumerate(_column_fields(cells, mapping)):
         if fld is not None and fld not in found:
             found[fld] = index
     return found
@@ -269,22 +292,26 @@ def _wizard_header(sheet: Sheet) -> Header | None:
     return Header(0, list(C.WIZARD_HEADER), {C.DESTINATION: 0, C.SMBIOS_GUID: 1, C.MAC: 2, C.SOURCE: 3})
 
 
-def find_header(sheet: Sheet, required: Iterable[str]) -> Header | None:
+def find_header(
+    sheet: Sheet, required: Iterable[str], mapping: Mapping[str, str] | None = None
+) -> Header | None:
     needed = set(required)
     for index, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        fields = _header_fields(cells)
+        fields = _header_fields(cells, mapping)
         if needed <= fields.keys():
-            return _make_header(sheet, index, cells)
+            return _make_header(sheet, index, cells, mapping)
     return None
 
 
-def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
+def _make_header(
+    sheet: Sheet, index: int, cells: list[str], mapping: Mapping[str, str] | None = None
+) -> Header:
     width = max((len(r) for r in sheet.rows[index:]), default=len(cells))
     names: list[str] = []
     taken: set[str] = set()
     repeats: dict[str, int] = {}
     fields: dict[str, int] = {}
-    kinds = _column_fields([c.strip() for c in cells])
+    kinds = _column_fields([c.strip() for c in cells], mapping)
     for col in range(width):
         raw = cells[col].strip() if col < len(cells) else ""
         base = name = raw or f"Column {column_letter(col)}"
@@ -309,12 +336,12 @@ def _make_header(sheet: Sheet, index: int, cells: list[str]) -> Header:
     return Header(index + 1, names, fields)
 
 
-def classify(sheet: Sheet) -> tuple[str, Header | None]:
+def classify(sheet: Sheet, mapping: Mapping[str, str] | None = None) -> tuple[str, Header | None]:
     if C.is_users_sheet_name(sheet.name):
         header = find_header(sheet, (C.SOURCE, C.USERS))
         if header is not None:
             return "users", header
-    header = find_header(sheet, (C.SOURCE, C.DESTINATION)) or _wizard_header(sheet)
+    header = find_header(sheet, (C.SOURCE, C.DESTINATION), mapping) or _wizard_header(sheet)
     return ("pairs", header) if header is not None else ("other", None)
 
 
@@ -325,6 +352,43 @@ def _data_rows(sheet: Sheet, header: Header) -> Iterable[tuple[int, list[str]]]:
             yield index + 1, cells
 
 
+def _first_texts(sheets: Sequence[Sheet], limit: int = 12) -> list[str]:
+    """The first non-empty cells of the first sheets, as a person would see them."""
+    seen: list[str] = []
+    for sheet in sheets:
+        for cells in sheet.rows[:HEADER_SEARCH_ROWS]:
+            for cell in cells:
+                text = cell.strip()
+                if text and text not in seen and len(text) <= 60:
+                    seen.append(text)
+                if len(seen) >= limit:
+                    return seen
+    return seen
+
+
+def _check_mapping(sheet: Sheet, header: Header, mapping: Mapping[str, str]) -> None:
+    for fld, wanted in mapping.items():
+        if fld not in header.fields and fld not in (C.SOURCE, C.DESTINATION):
+            names = ", ".join(f"'{n}'" for n in header.names[:12])
+            raise InputError(
+                f'{sheet.where}: --map {C.FIELD_TITLES[fld]}="{wanted}" names no column of the header '
+                f"(row {header.row}: {names}).",
+                "Give the header exactly as it is written in the sheet.",
+            )
+
+
+def _unused_user_columns(sheet: Sheet, header: Header, wave: WaveInput) -> None:
+    """A column that looks like users but is not read deserves a word: users may be missing."""
+    used = set(header.fields.values())
+    for index, name in enumerate(header.names):
+        key = C.squash(name)
+        if index not in used and ("user" in key or "account" in key):
+            wave.notes.append(
+                f"WARNING: {sheet.where} column '{name}' looks like users but is not read: name it "
+                f'Users, or use --map Users="{name}"'
+            )
+
+
 def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput) -> None:
     for name in header.names:
         if name not in wave.columns:
@@ -332,11 +396,27 @@ def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput) -> None:
     width = len(header.names)
     names = header.names
     columns = {fld: names[col] for fld, col in header.fields.items()}
+    start = len(wave.rows)
     append = wave.rows.append
     for row_number, cells in _data_rows(sheet, header):
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         append(InputRow(sheet.name, row_number, dict(zip(names, cells, strict=False)), columns))
+    _drop_footer(sheet, wave, start)
+
+
+def _drop_footer(sheet: Sheet, wave: WaveInput, start: int) -> None:
+    """A last row with one filled cell that is no computer name ("Total: 10 machines") is a
+    footer, not a pair: skipped, with a note."""
+    while len(wave.rows) > start:
+        last = wave.rows[-1]
+        filled = [v.strip() for v in last.values.values() if v.strip()]
+        if len(filled) != 1 or PLAIN_NAME.fullmatch(filled[0]):
+            return
+        wave.rows.pop()
+        wave.notes.append(
+            f"{sheet.where} row {last.row} ('{filled[0][:60]}') read as a footer, not a pair: skipped"
+        )
 
 
 def _user_rows(sheet: Sheet, header: Header) -> list[UserRow]:

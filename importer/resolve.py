@@ -66,7 +66,7 @@ def resolve(
                 Level.WARNING,
                 f"{source.name} ({source.resource_id}) has no ConfigMgr client: the state capture "
                 "cannot run on it until it has one",
-                C.FIELD_TITLES[C.SOURCE],
+                row.column(C.SOURCE),
             )
         row.source_resource_id = source.resource_id
         row.restore_resource_id = restore.resource_id
@@ -107,7 +107,7 @@ def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bo
     if others:
         named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
         text += f", taking over the record of {named} (--overwrite-existing-record)"
-    row.add(Level.NOTE, text, C.FIELD_TITLES[C.DESTINATION])
+    row.add(Level.NOTE, text, row.column(C.DESTINATION))
 
 
 def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -> None:
@@ -133,14 +133,14 @@ def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -
             row.add(
                 Level.NOTE,
                 f"users from the site ({users_from.value}): {', '.join(row.users)}",
-                C.FIELD_TITLES[C.USERS],
+                row.column(C.USERS),
             )
         else:
             row.fail(
                 Status.INVALID,
                 f"behaviour {row.behavior.label if row.behavior else ''} needs users, and the site knows no "
                 f"{users_from.value} of {row.source}: add them to the sheet",
-                C.FIELD_TITLES[C.USERS],
+                row.column(C.USERS),
             )
 
 
@@ -153,7 +153,7 @@ def _pick(
     by_id: dict[int, Record],
     site: str,
 ) -> Record | None:
-    column = C.FIELD_TITLES[field]
+    column = row.column(field)
     if given is not None:
         record = by_id.get(given)
         if record is None:
@@ -212,7 +212,7 @@ def _pick(
             Level.ERROR,
             f"{name} has {len(live)} live records: "
             + ", ".join(r.describe() for r in live)
-            + f"; put the right one in the {C.FIELD_TITLES[id_field]} column "
+            + f"; put the right one in the {row.column(id_field)} column "
             "(or remove the duplicate record in the console)",
             column,
         )

@@ -75,7 +75,7 @@ def _take(result: RowResult, parsed: Parsed[T]) -> T | None:
 def _check_row(row: InputRow, columns: _Columns, default_behavior: Behavior) -> RowResult:
     text = row.values
     src, dst, behavior, users, source_id, restore_id = columns
-    result = RowResult(sheet=row.sheet, row=row.row, values=text)
+    result = RowResult(sheet=row.sheet, row=row.row, values=text, headers=row.columns)
     if len("".join(text.values())) > EXCEL_MAX_CELL:  # one C-level pass; rarely true
         text = _without_overlong(result, text)
     # Plain names are settled inline: this runs for every row of a 100k-row wave.
@@ -201,7 +201,7 @@ def _check_hardware(
 
 def _check_hardware_ids(results: list[RowResult]) -> None:
     """One MAC address or SMBIOS GUID belongs to one new computer."""
-    for attribute, title in (("mac", C.FIELD_TITLES[C.MAC]), ("smbios_guid", C.FIELD_TITLES[C.SMBIOS_GUID])):
+    for attribute, name in (("mac", C.MAC), ("smbios_guid", C.SMBIOS_GUID)):
         owners: dict[str, dict[str, list[RowResult]]] = defaultdict(lambda: defaultdict(list))
         for result in results:
             value = getattr(result, attribute)
@@ -216,7 +216,7 @@ def _check_hardware_ids(results: list[RowResult]) -> None:
                     result.add(
                         Level.ERROR,
                         f"{value} is given for several new computers ({names}): each has its own",
-                        title,
+                        result.column(name),
                     )
 
 
@@ -225,19 +225,22 @@ def _check_behavior_users(result: RowResult, users_from_site: bool) -> None:
         return
     if result.behavior.needs_users and not result.users and users_from_site:
         return  # the site is asked for them after the names are resolved
+    users_column = result.column(C.USERS)
+    if any(m.level is Level.ERROR and m.column == users_column for m in result.messages):
+        return  # the users cell has its own message already: one is enough
     if result.behavior.needs_users and not result.users:
         result.add(
             Level.ERROR,
             f"behaviour {result.behavior.label} needs at least one user (DOMAIN\\user): "
             "add users, or use behaviour 0 to capture and restore all accounts",
-            C.FIELD_TITLES[C.USERS],
+            result.column(C.USERS),
         )
     elif not result.behavior.needs_users and result.users:
         result.add(
             Level.WARNING,
             f"behaviour {result.behavior.label} migrates every account: the "
             f"{len(result.users)} user(s) listed are not sent",
-            C.FIELD_TITLES[C.USERS],
+            result.column(C.USERS),
         )
         result.users = []
 
@@ -250,7 +253,7 @@ def _check_sheet_rules(results: list[RowResult]) -> None:
                 Level.ERROR,
                 f"source and destination are both {result.source}: that is an in-place "
                 "association, which ConfigMgr creates itself; give the new computer's name",
-                C.FIELD_TITLES[C.DESTINATION],
+                result.column(C.DESTINATION),
             )
     # Counting first keeps a 100k-row sheet fast: only rows whose computers recur are examined.
     keys = [(r.source or "", r.destination or "") for r in named]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from importer.columns import field_for
 from importer.limits import InputLimits
 from importer.model import Behavior, UsersFrom
 from importer.names import COLLECTION_ID, parse_behavior
@@ -323,10 +324,33 @@ def _hardware_options(func: F) -> F:
 _USERS_FROM = {"primary": UsersFrom.PRIMARY.value, "last-logon": UsersFrom.LAST_LOGON.value}
 
 
+def _mapping_option(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for value in values:
+        name, sep, header = value.partition("=")
+        fld = field_for(name)
+        if not sep or not header.strip() or fld is None:
+            raise click.BadParameter(
+                f'{value!r}: write FIELD=HEADER, e.g. Source="Old PC" (fields: Source, Destination, Users, '
+                "Behavior, MAC, SMBIOSGUID, Collection, SourceResourceID, RestoreResourceID)"
+            )
+        mapping[fld] = header.strip()
+    return mapping
+
+
 def wave_arguments(func: F) -> F:
-    """SHEET, --users and --behavior (and the input limits): what validate and run read."""
+    """SHEET, --users, --behavior and --map (and the input limits): what validate and run read."""
     func = _limits_options(func)
     func = _hardware_options(func)
+    func = click.option(
+        "--map",
+        "mapping",
+        multiple=True,
+        metavar='FIELD="HEADER"',
+        callback=_mapping_option,
+        help='Which column is which when the headers are not recognised, e.g. --map Source="Old PC" '
+        '--map Destination="New PC" (repeatable).',
+    )(func)
     for option in reversed(
         (
             click.argument("sheet", type=click.Path(path_type=Path)),

@@ -46,13 +46,14 @@ def validate(
     behavior: Behavior,
     limits: InputLimits,
     hardware: HardwareOptions,
+    mapping: dict[str, str],
     output: OutputOptions,
 ) -> None:
     """Read and check SHEET without contacting any site."""
     refuse_overwriting(
         {"sheet": sheet, "users file": users_file}, {"--report": output.report, "--json": output.json_path}
     )
-    wave = read_wave(sheet, users_file, limits)
+    wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
     )
@@ -88,6 +89,7 @@ def run(
     behavior: Behavior,
     limits: InputLimits,
     hardware: HardwareOptions,
+    mapping: dict[str, str],
     output: OutputOptions,
     site: SiteOptions,
     dry_run: bool,
@@ -108,7 +110,7 @@ def run(
         {"sheet": sheet, "users file": users_file, "journal": journal_file, "demo site": _demo(site)},
         {"--report": output.report, "--json": output.json_path},
     )
-    wave = read_wave(sheet, users_file, limits)
+    wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior,
         batch_size=site.batch_size,

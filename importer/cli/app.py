@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,14 +34,21 @@ def context() -> Context:
 
 
 class _Cli(click.Group):
-    """Turns our errors into one line on stderr and the right exit status, never a traceback."""
+    """Turns our errors into one line on stderr and the right exit status, never a traceback
+    (with --debug, the traceback too, and still the same exit status)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # --debug is welcome after the subcommand too: `cmassoc run wave.xlsx --demo --debug`.
+        if "--debug" in args:
+            args = ["--debug", *(a for a in args if a != "--debug")]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ImporterError as exc:
             if _debug(ctx):
-                raise
+                traceback.print_exc()
             stderr().print(f"cmassoc: error: {exc}", markup=False)
             ctx.exit(int(exc.exit_status))
         except KeyboardInterrupt:
@@ -54,7 +62,7 @@ class _Cli(click.Group):
             ctx.exit(int(ExitStatus.OK))
         except Exception as exc:
             if _debug(ctx):
-                raise
+                traceback.print_exc()
             stderr().print(
                 f"cmassoc: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)",
                 markup=False,

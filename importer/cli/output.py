@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -15,13 +16,29 @@ from rich.console import Console
 from importer.errors import InputError, ReportError
 from importer.results import RunResult
 
+_CONSOLE: Console | None = None
+
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    """One console for stderr, so a notice printed during a progress bar appears above it."""
+    global _CONSOLE
+    if _CONSOLE is None or _CONSOLE.file is not sys.stderr:
+        _CONSOLE = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _CONSOLE
 
 
 def announce(text: str) -> None:
     stderr().print(f"cmassoc: {text}", markup=False)
+
+
+class _Out:
+    """print() to stdout, through click (a closed or broken stdout costs the lines, no more)."""
+
+    def print(self, text: str, markup: bool = False) -> None:  # noqa: ARG002 (Console's signature)
+        import click
+
+        with contextlib.suppress(OSError, ValueError):
+            click.echo(text)
 
 
 def default_report_path(sheet: Path, now: dt.datetime | None = None, kind: str = "report") -> Path:
@@ -115,11 +132,19 @@ def _silence(stream: TextIO) -> None:
         sys.stdout = None
 
 
-def print_summary(result: RunResult, report: Path) -> None:
-    err = stderr()
+def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False) -> None:
+    """The closing lines, on stdout (so `> log.txt` keeps them), unless the JSON is there."""
+    err = stderr() if json_to_stdout else _Out()
+    for note in result.wave.notes:
+        if note.startswith("WARNING"):
+            announce(note)
     what = {"validate": "Checked", "undo": "Undo:", "run": "Imported", "status": "Status of"}[result.command]
     if result.options.dry_run and result.command != "validate":
-        what = f"{what} (dry run, nothing changed)"
+        what = (
+            "Planned (dry run, nothing changed):"
+            if result.command == "run"
+            else f"{what} (dry run, nothing changed)"
+        )
     counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
     err.print(f"{what} {len(result.rows)} rows: {counts or 'nothing'}", markup=False)
     if result.wave.rows and result.command == "run" and result.provider is not None:

@@ -59,7 +59,7 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
         if provider is not None:
             provider.close()
     written = write_reports(result, default, output.report, output.json_path)
-    print_summary(result, written)
+    print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))
 
 

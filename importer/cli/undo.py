@@ -94,7 +94,7 @@ def undo(
         written = write_reports(result, default, output.report, output.json_path)
     finally:
         journal.close()
-    print_summary(result, written)
+    print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))
 
 

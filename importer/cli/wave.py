@@ -59,7 +59,7 @@ def validate(
     )
     result = validate_wave(wave, options)
     written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
-    print_summary(result, written)
+    print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))
 
 
@@ -132,6 +132,7 @@ def run(
             journal_run = journal.resume_or_start(
                 wave, provider.info, options, resume_id, new_run, announce=announce
             )
+            announce(f"run {journal_run.run_id}, journal {journal.path} (a stopped run continues from there)")
         with graceful_interrupt(announce) as interrupts:
             gateway = build_site(provider, options, progress_for(stderr()))
             result = run_wave(wave, gateway, options, journal_run, interrupts)
@@ -144,7 +145,7 @@ def run(
         provider.close()
         if journal is not None:
             journal.close()
-    print_summary(result, written)
+    print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))
 
 

@@ -162,6 +162,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "deploymentcollection",
     ),
 }
+# The template's example row: left as it is, it is not a pair.
+EXAMPLE_ROW = ("EXAMPLE-OLD01", "EXAMPLE-NEW01")
+
 # The console's Import Computer Information file: Name, SMBIOS GUID, MAC Address, Source
 # Computer; its "Name" is the new computer.
 WIZARD_HEADER = ("Name", "SMBIOS GUID", "MAC Address", "Source Computer")

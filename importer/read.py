@@ -403,6 +403,23 @@ def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput) -> None:
             cells = cells + [""] * (width - len(cells))
         append(InputRow(sheet.name, row_number, dict(zip(names, cells, strict=False)), columns))
     _drop_footer(sheet, wave, start)
+    _drop_example(sheet, wave, start, columns)
+
+
+def _drop_example(sheet: Sheet, wave: WaveInput, start: int, columns: Mapping[str, str]) -> None:
+    """The template's example row, left as it is, is not a pair."""
+    source, destination = columns.get(C.SOURCE), columns.get(C.DESTINATION)
+    if source is None or destination is None:
+        return
+    kept = [
+        r
+        for r in wave.rows[start:]
+        if (r.values[source].strip().upper(), r.values[destination].strip().upper()) != C.EXAMPLE_ROW
+    ]
+    if len(kept) != len(wave.rows) - start:
+        del wave.rows[start:]
+        wave.rows.extend(kept)
+        wave.notes.append(f"{sheet.where}: the template's example row was left as it is: ignored")
 
 
 def _drop_footer(sheet: Sheet, wave: WaveInput, start: int) -> None:

@@ -10,25 +10,29 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from importer.columns import EXAMPLE_ROW
 from importer.model import Behavior
 from importer.report.atomic import replace_atomically
 
 PAIR_HEADERS = ("Source", "Destination", "Behavior", "Users", "Notes")
 USER_HEADERS = ("Source", "User")
 ROWS_WITH_DROPDOWN = 5000
+EXAMPLE_NOTE = "Example row: type over it or delete it (left as it is, it is ignored)"
 
 INSTRUCTIONS = (
     "How to fill in this wave sheet",
     "",
     "Associations sheet: one row per old computer -> new computer.",
     "  Source: the old computer's name as ConfigMgr knows it (PC0042; pc0042.contoso.com works too).",
-    "  Destination: the new computer's name. It must already be in ConfigMgr "
-    "(client installed or imported with Import Computer Information).",
+    "  Destination: the new computer's name. If ConfigMgr does not know it yet, add its MAC Address",
+    "    and/or SMBIOS GUID in columns of those names: cmassoc imports it first.",
     "  Behavior: 0, 1 or 2 (or the names below). Empty = the default given to cmassoc "
     "(--behavior, 2 unless you say otherwise).",
     "  Users: DOMAIN\\user accounts to migrate, separated by ; or , or new lines. "
     "Needed for behaviours 1 and 2.",
     "  Extra columns (Notes, Ticket, Site...) are kept and copied into the report.",
+    "  Row 2 is an example: type over it or delete it (left as it is, it is ignored).",
+    "  Names have at most 15 characters; Excel warns about a longer one as you type it.",
     "",
     "Users sheet (optional): one row per account, Source = the old computer, User = DOMAIN\\user.",
     "  Use it instead of, or as well as, the Users column.",
@@ -51,13 +55,33 @@ def build_template() -> Workbook:
     workbook = Workbook()
     info = workbook.active
     info.title = "Instructions"
-    info.column_dimensions["A"].width = 120
+    info.column_dimensions["A"].width = 100
     for line in INSTRUCTIONS:
         info.append([line])
     info["A1"].font = Font(bold=True, size=14)
+    for row in info.iter_rows():
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    _one_page_wide(info)
 
     pairs = workbook.create_sheet("Associations")
-    _headers(pairs, PAIR_HEADERS, (18, 18, 12, 40, 30))
+    _headers(pairs, PAIR_HEADERS, (18, 18, 12, 40, 50))
+    pairs.append([*EXAMPLE_ROW[:2], "2", "CONTOSO\\jdoe", EXAMPLE_NOTE])
+    for cell in pairs[2]:
+        cell.font = Font(italic=True, color="7F7F7F")
+        cell.number_format = "@"
+    names = DataValidation(
+        type="textLength",
+        operator="lessThanOrEqual",
+        formula1="15",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="Computer name too long",
+        error="A computer name has at most 15 characters.",
+    )
+    names.add(f"A2:B{ROWS_WITH_DROPDOWN}")
+    pairs.add_data_validation(names)
+    _one_page_wide(pairs)
     behaviors = DataValidation(
         type="list",
         formula1='"0,1,2"',
@@ -85,6 +109,13 @@ def _headers(sheet: Any, names: tuple[str, ...], widths: tuple[int, ...]) -> Non
         cell.fill = _HEADER_FILL
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+
+
+def _one_page_wide(sheet: Any) -> None:
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.orientation = "landscape"
 
 
 def _as_text(sheet: Any, width: int) -> None:

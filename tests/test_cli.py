@@ -214,6 +214,7 @@ def test_filled_template_is_read(tmp_path: Path) -> None:
         ("A2", "B2", "C2", "E2"), ("CON-PC0003", "CON-NB0003", "2", "desk 4"), strict=True
     ):
         book["Associations"][cell] = value
+    book["Associations"]["D2"] = None  # typing over the example row: its users go too
     book["Users"]["A2"], book["Users"]["B2"] = "CON-PC0003", "CONTOSO\\a"
     book.save(out)
     js = tmp_path / "v.json"
@@ -356,3 +357,28 @@ def test_the_undo_report_keeps_the_original_columns(tmp_path: Path, site_path: P
     assert rows[2]["values"]["Ticket"] == "INC-1003"
     header = [c.value for c in load_workbook(tmp_path / "u.xlsx")["Results"][1]]
     assert "Ticket" in header and "Old Computer" in header
+
+
+def test_the_template_guides(tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    assert invoke("template", out).exit_code == 0
+    book = load_workbook(out)
+    pairs = book["Associations"]
+    assert [c.value for c in pairs[2]][:2] == ["EXAMPLE-OLD01", "EXAMPLE-NEW01"]
+    assert pairs.column_dimensions["A"].number_format == "@"  # names keep their leading zeros
+    lengths = [v for v in pairs.data_validations.dataValidation if v.type == "textLength"]
+    assert lengths and lengths[0].formula1 == "15" and "A2:B" in str(lengths[0].sqref)
+    info = book["Instructions"]
+    assert info.sheet_properties.pageSetUpPr.fitToPage and info.page_setup.fitToWidth == 1
+    js = tmp_path / "v.json"
+    result = invoke("validate", out, "--json", js, "--report", tmp_path / "v.xlsx")
+    assert result.exit_code == 0, result.output
+    data = json.loads(js.read_text())
+    assert data["rows"] == [] and any("example row" in n for n in data["summary"]["notes"])
+
+
+def test_demo_site_show_says_where_each_migration_is(site_path: Path) -> None:
+    invoke("demo-site", "migrate", site_path, "CON-PC0001", "CON-NB0001", "--captured")
+    text = invoke("demo-site", "show", site_path).output
+    assert "CON-PC0001 (16777217) -> CON-NB0001 (16777257)" in text and "migration in progress" in text
+    assert "migration not started" in text

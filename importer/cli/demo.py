@@ -58,6 +58,7 @@ def demo_site_create(path: Path, inventory: Path | None, associations: Path | No
 def demo_site_show(path: Path, as_json: bool) -> None:
     """Show the computers and associations of the demo site at PATH."""
     from importer.demo.site import DemoSite
+    from importer.site import MIGRATION_STATUS_TEXT
 
     site = DemoSite(path)
     try:
@@ -73,9 +74,11 @@ def demo_site_show(path: Path, as_json: bool) -> None:
     click.echo(f"Site {snapshot['site_code']}: {len(computers)} computers, {len(associations)} associations")
     for item in associations:
         users = ", ".join(item["users"]) or "-"
+        status = MIGRATION_STATUS_TEXT.get(item["status"], str(item["status"]))
         click.echo(
             f"  {item['source_name']} ({item['source_resource_id']}) -> {item['restore_name']} "
-            f"({item['restore_resource_id']})  behaviour {item['behavior']}  users {users}"
+            f"({item['restore_resource_id']})  behaviour {item['behavior']}  users {users}  "
+            f"migration {status}"
         )
 
 

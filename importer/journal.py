@@ -302,45 +302,29 @@ class Journal:
             "WHERE run_id = ? ORDER BY seq",
             (run_id,),
         )
-        return [
-            RowRecord(
-                seq,
-                sheet,
-                row,
-                src,
-                dst,
-                sid,
-                rid,
-                beh,
-                json.loads(users),
-                self._state(state),
-                detail,
-                hardware,
-                imported,
-                tuple(json.loads(joined or "[]")),
-                (int(old_beh), tuple(json.loads(old_users or "[]"))) if old_beh is not None else None,
-                json.loads(values) if values else {},
-            )
-            for (
-                seq,
-                sheet,
-                row,
-                src,
-                dst,
-                sid,
-                rid,
-                beh,
-                users,
-                state,
-                detail,
-                hardware,
-                imported,
-                joined,
-                old_beh,
-                old_users,
-                values,
-            ) in cursor
-        ]
+        cursor.row_factory = sqlite3.Row
+        return [self._record(r) for r in cursor]
+
+    def _record(self, r: sqlite3.Row) -> RowRecord:
+        previous = r["previous_behavior"]
+        return RowRecord(
+            r["seq"],
+            r["sheet"],
+            r["row"],
+            r["source"],
+            r["destination"],
+            r["source_id"],
+            r["restore_id"],
+            r["behavior"],
+            json.loads(r["users"]),
+            self._state(r["state"]),
+            r["detail"],
+            r["hardware"],
+            r["imported_id"],
+            tuple(json.loads(r["joined"] or "[]")),
+            (int(previous), tuple(json.loads(r["previous_users"] or "[]"))) if previous is not None else None,
+            json.loads(r["row_values"]) if r["row_values"] else {},
+        )
 
     def mark_replacing(self, run_id: str, rows: Iterable[tuple[int, int, Sequence[str]]]) -> None:
         """Before an --update deletes the old version: that version, so undo can put it back."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,17 @@ def lab_args() -> list[str]:
     return args
 
 
+def lab_site_options() -> Any:
+    from importer.cli.options import SiteOptions
+
+    return SiteOptions(
+        server=LAB,
+        site_code=os.environ["CMASSOC_LAB_SITE_CODE"],
+        auth=os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
+        ca_bundle=os.environ.get("CMASSOC_LAB_CA_BUNDLE"),
+    )
+
+
 def test_doctor_against_the_lab() -> None:
     result = invoke("doctor", *lab_args())
     print(result.output)
@@ -67,7 +79,6 @@ def test_dry_run_against_the_lab(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not WRITE, reason="CMASSOC_LAB_WRITE=1 is not set")
 def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
-    from importer.cli.options import SiteOptions
     from importer.cli.site import connect_provider
     from importer.environment import Environment
     from importer.site import Site
@@ -90,12 +101,7 @@ def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
     keys = [(r["source_resource_id"], r["restore_resource_id"]) for r in rows]
 
     findings: dict[str, object] = {"server": LAB, "pairs": keys}
-    options = SiteOptions(
-        server=LAB,
-        site_code=os.environ["CMASSOC_LAB_SITE_CODE"],
-        auth=os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
-        ca_bundle=os.environ.get("CMASSOC_LAB_CA_BUNDLE"),
-    )
+    options = lab_site_options()
     provider = connect_provider(options, Environment.from_os())
     try:
         site = Site(provider)
@@ -131,7 +137,6 @@ def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
 def test_import_a_computer_and_time_until_it_is_queryable() -> None:
     import time
 
-    from importer.cli.options import SiteOptions
     from importer.cli.site import connect_provider
     from importer.environment import Environment
     from importer.names import parse_mac
@@ -140,12 +145,7 @@ def test_import_a_computer_and_time_until_it_is_queryable() -> None:
 
     mac = parse_mac(os.environ["CMASSOC_LAB_NEW_MAC"], "CMASSOC_LAB_NEW_MAC").value
     assert mac, "CMASSOC_LAB_NEW_MAC is not a MAC address"
-    options = SiteOptions(
-        server=LAB,
-        site_code=os.environ["CMASSOC_LAB_SITE_CODE"],
-        auth=os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
-        ca_bundle=os.environ.get("CMASSOC_LAB_CA_BUNDLE"),
-    )
+    options = lab_site_options()
     provider = connect_provider(options, Environment.from_os())
     findings: dict[str, object] = {}
     try:

@@ -7,6 +7,7 @@ become a formula (OWASP CSV-injection guidance).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from importer.limits import EXCEL_MAX_COLUMNS
@@ -95,7 +96,7 @@ DETAIL_COLUMNS = (
     "Collections",
 )
 RESULT_COLUMNS = FIRST_COLUMNS[2:] + DETAIL_COLUMNS  # what the tool adds beside the user's columns
-_WRAPPED = {"Messages", "Users sent", "Collections"}
+_WRAPPED = {"Messages", "Users sent", "Collections", "Users on the site"}
 _WIDTH_CAPS = {"Messages": 70}
 
 
@@ -108,8 +109,20 @@ def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     cells = (_row_cells(row, original) for row in result.rows)
     sample = [_row_cells(row, original) for row in result.rows[:2000]]
     widths = _widths(headers, sample)
+    _write_rows(book, "Results", headers, cells, widths, result.rows)
+
+
+def _write_rows(
+    book: StreamingWorkbook,
+    title: str,
+    headers: list[str],
+    cells: Iterable[list[object]],
+    widths: list[float],
+    rows: list[RowResult],
+) -> None:
+    """The Results sheet: frozen through Destination, filtered, Status coloured, wrapped cells."""
     book.add_sheet(
-        RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title="Results", repeat_header=True
+        RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
     )
     book.row(headers, [BOLD] * len(headers))
     wrapped = [i for i, h in enumerate(headers) if h in _WRAPPED]
@@ -117,7 +130,7 @@ def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     for index in wrapped:
         styles[index] = WRAP
     status_at = headers.index("Status")
-    for row, values in zip(result.rows, cells, strict=True):
+    for row, values in zip(rows, cells, strict=True):
         styles[status_at] = _fill(row.status)
         book.row(values, styles, lines=_lines(values, wrapped, widths))
     book.end_sheet()
@@ -202,18 +215,7 @@ def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     widths = _widths(headers, rows[:2000])
     for name in ("Captured", "Restored", "Store deleted"):
         widths[headers.index(name)] = 17.0
-    book.add_sheet(
-        RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title="Status", repeat_header=True
-    )
-    book.row(headers, [BOLD] * len(headers))
-    wrapped = [headers.index("Messages"), headers.index("Users on the site")]
-    styles = [PLAIN] * len(headers)
-    for index in wrapped:
-        styles[index] = WRAP
-    for row, values in zip(result.rows, rows, strict=True):
-        styles[4] = _fill(row.status)
-        book.row(values, styles, lines=_lines(values, wrapped, widths))
-    book.end_sheet()
+    _write_rows(book, "Status", headers, rows, widths, result.rows)
 
 
 def report_columns(result: RunResult) -> list[str]:

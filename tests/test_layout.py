@@ -135,3 +135,12 @@ def test_demo_latency_comes_from_the_environment_object(
     bad = invoke("run", ROOT / "samples" / "wave-03.csv", "--demo", site_path, "--dry-run")
     assert bad.exit_code == 2
     assert "CMASSOC_DEMO_LATENCY='soon'" in bad.output
+
+
+def test_every_package_is_installed_by_a_normal_install() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in PACKAGE.rglob("__init__.py")}
+    assert found == listed  # an editable install hides a package missing here; `pip install .` does not

@@ -80,8 +80,8 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     if notes:
         book.row([])
         book.row(["Input notes"], [BOLD])
-        for note in notes:
-            book.row([None, note], [PLAIN, WRAP])
+        for note in notes:  # in the wide column, wrapped, as tall as it needs
+            book.row([None, None, note], [PLAIN, PLAIN, WRAP], lines=_lines([note], [0], [50.0]))
     book.end_sheet()
 
 

@@ -482,6 +482,12 @@ def _check_is_journal(path: Path, require_tables: bool) -> None:
         )
 
 
+def journaled_wave(record: RunRecord, rows: Sequence[RowRecord]) -> WaveInput:
+    """The wave of a journaled run, as far as the journal keeps it: its file, hash and columns."""
+    columns = list(dict.fromkeys(name for r in rows for name in r.values))
+    return WaveInput(record.input_path, record.input_sha256, [], [], columns)
+
+
 def default_journal_path(sheet: Path) -> Path:
     return sheet.resolve().parent / "cmassoc-journal.db"
 

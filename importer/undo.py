@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from importer.batching import chunks
 from importer.errors import InputError
 from importer.interrupt import Interrupts
-from importer.journal import Journal, RowRecord, RowState, RunKind, RunRecord, RunState
-from importer.model import Level, RowResult, Status, WaveInput
+from importer.journal import Journal, RowRecord, RowState, RunKind, RunRecord, RunState, journaled_wave
+from importer.model import Level, RowResult, Status
 from importer.provider import (
     WBEM_E_NOT_FOUND,
     CallResult,
@@ -58,8 +58,7 @@ def undo_run(
         )
     rows = journal.rows(record.run_id)
     results = [r.as_result() for r in rows]
-    columns = list(dict.fromkeys(name for r in rows for name in r.values))
-    wave = WaveInput(record.input_path, record.input_sha256, [], [], columns)
+    wave = journaled_wave(record, rows)
     result = RunResult("undo", wave, options.run, results, provider=info, run_id=record.run_id)
     undo_id = (
         None

@@ -19,9 +19,8 @@ from importer.cli.output import (
 )
 from importer.cli.site import build_provider
 from importer.errors import InputError
-from importer.journal import RUN_ID_PATTERN, Journal
+from importer.journal import RUN_ID_PATTERN, Journal, journaled_wave
 from importer.limits import InputLimits
-from importer.model import WaveInput
 from importer.pipeline import status_rows, status_wave
 from importer.progress import progress_for
 from importer.read import read_wave
@@ -79,14 +78,14 @@ def _status_of_run(
     journal = Journal(journal_path, create=False)
     try:
         record = journal.run(run_id)
-        rows = [r.as_result() for r in journal.rows(run_id)]
+        records = journal.rows(run_id)
     finally:
         journal.close()
     provider = build_provider(site, context().env)
     try:
-        columns = list(dict.fromkeys(name for r in rows for name in r.values))
-        wave = WaveInput(record.input_path, record.input_sha256, [], [], columns)
-        result = status_rows(wave, rows, build_site(provider, options, progress_for(stderr())), options)
+        gateway = build_site(provider, options, progress_for(stderr()))
+        rows = [r.as_result() for r in records]
+        result = status_rows(journaled_wave(record, records), rows, gateway, options)
     finally:
         provider.close()
     result.run_id = run_id

@@ -17,6 +17,7 @@ from importer.cli.output import (
     unique_path,
     write_reports,
 )
+from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
 from importer.errors import InputError
 from importer.journal import RUN_ID_PATTERN, Journal, journaled_wave
@@ -24,11 +25,9 @@ from importer.limits import InputLimits
 from importer.pipeline import status_rows, status_wave
 from importer.progress import progress_for
 from importer.read import read_wave
-from importer.report.readback import REPORT_SUFFIXES, is_report, run_from_report
+from importer.report.readback import REPORT_SUFFIXES, is_report
 from importer.results import RunOptions, RunResult
 from importer.site import build_site
-
-DEFAULT_JOURNAL = Path("cmassoc-journal.db")
 
 
 @click.command()
@@ -53,7 +52,7 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
             result = status_wave(wave, build_site(provider, options, progress_for(stderr())), options)
             default = default_report_path(path, kind="status")
         else:
-            result, default = _status_of_run(target, journal_path or _env_path(env.journal), site, options)
+            result, default = _status_of_run(target, chosen_journal(journal_path, env), site, options)
     finally:
         if provider is not None:
             provider.close()
@@ -65,16 +64,9 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
 def _status_of_run(
     target: str, journal_path: Path | None, site: SiteOptions, options: RunOptions
 ) -> tuple[RunResult, Path]:
-    path = Path(target)
-    if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
-        run_id, named = run_from_report(path)
-        if run_id is None:
-            raise InputError(f"'{path.name}' names no run: give the wave sheet itself.")
-        journal_path = journal_path or (Path(named) if named else DEFAULT_JOURNAL)
-    elif RUN_ID_PATTERN.match(target):
-        run_id, journal_path = target, journal_path or DEFAULT_JOURNAL
-    else:
+    if not Path(target).is_file() and not RUN_ID_PATTERN.match(target):
         raise InputError(f"'{target[:60]}': no such file, and not a Run ID.")
+    run_id, journal_path = find_run(target, journal_path, no_run="give the wave sheet itself")
     journal = Journal(journal_path, create=False)
     try:
         record = journal.run(run_id)
@@ -91,10 +83,6 @@ def _status_of_run(
     result.run_id = run_id
     default = unique_path(journal_path.with_name(f"status-{run_id}-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx"))
     return result, default
-
-
-def _env_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
 
 
 @click.command()

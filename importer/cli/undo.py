@@ -24,16 +24,13 @@ from importer.cli.output import (
     unique_path,
     write_reports,
 )
+from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
-from importer.errors import InputError
 from importer.interrupt import graceful_interrupt
-from importer.journal import RUN_ID_PATTERN, Journal
+from importer.journal import Journal
 from importer.progress import progress_for
-from importer.report.readback import REPORT_SUFFIXES, run_from_report
 from importer.results import RunOptions
 from importer.site import build_site
-
-DEFAULT_JOURNAL = Path("cmassoc-journal.db")
 
 
 @click.command()
@@ -61,9 +58,7 @@ def undo(
     from importer.undo import UndoOptions, undo_run
 
     env = context().env
-    if journal_path is None and env.journal:
-        journal_path = Path(env.journal)
-    run_id, journal_path = find_run(target, journal_path)
+    run_id, journal_path = find_run(target, chosen_journal(journal_path, env))
     refuse_overwriting(
         {
             "journal": journal_path,
@@ -96,20 +91,3 @@ def undo(
         journal.close()
     print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))
-
-
-def find_run(target: str, journal_path: Path | None) -> tuple[str, Path]:
-    """A Run ID, or a JSON/Excel report that names its run and journal."""
-    path = Path(target)
-    if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
-        run_id, journal = run_from_report(path)
-        if run_id is None:
-            raise InputError(f"'{path.name}' names no run: it is a dry run, a validation or an older report.")
-        return run_id, journal_path or (Path(journal) if journal else DEFAULT_JOURNAL)
-    if path.suffix.lower() in REPORT_SUFFIXES:
-        raise InputError(f"'{target}': no such report.")
-    if not RUN_ID_PATTERN.match(target):
-        raise InputError(
-            f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1)."
-        )
-    return target, journal_path or DEFAULT_JOURNAL

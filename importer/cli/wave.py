@@ -25,6 +25,7 @@ from importer.cli.output import (
     stderr,
     write_reports,
 )
+from importer.cli.runs import chosen_journal
 from importer.cli.site import build_provider
 from importer.interrupt import graceful_interrupt
 from importer.journal import Journal, RunState, default_journal_path
@@ -105,7 +106,7 @@ def run(
     to start afresh), and `cmassoc undo` can take it back.
     """
     env = context().env
-    journal_file = journal_path or _env_path(env.journal) or default_journal_path(sheet)
+    journal_file = chosen_journal(journal_path, env) or default_journal_path(sheet)
     refuse_overwriting(
         {"sheet": sheet, "users file": users_file, "journal": journal_file, "demo site": _demo(site)},
         {"--report": output.report, "--json": output.json_path},
@@ -157,7 +158,3 @@ def run_state(result: RunResult) -> RunState:
 
 def _demo(site: SiteOptions) -> Path | None:
     return Path(site.demo) if site.demo else None
-
-
-def _env_path(value: str | None) -> Path | None:
-    return Path(value) if value else None

@@ -139,12 +139,7 @@ def _write_rows(
 def _row_cells(row: RowResult, original: list[str]) -> list[object]:
     values = row.values
     return [
-        row.sheet,
-        row.row,
-        row.source,
-        row.destination,
-        row.status.value if row.status else "",
-        "\n".join(m.render() for m in row.messages),
+        *_first_cells(row),
         row.source_resource_id,
         row.restore_resource_id,
         int(row.behavior) if row.behavior is not None else None,
@@ -153,6 +148,18 @@ def _row_cells(row: RowResult, original: list[str]) -> list[object]:
         row.hardware.value if row.hardware else None,
         "\n".join(row.membership) or None,
         *(values.get(name) for name in original),
+    ]
+
+
+def _first_cells(row: RowResult) -> list[object]:
+    """The cells under FIRST_COLUMNS, the same on every sheet of rows."""
+    return [
+        row.sheet,
+        row.row,
+        row.source,
+        row.destination,
+        row.status.value if row.status else "",
+        "\n".join(m.render() for m in row.messages),
     ]
 
 
@@ -189,12 +196,7 @@ def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
         store = row.store
         rows.append(
             [
-                row.sheet,
-                row.row,
-                row.source,
-                row.destination,
-                row.status.value if row.status else "",
-                "\n".join(m.render() for m in row.messages),
+                *_first_cells(row),
                 *(
                     [
                         store.migration_status,

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from importer.demo.samples import create_sample_site
+from importer.journal import RunState
 from importer.provider import CallResult, MethodCall
 from tests.conftest import SAMPLES, invoke, remote_args, sheet, site_snapshot
 from tests.flaky import FlakyProvider
@@ -276,7 +277,7 @@ def test_a_stop_between_delete_and_add_resumes_and_undo_still_restores(
         journal.resume_or_start(wave, site.info, options),
     )
     site.close()
-    journal.finish(run.run_id, __import__("importer.journal", fromlist=["RunState"]).RunState.FINISHED, None)
+    journal.finish(run.run_id, RunState.FINISHED, None)
     journal.close()
     assert second.rows[0].status is not None and second.rows[0].status.value == "created"
     undone = invoke(

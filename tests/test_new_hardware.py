@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from importer.demo.samples import create_sample_site
+from importer.demo.site import DemoSite
 from importer.names import parse_mac, parse_smbios_guid
 from importer.provider import CallResult, MethodCall
 from importer.read import read_wave
@@ -123,9 +124,7 @@ def test_one_mac_or_guid_on_two_new_computers_invalidates_both(tmp_path: Path) -
 
 def test_an_unknown_destination_without_mac_or_guid_says_to_add_one(tmp_path: Path, site_path: Path) -> None:
     path = sheet(tmp_path, "Source,Destination,Behavior\nCON-PC0003,NEW99,0\n")
-    result = run_on(
-        path, FlakyProvider(__import__("importer.demo.site", fromlist=["DemoSite"]).DemoSite(site_path))
-    )
+    result = run_on(path, FlakyProvider(DemoSite(site_path)))
     [row] = result.rows
     assert row.status is not None and row.status.value == "unresolved"
     assert "add its MAC address or SMBIOS GUID" in row.messages[-1].text

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -110,7 +111,7 @@ def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSi
     assert summary_sheet.column_dimensions["B"].width <= 20
     started = next(v for k, v in labels.items() if str(k).startswith("Started ("))
     assert isinstance(started, dt.datetime)
-    xml = __import__("zipfile").ZipFile(out).read("xl/worksheets/sheet2.xml")
+    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml")
     assert b'numberStoredAsText="1"' in xml  # text that looks like a number is text on purpose
 
 

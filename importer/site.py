@@ -197,6 +197,11 @@ def _existing(row: dict[str, object]) -> Existing:
     )
 
 
+def _by_pair(rows: Sequence[dict[str, object]]) -> list[Existing]:
+    """One Existing per pair: a pair two queries both return is counted once."""
+    return list({item.key: item for item in map(_existing, rows)}.values())
+
+
 @dataclass
 class Site:
     """A provider with the batch size, retry policy and progress display every stage shares."""
@@ -229,13 +234,7 @@ class Site:
             *in_queries(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, "SourceClientResourceID", sources),
             *in_queries(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, "RestoreClientResourceID", restores),
         ]
-        found: dict[Key, Existing] = {}
-        for group in _round_trips(queries):
-            for rows in self._queries("reading associations", group):
-                for row in rows:
-                    item = _existing(row)
-                    found[item.key] = item
-        return list(found.values())
+        return _by_pair(self._rows("reading associations", queries))
 
     def associations_by_pair(self, keys: Sequence[Key], users: bool = False) -> list[Existing]:
         """The associations of exactly these pairs that are on the site (with their users if asked).
@@ -243,15 +242,13 @@ class Site:
         Read by object path, at most KEYS_PER_ROUND_TRIP at a time: no WQL, so no WQL limit,
         and the lazy UserNames come with each instance."""
         lazy = ("UserNames",) if users else ()
-        found: dict[Key, Existing] = {}
+        rows: list[dict[str, object]] = []
         for chunk in chunks(list(dict.fromkeys(keys)), KEYS_PER_ROUND_TRIP):
             matches = tuple((("SourceClientResourceID", s), ("RestoreClientResourceID", r)) for s, r in chunk)
             query = Query(SMS_STATE_MIGRATION, _ASSOCIATION_PROPERTIES, matches, lazy, by_key=True)
-            for rows in self._queries("reading associations", [query]):
-                for row in rows:
-                    item = _existing(row)
-                    found[item.key] = item
-        return list(found.values())
+            [found] = self._queries("reading associations", [query])
+            rows.extend(found)
+        return _by_pair(rows)
 
     def _rows(self, what: str, queries: Sequence[Query]) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []

@@ -139,7 +139,7 @@ class RowRecord:
             values=dict(self.values),
             source=self.source,
             destination=self.destination,
-            behavior=Behavior(self.behavior) if self.behavior in (0, 1, 2) else None,
+            behavior=Behavior.of(self.behavior),
             users=list(self.users),
             source_resource_id=self.source_id,
             restore_resource_id=self.restore_id,

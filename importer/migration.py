@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from importer.model import Behavior, Level, RowResult, Status, StoreState
-from importer.site import MIGRATION_STATUS_TEXT, Existing, Site
+from importer.site import Existing, Site
 
 _TYPES = {1: "side by side", 2: "in place"}
 
@@ -29,10 +29,11 @@ def read_status(rows: Iterable[RowResult], site: Site) -> None:
 
 
 def _apply(row: RowResult, item: Existing) -> None:
-    row.behavior = Behavior(item.behavior) if item.behavior in (0, 1, 2) else row.behavior
+    on_site = Behavior.of(item.behavior)
+    row.behavior = on_site if on_site is not None else row.behavior
     row.users = list(item.users or ())
     row.store = StoreState(
-        MIGRATION_STATUS_TEXT.get(item.status, f"status {item.status}"),
+        item.status_text,
         _TYPES.get(item.migration_type, f"type {item.migration_type}"),
         item.stored,
         item.released,

@@ -96,6 +96,11 @@ class Behavior(IntEnum):
     CAPTURE_ALL_RESTORE_SPECIFIED = 1
     CAPTURE_AND_RESTORE_SPECIFIED = 2
 
+    @classmethod
+    def of(cls, value: int | None) -> Behavior | None:
+        """The behaviour a site or a journal holds; None when it is none of the three."""
+        return cls(value) if value in (0, 1, 2) else None
+
     @property
     def needs_users(self) -> bool:
         return self is not Behavior.CAPTURE_AND_RESTORE_ALL

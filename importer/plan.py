@@ -119,7 +119,7 @@ def _label(name: str, resource_id: int | None) -> str:
 
 
 def _site_pair(item: Existing) -> rules.Pair:
-    behavior = Behavior(item.behavior) if item.behavior in (0, 1, 2) else None
+    behavior = Behavior.of(item.behavior)
     return rules.Pair(
         str(item.source_id),
         str(item.restore_id),

@@ -115,6 +115,9 @@ def _status(result: RunResult, site: Site, resolve_names: bool) -> RunResult:
         read_status(result.rows, site)
     except ImporterError as exc:
         result.stopped_by = str(exc)
+        for row in result.rows:
+            if row.status is None:
+                row.fail(Status.NOT_READ, f"not read: {result.stopped_by}")
     finally:
         result.finished = dt.datetime.now().astimezone()
     return result

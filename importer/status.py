@@ -28,6 +28,7 @@ class Status(StrEnum):
     CAPTURED = "captured"
     RESTORED = "restored"
     MISSING = "missing"  # the pair is not on the site (any more)
+    NOT_READ = "not read"  # the reading stopped (the provider gone) before this pair
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ STATUS_TABLE: tuple[StatusInfo, ...] = (
     StatusInfo(Status.FAILED, "FF9999", False, "the provider refused it", always_counted=True),
     StatusInfo(Status.UNKNOWN, "FFE699", False, "in flight when the run stopped: run the sheet again"),
     StatusInfo(Status.NOT_SENT, "D9D9D9", False, "not sent: the run stopped first; run the sheet again"),
+    StatusInfo(Status.NOT_READ, "D9D9D9", False, "not read: the reading stopped first; run status again"),
     StatusInfo(Status.KEPT, "BDD7EE", False, "kept by undo: its user state capture has started"),
 )
 STATUS_INFO = {info.status: info for info in STATUS_TABLE}

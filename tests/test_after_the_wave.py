@@ -13,9 +13,14 @@ import pytest
 from openpyxl import load_workbook
 
 from importer.demo.samples import create_sample_site
+from importer.demo.site import DemoSite
 from importer.journal import RunState
+from importer.pipeline import status_wave
 from importer.provider import CallResult, MethodCall
-from tests.conftest import SAMPLES, invoke, remote_args, sheet, site_snapshot
+from importer.read import read_wave
+from importer.results import RunOptions
+from importer.site import build_site
+from tests.conftest import NO_WAIT, SAMPLES, invoke, remote_args, sheet, site_snapshot
 from tests.flaky import FlakyProvider
 from tests.wsman_endpoint import Endpoint, Fault
 
@@ -85,6 +90,19 @@ def test_status_of_a_wave_by_sheet_report_or_run(tmp_path: Path, site_path: Path
     summary_sheet = [r for r in load_workbook(report)["Summary"].iter_rows(values_only=True)]
     assert ("missing", 1) in [(r[0], r[1]) for r in summary_sheet]
     assert site_snapshot(site_path) == before  # nothing changed
+
+
+@pytest.mark.parametrize("good_round_trips", [0, 1], ids=["while-resolving", "while-reading"])
+def test_a_status_the_provider_stops_still_gives_every_row_a_status(
+    site_path: Path, good_round_trips: int
+) -> None:
+    provider = FlakyProvider(DemoSite(site_path), query_faults=[None] * good_round_trips + ["query"] * 9)
+    options = RunOptions(retry=NO_WAIT)
+    result = status_wave(read_wave(SAMPLES / "wave-03.csv"), build_site(provider, options), options)
+    assert result.stopped_by is not None and "connection reset" in result.stopped_by
+    assert [r.status.value if r.status else None for r in result.rows] == ["not read"] * 5
+    assert all(r.messages[-1].text.startswith("not read: ") for r in result.rows)
+    assert int(result.exit_status) != 0
 
 
 def test_status_over_winrm_matches_the_demo_site(tmp_path: Path, endpoint: Endpoint, site_path: Path) -> None:

@@ -133,7 +133,7 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
                     Level.NOTE,
                     f"replaced the version on the site (behaviour {row.replaces[0]}, users {users})",
                 )
-        elif result.error is not None and result.error.code == WBEM_E_ALREADY_EXISTS:
+        elif result.failed_with(WBEM_E_ALREADY_EXISTS):
             row.status = Status.EXISTS
             row.add(Level.NOTE, "created by someone else after the plan was made: left as it is")
         else:
@@ -158,7 +158,7 @@ def _remove_old_versions(rows: Sequence[RowResult], site: Site) -> None:
     """--update: the version on the site goes first (the journal holds it, for undo)."""
 
     def settle(row: RowResult, result: CallResult) -> None:
-        if not result.ok and not (result.error is not None and result.error.code == WBEM_E_NOT_FOUND):
+        if not result.ok and not result.failed_with(WBEM_E_NOT_FOUND):
             row.fail(Status.FAILED, f"the provider refused to replace it: {result.describe()}")
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:

@@ -187,6 +187,9 @@ class CallResult:
     def ok(self) -> bool:
         return self.error is None and self.return_value == 0
 
+    def failed_with(self, code: int) -> bool:
+        return self.error is not None and self.error.code == code
+
     def describe(self) -> str:
         if self.error is not None:
             return self.error.describe()

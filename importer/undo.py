@@ -215,7 +215,7 @@ def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> 
 
     def settle(item: tuple[str, RowRecord, RowResult], outcome: CallResult) -> None:
         cid, _row, res = item
-        if outcome.ok or (outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND):
+        if outcome.ok or outcome.failed_with(WBEM_E_NOT_FOUND):
             res.add(Level.NOTE, f"removed from collection {cid} (this run added it)")
         else:
             res.fail(Status.FAILED, f"could not remove it from collection {cid}: {outcome.describe()}")
@@ -240,7 +240,7 @@ def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> 
 def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) -> None:
     def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
         row, res = item
-        if outcome.ok or (outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND):
+        if outcome.ok or outcome.failed_with(WBEM_E_NOT_FOUND):
             res.add(Level.NOTE, f"deleted the computer record {row.imported_id} this run imported")
         else:
             res.fail(
@@ -299,7 +299,7 @@ def _delete(
         res = item[1]
         if outcome.ok:
             res.status = Status.DELETED
-        elif outcome.error is not None and outcome.error.code == WBEM_E_NOT_FOUND:
+        elif outcome.failed_with(WBEM_E_NOT_FOUND):
             res.status = Status.ABSENT
             res.add(Level.NOTE, "removed by someone else meanwhile")
         else:

@@ -567,8 +567,6 @@ class JournalRun:
         """After the plan read the site: what this run created before it stopped is `created`."""
         for index, row in enumerate(rows):
             before = self.previous.get(index)
-            if before is not None and before.joined:
-                row.joined = list(before.joined)
             if before is not None and before.previous is not None and row.replaces is None:
                 row.replaces = before.previous  # kept for the report and for undo
             if before is None or before.state not in (RowState.CREATED, RowState.SENDING):

@@ -16,7 +16,7 @@ from importer.demo.site import DemoSite
 from importer.names import parse_mac, parse_smbios_guid
 from importer.provider import CallResult, MethodCall
 from importer.read import read_wave
-from tests.conftest import SAMPLES, invoke, run_on, run_remote, sheet
+from tests.conftest import NO_WAIT, SAMPLES, invoke, run_on, run_remote, sheet
 from tests.flaky import FlakyProvider
 from tests.wsman_endpoint import Endpoint
 
@@ -404,3 +404,42 @@ def _remote(endpoint: Endpoint) -> list[str | Path]:
     from tests.conftest import remote_args
 
     return remote_args(endpoint)
+
+
+def test_a_resumed_run_keeps_the_collections_it_joined_before_it_stopped_so_undo_removes_them(
+    tmp_path: Path, site_path: Path, journal_path: Path
+) -> None:
+    from importer.journal import Journal
+    from importer.pipeline import run_wave
+    from importer.results import RunOptions
+    from importer.site import build_site
+    from importer.undo import UndoOptions, undo_run
+
+    path = sheet(
+        tmp_path,
+        "Source,Destination,Behavior,Collection\nCON-PC0003,CON-NB0003,0,DEM00010\n"
+        "CON-PC0004,CON-NB0004,0,DEM00010\n",
+    )
+    wave = read_wave(path)
+    options = RunOptions(batch_size=1, retry=NO_WAIT)
+    journal = Journal(journal_path)
+    site = DemoSite(site_path)
+    # batch 1 is associated and joined; batch 2's association never gets through
+    first = run_wave(
+        wave,
+        build_site(FlakyProvider(site, faults=[None, None, "always"]), options),
+        options,
+        journal.resume_or_start(wave, site.info, options),
+    )
+    assert first.stopped_by is not None and len(rules(site_path)) == 1
+    second = run_wave(
+        wave, build_site(site, options), options, journal.resume_or_start(wave, site.info, options)
+    )
+    assert [r.status.value if r.status else None for r in second.rows] == ["created", "created"]
+    assert len(rules(site_path)) == 2
+    assert second.run_id is not None
+    undone = undo_run(journal, journal.run(second.run_id), build_site(site, options), UndoOptions(options))
+    journal.close()
+    site.close()
+    assert undone.stopped_by is None
+    assert rules(site_path) == []  # both rules, the one joined before the stop too

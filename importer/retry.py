@@ -55,7 +55,7 @@ def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) ->
     except TransientProviderError as exc:
         raise ProviderUnavailable(
             f"{what}: the provider still failed after {tried} attempts ({exc}).",
-            "Check the connection to the SMS Provider and run the sheet again: "
-            "what was created shows as exists.",
+            "Check the connection to the SMS Provider and run the same command again: nothing "
+            "is done twice (a run shows what it created before as exists; an undo skips what is gone).",
         ) from exc
     raise AssertionError("unreachable")  # tenacity either returns or raises

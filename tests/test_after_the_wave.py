@@ -100,6 +100,7 @@ def test_a_status_the_provider_stops_still_gives_every_row_a_status(
     options = RunOptions(retry=NO_WAIT)
     result = status_wave(read_wave(SAMPLES / "wave-03.csv"), build_site(provider, options), options)
     assert result.stopped_by is not None and "connection reset" in result.stopped_by
+    assert "run the same command again" in result.stopped_by  # not "the sheet": this was a reading
     assert [r.status.value if r.status else None for r in result.rows] == ["not read"] * 5
     assert all(r.messages[-1].text.startswith("not read: ") for r in result.rows)
     assert int(result.exit_status) != 0

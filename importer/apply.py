@@ -230,7 +230,7 @@ def _join(rows: Sequence[RowResult], site: Site) -> None:
         )
 
     def joined(collection_id: str, row: RowResult, how: str) -> None:
-        row.joined.append(collection_id)
+        row.joined = [*row.joined, collection_id]
         row.membership = [
             f"{m.rsplit(': ', 1)[0]}: {how}" if m.startswith(collection_id) else m for m in row.membership
         ] or [f"{collection_id}: {how}"]

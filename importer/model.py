@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from importer.columns import FIELD_TITLES
 from importer.status import Status
+
+if TYPE_CHECKING:
+    from importer.table import Block
 
 __all__ = [
     "Behavior",
@@ -162,10 +167,23 @@ class UserRow:
 class WaveInput:
     path: str
     sha256: str
-    rows: list[InputRow]
+    blocks: list[Block]  # the pairs sheets' data rows, held column by column
     user_rows: list[UserRow]
     columns: list[str]  # original headers of the pairs sheets, first-seen order
     notes: list[str] = field(default_factory=list)  # sheets skipped and similar
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(b.rows) for b in self.blocks)
+
+    @property
+    def rows(self) -> list[InputRow]:
+        """Every pair row as its own object: for small waves and tests; stages read `blocks`."""
+        return [
+            InputRow(block.sheet, index + 1, block.values(index + 1), block.columns)
+            for block in self.blocks
+            for index in block.rows.tolist()
+        ]
 
 
 @dataclass(frozen=True)
@@ -180,34 +198,181 @@ class StoreState:
     store_path: str = ""
 
 
-@dataclass(slots=True)
-class RowResult:
-    """One input row travelling through the pipeline; each stage fills in its part."""
+class _Derived:
+    """Marks a RowResult attribute that is read from the row's cells when asked for."""
 
-    sheet: str
-    row: int
-    values: dict[str, str]
-    source: str | None = None
-    destination: str | None = None
-    behavior: Behavior | None = None
-    users: list[str] = field(default_factory=list)
-    source_resource_id: int | None = None
-    restore_resource_id: int | None = None
-    given_source_resource_id: int | None = None  # from a ResourceID column: verified, not looked up
-    given_restore_resource_id: int | None = None
-    status: Status | None = None
-    messages: list[Message] = field(default_factory=list)
-    # New hardware: the destination's MAC and SMBIOS GUID (to import it), its collections.
-    mac: str | None = None
-    smbios_guid: str | None = None
-    collections: list[str] = field(default_factory=list)  # IDs or names as given; IDs once planned
-    users_from: UsersFrom | None = None  # where the users came from
-    hardware: Hardware | None = None  # the new computer: known, to import, imported...
-    membership: list[str] = field(default_factory=list)  # per collection: what happened
-    joined: list[str] = field(default_factory=list)  # CollectionIDs this run added a direct rule to
-    store: StoreState | None = None  # `cmassoc status`: what the site says of the user state
-    replaces: tuple[int, tuple[str, ...]] | None = None  # --update: the version on the site now
-    headers: Mapping[str, str] = field(default_factory=dict)  # field -> the user's own header
+    __slots__ = ()
+
+
+DERIVED: Any = _Derived()
+
+
+class RowSource(Protocol):
+    """Where a row's cells live (a sheet held column by column) and what its plain cells mean."""
+
+    def values(self, row: int) -> dict[str, str]: ...
+    def cell(self, field: str, row: int) -> str: ...
+    def name(self, field: str, row: int) -> str | None: ...
+    def users(self, row: int) -> list[str]: ...
+
+
+class RowResult:
+    """One input row travelling through the pipeline; each stage fills in its part.
+
+    A row of a 1,048,576-row sheet must stay small: its cells stay in the sheet's column
+    store (`block`), read when asked for, and its computer names and users are derived from
+    those cells until a stage sets them. Lists that are empty on most rows are shared empty
+    tuples until something is added."""
+
+    __slots__ = (
+        "_collections",
+        "_destination",
+        "_joined",
+        "_membership",
+        "_messages",
+        "_source",
+        "_users",
+        "_values",
+        "behavior",
+        "block",
+        "given_restore_resource_id",
+        "given_source_resource_id",
+        "hardware",
+        "headers",
+        "mac",
+        "replaces",
+        "restore_resource_id",
+        "row",
+        "sheet",
+        "smbios_guid",
+        "source_resource_id",
+        "status",
+        "store",
+        "users_from",
+    )
+
+    def __init__(
+        self,
+        sheet: str,
+        row: int,
+        values: dict[str, str] | None = None,
+        source: str | None = None,
+        destination: str | None = None,
+        behavior: Behavior | None = None,
+        users: Sequence[str] = (),
+        source_resource_id: int | None = None,
+        restore_resource_id: int | None = None,
+        given_source_resource_id: int | None = None,  # from a ResourceID column: verified, not looked up
+        given_restore_resource_id: int | None = None,
+        status: Status | None = None,
+        messages: Sequence[Message] = (),
+        mac: str | None = None,  # new hardware: the destination's MAC and SMBIOS GUID, to import it
+        smbios_guid: str | None = None,
+        collections: Sequence[str] = (),  # IDs or names as given; IDs once planned
+        users_from: UsersFrom | None = None,  # where the users came from
+        hardware: Hardware | None = None,  # the new computer: known, to import, imported...
+        membership: Sequence[str] = (),  # per collection: what happened
+        joined: Sequence[str] = (),  # CollectionIDs this run added a direct rule to
+        store: StoreState | None = None,  # `cmassoc status`: what the site says of the user state
+        replaces: tuple[int, tuple[str, ...]] | None = None,  # --update: the version on the site now
+        headers: Mapping[str, str] | None = None,  # field -> the user's own header
+        block: RowSource | None = None,  # the sheet's cells, when `values` is not given
+    ) -> None:
+        self.sheet = sheet
+        self.row = row
+        self._values = values
+        self.block = block
+        self._source = source
+        self._destination = destination
+        self.behavior = behavior
+        self._users = list(users) if users else _NONE
+        self.source_resource_id = source_resource_id
+        self.restore_resource_id = restore_resource_id
+        self.given_source_resource_id = given_source_resource_id
+        self.given_restore_resource_id = given_restore_resource_id
+        self.status = status
+        self._messages = list(messages) if messages else _NONE
+        self.mac = mac
+        self.smbios_guid = smbios_guid
+        self._collections = list(collections) if collections else _NONE
+        self.users_from = users_from
+        self.hardware = hardware
+        self._membership = list(membership) if membership else _NONE
+        self._joined = list(joined) if joined else _NONE
+        self.store = store
+        self.replaces = replaces
+        self.headers = headers if headers is not None else _NO_HEADERS
+
+    def __repr__(self) -> str:
+        return f"RowResult({self.where}, {self.source} -> {self.destination}, {self.status})"
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Every cell of the row as the user typed it, by header."""
+        if self._values is not None:
+            return self._values
+        return self.block.values(self.row) if self.block is not None else {}
+
+    @property
+    def source(self) -> str | None:
+        value = self._source
+        return self.block.name(SOURCE_FIELD, self.row) if value is DERIVED and self.block else value
+
+    @source.setter
+    def source(self, value: str | None) -> None:
+        self._source = value
+
+    @property
+    def destination(self) -> str | None:
+        value = self._destination
+        return self.block.name(DESTINATION_FIELD, self.row) if value is DERIVED and self.block else value
+
+    @destination.setter
+    def destination(self, value: str | None) -> None:
+        self._destination = value
+
+    @property
+    def users(self) -> list[str]:
+        value = self._users
+        if value is DERIVED and self.block is not None:
+            return self.block.users(self.row)
+        return value if value is not _NONE else []
+
+    @users.setter
+    def users(self, value: Sequence[str]) -> None:
+        self._users = list(value) if value else _NONE
+
+    @property
+    def messages(self) -> Sequence[Message]:
+        return self._messages
+
+    @messages.setter
+    def messages(self, value: Sequence[Message]) -> None:
+        self._messages = list(value) if value else _NONE
+
+    @property
+    def collections(self) -> Sequence[str]:
+        return self._collections
+
+    @collections.setter
+    def collections(self, value: Sequence[str]) -> None:
+        self._collections = list(value) if value else _NONE
+
+    @property
+    def membership(self) -> Sequence[str]:
+        return self._membership
+
+    @membership.setter
+    def membership(self, value: Sequence[str]) -> None:
+        self._membership = list(value) if value else _NONE
+
+    @property
+    def joined(self) -> Sequence[str]:
+        return self._joined
+
+    @joined.setter
+    def joined(self, value: Sequence[str]) -> None:
+        self._joined = list(value) if value else _NONE
 
     def column(self, name: str) -> str:
         """The user's header for a field (messages name it as the user wrote it)."""
@@ -223,7 +388,13 @@ class RowResult:
         return self.status is None or self.status in (Status.PLANNED, Status.VALID)
 
     def add(self, level: Level, text: str, column: str | None = None, tag: Tag | None = None) -> None:
-        self.messages.append(Message(level, text, column, tag))
+        self.extend((Message(level, text, column, tag),))
+
+    def extend(self, messages: Sequence[Message]) -> None:
+        if messages:
+            if self._messages is _NONE:
+                self._messages = []
+            self._messages.extend(messages)
 
     def fail(self, status: Status, text: str, column: str | None = None) -> None:
         self.status = status
@@ -231,4 +402,9 @@ class RowResult:
 
     @property
     def has_errors(self) -> bool:
-        return any(m.level is Level.ERROR for m in self.messages)
+        return any(m.level is Level.ERROR for m in self._messages)
+
+
+_NONE: Any = ()  # the empty list a row shares until it has something of its own
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+SOURCE_FIELD, DESTINATION_FIELD = "source", "destination"

@@ -197,6 +197,11 @@ _PLAIN_USER = re.compile(
 )
 
 
+def plain_user_pattern() -> str:
+    """The plain DOMAIN\\user pattern without its groups, to repeat inside a larger one."""
+    return _PLAIN_USER.pattern.replace("(", "(?:").replace("(?:?:", "(?:")
+
+
 def parse_user(text: str, column: str) -> Parsed[str]:
     """One account as DOMAIN\\user; user@domain.tld is converted with a note."""
     plain = _PLAIN_USER.fullmatch(text)

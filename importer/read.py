@@ -15,29 +15,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from importer import columns as C
 from importer.columns import column_letter
 from importer.errors import InputError
 from importer.gcpause import gc_paused
 from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, InputLimits
-from importer.model import Cell, InputRow, UserRow, WaveInput
+from importer.model import Cell, UserRow, WaveInput
 from importer.names import PLAIN_NAME, parse_mac, parse_smbios_guid
 from importer.sheetproc import parse_workbook
+from importer.table import Block, ColumnBuilder, Table
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SEARCH_ROWS = 30
+CHUNK_ROWS = 65536
 
 
-@dataclass(frozen=True)
-class Sheet:
-    name: str
-    rows: list[list[str]]  # rows[i] is spreadsheet row i + 1
-    file: str = ""  # the file's name, for messages
-
-    @property
-    def where(self) -> str:
-        return f"'{self.file}'" if self.file == self.name else f"'{self.file}' sheet '{self.name}'"
+Sheet = Table
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,9 @@ def read_wave(
     """The wave's rows. `mapping` (field -> header, from --map) names columns the aliases miss."""
     mapping = dict(mapping or {})
     sheets, notes = read_sheets(path, limits)
-    wave = WaveInput(path=str(path), sha256=file_sha256(path), rows=[], user_rows=[], columns=[], notes=notes)
+    wave = WaveInput(
+        path=str(path), sha256=file_sha256(path), blocks=[], user_rows=[], columns=[], notes=notes
+    )
     pairs_found = False
     for sheet in sheets:
         kind, header = classify(sheet, mapping)
@@ -73,7 +71,7 @@ def read_wave(
             _unused_user_columns(sheet, header, wave)
         elif kind == "users" and header is not None:
             wave.user_rows.extend(_user_rows(sheet, header))
-        elif any(any(c.strip() for c in r) for r in sheet.rows):
+        elif not sheet.is_blank():
             wave.notes.append(
                 f"sheet '{sheet.name}' skipped: no header with source and destination "
                 "(or, on a users sheet, source and users) columns"
@@ -141,8 +139,8 @@ def read_sheets(path: Path, limits: InputLimits | None = None) -> tuple[list[She
         raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
 
 
-def _read_excel(path: Path, limits: InputLimits) -> list[Sheet]:
-    return [Sheet(name, rows, path.name) for name, rows in parse_workbook(path, limits)]
+def _read_excel(path: Path, limits: InputLimits) -> list[Table]:
+    return parse_workbook(path, limits)
 
 
 def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
@@ -151,23 +149,30 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
         head = raw.read(64 * 1024)
     codec, label = sniff_encoding(head)
     delimiter = detect_delimiter(codecs.getincrementaldecoder(codec)(errors="ignore").decode(head))
-    records: list[list[str]] = []
+    builder = ColumnBuilder()
+    records: list[list[str]] = []  # a chunk at a time
+    count = 0
     previous = csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
         with path.open("r", encoding=codec, errors="strict", newline="") as fh:
             reader = csv.reader(fh, delimiter=delimiter)
             try:
                 for record in reader:
+                    count += 1
                     if len(record) > EXCEL_MAX_COLUMNS:
                         raise InputError(
-                            f"'{path.name}' row {len(records) + 1}: {len(record):,} columns, more than "
+                            f"'{path.name}' row {count}: {len(record):,} columns, more than "
                             f"a sheet can have ({EXCEL_MAX_COLUMNS:,}).",
                             "Check the separator and the quotes on that row.",
                         )
                     records.append(record)
+                    if len(records) == CHUNK_ROWS:
+                        builder.add(records)
+                        records = []
+                builder.add(records)
             except csv.Error as exc:
                 raise InputError(
-                    f"'{path.name}' row {len(records) + 1}: {exc} (a cell longer than "
+                    f"'{path.name}' row {count + 1}: {exc} (a cell longer than "
                     f"{CSV_FIELD_LIMIT:,} characters, or an unclosed quote).",
                     "Check the quotes on that row; a wave cell is a name, a number or a list of users.",
                 ) from exc
@@ -183,7 +188,7 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
         f"'{path.name}' read as {label}, columns separated by "
         f"{ {',': 'commas', ';': 'semicolons', chr(9): 'tabs'}[delimiter] }"
     ]
-    return [Sheet(path.name, records, path.name)], notes
+    return [Table(path.name, builder.columns(), path.name)], notes
 
 
 def _first_undecodable(path: Path, codec: str) -> tuple[int, bytes]:
@@ -277,7 +282,7 @@ def _header_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = Non
 def _wizard_header(sheet: Sheet) -> Header | None:
     """The console's Import Computer Information file without its header: Name, SMBIOS GUID,
     MAC Address, Source Computer, recognised by a MAC or GUID in the first data row."""
-    first = next((r for r in sheet.rows[:HEADER_SEARCH_ROWS] if any(c.strip() for c in r)), None)
+    first = next((r for r in sheet.head(HEADER_SEARCH_ROWS) if any(c.strip() for c in r)), None)
     if first is None:
         return None
     cells = [c.strip() for c in first]
@@ -296,7 +301,7 @@ def find_header(
     sheet: Sheet, required: Iterable[str], mapping: Mapping[str, str] | None = None
 ) -> Header | None:
     needed = set(required)
-    for index, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+    for index, cells in enumerate(sheet.head(HEADER_SEARCH_ROWS)):
         fields = _header_fields(cells, mapping)
         if needed <= fields.keys():
             return _make_header(sheet, index, cells, mapping)
@@ -306,7 +311,7 @@ def find_header(
 def _make_header(
     sheet: Sheet, index: int, cells: list[str], mapping: Mapping[str, str] | None = None
 ) -> Header:
-    width = max((len(r) for r in sheet.rows[index:]), default=len(cells))
+    width = max(sheet.width, len(cells))
     names: list[str] = []
     taken: set[str] = set()
     repeats: dict[str, int] = {}
@@ -346,17 +351,15 @@ def classify(sheet: Sheet, mapping: Mapping[str, str] | None = None) -> tuple[st
 
 
 def _data_rows(sheet: Sheet, header: Header) -> Iterable[tuple[int, list[str]]]:
-    for index in range(header.row, len(sheet.rows)):
-        cells = sheet.rows[index]
-        if "".join(cells).strip():  # one C-level pass; whitespace-only rows are empty rows too
-            yield index + 1, cells
+    for index in sheet.filled_rows(header.row).tolist():
+        yield index + 1, sheet.row(index)
 
 
 def _first_texts(sheets: Sequence[Sheet], limit: int = 12) -> list[str]:
     """The first non-empty cells of the first sheets, as a person would see them."""
     seen: list[str] = []
     for sheet in sheets:
-        for cells in sheet.rows[:HEADER_SEARCH_ROWS]:
+        for cells in sheet.head(HEADER_SEARCH_ROWS):
             for cell in cells:
                 text = cell.strip()
                 if text and text not in seen and len(text) <= 60:
@@ -393,46 +396,42 @@ def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput) -> None:
     for name in header.names:
         if name not in wave.columns:
             wave.columns.append(name)
-    width = len(header.names)
-    names = header.names
-    columns = {fld: names[col] for fld, col in header.fields.items()}
-    start = len(wave.rows)
-    append = wave.rows.append
-    for row_number, cells in _data_rows(sheet, header):
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        append(InputRow(sheet.name, row_number, dict(zip(names, cells, strict=False)), columns))
-    _drop_footer(sheet, wave, start)
-    _drop_example(sheet, wave, start, columns)
+    block = Block(sheet, header.names, header.fields, sheet.filled_rows(header.row))
+    _drop_footer(block, wave)
+    _drop_example(block, wave)
+    wave.blocks.append(block)
 
 
-def _drop_example(sheet: Sheet, wave: WaveInput, start: int, columns: Mapping[str, str]) -> None:
+def _drop_example(block: Block, wave: WaveInput) -> None:
     """The template's example row, left as it is, is not a pair."""
-    source, destination = columns.get(C.SOURCE), columns.get(C.DESTINATION)
-    if source is None or destination is None:
+    if C.SOURCE not in block.fields or C.DESTINATION not in block.fields or not len(block.rows):
         return
-    kept = [
-        r
-        for r in wave.rows[start:]
-        if (r.values[source].strip().upper(), r.values[destination].strip().upper()) != C.EXAMPLE_ROW
+    source = C.EXAMPLE_ROW[0].casefold()
+    span = block.span(C.SOURCE)
+    if span is not None and source not in span.casefold():
+        return  # the common case, settled with one search
+    sources, destinations = block.take(C.SOURCE), block.take(C.DESTINATION)
+    example = [
+        i
+        for i, (s, d) in enumerate(zip(sources, destinations, strict=True))
+        if (s.strip().upper(), d.strip().upper()) == C.EXAMPLE_ROW
     ]
-    if len(kept) != len(wave.rows) - start:
-        del wave.rows[start:]
-        wave.rows.extend(kept)
-        wave.notes.append(f"{sheet.where}: the template's example row was left as it is: ignored")
+    if example:
+        block.rows = np.delete(block.rows, example)
+        wave.notes.append(f"{block.table.where}: the template's example row was left as it is: ignored")
 
 
-def _drop_footer(sheet: Sheet, wave: WaveInput, start: int) -> None:
+def _drop_footer(block: Block, wave: WaveInput) -> None:
     """A last row with one filled cell that is no computer name ("Total: 10 machines") is a
     footer, not a pair: skipped, with a note."""
-    while len(wave.rows) > start:
-        last = wave.rows[-1]
-        filled = [v.strip() for v in last.values.values() if v.strip()]
+    while len(block.rows):
+        last = int(block.rows[-1])
+        filled = [v.strip() for v in block.table.row(last) if v.strip()]
         if len(filled) != 1 or PLAIN_NAME.fullmatch(filled[0]):
             return
-        wave.rows.pop()
+        block.rows = block.rows[:-1]
         wave.notes.append(
-            f"{sheet.where} row {last.row} ('{filled[0][:60]}') read as a footer, not a pair: skipped"
+            f"{block.table.where} row {last + 1} ('{filled[0][:60]}') read as a footer, not a pair: skipped"
         )
 
 

@@ -16,19 +16,21 @@ import os
 import pickle
 import sys
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from importer.errors import InputError
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MAX_SHEET_CELLS, MB, InputLimits
 from importer.model import Typed
+from importer.table import Column, ColumnBuilder, Table
 from importer.xlsxscan import unvalued_cells
 
 _OK, _REFUSED = "ok", "refused"
 
 
-def parse_workbook(path: Path, limits: InputLimits) -> list[tuple[str, list[list[str]]]]:
-    """(sheet name, rows of cell text) for every sheet; rows[i] is spreadsheet row i + 1."""
+def parse_workbook(path: Path, limits: InputLimits) -> list[Table]:
+    """Every sheet of the workbook, column by column (`Table`)."""
     context: Any = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(str(path), limits, sender), daemon=True)
@@ -119,12 +121,12 @@ class _Refusal(Exception):
         self.message, self.hint = message, hint
 
 
-def _parse(path: Path) -> list[tuple[str, list[list[str]]]]:
+def _parse(path: Path) -> list[Table]:
     import python_calamine
 
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     marked = unvalued_cells(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
-    sheets = []
+    tables = []
     for name in workbook.sheet_names:
         sheet = workbook.get_sheet_by_name(name)
         height, width = sheet.height, sheet.width
@@ -142,15 +144,35 @@ def _parse(path: Path) -> list[tuple[str, list[list[str]]]]:
                 "In Excel, Ctrl+End shows where it ends: delete the rows and columns beyond the "
                 "wave, or split it.",
             )
-        rows = [
-            [v if type(v) is str else cell_text(v) for v in row]
-            for row in sheet.to_python(skip_empty_area=False)
-        ]
+        table = _columns(sheet, name, path.name)
+        del sheet  # calamine's copy of the sheet is the largest thing in this process
         for (row, col), kind in marked.get(name, {}).items():
-            if row < len(rows) and col < len(rows[row]) and rows[row][col] == "":
-                rows[row][col] = Typed(kind[1], kind[0])
-        sheets.append((name, rows))
-    return sheets
+            if col < table.width and row < table.height and table.columns[col][row] == "":
+                table.columns[col].typed[row] = Typed(kind[1], kind[0])
+        tables.append(table)
+    return tables
+
+
+CHUNK_ROWS = 65536
+
+
+def _columns(sheet: Any, name: str, file: str) -> Table:
+    end = sheet.end
+    builder = ColumnBuilder(cell_text)
+    rows = sheet.iter_rows()
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        builder.add(chunk)
+    del rows
+    columns = builder.columns()
+    # iter_rows starts at the first row but at the first *used* column: pad both to A1.
+    lead_rows = (end[0] + 1 - builder.height) if end is not None else 0
+    lead_columns = (end[1] + 1 - len(columns)) if end is not None else 0
+    if lead_rows > 0:
+        columns = [c.shifted(lead_rows) for c in columns]
+    if lead_columns > 0:
+        height = builder.height + max(lead_rows, 0)
+        columns = [Column.of([""] * height) for _ in range(lead_columns)] + columns
+    return Table(name, columns, file)
 
 
 def cell_text(value: object) -> str:

@@ -1,16 +1,38 @@
-"""Check every cell and every sheet-level rule; every problem of every row is reported."""
+"""Check every cell and every sheet-level rule; every problem of every row is reported.
+
+The checks run a column at a time: a column whose cells are all plain (the common case) is
+settled by one regular expression over its joined text, a column of few distinct values
+(behaviours) by one check per value, and only the cells that are not plain are checked one
+by one, with the same parsers and the same messages as ever. Rows keep plain names and
+users as their cells and derive them when asked (`DERIVED`), so a 1,048,576-row wave holds
+no copy of them.
+"""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeVar
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from importer import columns as C
 from importer import rules
 from importer.gcpause import gc_paused
 from importer.limits import EXCEL_MAX_CELL
-from importer.model import Behavior, InputRow, Level, RowResult, Status, UserRow, UsersFrom, WaveInput
+from importer.model import (
+    DERIVED,
+    Behavior,
+    Level,
+    Message,
+    RowResult,
+    Status,
+    UserRow,
+    UsersFrom,
+    WaveInput,
+)
 from importer.names import (
     PLAIN_NAME,
     Parsed,
@@ -21,10 +43,19 @@ from importer.names import (
     parse_resource_id,
     parse_smbios_guid,
     parse_users,
+    plain_user_pattern,
 )
+from importer.table import SEP, Block
 
 T = TypeVar("T")
-_Columns = tuple[str, str, str | None, str | None, str | None, str | None]
+
+# A whole column of plain names, or of plain users cells, joined by SEP: one match settles it.
+_NAMES = re.compile(f"(?:{PLAIN_NAME.pattern}{SEP})*{PLAIN_NAME.pattern}")
+_USER = plain_user_pattern()
+_USERS_CELL = f"(?:{_USER}(?:[;,] ?{_USER})*)?"
+_USERS_CELL_RE = re.compile(_USERS_CELL)
+_USERS = re.compile(f"(?:{_USERS_CELL}{SEP})*{_USERS_CELL}")
+_USER_PARTS = re.compile(r"[;,] ?")
 
 
 @gc_paused
@@ -38,108 +69,290 @@ def validate(
 
     With `users_from_site`, rows of behaviour 1/2 without users wait for the site to give
     them (resolve); `collections` apply to every row, beside any Collection column."""
-    per_sheet: dict[int, _Columns] = {}  # the rows of one sheet share one columns mapping
-    hardware: dict[int, tuple[str | None, str | None, str | None]] = {}
-    results = []
-    for row in wave.rows:
-        columns = per_sheet.get(id(row.columns))
-        if columns is None:
-            columns = per_sheet[id(row.columns)] = _columns_of(row.columns)
-            hardware[id(row.columns)] = (
-                row.columns.get(C.MAC),
-                row.columns.get(C.SMBIOS_GUID),
-                row.columns.get(C.COLLECTION),
-            )
-        result = _check_row(row, columns, default_behavior)
-        mac, guid, collection = hardware[id(row.columns)]
-        if mac is not None or guid is not None or collection is not None or collections:
-            _check_hardware(result, mac, guid, collection, collections)
-        results.append(result)
-    orphans = _attach_user_rows(results, wave.user_rows)
+    results: list[RowResult] = []
+    hashes: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]] = []
+    for block in wave.blocks:
+        checked = _BlockCheck(block, default_behavior, collections)
+        results.extend(checked.rows)
+        hashes.append(checked.name_hashes())
+    orphans, touched = _attach_user_rows(results, wave.user_rows)
+    for result in results if touched else ():
+        if id(result) in touched:
+            _check_behavior_users(result, users_from_site, len(result.users))
+    for block_rows, counts in _user_counts(results, wave, touched):
+        for result, count in zip(block_rows, counts, strict=True):
+            if result.behavior is not None:
+                _check_behavior_users(result, users_from_site, count)
+    _check_sheet_rules(results, hashes, bool(touched))
+    if any(block.fields.keys() & {C.MAC, C.SMBIOS_GUID} for block in wave.blocks):
+        _check_hardware_ids(results)
     for result in results:
-        _check_behavior_users(result, users_from_site)
-    _check_sheet_rules(results)
-    _check_hardware_ids(results)
-    for result in results:
-        if result.has_errors:
+        if result.messages and result.has_errors:
             result.status = Status.INVALID
     return results + orphans
 
 
 def _take(result: RowResult, parsed: Parsed[T]) -> T | None:
     if parsed.messages:
-        result.messages.extend(parsed.messages)
+        result.extend(parsed.messages)
     return parsed.value
 
 
-def _check_row(row: InputRow, columns: _Columns, default_behavior: Behavior) -> RowResult:
-    text = row.values
-    src, dst, behavior, users, source_id, restore_id = columns
-    result = RowResult(sheet=row.sheet, row=row.row, values=text, headers=row.columns)
-    if len("".join(text.values())) > EXCEL_MAX_CELL:  # one C-level pass; rarely true
-        text = _without_overlong(result, text)
-    # Plain names are settled inline: this runs for every row of a 100k-row wave.
-    source, destination = text[src], text[dst]
-    if type(source) is str and PLAIN_NAME.fullmatch(source):
-        result.source = source.upper()
-    elif source is not _SKIP:
-        result.source = _take(result, parse_computer_name(source, src))
-    if type(destination) is str and PLAIN_NAME.fullmatch(destination):
-        result.destination = destination.upper()
-    elif destination is not _SKIP:
-        result.destination = _take(result, parse_computer_name(destination, dst))
-    if behavior is not None and text[behavior].strip():
-        result.behavior = _take(result, parse_behavior(text[behavior], behavior))
-    else:
-        result.behavior = default_behavior
-    if users is not None and text[users].strip():
-        result.users = _take(result, parse_users([(text[users], users)])) or []
-        result.users_from = UsersFrom.SHEET
-    if source_id is not None and text[source_id].strip():
-        result.given_source_resource_id = _take(result, parse_resource_id(text[source_id], source_id))
-    if restore_id is not None and text[restore_id].strip():
-        result.given_restore_resource_id = _take(result, parse_resource_id(text[restore_id], restore_id))
-    return result
+class _BlockCheck:
+    """The cell checks of one pairs sheet, a column at a time."""
 
-
-class _Skipped(str):
-    """Stands for a cell already reported (too long): every check below passes over it."""
-
-
-_SKIP = _Skipped("")
-
-
-def _without_overlong(result: RowResult, text: dict[str, str]) -> dict[str, str]:
-    """Cells longer than Excel allows are errors, and are not checked further."""
-    kept = dict(text)
-    for column, value in text.items():
-        if len(value) > EXCEL_MAX_CELL:
-            result.add(
-                Level.ERROR,
-                f"{len(value):,} characters, more than a cell can hold ({EXCEL_MAX_CELL:,}): "
-                "check what was pasted here",
-                column,
+    def __init__(self, block: Block, default_behavior: Behavior, every: Sequence[str]) -> None:
+        self.block = block
+        count = len(block.rows)
+        numbers = (block.rows + 1).tolist()
+        self.messages: dict[int, list[Message]] = {}
+        skipped = self._overlong()
+        self.sources = self._names(C.SOURCE, skipped)
+        self.destinations = self._names(C.DESTINATION, skipped)
+        behaviors = self._behaviors(default_behavior, skipped)
+        users, self.user_counts, from_sheet = self._users(skipped)
+        source_ids = self._ids(C.SOURCE_ID, skipped)
+        restore_ids = self._ids(C.RESTORE_ID, skipped)
+        sheet, headers = block.sheet, block.columns
+        messages = self.messages
+        self.rows = [
+            RowResult(
+                sheet,
+                numbers[i],
+                None,
+                self.sources[i],
+                self.destinations[i],
+                behaviors[i],
+                (),
+                None,
+                None,
+                source_ids[i] if source_ids else None,
+                restore_ids[i] if restore_ids else None,
+                None,
+                messages.get(i, ()),
+                headers=headers,
+                block=block,
             )
-            kept[column] = _SKIP
-    return kept
+            for i in range(count)
+        ]
+        for i, result in enumerate(self.rows):
+            value = users[i]
+            if value is not None:
+                result._users = value
+                result.users_from = UsersFrom.SHEET
+            elif from_sheet[i]:
+                result.users_from = UsersFrom.SHEET
+        if every or block.fields.keys() & {C.MAC, C.SMBIOS_GUID, C.COLLECTION}:
+            self._hardware(every)
+
+    # -- columns ------------------------------------------------------------------
+
+    def _overlong(self) -> dict[str, set[int]]:
+        """Cells longer than Excel allows are errors, and are not checked further."""
+        block = self.block
+        skipped: dict[str, set[int]] = {}
+        for col, name in enumerate(block.names):
+            if col >= block.table.width:
+                continue
+            lengths = block.table.columns[col].lengths()
+            long = np.flatnonzero(lengths[block.rows] > EXCEL_MAX_CELL)
+            for i in long.tolist():
+                length = int(lengths[block.rows[i]])
+                self._add(
+                    i,
+                    Message(
+                        Level.ERROR,
+                        f"{length:,} characters, more than a cell can hold ({EXCEL_MAX_CELL:,}): "
+                        "check what was pasted here",
+                        name,
+                    ),
+                )
+                skipped.setdefault(name, set()).add(i)
+        return skipped
+
+    def _add(self, i: int, message: Message) -> None:
+        self.messages.setdefault(i, []).append(message)
+
+    def _extend(self, i: int, messages: Sequence[Message]) -> None:
+        if messages:
+            self.messages.setdefault(i, []).extend(messages)
+
+    def _names(self, fld: str, skipped: dict[str, set[int]]) -> list[Any]:
+        """DERIVED for a plain name (read from the cell when asked), else the parsed name."""
+        block = self.block
+        header = block.columns[fld]
+        count = len(block.rows)
+        span = block.span(fld)
+        if span is not None and _NAMES.fullmatch(span):
+            return [DERIVED] * count
+        out: list[Any] = [DERIVED] * count
+        skip = skipped.get(header, ())
+        for i, text in enumerate(block.take(fld)):
+            if i in skip:
+                out[i] = None
+            elif type(text) is not str or not PLAIN_NAME.fullmatch(text):
+                parsed = parse_computer_name(text, header)
+                self._extend(i, parsed.messages)
+                out[i] = parsed.value
+        return out
+
+    def _behaviors(self, default: Behavior, skipped: dict[str, set[int]]) -> list[Behavior | None]:
+        block = self.block
+        count = len(block.rows)
+        if C.BEHAVIOR not in block.fields:
+            return [default] * count
+        header = block.columns[C.BEHAVIOR]
+        skip = skipped.get(header, ())
+        cells = block.take(C.BEHAVIOR)
+        known: dict[str, Parsed[Behavior]] = {}
+        out: list[Behavior | None] = [default] * count
+        for i, text in enumerate(cells):
+            if i in skip:
+                out[i] = default
+                continue
+            if type(text) is not str:  # a Typed cell compares equal to its text: never shared
+                parsed = parse_behavior(text, header) if text.strip() else Parsed(default)
+            else:
+                parsed = known.get(text)  # type: ignore[assignment]
+                if parsed is None:
+                    parsed = known[text] = parse_behavior(text, header) if text.strip() else Parsed(default)
+            self._extend(i, parsed.messages)
+            out[i] = parsed.value
+        return out
+
+    def _users(self, skipped: dict[str, set[int]]) -> tuple[list[Any], list[int], list[bool]]:
+        """Per row: DERIVED, a parsed list, or None (no users); how many; whether the cell had text."""
+        block = self.block
+        count = len(block.rows)
+        if C.USERS not in block.fields:
+            return [None] * count, [0] * count, [False] * count
+        header = block.columns[C.USERS]
+        skip = skipped.get(header, ())
+        cells = block.take(C.USERS)
+        span = block.span(C.USERS)
+        all_plain = span is not None and _USERS.fullmatch(span) is not None
+        values: list[Any] = [None] * count
+        counts = [0] * count
+        filled = [False] * count
+        for i, text in enumerate(cells):
+            if not text:
+                continue
+            if i in skip:
+                continue
+            if (all_plain or (type(text) is str and _USERS_CELL_RE.fullmatch(text))) and _distinct(text):
+                values[i], counts[i], filled[i] = DERIVED, text.count(";") + text.count(",") + 1, True
+                continue
+            if not text.strip():
+                continue
+            parsed = parse_users([(text, header)])
+            self._extend(i, parsed.messages)
+            values[i] = parsed.value or []
+            counts[i] = len(parsed.value or ())
+            filled[i] = True
+        return values, counts, filled
+
+    def _ids(self, fld: str, skipped: dict[str, set[int]]) -> list[int | None] | None:
+        block = self.block
+        if fld not in block.fields:
+            return None
+        header = block.columns[fld]
+        skip = skipped.get(header, ())
+        out: list[int | None] = [None] * len(block.rows)
+        for i, text in enumerate(block.take(fld)):
+            if i not in skip and text.strip():
+                parsed = parse_resource_id(text, header)
+                self._extend(i, parsed.messages)
+                out[i] = parsed.value
+        return out
+
+    def _hardware(self, every: Sequence[str]) -> None:
+        """New-hardware columns are rare and per row (as before, an over-long cell here is
+        also parsed: its own message says what is wrong with it)."""
+        block = self.block
+        fields = block.fields
+        mac = block.take(C.MAC) if C.MAC in fields else None
+        guid = block.take(C.SMBIOS_GUID) if C.SMBIOS_GUID in fields else None
+        collection = block.take(C.COLLECTION) if C.COLLECTION in fields else None
+        headers = block.columns
+        for i, result in enumerate(self.rows):
+            if mac is not None and mac[i].strip():
+                result.mac = _take(result, parse_mac(mac[i], headers[C.MAC]))
+            if guid is not None and guid[i].strip():
+                result.smbios_guid = _take(result, parse_smbios_guid(guid[i], headers[C.SMBIOS_GUID]))
+            named = list(every)
+            if collection is not None and collection[i].strip():
+                given: list[str] | None = _take(
+                    result, parse_collections(collection[i], headers[C.COLLECTION])
+                )
+                named += given or []
+            result.collections = list(dict.fromkeys(named))
+
+    # -- for the sheet rules ------------------------------------------------------
+
+    def name_hashes(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """hash() of each row's source and destination as ConfigMgr spells them, and which
+        rows have both: the sheet rules compare these first, names only where they meet."""
+        named = np.ones(len(self.rows), dtype=bool)
+        return (
+            self._hashes(C.SOURCE, self.sources, named),
+            self._hashes(C.DESTINATION, self.destinations, named),
+            named,
+        )
+
+    def _hashes(self, fld: str, values: list[Any], named: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+        count = len(values)
+        span = self.block.span(fld)
+        if span is not None and values.count(DERIVED) == count:
+            return np.fromiter(map(hash, span.upper().split(SEP)), np.int64, count)
+        cells = self.block.take(fld)
+        out = np.zeros(count, dtype=np.int64)
+        for i, value in enumerate(values):
+            if value is DERIVED:
+                out[i] = hash(cells[i].upper())
+            elif value is None:
+                named[i] = False
+            else:
+                out[i] = hash(value)
+        return out
 
 
-def _columns_of(columns: Mapping[str, str]) -> _Columns:
-    """The headers of the fields a row is checked on (None where the sheet has no such column)."""
-    return (
-        columns[C.SOURCE],
-        columns[C.DESTINATION],
-        columns.get(C.BEHAVIOR),
-        columns.get(C.USERS),
-        columns.get(C.SOURCE_ID),
-        columns.get(C.RESTORE_ID),
-    )
+def _distinct(text: str) -> bool:
+    """A plain users cell lists each account once (case-insensitively)."""
+    if ";" not in text and "," not in text:
+        return True
+    parts = _USER_PARTS.split(text.casefold())
+    return len(set(parts)) == len(parts)
 
 
-def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> list[RowResult]:
-    """Merge users given on a separate sheet or file; rows that match no pair are reported."""
+def _user_counts(
+    results: list[RowResult], wave: WaveInput, touched: set[int]
+) -> Iterable[tuple[list[RowResult], list[int]]]:
+    """Rows and how many users each has, for the behaviour check, leaving out rows the users
+    sheet changed (they were checked with their merged users)."""
+    start = 0
+    for block in wave.blocks:
+        rows = results[start : start + len(block.rows)]
+        start += len(block.rows)
+        counts = [_count_users(r) for r in rows]
+        if touched:
+            keep = [i for i, r in enumerate(rows) if id(r) not in touched]
+            rows, counts = [rows[i] for i in keep], [counts[i] for i in keep]
+        yield rows, counts
+
+
+def _count_users(result: RowResult) -> int:
+    value = result._users
+    if value is DERIVED:
+        text = result.block.cell(C.USERS, result.row) if result.block is not None else ""
+        return text.count(";") + text.count(",") + 1
+    return len(value)
+
+
+def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> tuple[list[RowResult], set[int]]:
+    """Merge users given on a separate sheet or file; rows that match no pair are reported.
+    Returns the orphans and the ids of the rows whose users changed."""
     if not user_rows:
-        return []
+        return [], set()
     by_source: dict[str, list[RowResult]] = defaultdict(list)
     for result in results:
         if result.source:
@@ -178,25 +391,10 @@ def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> lis
             continue
         own = [(u, "") for u in result.users]
         parsed = parse_users(own + cells)
-        result.messages.extend(parsed.messages)
+        result.extend(parsed.messages)
         result.users = parsed.value or []
         result.users_from = UsersFrom.USERS_SHEET if not own else UsersFrom.SHEET
-    return orphans
-
-
-def _check_hardware(
-    result: RowResult, mac: str | None, guid: str | None, collection: str | None, every: Sequence[str]
-) -> None:
-    text = result.values
-    if mac is not None and text[mac].strip():
-        result.mac = _take(result, parse_mac(text[mac], mac))
-    if guid is not None and text[guid].strip():
-        result.smbios_guid = _take(result, parse_smbios_guid(text[guid], guid))
-    named = list(every)
-    if collection is not None and text[collection].strip():
-        given: list[str] | None = _take(result, parse_collections(text[collection], collection))
-        named += given or []
-    result.collections = list(dict.fromkeys(named))
+    return orphans, set(extra)
 
 
 def _check_hardware_ids(results: list[RowResult]) -> None:
@@ -220,34 +418,50 @@ def _check_hardware_ids(results: list[RowResult]) -> None:
                     )
 
 
-def _check_behavior_users(result: RowResult, users_from_site: bool) -> None:
+def _check_behavior_users(result: RowResult, users_from_site: bool, count: int) -> None:
     if result.behavior is None:
         return
-    if result.behavior.needs_users and not result.users and users_from_site:
+    if result.behavior.needs_users and not count and users_from_site:
         return  # the site is asked for them after the names are resolved
+    if not result.behavior.needs_users and not count:
+        return
+    if result.behavior.needs_users and count:
+        return
     users_column = result.column(C.USERS)
     if any(m.level is Level.ERROR and m.column == users_column for m in result.messages):
         return  # the users cell has its own message already: one is enough
-    if result.behavior.needs_users and not result.users:
+    if result.behavior.needs_users:
         result.add(
             Level.ERROR,
             f"behaviour {result.behavior.label} needs at least one user (DOMAIN\\user): "
             "add users, or use behaviour 0 to capture and restore all accounts",
             result.column(C.USERS),
         )
-    elif not result.behavior.needs_users and result.users:
+    else:
         result.add(
             Level.WARNING,
             f"behaviour {result.behavior.label} migrates every account: the "
-            f"{len(result.users)} user(s) listed are not sent",
+            f"{count} user(s) listed are not sent",
             result.column(C.USERS),
         )
         result.users = []
 
 
-def _check_sheet_rules(results: list[RowResult]) -> None:
-    named = [r for r in results if r.source and r.destination]
-    for result in named:
+def _check_sheet_rules(
+    results: list[RowResult],
+    hashes: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]],
+    renamed: bool,
+) -> None:
+    """Rows whose pair or computers recur, found by comparing hashes of the names; only those
+    rows (and any hash collision, settled by the names) are looked at one by one."""
+    if not results:
+        return
+    sources = np.concatenate([h[0] for h in hashes]) if hashes else np.zeros(0, np.int64)
+    destinations = np.concatenate([h[1] for h in hashes]) if hashes else np.zeros(0, np.int64)
+    named = np.concatenate([h[2] for h in hashes]) if hashes else np.zeros(0, bool)
+    del renamed  # the users sheet changes users, never names: the hashes stay true
+    for i in np.flatnonzero(named & (sources == destinations)).tolist():
+        result = results[i]
         if result.source == result.destination:
             result.add(
                 Level.ERROR,
@@ -255,20 +469,46 @@ def _check_sheet_rules(results: list[RowResult]) -> None:
                 "association, which ConfigMgr creates itself; give the new computer's name",
                 result.column(C.DESTINATION),
             )
-    # Counting first keeps a 100k-row sheet fast: only rows whose computers recur are examined.
+    index = np.flatnonzero(named)
+    pairs = sources[index] * np.int64(1_000_003) ^ destinations[index]
+    suspects = index[_recurring(pairs)]
+    names = np.concatenate([sources[index], destinations[index]])
+    crowded = _recurring(names)
+    suspects = np.union1d(suspects, index[crowded[: len(index)] | crowded[len(index) :]])
+    if len(suspects):
+        _exact_sheet_rules([results[i] for i in suspects.tolist()])
+
+
+def _recurring(values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which entries occur more than once."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.zeros(len(values), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    out = np.zeros(len(values), dtype=bool)
+    out[order] = repeated
+    return out
+
+
+def _exact_sheet_rules(named: list[RowResult]) -> None:
+    """The rules on the rows that may share a pair or a computer, compared by name (these
+    rows are in input order)."""
     keys = [(r.source or "", r.destination or "") for r in named]
-    pair_count = Counter(keys)
-    firsts: dict[tuple[str, str], RowResult] = {}
-    repeats: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
     for key, result in zip(keys, named, strict=True):
-        if key not in firsts:
-            firsts[key] = result
-        if pair_count[key] > 1:
-            repeats[key].append(result)
-    for group in repeats.values():
-        _flag_repeats(group)
-    name_count = Counter(s for s, _ in firsts)
-    name_count.update(d for _, d in firsts)
+        groups[key].append(result)
+    for group in groups.values():
+        if len(group) > 1:
+            _flag_repeats(group)
+    firsts = {key: group[0] for key, group in groups.items()}
+    name_count: dict[str, int] = defaultdict(int)
+    for source, destination in firsts:
+        name_count[source] += 1
+        name_count[destination] += 1
     shared = [(key, result) for key, result in firsts.items() if name_count[key[0]] + name_count[key[1]] > 2]
     touching: dict[str, list[RowResult]] = defaultdict(list)
     for (source, destination), result in shared:

@@ -285,7 +285,7 @@ class RowResult:
         self._source = source
         self._destination = destination
         self.behavior = behavior
-        self._users = list(users) if users else _NONE
+        self._users = users if users is DERIVED else (list(users) if users else _NONE)
         self.source_resource_id = source_resource_id
         self.restore_resource_id = restore_resource_id
         self.given_source_resource_id = given_source_resource_id

@@ -30,14 +30,41 @@ _OK, _REFUSED = "ok", "refused"
 
 
 def parse_workbook(path: Path, limits: InputLimits) -> list[Table]:
-    """Every sheet of the workbook, column by column (`Table`)."""
-    context: Any = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(str(path), limits, sender), daemon=True)
-    child.start()
-    sender.close()
+    """Every sheet of the workbook, column by column (`Table`).
+
+    Two guarded children run side by side (a wave sheet is read on a machine with more than
+    one core): python-calamine's parse, and the scan of the sheet XML for the cells calamine
+    reads as empty although they are not (errors, formulas never calculated)."""
     deadline = time.monotonic() + limits.seconds
+    parser = _Child(path, limits, _parse)
+    scanner = _Child(path, limits, unvalued_cells) if path.suffix.lower() in (".xlsx", ".xlsm") else None
     try:
+        marked = scanner.result(deadline) if scanner is not None else {}
+        tables: list[Table] = parser.result(deadline)
+    finally:
+        parser.close()
+        if scanner is not None:
+            scanner.close()
+    for table in tables:
+        for (row, col), kind in marked.get(table.name, {}).items():
+            if col < table.width and row < table.height and table.columns[col][row] == "":
+                table.columns[col].typed[row] = Typed(kind[1], kind[0])
+    return tables
+
+
+class _Child:
+    """`work(path)` in a child process with a memory limit; its answer, or a one-line error."""
+
+    def __init__(self, path: Path, limits: InputLimits, work: Any) -> None:
+        context: Any = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.path, self.limits = path, limits
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(str(path), limits, sender, work), daemon=True)
+        self.process.start()
+        sender.close()
+
+    def result(self, deadline: float) -> Any:
+        path, limits, receiver, child = self.path, self.limits, self.receiver, self.process
         payload = None
         while payload is None:
             if receiver.poll(0.05):
@@ -57,14 +84,15 @@ def parse_workbook(path: Path, limits: InputLimits) -> list[Table]:
             child.join(5)
             raise _died(path, child.exitcode, limits)
         result = pickle.loads(payload)
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-    if result[0] == _REFUSED:
-        raise InputError(result[1], result[2] or None)
-    return list(result[1])
+        if result[0] == _REFUSED:
+            raise InputError(result[1], result[2] or None)
+        return result[1]
+
+    def close(self) -> None:
+        self.receiver.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
 
 
 def _died(path: Path, code: int | None, limits: InputLimits) -> InputError:
@@ -77,14 +105,14 @@ def _died(path: Path, code: int | None, limits: InputLimits) -> InputError:
     )
 
 
-def _child(path: str, limits: InputLimits, sender: Any) -> None:
+def _child(path: str, limits: InputLimits, sender: Any, work: Any) -> None:
     """In the child: limits first, then the parse; the answer is one pickled message."""
     with contextlib.suppress(OSError):  # the allocator's abort message is ours to word
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
     _limit_memory(limits.memory_mb * MB)
     try:
-        message: tuple[Any, ...] = (_OK, _parse(Path(path)))
+        message: tuple[Any, ...] = (_OK, work(Path(path)))
     except _Refusal as refusal:
         message = (_REFUSED, refusal.message, refusal.hint)
     except Exception as exc:  # calamine raises its own types for every kind of bad file
@@ -125,7 +153,6 @@ def _parse(path: Path) -> list[Table]:
     import python_calamine
 
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    marked = unvalued_cells(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
     tables = []
     for name in workbook.sheet_names:
         sheet = workbook.get_sheet_by_name(name)
@@ -144,12 +171,8 @@ def _parse(path: Path) -> list[Table]:
                 "In Excel, Ctrl+End shows where it ends: delete the rows and columns beyond the "
                 "wave, or split it.",
             )
-        table = _columns(sheet, name, path.name)
+        tables.append(_columns(sheet, name, path.name))
         del sheet  # calamine's copy of the sheet is the largest thing in this process
-        for (row, col), kind in marked.get(name, {}).items():
-            if col < table.width and row < table.height and table.columns[col][row] == "":
-                table.columns[col].typed[row] = Typed(kind[1], kind[0])
-        tables.append(table)
     return tables
 
 

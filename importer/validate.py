@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import Any, TypeVar
 
 import numpy as np
@@ -70,19 +71,18 @@ def validate(
     With `users_from_site`, rows of behaviour 1/2 without users wait for the site to give
     them (resolve); `collections` apply to every row, beside any Collection column."""
     results: list[RowResult] = []
-    hashes: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]] = []
+    hashes = []
+    counts: list[int] = []
     for block in wave.blocks:
         checked = _BlockCheck(block, default_behavior, collections)
         results.extend(checked.rows)
+        counts.extend(checked.user_counts)
         hashes.append(checked.name_hashes())
     orphans, touched = _attach_user_rows(results, wave.user_rows)
-    for result in results if touched else ():
-        if id(result) in touched:
-            _check_behavior_users(result, users_from_site, len(result.users))
-    for block_rows, counts in _user_counts(results, wave, touched):
-        for result, count in zip(block_rows, counts, strict=True):
-            if result.behavior is not None:
-                _check_behavior_users(result, users_from_site, count)
+    for index in _unbalanced(results, counts, users_from_site, touched):
+        result = results[index]
+        count = len(result.users) if id(result) in touched else counts[index]
+        _check_behavior_users(result, users_from_site, count)
     _check_sheet_rules(results, hashes, bool(touched))
     if any(block.fields.keys() & {C.MAC, C.SMBIOS_GUID} for block in wave.blocks):
         _check_hardware_ids(results)
@@ -114,34 +114,39 @@ class _BlockCheck:
         source_ids = self._ids(C.SOURCE_ID, skipped)
         restore_ids = self._ids(C.RESTORE_ID, skipped)
         sheet, headers = block.sheet, block.columns
-        messages = self.messages
-        self.rows = [
-            RowResult(
-                sheet,
-                numbers[i],
-                None,
-                self.sources[i],
-                self.destinations[i],
-                behaviors[i],
-                (),
-                None,
-                None,
-                source_ids[i] if source_ids else None,
-                restore_ids[i] if restore_ids else None,
-                None,
-                messages.get(i, ()),
-                headers=headers,
-                block=block,
+        messages: list[Sequence[Message]] = [()] * count
+        for i, found in self.messages.items():
+            messages[i] = found
+        none = repeat(None)
+        self.rows: list[RowResult] = list(
+            map(
+                RowResult,
+                repeat(sheet),
+                numbers,
+                none,
+                self.sources,
+                self.destinations,
+                behaviors,
+                users,
+                none,
+                none,
+                source_ids or none,
+                restore_ids or none,
+                none,
+                messages,
+                none,
+                none,
+                none,
+                (UsersFrom.SHEET if filled else None for filled in from_sheet),
+                none,  # hardware
+                none,  # membership
+                none,  # joined
+                none,  # store
+                none,  # replaces
+                repeat(headers),
+                repeat(block),
             )
-            for i in range(count)
-        ]
-        for i, result in enumerate(self.rows):
-            value = users[i]
-            if value is not None:
-                result._users = value
-                result.users_from = UsersFrom.SHEET
-            elif from_sheet[i]:
-                result.users_from = UsersFrom.SHEET
+        )
         if every or block.fields.keys() & {C.MAC, C.SMBIOS_GUID, C.COLLECTION}:
             self._hardware(every)
 
@@ -231,22 +236,27 @@ class _BlockCheck:
         cells = block.take(C.USERS)
         span = block.span(C.USERS)
         all_plain = span is not None and _USERS.fullmatch(span) is not None
-        values: list[Any] = [None] * count
-        counts = [0] * count
-        filled = [False] * count
-        for i, text in enumerate(cells):
-            if not text:
-                continue
-            if i in skip:
-                continue
-            if (all_plain or (type(text) is str and _USERS_CELL_RE.fullmatch(text))) and _distinct(text):
-                values[i], counts[i], filled[i] = DERIVED, text.count(";") + text.count(",") + 1, True
-                continue
-            if not text.strip():
-                continue
-            parsed = parse_users([(text, header)])
+        if all_plain:
+            values: list[Any] = [DERIVED if t else None for t in cells]
+            counts = [t.count(";") + t.count(",") + 1 if t else 0 for t in cells]
+            filled = [bool(t) for t in cells]
+            doubtful = [i for i, n in enumerate(counts) if n > 1 and not _distinct(cells[i])]
+            for i in skip:
+                values[i], counts[i], filled[i] = None, 0, False
+        else:
+            values, counts, filled = [None] * count, [0] * count, [False] * count
+            doubtful = []
+            for i, text in enumerate(cells):
+                if not text or i in skip:
+                    continue
+                if type(text) is str and _USERS_CELL_RE.fullmatch(text) and _distinct(text):
+                    values[i], counts[i], filled[i] = DERIVED, text.count(";") + text.count(",") + 1, True
+                elif text.strip():
+                    doubtful.append(i)
+        for i in doubtful:
+            parsed = parse_users([(cells[i], header)])
             self._extend(i, parsed.messages)
-            values[i] = parsed.value or []
+            values[i] = parsed.value or ()
             counts[i] = len(parsed.value or ())
             filled[i] = True
         return values, counts, filled
@@ -324,28 +334,21 @@ def _distinct(text: str) -> bool:
     return len(set(parts)) == len(parts)
 
 
-def _user_counts(
-    results: list[RowResult], wave: WaveInput, touched: set[int]
-) -> Iterable[tuple[list[RowResult], list[int]]]:
-    """Rows and how many users each has, for the behaviour check, leaving out rows the users
-    sheet changed (they were checked with their merged users)."""
-    start = 0
-    for block in wave.blocks:
-        rows = results[start : start + len(block.rows)]
-        start += len(block.rows)
-        counts = [_count_users(r) for r in rows]
-        if touched:
-            keep = [i for i, r in enumerate(rows) if id(r) not in touched]
-            rows, counts = [rows[i] for i in keep], [counts[i] for i in keep]
-        yield rows, counts
-
-
-def _count_users(result: RowResult) -> int:
-    value = result._users
-    if value is DERIVED:
-        text = result.block.cell(C.USERS, result.row) if result.block is not None else ""
-        return text.count(";") + text.count(",") + 1
-    return len(value)
+def _unbalanced(
+    results: list[RowResult], counts: list[int], users_from_site: bool, touched: set[int]
+) -> list[int]:
+    """Rows whose behaviour and users may disagree: a behaviour that needs users and has none,
+    or one that takes every account and has some (and rows the users sheet changed)."""
+    needs = {b: b.needs_users for b in Behavior}
+    return [
+        i
+        for i, (result, count) in enumerate(zip(results, counts, strict=True))
+        if (
+            (behavior := result.behavior) is not None
+            and ((needs[behavior] and not count and not users_from_site) or (count and not needs[behavior]))
+        )
+        or (touched and id(result) in touched)
+    ]
 
 
 def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> tuple[list[RowResult], set[int]]:

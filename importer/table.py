@@ -247,7 +247,9 @@ class Block:
 
     Rows (RowResult) keep a reference to their block and read their cells from it."""
 
-    __slots__ = ("columns", "fields", "names", "rows", "table")
+    __slots__ = ("_chunk", "_first", "columns", "fields", "names", "rows", "table")
+
+    CHUNK = 4096  # rows are mostly read in order: a chunk of each column is split at once
 
     def __init__(
         self,
@@ -261,29 +263,49 @@ class Block:
         self.fields = fields  # canonical field -> column index
         self.columns = {fld: names[col] for fld, col in fields.items()}  # field -> header
         self.rows = rows  # 0-based indexes of the data rows in `table`
+        self._first = -1
+        self._chunk: list[list[str]] = []
 
     @property
     def sheet(self) -> str:
         return self.table.name
 
+    def _cells(self, index: int) -> list[list[str]]:
+        """The columns' cells of the chunk holding row `index` (0-based): reading rows in order
+        splits each column once per chunk instead of slicing one cell at a time."""
+        first = index - index % self.CHUNK
+        if first != self._first:
+            end = min(first + self.CHUNK, self.table.height)
+            self._chunk = [c.cells(first, min(end, len(c))) for c in self.table.columns]
+            self._first = first
+        return self._chunk
+
     def values(self, row: int) -> dict[str, str]:
         """The cells of spreadsheet row `row`, by header."""
         index = row - 1
-        columns = self.table.columns
-        return {name: columns[c][index] if c < len(columns) else "" for c, name in enumerate(self.names)}
+        offset = index % self.CHUNK
+        chunk = self._cells(index)
+        return {
+            name: chunk[c][offset] if c < len(chunk) and offset < len(chunk[c]) else ""
+            for c, name in enumerate(self.names)
+        }
 
     def cell(self, field: str, row: int) -> str:
-        return self.table.columns[self.fields[field]][row - 1]
+        index = row - 1
+        column = self._cells(index)[self.fields[field]]
+        offset = index % self.CHUNK
+        return column[offset] if offset < len(column) else ""
 
     def name(self, field: str, row: int) -> str | None:
         """A plain computer name (validation derives only those) as ConfigMgr spells it."""
         return self.cell(field, row).upper()
 
     def users(self, row: int) -> list[str]:
-        """A plain users cell (validation derives only those) as accounts."""
-        from importer.names import parse_users
-
-        return parse_users([(self.cell("users", row), "")]).value or []
+        """A plain users cell (validation derives only those: DOMAIN\\user accounts, each once,
+        separated by ; or ,) as the accounts ConfigMgr is sent: the domain in capitals."""
+        text = self.cell("users", row)
+        parts = text.split(";") if "," not in text and " " not in text else USER_PARTS.split(text)
+        return [f"{d.upper()}\\{u}" for d, _, u in (p.partition("\\") for p in parts)]
 
     def take(self, field: str) -> list[str]:
         """The field's cells on the data rows, in order (a transient list)."""
@@ -299,3 +321,6 @@ class Block:
         if last - first + 1 != len(self.rows):
             return None
         return column.span(first, last + 1)
+
+
+USER_PARTS = re.compile(r"[;,] ?")

@@ -46,17 +46,18 @@ from importer.names import (
     parse_users,
     plain_user_pattern,
 )
-from importer.table import SEP, Block
+from importer.table import SEP, USER_PARTS, Block
 
 T = TypeVar("T")
 
 # A whole column of plain names, or of plain users cells, joined by SEP: one match settles it.
-_NAMES = re.compile(f"(?:{PLAIN_NAME.pattern}{SEP})*{PLAIN_NAME.pattern}")
+# The repeats are possessive (*+): no cell is read twice, so the match keeps no backtracking
+# state, which for a million cells would cost hundreds of MB.
+_NAMES = re.compile(f"(?:{PLAIN_NAME.pattern}{SEP})*+{PLAIN_NAME.pattern}")
 _USER = plain_user_pattern()
-_USERS_CELL = f"(?:{_USER}(?:[;,] ?{_USER})*)?"
+_USERS_CELL = f"(?:{_USER}(?:[;,] ?{_USER})*+)?"
 _USERS_CELL_RE = re.compile(_USERS_CELL)
-_USERS = re.compile(f"(?:{_USERS_CELL}{SEP})*{_USERS_CELL}")
-_USER_PARTS = re.compile(r"[;,] ?")
+_USERS = re.compile(f"(?:{_USERS_CELL}{SEP})*+{_USERS_CELL}")
 
 
 @gc_paused
@@ -330,7 +331,7 @@ def _distinct(text: str) -> bool:
     """A plain users cell lists each account once (case-insensitively)."""
     if ";" not in text and "," not in text:
         return True
-    parts = _USER_PARTS.split(text.casefold())
+    parts = USER_PARTS.split(text.casefold())
     return len(set(parts)) == len(parts)
 
 

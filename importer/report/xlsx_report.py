@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from importer.limits import EXCEL_MAX_COLUMNS
+from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 from importer.model import RowResult, Status
 from importer.report.atomic import replace_atomically
 from importer.report.labels import RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
@@ -120,19 +120,32 @@ def _write_rows(
     widths: list[float],
     rows: list[RowResult],
 ) -> None:
-    """The Results sheet: frozen through Destination, filtered, Status coloured, wrapped cells."""
-    book.add_sheet(
-        RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
-    )
-    book.row(headers, [BOLD] * len(headers))
+    """The Results sheet: frozen through Destination, filtered, Status coloured, wrapped cells.
+    Rows beyond what one sheet holds (a full sheet of pairs plus users-sheet rows) go on
+    "Results (2)" and so on, each with its header."""
     wrapped = [i for i, h in enumerate(headers) if h in _WRAPPED]
     styles = [PLAIN] * len(headers)
     for index in wrapped:
         styles[index] = WRAP
     status_at = headers.index("Status")
+    sheets = 0
     for row, values in zip(rows, cells, strict=True):
+        if not sheets or book.rows_written >= EXCEL_MAX_ROWS:
+            if sheets:
+                book.end_sheet()
+            sheets += 1
+            name = RESULTS_SHEET if sheets == 1 else f"{RESULTS_SHEET} ({sheets})"
+            book.add_sheet(
+                name, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
+            )
+            book.row(headers, [BOLD] * len(headers))
         styles[status_at] = _fill(row.status)
         book.row(values, styles, lines=_lines(values, wrapped, widths))
+    if not sheets:
+        book.add_sheet(
+            RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
+        )
+        book.row(headers, [BOLD] * len(headers))
     book.end_sheet()
 
 
@@ -191,30 +204,30 @@ def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     """`cmassoc status`: per pair, what the site says of its association and user state."""
     original = report_columns(result)[: MAX_ORIGINAL_COLUMNS - len(STORE_COLUMNS)]
     headers = [*FIRST_COLUMNS, *STORE_COLUMNS, "Behaviour", "Users on the site", *original]
-    rows = []
-    for row in result.rows:
+
+    def cells_of(row: RowResult) -> list[object]:
         store = row.store
-        rows.append(
-            [
-                *_first_cells(row),
-                *(
-                    [
-                        store.migration_status,
-                        store.captured,
-                        store.restored,
-                        store.deleted,
-                        store.store_path or None,
-                        store.migration_type,
-                    ]
-                    if store is not None
-                    else [None] * len(STORE_COLUMNS)
-                ),
-                int(row.behavior) if row.behavior is not None else None,
-                "\n".join(row.users),
-                *(row.values.get(name) for name in original),
-            ]
-        )
-    widths = _widths(headers, rows[:2000])
+        return [
+            *_first_cells(row),
+            *(
+                [
+                    store.migration_status,
+                    store.captured,
+                    store.restored,
+                    store.deleted,
+                    store.store_path or None,
+                    store.migration_type,
+                ]
+                if store is not None
+                else [None] * len(STORE_COLUMNS)
+            ),
+            int(row.behavior) if row.behavior is not None else None,
+            "\n".join(row.users),
+            *(row.values.get(name) for name in original),
+        ]
+
+    rows = (cells_of(row) for row in result.rows)
+    widths = _widths(headers, [cells_of(row) for row in result.rows[:2000]])
     for name in ("Captured", "Restored", "Store deleted"):
         widths[headers.index(name)] = 17.0
     _write_rows(book, "Status", headers, rows, widths, result.rows)
@@ -225,6 +238,8 @@ def report_columns(result: RunResult) -> list[str]:
     columns = list(result.wave.columns)
     seen = set(columns)
     for row in result.rows:
+        if row.block is not None:
+            continue  # a pairs sheet's own columns: in wave.columns already
         for name in row.values:
             if name not in seen:
                 seen.add(name)

@@ -25,6 +25,7 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk absorbed)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # escaped or replaced
 
 PLAIN, BOLD, WRAP = 0, 1, 2  # style ids; fills follow
 
@@ -84,6 +85,8 @@ class StreamingWorkbook:
     _out: IO[bytes] | None = None
     _sheets: list[_Sheet] = field(default_factory=list)
     _letters: list[str] = field(default_factory=list)
+    _attrs: dict[tuple[int, ...], list[str]] = field(default_factory=dict)
+    _pending: list[str] = field(default_factory=list)
 
     def __enter__(self) -> StreamingWorkbook:
         self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
@@ -154,38 +157,54 @@ class StreamingWorkbook:
         sheet = self._sheets[-1]
         sheet.rows += 1
         number = sheet.rows
+        values = cells if isinstance(cells, list) else list(cells)
         letters = self._letters
+        if len(values) > len(letters):
+            letters.extend(column_letter(i) for i in range(len(letters), len(values) + 16))
+        key = tuple(styles) if styles is not None else ()
+        attrs = self._attrs.get(key)
+        if attrs is None:
+            attrs = self._attrs[key] = [f' s="{x}"' if x else "" for x in key]
+        # One search over the row's text decides whether any cell needs escaping or cutting.
+        joined = "\t".join([v for v in values if type(v) is str])
+        clean = len(joined) <= EXCEL_MAX_CELL and not _SPECIAL.search(joined)
         height = f' ht="{min(15 * lines, 409)}" customHeight="1"' if lines > 1 else ""
         parts = [f'<row r="{number}"{height}>']
-        for index, value in enumerate(cells):
-            if index >= len(letters):
-                letters.extend(column_letter(i) for i in range(len(letters), index + 16))
+        last = -1
+        for index, value in enumerate(values):
             if value is None:
                 continue
-            style = styles[index] if styles is not None and index < len(styles) else 0
-            s = f' s="{style}"' if style else ""
-            ref = f"{letters[index]}{number}"
-            if isinstance(value, str):
+            last = index
+            s = attrs[index] if index < len(attrs) else ""
+            kind = type(value)
+            if kind is str:
+                text = value if clean else _text(value)
                 parts.append(
-                    f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+                    f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
                 )
+            elif kind is int or kind is float:
+                parts.append(f'<c r="{letters[index]}{number}"{s}><v>{value}</v></c>')
             elif isinstance(value, bool):
-                parts.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')
+                parts.append(f'<c r="{letters[index]}{number}"{s} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, dt.datetime):
                 stamp = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
                 serial = (stamp - _EPOCH).total_seconds() / 86400
-                s = f' s="{style or self.date_style}"'
-                parts.append(f'<c r="{ref}"{s}><v>{serial:.8f}</v></c>')
+                s = f' s="{(styles[index] if styles is not None and index < len(styles) else 0) or self.date_style}"'
+                parts.append(f'<c r="{letters[index]}{number}"{s}><v>{serial:.8f}</v></c>')
             elif isinstance(value, int | float):
-                parts.append(f'<c r="{ref}"{s}><v>{value}</v></c>')
+                parts.append(f'<c r="{letters[index]}{number}"{s}><v>{value}</v></c>')
             else:
                 parts.append(
-                    f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+                    f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
                 )
-            if index + 1 > sheet.columns:
-                sheet.columns = index + 1
+        if last + 1 > sheet.columns:
+            sheet.columns = last + 1
         parts.append("</row>")
-        self._out.write("".join(parts).encode("utf-8"))
+        pending = self._pending
+        pending.append("".join(parts))
+        if len(pending) >= 512:  # the zip stream is written in pieces, not a row at a time
+            self._out.write("".join(pending).encode("utf-8"))
+            pending.clear()
 
     @property
     def rows_written(self) -> int:
@@ -195,7 +214,8 @@ class StreamingWorkbook:
     def end_sheet(self) -> None:
         assert self._out is not None
         sheet = self._sheets[-1]
-        tail = ["</sheetData>"]
+        tail = [*self._pending, "</sheetData>"]
+        self._pending.clear()
         if sheet.autofilter and sheet.columns:
             tail.append(f'<autoFilter ref="{self._filter_ref(sheet, absolute=False)}"/>')
         tail.append(

@@ -4,6 +4,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from importer.demo.site import DemoSite
@@ -200,3 +201,27 @@ def test_json_report(tmp_path: Path, site: DemoSite) -> None:
         "failed",
     }
     assert data["rows"][2]["messages"][0]["level"] == "error"
+
+
+def test_rows_past_one_sheet_continue_on_another(
+    tmp_path: Path, site: DemoSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full sheet of pairs plus users-sheet rows is more than one sheet holds: the rest go on
+    Results (2), with the header again, and no row is lost."""
+    from importer.report import xlsx_report
+
+    result = make_result(tmp_path, site)
+    monkeypatch.setattr(xlsx_report, "EXCEL_MAX_ROWS", 4)  # a header and three rows per sheet
+    path = tmp_path / "split.xlsx"
+    write_xlsx(result, path)
+    book = load_workbook(path, read_only=True)
+    parts = [n for n in book.sheetnames if n.startswith("Results")]
+    expected = -(-len(result.rows) // 3)
+    assert len(parts) == expected > 1
+    assert parts[1] == "Results (2)"
+    seen = []
+    for name in parts:
+        rows = list(book[name].iter_rows(values_only=True))
+        assert rows[0][:2] == ("Sheet", "Row") and 1 < len(rows) <= 4
+        seen += [(r[0], r[1]) for r in rows[1:]]
+    assert seen == [(r.sheet, r.row) for r in result.rows]

@@ -28,17 +28,37 @@ def resolve(
     With `users_from`, rows of behaviour 1/2 without users take them from the site."""
     rows = list(rows)
     todo = [r for r in rows if r.is_open and r.source and r.destination]
+    site.progress.start("Resolving names", len(todo))
+    for start in range(0, len(todo), WINDOW):
+        window = todo[start : start + WINDOW]
+        _resolve_window(window, site, overwrite_existing_record)
+        if users_from is not None:
+            _users_from_site(window, site, users_from)
+        site.progress.advance(len(window))
+    site.progress.finish()
+
+
+# Rows are resolved a window at a time: what is looked up for a window (names, records) is
+# dropped before the next, so a 1,048,576-row wave needs no more memory than 20,000 rows do.
+# A name in several windows is looked up once per window.
+WINDOW = 20_000
+
+
+def _resolve_window(todo: list[RowResult], site: Site, overwrite_existing_record: bool) -> None:
     names = sorted({n for r in todo for n in (r.source, r.destination) if n})
     given = sorted({i for r in todo for i in (r.given_source_resource_id, r.given_restore_resource_id) if i})
     macs = sorted({r.mac for r in todo if r.mac})
     guids = sorted({r.smbios_guid for r in todo if r.smbios_guid})
-    site.progress.start("Resolving names", len(names) + len(given) + len(macs) + len(guids))
     by_name: dict[str, list[Record]] = defaultdict(list)
-    for record in site.systems("Name", names):
+    for record in site.systems("Name", names, advance=False):
         by_name[record.name.upper()].append(record)
-    by_id = {r.resource_id: r for r in site.systems("ResourceID", given)}
+    by_id = {r.resource_id: r for r in site.systems("ResourceID", given, advance=False)}
     holders: dict[str, list[Record]] = defaultdict(list)  # MAC or GUID -> live records holding it
-    for record in [*site.systems("MACAddresses", macs), *site.systems("SMBIOSGUID", guids)]:
+    found = [
+        *site.systems("MACAddresses", macs, advance=False),
+        *site.systems("SMBIOSGUID", guids, advance=False),
+    ]
+    for record in found:
         if record.live:
             for key in (*record.macs, record.smbios_guid):
                 if key and record not in holders[key]:
@@ -70,9 +90,6 @@ def resolve(
             )
         row.source_resource_id = source.resource_id
         row.restore_resource_id = restore.resource_id
-    site.progress.finish()
-    if users_from is not None:
-        _users_from_site(rows, site, users_from)
 
 
 def _importable(row: RowResult, by_name: dict[str, list[Record]]) -> bool:

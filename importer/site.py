@@ -217,13 +217,15 @@ class Site:
 
     # -- computers -------------------------------------------------------------
 
-    def systems(self, prop: str, values: Sequence[Value]) -> list[Record]:
-        """Every SMS_R_System record whose `prop` is one of `values`; progress advances per value."""
+    def systems(self, prop: str, values: Sequence[Value], advance: bool = True) -> list[Record]:
+        """Every SMS_R_System record whose `prop` is one of `values`; progress advances per value
+        (unless the caller counts progress its own way)."""
         records: list[Record] = []
         for group in _round_trips(in_queries(SMS_R_SYSTEM, _SYSTEM_PROPERTIES, prop, values)):
             for rows in self._queries(f"looking up {prop}", group):
                 records.extend(_record(r) for r in rows)
-            self.progress.advance(sum(len(q.matches) for q in group))
+            if advance:
+                self.progress.advance(sum(len(q.matches) for q in group))
         return records
 
     # -- associations ------------------------------------------------------------

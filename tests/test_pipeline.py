@@ -7,7 +7,7 @@ import pytest
 
 from importer.demo.site import DemoSite
 from importer.exit_status import ExitStatus
-from importer.model import Behavior, Status
+from importer.model import Behavior, Status, UsersFrom
 from importer.provider import CallResult, MethodCall
 from importer.results import RunResult
 from tests.conftest import (
@@ -60,6 +60,32 @@ def test_resolution_rules(tmp_path: Path, site: DemoSite, site_path: Path) -> No
     assert "belongs to CON-PC0018" in rows[5].messages[0].text
     assert "not on site" in rows[6].messages[0].text
     assert all(r.source_resource_id != 0 and r.restore_resource_id != 0 for r in rows)
+
+
+def test_resolving_in_windows_gives_the_same_rows(site: DemoSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large wave is resolved a window of rows at a time; windows of two rows (names shared
+    across windows, duplicates, unknown names, users from the site) give what one window gives."""
+    from importer import resolve
+
+    path = Path(__file__).parent.parent / "samples" / "wave-mistakes.xlsx"
+
+    def facts(result: RunResult) -> list[tuple[object, ...]]:
+        return [
+            (
+                r.row,
+                r.status,
+                r.source_resource_id,
+                r.restore_resource_id,
+                r.users,
+                [m.text for m in r.messages],
+            )
+            for r in result.rows
+        ]
+
+    whole = facts(run_on(path, site, dry_run=True, users_from=UsersFrom.PRIMARY))
+    monkeypatch.setattr(resolve, "WINDOW", 2)
+    assert facts(run_on(path, site, dry_run=True, users_from=UsersFrom.PRIMARY)) == whole
+    assert len({f[1] for f in whole}) > 2  # planned, unresolved, invalid...
 
 
 def test_dry_run_changes_nothing(tmp_path: Path, site: DemoSite, site_path: Path) -> None:

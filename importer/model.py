@@ -7,13 +7,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from importer.columns import FIELD_TITLES
 from importer.status import Status
 
 if TYPE_CHECKING:
     from importer.table import Block
+
+V = TypeVar("V")
 
 __all__ = [
     "Behavior",
@@ -210,10 +212,50 @@ DERIVED: Any = _Derived()
 class RowSource(Protocol):
     """Where a row's cells live (a sheet held column by column) and what its plain cells mean."""
 
+    columns: Mapping[str, str]  # field -> the user's header
+
     def values(self, row: int) -> dict[str, str]: ...
     def cell(self, field: str, row: int) -> str: ...
     def name(self, field: str, row: int) -> str | None: ...
     def users(self, row: int) -> list[str]: ...
+
+
+class _Rare(Generic[V]):
+    """An attribute most rows never set: kept in the row's `_more` dict, created on first set."""
+
+    def __init__(self, default: V, listed: bool = False) -> None:
+        self.default = default
+        self.listed = listed  # a list: stored as a list, empty means not stored
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, row: None, owner: type) -> _Rare[V]: ...
+    @overload
+    def __get__(self, row: RowResult, owner: type) -> V: ...
+    def __get__(self, row: RowResult | None, owner: type) -> V | _Rare[V]:
+        if row is None:
+            return self
+        more = row._more
+        if more is None:
+            return self.default
+        value: V = more.get(self.name, self.default)
+        return value
+
+    def __set__(self, row: RowResult, value: V) -> None:
+        stored: Any = value
+        if self.listed:
+            stored = list(value) if value else None  # type: ignore[call-overload]
+        more = row._more
+        if stored is None or stored is self.default:
+            if more is not None:
+                more.pop(self.name, None)
+            return
+        if more is None:
+            row._more = more = {}
+        more[self.name] = stored
 
 
 class RowResult:
@@ -221,35 +263,36 @@ class RowResult:
 
     A row of a 1,048,576-row sheet must stay small: its cells stay in the sheet's column
     store (`block`), read when asked for, and its computer names and users are derived from
-    those cells until a stage sets them. Lists that are empty on most rows are shared empty
-    tuples until something is added."""
+    those cells until a stage sets them. What few rows have (new hardware, collections, the
+    site's user state...) lives in a dict created for the rows that have it."""
 
     __slots__ = (
-        "_collections",
         "_destination",
-        "_joined",
-        "_membership",
         "_messages",
+        "_more",
         "_source",
         "_users",
         "_values",
         "behavior",
         "block",
-        "given_restore_resource_id",
-        "given_source_resource_id",
-        "hardware",
-        "headers",
-        "mac",
-        "replaces",
         "restore_resource_id",
         "row",
         "sheet",
-        "smbios_guid",
         "source_resource_id",
         "status",
-        "store",
         "users_from",
     )
+
+    given_source_resource_id = _Rare[int | None](None)  # from a ResourceID column: verified
+    given_restore_resource_id = _Rare[int | None](None)
+    mac = _Rare[str | None](None)  # new hardware: the destination's MAC and GUID, to import it
+    smbios_guid = _Rare[str | None](None)
+    collections = _Rare[Sequence[str]]((), listed=True)  # IDs or names as given; IDs once planned
+    hardware = _Rare[Hardware | None](None)  # the new computer: known, to import, imported...
+    membership = _Rare[Sequence[str]]((), listed=True)  # per collection: what happened
+    joined = _Rare[Sequence[str]]((), listed=True)  # CollectionIDs this run added a direct rule to
+    store = _Rare[StoreState | None](None)  # `cmassoc status`: what the site says of the user state
+    replaces = _Rare[tuple[int, tuple[str, ...]] | None](None)  # --update: the version on the site now
 
     def __init__(
         self,
@@ -262,19 +305,19 @@ class RowResult:
         users: Sequence[str] = (),
         source_resource_id: int | None = None,
         restore_resource_id: int | None = None,
-        given_source_resource_id: int | None = None,  # from a ResourceID column: verified, not looked up
+        given_source_resource_id: int | None = None,
         given_restore_resource_id: int | None = None,
         status: Status | None = None,
         messages: Sequence[Message] = (),
-        mac: str | None = None,  # new hardware: the destination's MAC and SMBIOS GUID, to import it
+        mac: str | None = None,
         smbios_guid: str | None = None,
-        collections: Sequence[str] = (),  # IDs or names as given; IDs once planned
+        collections: Sequence[str] = (),
         users_from: UsersFrom | None = None,  # where the users came from
-        hardware: Hardware | None = None,  # the new computer: known, to import, imported...
-        membership: Sequence[str] = (),  # per collection: what happened
-        joined: Sequence[str] = (),  # CollectionIDs this run added a direct rule to
-        store: StoreState | None = None,  # `cmassoc status`: what the site says of the user state
-        replaces: tuple[int, tuple[str, ...]] | None = None,  # --update: the version on the site now
+        hardware: Hardware | None = None,
+        membership: Sequence[str] = (),
+        joined: Sequence[str] = (),
+        store: StoreState | None = None,
+        replaces: tuple[int, tuple[str, ...]] | None = None,
         headers: Mapping[str, str] | None = None,  # field -> the user's own header
         block: RowSource | None = None,  # the sheet's cells, when `values` is not given
     ) -> None:
@@ -288,23 +331,47 @@ class RowResult:
         self._users = users if users is DERIVED else (list(users) if users else _NONE)
         self.source_resource_id = source_resource_id
         self.restore_resource_id = restore_resource_id
-        self.given_source_resource_id = given_source_resource_id
-        self.given_restore_resource_id = given_restore_resource_id
         self.status = status
         self._messages = list(messages) if messages else _NONE
-        self.mac = mac
-        self.smbios_guid = smbios_guid
-        self._collections = list(collections) if collections else _NONE
         self.users_from = users_from
-        self.hardware = hardware
-        self._membership = list(membership) if membership else _NONE
-        self._joined = list(joined) if joined else _NONE
-        self.store = store
-        self.replaces = replaces
-        self.headers = headers if headers is not None else _NO_HEADERS
+        self._more: dict[str, Any] | None = None
+        if (
+            given_source_resource_id is not None
+            or given_restore_resource_id is not None
+            or mac is not None
+            or smbios_guid is not None
+            or collections
+            or hardware is not None
+            or membership
+            or joined
+            or store is not None
+            or replaces is not None
+            or (headers and (block is None or headers is not block.columns))
+        ):
+            self.given_source_resource_id = given_source_resource_id
+            self.given_restore_resource_id = given_restore_resource_id
+            self.mac = mac
+            self.smbios_guid = smbios_guid
+            self.collections = collections
+            self.hardware = hardware
+            self.membership = membership
+            self.joined = joined
+            self.store = store
+            self.replaces = replaces
+            if headers and (block is None or headers is not block.columns):
+                self._more = {**(self._more or {}), "headers": headers}
 
     def __repr__(self) -> str:
         return f"RowResult({self.where}, {self.source} -> {self.destination}, {self.status})"
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Field -> the user's own header (a pairs sheet's rows share their sheet's)."""
+        more = self._more
+        if more is not None and "headers" in more:
+            headers: Mapping[str, str] = more["headers"]
+            return headers
+        return self.block.columns if self.block is not None else _NO_HEADERS
 
     @property
     def values(self) -> dict[str, str]:
@@ -349,30 +416,6 @@ class RowResult:
     @messages.setter
     def messages(self, value: Sequence[Message]) -> None:
         self._messages = list(value) if value else _NONE
-
-    @property
-    def collections(self) -> Sequence[str]:
-        return self._collections
-
-    @collections.setter
-    def collections(self, value: Sequence[str]) -> None:
-        self._collections = list(value) if value else _NONE
-
-    @property
-    def membership(self) -> Sequence[str]:
-        return self._membership
-
-    @membership.setter
-    def membership(self, value: Sequence[str]) -> None:
-        self._membership = list(value) if value else _NONE
-
-    @property
-    def joined(self) -> Sequence[str]:
-        return self._joined
-
-    @joined.setter
-    def joined(self, value: Sequence[str]) -> None:
-        self._joined = list(value) if value else _NONE
 
     def column(self, name: str) -> str:
         """The user's header for a field (messages name it as the user wrote it)."""

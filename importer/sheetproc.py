@@ -26,7 +26,7 @@ from importer.model import Typed
 from importer.table import Column, ColumnBuilder, Table
 from importer.xlsxscan import unvalued_cells
 
-_OK, _REFUSED = "ok", "refused"
+_OK, _REFUSED, _TABLES = "ok", "refused", "tables"
 
 
 def parse_workbook(path: Path, limits: InputLimits) -> list[Table]:
@@ -64,12 +64,27 @@ class _Child:
         sender.close()
 
     def result(self, deadline: float) -> Any:
+        result = pickle.loads(self._receive(deadline))
+        if result[0] == _REFUSED:
+            raise InputError(result[1], result[2] or None)
+        if result[0] == _TABLES:  # the columns' texts follow, one message each
+            tables = []
+            for name, file, columns in result[1]:
+                built = []
+                for typed, odd, starts in columns:
+                    built.append(
+                        Column(self._receive(deadline).decode("utf-8", "surrogatepass"), starts, typed, odd)
+                    )
+                tables.append(Table(name, built, file))
+            return tables
+        return result[1]
+
+    def _receive(self, deadline: float) -> bytes:
         path, limits, receiver, child = self.path, self.limits, self.receiver, self.process
-        payload = None
-        while payload is None:
+        while True:
             if receiver.poll(0.05):
                 try:
-                    payload = receiver.recv_bytes()
+                    return bytes(receiver.recv_bytes())
                 except EOFError:
                     break
             elif not child.is_alive() and not receiver.poll(0):
@@ -80,13 +95,8 @@ class _Child:
                     "inside than a wave sheet.",
                     "Save the sheet again from Excel with only the wave's cells.",
                 )
-        if payload is None:
-            child.join(5)
-            raise _died(path, child.exitcode, limits)
-        result = pickle.loads(payload)
-        if result[0] == _REFUSED:
-            raise InputError(result[1], result[2] or None)
-        return result[1]
+        child.join(5)
+        raise _died(path, child.exitcode, limits)
 
     def close(self) -> None:
         self.receiver.close()
@@ -121,7 +131,19 @@ def _child(path: str, limits: InputLimits, sender: Any, work: Any) -> None:
             f"'{Path(path).name}' cannot be read as a spreadsheet ({type(exc).__name__}: {str(exc)[:300]}).",
             "Open it in Excel and save it again as .xlsx (without a password).",
         )
+    texts: list[str] = []
+    if message[0] == _OK and isinstance(message[1], list) and all(isinstance(t, Table) for t in message[1]):
+        # A column's text goes as a message of its own: the child never holds a second copy
+        # of the whole sheet, only of one column while it is sent.
+        tables: list[Table] = message[1]
+        meta = [(t.name, t.file, [(c.typed, c.odd, c.starts) for c in t.columns]) for t in tables]
+        texts = [c.text for t in tables for c in t.columns]
+        for table in tables:
+            table.columns = []
+        message = (_TABLES, meta)
     sender.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    while texts:
+        sender.send_bytes(texts.pop(0).encode("utf-8", "surrogatepass"))
     sender.close()
 
 
@@ -154,8 +176,11 @@ def _parse(path: Path) -> list[Table]:
 
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     tables = []
-    for name in workbook.sheet_names:
+    names = workbook.sheet_names
+    for number, name in enumerate(names):
         sheet = workbook.get_sheet_by_name(name)
+        if number == len(names) - 1:
+            workbook.close()  # its shared strings are the sheet's now: free them before the columns
         height, width = sheet.height, sheet.width
         if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLUMNS:
             raise _Refusal(

@@ -255,7 +255,7 @@ class Journal:
                 f"state = CASE WHEN rows.state IN ({kept}) "
                 "THEN rows.state ELSE excluded.state END, updated = excluded.updated, "
                 "hardware = COALESCE(rows.hardware, excluded.hardware)",
-                [
+                (  # a generator: a million rows are never held as tuples at once
                     (
                         run_id,
                         seq,
@@ -273,7 +273,7 @@ class Journal:
                         json.dumps(r.values, ensure_ascii=False),
                     )
                     for seq, r in enumerate(rows)
-                ],
+                ),
             )
 
     def mark(self, run_id: str, seqs: Iterable[int], state: RowState, detail: str = "") -> None:
@@ -507,7 +507,6 @@ class JournalRun:
         self.journal = journal
         self.run_id = run_id
         self.previous = {r.seq: r for r in previous}
-        self._seq: dict[int, int] = {}
 
     @property
     def resumed(self) -> bool:
@@ -515,7 +514,8 @@ class JournalRun:
 
     def attach(self, rows: Sequence[RowResult]) -> None:
         """Number the rows; on resume, the sheet must still give the same rows."""
-        self._seq = {id(r): i for i, r in enumerate(rows)}
+        for seq, row in enumerate(rows):
+            row.seq = seq
         if not self.previous:
             return
         same = len(rows) == len(self.previous) and all(
@@ -589,7 +589,7 @@ class JournalRun:
         self.journal.mark(self.run_id, created, RowState.CREATED)
 
     def before_send(self, rows: Sequence[RowResult]) -> None:
-        self.journal.mark(self.run_id, [self._seq[id(r)] for r in rows], RowState.SENDING)
+        self.journal.mark(self.run_id, [r.seq for r in rows], RowState.SENDING)
 
     def imported(self, rows: Sequence[RowResult]) -> None:
         """Written before the association is sent: a crash now resumes without importing twice."""
@@ -598,7 +598,7 @@ class JournalRun:
     def replacing(self, rows: Sequence[RowResult]) -> None:
         self.journal.mark_replacing(
             self.run_id,
-            [(self._seq[id(r)], r.replaces[0], r.replaces[1]) for r in rows if r.replaces is not None],
+            [(r.seq, r.replaces[0], r.replaces[1]) for r in rows if r.replaces is not None],
         )
 
     def _steps(self, rows: Sequence[RowResult]) -> None:
@@ -606,7 +606,7 @@ class JournalRun:
             self.run_id,
             [
                 (
-                    self._seq[id(r)],
+                    r.seq,
                     r.restore_resource_id if r.hardware is Hardware.IMPORTED else None,
                     r.hardware.value if r.hardware is not None else None,
                     list(r.joined),
@@ -617,7 +617,7 @@ class JournalRun:
 
     def after_send(self, rows: Sequence[RowResult]) -> None:
         for status, state in _FINAL_SEND_STATES.items():
-            done = [self._seq[id(r)] for r in rows if r.status is status]
+            done = [r.seq for r in rows if r.status is status]
             if done:
                 self.journal.mark(self.run_id, done, state)
         self._steps(rows)

@@ -215,6 +215,7 @@ class RowSource(Protocol):
     columns: Mapping[str, str]  # field -> the user's header
 
     def values(self, row: int) -> dict[str, str]: ...
+    def pick(self, row: int, names: Sequence[str]) -> list[str | None]: ...
     def cell(self, field: str, row: int) -> str: ...
     def name(self, field: str, row: int) -> str | None: ...
     def users(self, row: int) -> list[str]: ...
@@ -277,6 +278,7 @@ class RowResult:
         "block",
         "restore_resource_id",
         "row",
+        "seq",
         "sheet",
         "source_resource_id",
         "status",
@@ -335,6 +337,7 @@ class RowResult:
         self._messages = list(messages) if messages else _NONE
         self.users_from = users_from
         self._more: dict[str, Any] | None = None
+        self.seq = -1  # the row's place in its run's journal (set when the run attaches it)
         if (
             given_source_resource_id is not None
             or given_restore_resource_id is not None
@@ -379,6 +382,13 @@ class RowResult:
         if self._values is not None:
             return self._values
         return self.block.values(self.row) if self.block is not None else {}
+
+    def cells(self, names: Sequence[str]) -> list[str | None]:
+        """The row's cells under `names`, None where it has no such column."""
+        if self._values is None and self.block is not None:
+            return self.block.pick(self.row, names)
+        values = self.values
+        return [values.get(name) for name in names]
 
     @property
     def source(self) -> str | None:

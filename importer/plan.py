@@ -23,13 +23,30 @@ def plan(rows: Iterable[RowResult], site: Site, update: bool = False) -> None:
         if r.is_open and r.source_resource_id and (r.restore_resource_id or r.hardware is Hardware.IMPORT)
     ]
     site.progress.start("Reading existing associations", len(todo))
+    for start in range(0, len(todo), WINDOW):
+        _plan_window(todo[start : start + WINDOW], site, update)
+    site.progress.finish()
+    _plan_collections([r for r in todo if r.collections and (r.is_open or r.status is Status.EXISTS)], site)
+
+
+# Rows are planned a window at a time, like resolve: a row is compared with the site's
+# associations of its own computers only (rows were compared with each other by validation),
+# so what is read for a window is dropped before the next.
+WINDOW = 20_000
+
+
+def _plan_window(todo: list[RowResult], site: Site, update: bool) -> None:
     sources = sorted({r.source_resource_id for r in todo if r.source_resource_id})
     restores = sorted({r.restore_resource_id for r in todo if r.restore_resource_id})
     existing = {e.key: e for e in site.associations_touching(sources, restores)}
-    wanted: list[Key] = [
-        (r.source_resource_id or 0, r.restore_resource_id or 0) for r in todo if r.restore_resource_id
-    ]
-    same_keys = [k for k in dict.fromkeys(wanted) if k in existing]
+    same_keys = list(
+        dict.fromkeys(
+            key
+            for r in todo
+            if r.restore_resource_id
+            and (key := (r.source_resource_id or 0, r.restore_resource_id)) in existing
+        )
+    )
     if same_keys:
         for item in site.associations_by_pair(same_keys, users=True):
             existing[item.key] = item
@@ -39,9 +56,7 @@ def plan(rows: Iterable[RowResult], site: Site, update: bool = False) -> None:
         touching[item.restore_id].append(item)
     for row in todo:
         _plan_row(row, existing, touching, update)
-        site.progress.advance(1)
-    site.progress.finish()
-    _plan_collections([r for r in todo if r.collections and (r.is_open or r.status is Status.EXISTS)], site)
+    site.progress.advance(len(todo))
 
 
 def _plan_collections(rows: list[RowResult], site: Site) -> None:

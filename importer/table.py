@@ -247,7 +247,7 @@ class Block:
 
     Rows (RowResult) keep a reference to their block and read their cells from it."""
 
-    __slots__ = ("_chunk", "_first", "columns", "fields", "names", "rows", "table")
+    __slots__ = ("_chunk", "_first", "_where", "columns", "fields", "names", "rows", "table")
 
     CHUNK = 4096  # rows are mostly read in order: a chunk of each column is split at once
 
@@ -265,6 +265,7 @@ class Block:
         self.rows = rows  # 0-based indexes of the data rows in `table`
         self._first = -1
         self._chunk: list[list[str]] = []
+        self._where: dict[int, tuple[Sequence[str], list[int]]] = {}
 
     @property
     def sheet(self) -> str:
@@ -289,6 +290,22 @@ class Block:
             name: chunk[c][offset] if c < len(chunk) and offset < len(chunk[c]) else ""
             for c, name in enumerate(self.names)
         }
+
+    def pick(self, row: int, names: Sequence[str]) -> list[str | None]:
+        """The cells of spreadsheet row `row` under `names` (None where this sheet has no such
+        column), without building the row's dict."""
+        index = row - 1
+        offset = index % self.CHUNK
+        chunk = self._cells(index)
+        key = id(names)
+        where = self._where.get(key)
+        if where is None or where[0] is not names:
+            position = {name: c for c, name in enumerate(self.names)}
+            where = self._where[key] = (names, [position.get(n, -1) for n in names])
+        return [
+            chunk[c][offset] if 0 <= c < len(chunk) and offset < len(chunk[c]) else (None if c < 0 else "")
+            for c in where[1]
+        ]
 
     def cell(self, field: str, row: int) -> str:
         index = row - 1

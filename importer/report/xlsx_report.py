@@ -150,7 +150,6 @@ def _write_rows(
 
 
 def _row_cells(row: RowResult, original: list[str]) -> list[object]:
-    values = row.values
     return [
         *_first_cells(row),
         row.source_resource_id,
@@ -160,7 +159,7 @@ def _row_cells(row: RowResult, original: list[str]) -> list[object]:
         row.users_from.value if row.users_from else None,
         row.hardware.value if row.hardware else None,
         "\n".join(row.membership) or None,
-        *(values.get(name) for name in original),
+        *row.cells(original),
     ]
 
 
@@ -223,7 +222,7 @@ def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
             ),
             int(row.behavior) if row.behavior is not None else None,
             "\n".join(row.users),
-            *(row.values.get(name) for name in original),
+            *row.cells(original),
         ]
 
     rows = (cells_of(row) for row in result.rows)

@@ -382,3 +382,19 @@ def test_demo_site_show_says_where_each_migration_is(site_path: Path) -> None:
     text = invoke("demo-site", "show", site_path).output
     assert "CON-PC0001 (16777217) -> CON-NB0001 (16777257)" in text and "migration in progress" in text
     assert "migration not started" in text
+
+
+def test_json_written_beside_the_excel_report_reports_its_failure(tmp_path: Path) -> None:
+    """The JSON is written by a second process while the Excel report is written: if it cannot
+    be written, the command says so (one line, exit 1) and the Excel report is still there."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    report = tmp_path / "v.xlsx"
+    result = invoke("validate", SAMPLES / "wave-01.xlsx", "--report", report, "--json", blocker / "out.json")
+    assert result.exit_code == 1, result.output
+    assert "cannot write the report" in result.output and "out.json" in result.output
+    assert "Traceback" not in result.output
+    assert report.exists()
+    good = invoke("validate", SAMPLES / "wave-01.xlsx", "--report", report, "--json", tmp_path / "ok.json")
+    assert good.exit_code == 3, good.output  # wave-01 has two invalid rows on purpose
+    assert json.loads((tmp_path / "ok.json").read_text(encoding="utf-8"))["summary"]["counts"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -88,20 +89,71 @@ def write_reports(result: RunResult, default: Path, report: Path | None, json_pa
     for target in (report, json_path):
         if target is not None and str(target) != "-" and not target.parent.exists():
             announce(f"creating the folder {target.parent} for {target.name}")
+    beside = None
+    if json_path is not None and str(json_path) != "-":
+        beside = _Beside(lambda: write_json(result, json_path))  # the JSON, on another core
     try:
-        write_xlsx(result, report)
-    except ReportError as exc:
-        # The work is done; losing its report would be worse than putting it elsewhere.
-        fallback = Path(tempfile.gettempdir()) / default.name
-        announce(f"{exc} Writing it to {fallback} instead.")
-        write_xlsx(result, fallback)
-        report = fallback
-    if json_path is not None:
-        if str(json_path) == "-":
-            _json_to_stdout(result, write_json_to)
-        else:
-            write_json(result, json_path)
+        try:
+            write_xlsx(result, report)
+        except ReportError as exc:
+            # The work is done; losing its report would be worse than putting it elsewhere.
+            fallback = Path(tempfile.gettempdir()) / default.name
+            announce(f"{exc} Writing it to {fallback} instead.")
+            write_xlsx(result, fallback)
+            report = fallback
+    finally:
+        if beside is not None:
+            beside.finish()
+    if json_path is not None and str(json_path) == "-":
+        _json_to_stdout(result, write_json_to)
     return report
+
+
+class _Beside:
+    """`work` in a forked child while this process goes on (Linux; elsewhere it runs here at
+    once). The rows are the child's by copy-on-write; only its error, if any, comes back."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self.pid = 0
+        if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+            work()
+            return
+        self.reader, writer = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()  # or the child would write what this process had buffered
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: do the work, say how it went, leave without cleanup
+            os.close(self.reader)
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills us
+                work()
+            except ReportError as exc:
+                os.write(writer, str(exc).encode("utf-8", "replace")[:4000])
+                code = 1
+            except BaseException as exc:
+                os.write(writer, f"the JSON report failed ({type(exc).__name__}: {exc})".encode()[:4000])
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(writer)
+
+    def finish(self) -> None:
+        """Wait for the child; its failure is this process's ReportError (after a Ctrl-C or an
+        error here, the child is stopped instead)."""
+        if not self.pid:
+            return
+        pid, self.pid = self.pid, 0
+        failed = sys.exc_info()[0] is not None
+        if failed:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        with os.fdopen(self.reader, "rb") as fh:
+            said = fh.read().decode("utf-8", "replace")
+        if not failed and (status != 0 or said):
+            raise ReportError(said or "the JSON report was not written (its writer stopped).")
 
 
 def _json_to_stdout(result: RunResult, write: Callable[[RunResult, TextIO], None]) -> None:

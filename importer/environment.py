@@ -21,7 +21,9 @@ PASSWORD = "CMASSOC_PASSWORD"  # never logged, never shown
 DEMO_LATENCY = "CMASSOC_DEMO_LATENCY"
 APPDATA = "APPDATA"  # where Windows keeps per-user settings
 XDG_CONFIG_HOME = "XDG_CONFIG_HOME"
-VARIABLES = (JOURNAL, USERNAME, PASSWORD, DEMO_LATENCY, APPDATA, XDG_CONFIG_HOME)
+LOCALAPPDATA = "LOCALAPPDATA"  # where Windows keeps per-user data
+XDG_DATA_HOME = "XDG_DATA_HOME"
+VARIABLES = (JOURNAL, USERNAME, PASSWORD, DEMO_LATENCY, APPDATA, XDG_CONFIG_HOME, LOCALAPPDATA, XDG_DATA_HOME)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,13 @@ class Environment:
         if sys.platform == "win32" and appdata:
             return Path(appdata) / "cmassoc"
         return Path(self.get(XDG_CONFIG_HOME) or Path.home() / ".config") / "cmassoc"
+
+    def data_dir(self) -> Path:
+        """The user's folder for what `cmassoc serve` keeps (uploads, reports, accounts)."""
+        local = self.get(LOCALAPPDATA)
+        if sys.platform == "win32" and local:
+            return Path(local) / "cmassoc" / "serve"
+        return Path(self.get(XDG_DATA_HOME) or Path.home() / ".local" / "share") / "cmassoc" / "serve"
 
     @property
     def stdin_isatty(self) -> bool:

@@ -1,0 +1,303 @@
+"""`cmassoc serve` over HTTP: every route and role, and the attacks it must refuse."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from starlette.testclient import TestClient
+
+from importer.demo.site import DemoSite
+from importer.web.app import COOKIE, WebConfig, build_app
+from importer.web.auth import hash_password
+from importer.web.store import Role, Store
+from importer.web.worker import Worker
+from tests.conftest import SAMPLES, invoke, site_snapshot
+
+PASSWORDS = {"vera": "viewer-password-1", "pia": "planner-password-1", "otto": "operator-password-1"}
+
+
+@pytest.fixture
+def web(tmp_path: Path, site_path: Path) -> Iterator[tuple[TestClient, Store, Worker]]:
+    store = Store(tmp_path / "data")
+    for name, role in (("vera", Role.VIEWER), ("pia", Role.PLANNER), ("otto", Role.OPERATOR)):
+        store.add_user(name, role, hash_password(PASSWORDS[name]))
+    worker = Worker(store, lambda: DemoSite(site_path)).start()
+    app = build_app(WebConfig(store, worker, f"demo site {site_path.name}", upload_limit=2 * 1024 * 1024))
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client, store, worker
+    worker.stop()
+    store.close()
+
+
+def login(client: TestClient, name: str) -> str:
+    """Sign in; the CSRF token of the new session."""
+    client.cookies.clear()
+    answer = client.post("/login", data={"name": name, "password": PASSWORDS[name], "next": "/"})
+    assert answer.status_code == 200, answer.text  # followed to the waves page
+    return csrf_of(client.get("/").text)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
+
+
+def upload(client: TestClient, csrf: str, path: Path = SAMPLES / "wave-01.xlsx") -> str:
+    answer = client.post(
+        "/upload",
+        data={"csrf": csrf, "behavior": "2"},
+        files={"sheet": (path.name, path.read_bytes(), "application/octet-stream")},
+    )
+    assert answer.status_code == 200, answer.text
+    wave = re.search(r"/waves/([0-9a-f]{32})", str(answer.url))
+    assert wave, answer.url
+    return wave.group(1)
+
+
+def finished(client: TestClient, job_url: str) -> str:
+    """The job page once the job is over."""
+    job = job_url.rstrip("/")
+    for _ in range(200):
+        state: dict[str, object] = client.get(f"{job}/state").json()
+        if state["state"] in ("done", "failed"):
+            page: str = client.get(job).text
+            return page
+        time.sleep(0.05)
+    raise AssertionError("the job never finished")
+
+
+def test_pages_need_a_sign_in(web: tuple[TestClient, Store, Worker]) -> None:
+    client, _, _ = web
+    for path in ("/", "/upload", "/waves/" + "0" * 32, "/jobs/" + "0" * 32):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login"), path
+    page = client.get("/login")
+    assert page.status_code == 200 and "Sign in" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_sign_in_sets_a_strict_cookie_and_wrong_passwords_are_rate_limited(
+    web: tuple[TestClient, Store, Worker],
+) -> None:
+    client, _, _ = web
+    answer = client.post(
+        "/login", data={"name": "vera", "password": PASSWORDS["vera"]}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"]
+    assert COOKIE in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    client.cookies.clear()
+    for _ in range(5):
+        assert client.post("/login", data={"name": "pia", "password": "wrong"}).status_code == 401
+    blocked = client.post("/login", data={"name": "pia", "password": PASSWORDS["pia"]})
+    assert blocked.status_code == 429 and "Too many" in blocked.text
+    assert client.post("/login", data={"name": "nobody", "password": "x"}).status_code == 401
+
+
+def test_upload_checks_the_wave_and_shows_its_invalid_rows(web: tuple[TestClient, Store, Worker]) -> None:
+    client, store, _ = web
+    csrf = login(client, "pia")
+    wave_id = upload(client, csrf)
+    page = client.get(f"/waves/{wave_id}")
+    assert "12 rows: 10 valid, 2 invalid" in page.text
+    invalid = client.get(f"/waves/{wave_id}?status=invalid")
+    assert invalid.text.count('class="status s-invalid"') == 2
+    assert "ERROR" in invalid.text
+    [wave] = store.waves()
+    assert (wave.uploaded_by, wave.rows, wave.name) == ("pia", 12, "wave-01.xlsx")
+    stored = store.path("uploads", wave.stored)
+    assert stored.name != "wave-01.xlsx" and stored.read_bytes() == (SAMPLES / "wave-01.xlsx").read_bytes()
+    listing = client.get("/")
+    assert "wave-01.xlsx" in listing.text and "pia" in listing.text
+
+
+def test_the_report_downloads_as_an_attachment_and_opens(web: tuple[TestClient, Store, Worker]) -> None:
+    client, store, _ = web
+    wave_id = upload(client, login(client, "pia"))
+    [action] = [a for a in store.actions(wave_id) if a.xlsx]
+    answer = client.get(f"/waves/{wave_id}/reports/{action.id}.xlsx")
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
+    assert "Results" in book.sheetnames
+    sheet = client.get(f"/waves/{wave_id}/sheet")
+    assert sheet.headers["content-disposition"].startswith("attachment;")
+    assert sheet.headers["content-type"] == "application/octet-stream"
+
+
+def test_dry_run_then_run_then_undo(web: tuple[TestClient, Store, Worker], site_path: Path) -> None:
+    client, store, _ = web
+    before = site_snapshot(site_path)["associations"]
+    wave_id = upload(client, login(client, "pia"))
+    csrf = login(client, "pia")
+    job = client.post(f"/waves/{wave_id}/dry-run", data={"csrf": csrf})
+    assert "/jobs/" in str(job.url)
+    page = finished(client, str(job.url))
+    assert "Done" in page and "planned" in page
+    assert site_snapshot(site_path)["associations"] == before  # a dry run changes nothing
+    assert client.get(f"/waves/{wave_id}/run").status_code == 403  # a planner does not run
+    csrf = login(client, "otto")
+    confirm = client.get(f"/waves/{wave_id}/run")
+    planned = next(a.planned for a in store.actions(wave_id) if a.kind == "dry run")
+    assert planned and f"Create {planned} association(s) now" in confirm.text
+    job = client.post(f"/waves/{wave_id}/run", data={"csrf": csrf, "confirm": "yes"})
+    page = finished(client, str(job.url))
+    assert f"{planned} created" in page
+    run = next(a for a in store.actions(wave_id) if a.kind == "run")
+    assert run.user == "otto" and run.run_id
+    created = site_snapshot(site_path)["associations"]
+    assert isinstance(created, list) and isinstance(before, list) and len(created) == len(before) + planned
+    xlsx = client.get(f"/waves/{wave_id}/reports/{run.id}.xlsx")
+    summary = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)["Summary"]
+    run_by = [r[1] for r in summary.iter_rows(values_only=True) if len(r) > 1 and r[0] == "Run by"]
+    assert run_by and "otto" in str(run_by[0]), run_by
+    preview = client.post(f"/waves/{wave_id}/undo", data={"csrf": csrf, "run": run.run_id, "confirm": "no"})
+    assert "Done" in finished(client, str(preview.url))
+    assert site_snapshot(site_path)["associations"] == created  # a preview changes nothing
+    undone = client.post(f"/waves/{wave_id}/undo", data={"csrf": csrf, "run": run.run_id, "confirm": "yes"})
+    assert "deleted" in finished(client, str(undone.url))
+    assert site_snapshot(site_path)["associations"] == before
+    history = client.get(f"/waves/{wave_id}").text
+    for kind in ("validate", "dry run", "run", "undo preview", "undo"):
+        assert f">{kind}</a>" in history
+    assert run.run_id in history
+
+
+def test_status_on_the_site(web: tuple[TestClient, Store, Worker]) -> None:
+    client, _, _ = web
+    csrf = login(client, "pia")
+    wave_id = upload(client, csrf)
+    job = client.post(f"/waves/{wave_id}/status", data={"csrf": csrf})
+    assert "Done" in finished(client, str(job.url))
+
+
+def test_roles(web: tuple[TestClient, Store, Worker]) -> None:
+    client, _, _ = web
+    wave_id = upload(client, login(client, "pia"))
+    csrf = login(client, "vera")
+    assert client.get(f"/waves/{wave_id}").status_code == 200  # a viewer sees
+    assert client.get("/upload").status_code == 403
+    for path in (f"/waves/{wave_id}/dry-run", f"/waves/{wave_id}/status", "/upload"):
+        assert client.post(path, data={"csrf": csrf}).status_code == 403, path
+    assert client.post(f"/waves/{wave_id}/run", data={"csrf": csrf, "confirm": "yes"}).status_code == 403
+    assert (
+        client.post(f"/waves/{wave_id}/undo", data={"csrf": csrf, "run": "x", "confirm": "yes"}).status_code
+        == 403
+    )
+
+
+def test_attacks_are_refused(web: tuple[TestClient, Store, Worker], tmp_path: Path) -> None:
+    client, store, _ = web
+    csrf = login(client, "otto")
+    wave_id = upload(client, csrf)
+    # A cross-site POST (another Origin), and one without the CSRF token.
+    other = client.post(
+        f"/waves/{wave_id}/dry-run", data={"csrf": csrf}, headers={"Origin": "https://evil.example"}
+    )
+    assert other.status_code == 403
+    assert client.post(f"/waves/{wave_id}/dry-run", data={}).status_code == 403
+    assert client.post(f"/waves/{wave_id}/dry-run", data={"csrf": "forged"}).status_code == 403
+    # A forged run ID, a forged job, another wave's report, path traversal.
+    assert (
+        client.post(
+            f"/waves/{wave_id}/undo", data={"csrf": csrf, "run": "20990101-000000-dead", "confirm": "yes"}
+        ).status_code
+        == 404
+    )
+    assert client.get("/jobs/" + "a" * 32).status_code == 404
+    assert client.get("/jobs/../../etc/passwd").status_code == 404
+    assert client.get(f"/waves/{wave_id}/reports/..%2F..%2Fweb.xlsx").status_code == 404
+    assert client.get("/waves/..%2Fweb.db/sheet").status_code == 404
+    second = upload(client, csrf)
+    [action] = [a for a in store.actions(second) if a.xlsx]
+    assert client.get(f"/waves/{wave_id}/reports/{action.id}.xlsx").status_code == 404
+    # An upload that is no sheet, one too large, and a hostile one: each refused or reported.
+    bad = client.post(
+        "/upload", data={"csrf": csrf}, files={"sheet": ("x.exe", b"MZ", "application/octet-stream")}
+    )
+    assert bad.status_code == 400
+    big = client.post(
+        "/upload", data={"csrf": csrf}, files={"sheet": ("big.csv", b"a" * (3 * 1024 * 1024), "text/csv")}
+    )
+    assert big.status_code == 413
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(b"PK\x03\x04 not really a zip")
+    hostile = upload(client, csrf, bomb)
+    assert "not readable" in client.get("/").text
+    assert client.get(f"/waves/{hostile}").status_code == 200
+    # An open redirect after sign-in.
+    client.cookies.clear()
+    answer = client.post(
+        "/login",
+        data={"name": "vera", "password": PASSWORDS["vera"], "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/"
+
+
+def test_trusted_header_maps_users_to_roles(tmp_path: Path, site_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    worker = Worker(store, lambda: DemoSite(site_path)).start()
+    config = WebConfig(
+        store,
+        worker,
+        "demo",
+        trusted_user_header="X-Remote-User",
+        trusted_roles={"contoso\\ann": Role.PLANNER},
+    )
+    with TestClient(build_app(config)) as client:
+        assert client.get("/", headers={"X-Remote-User": "CONTOSO\\bob"}).status_code == 403
+        page = client.get("/upload", headers={"X-Remote-User": "CONTOSO\\ann"})
+        assert page.status_code == 200 and "CONTOSO\\ann (planner)" in page.text
+        csrf = csrf_of(page.text)
+        path = SAMPLES / "wave-01.xlsx"
+        answer = client.post(
+            "/upload",
+            data={"csrf": csrf, "behavior": "2"},
+            files={"sheet": (path.name, path.read_bytes(), "application/octet-stream")},
+            headers={"X-Remote-User": "CONTOSO\\ann"},
+        )
+        assert answer.status_code == 200
+        assert store.waves()[0].uploaded_by == "CONTOSO\\ann"
+    worker.stop()
+    store.close()
+
+
+def test_a_second_job_waits_for_the_first(web: tuple[TestClient, Store, Worker]) -> None:
+    client, _, worker = web
+    csrf = login(client, "pia")
+    wave_id = upload(client, csrf)
+    gate = threading.Event()
+    original = worker.connect
+
+    def slow() -> DemoSite:
+        gate.wait(10)
+        return original()  # type: ignore[return-value]
+
+    worker.connect = slow
+    first = client.post(f"/waves/{wave_id}/dry-run", data={"csrf": csrf})
+    second = client.post(f"/waves/{wave_id}/dry-run", data={"csrf": csrf})
+    state = client.get(f"{second.url}/state").json()
+    assert state["state"] == "waiting" and state["ahead"] == 1
+    page = client.get(str(second.url)).text
+    assert "Waiting: 1 job(s) on this site first" in page
+    gate.set()
+    worker.connect = original
+    assert "Done" in finished(client, str(first.url))
+    assert "Done" in finished(client, str(second.url))
+
+
+def test_serve_refuses_the_network_without_accounts(tmp_path: Path) -> None:
+    answer = invoke("serve", "--demo", tmp_path / "s.db", "--data", tmp_path / "d", "--host", "0.0.0.0")
+    assert answer.exit_code == 2, answer.output
+    assert "no account yet" in answer.output

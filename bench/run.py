@@ -11,7 +11,8 @@ a test: the targets are compared and reported, never asserted.
    to every HTTP request: our batched design vs one Session.run_ps per pair;
 4. writing the report for the largest size: time and peak RSS;
 5. a full sheet (1,048,575 pairs): validate (xlsx, csv) and a demo-site run, time per row and
-   peak RSS against the largest size (--skip-full-sheet leaves it out).
+   peak RSS against the largest size (--skip-full-sheet leaves it out);
+6. the web front end: the page of a 10,000-row wave.
 """
 
 from __future__ import annotations
@@ -319,6 +320,57 @@ def _reader_mb(output: str) -> float:
     return int(found[-1][len(READER) :]) / 1024 if found else float("nan")
 
 
+# -- 6. the web front end ------------------------------------------------------------
+
+
+def bench_web(work: Path, size: int = 10_000) -> dict[str, Any]:
+    """A wave of `size` rows uploaded to `cmassoc serve` (in-process, Starlette's test client):
+    how long its page takes to render, first (the report parsed) and again, and filtered."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from importer.demo.samples import create_sample_site
+    from importer.demo.site import DemoSite
+    from importer.web import app as web_app
+    from importer.web.app import WebConfig, build_app
+    from importer.web.auth import hash_password
+    from importer.web.store import Role, Store
+    from importer.web.worker import Worker
+
+    sheet = work / f"web-{size}.csv"
+    wavegen.write_csv(sheet, wavegen.pair_rows(size))
+    site = work / "web-site.db"
+    site.unlink(missing_ok=True)
+    create_sample_site(site)
+    store = Store(work / "web-data")
+    store.add_user("bench", Role.PLANNER, hash_password("bench-password-1"))
+    worker = Worker(store, lambda: DemoSite(site)).start()
+    timings: dict[str, Any] = {"size": size}
+    with TestClient(build_app(WebConfig(store, worker, "demo"))) as client:
+        client.post("/login", data={"name": "bench", "password": "bench-password-1"})
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/upload").text)
+        assert csrf is not None
+        started = time.perf_counter()
+        answer = client.post(
+            "/upload",
+            data={"csrf": csrf.group(1), "behavior": "2"},
+            files={"sheet": (sheet.name, sheet.read_bytes(), "text/csv")},
+        )
+        timings["upload"] = time.perf_counter() - started
+        page = str(answer.url)
+        web_app._ROWS_CACHE.clear()  # the first view parses the report, as after a restart
+        for label, url in (("first", page), ("again", page), ("filtered", page + "?status=valid&page=50")):
+            started = time.perf_counter()
+            html = client.get(url).text
+            timings[label] = time.perf_counter() - started
+            assert f"{size:,} rows" in html, html[:2000]
+    worker.stop()
+    store.close()
+    print(f"  web page of a {size:,}-row wave: {timings}", flush=True)
+    return timings
+
+
 # -- 2. the pipeline ---------------------------------------------------------------
 
 
@@ -545,6 +597,7 @@ def write_results(
     report: dict[str, Any],
     command: dict[str, Any],
     full: list[dict[str, Any]],
+    web: dict[str, Any] | None = None,
 ) -> str:
     lines = ["# Benchmark results", "", "Written by `python bench/run.py`; rerun it to refresh.", ""]
     lines += [f"- {key}: {value}" for key, value in info.items()]
@@ -633,6 +686,17 @@ def write_results(
         f"{report['rows_rss_mb']:.0f} MB were the rows before writing began (the writers stream).",
         "",
     ]
+    if web:
+        worst = max(web["first"], web["again"], web["filtered"])
+        lines += [
+            "## 6. The web front end",
+            "",
+            f"A {web['size']:,}-row wave uploaded to `cmassoc serve` (checked on upload: {web['upload']:.2f} s); "
+            f"its page rendered in {web['first']:.2f} s the first time (its report parsed), "
+            f"{web['again']:.2f} s again, {web['filtered']:.2f} s filtered to one status and paged. "
+            f"Target: under 1 s: {verdict(worst < 1)}.",
+            "",
+        ]
     if full:
         lines += [
             "## 5. The largest sheet Excel can hold",
@@ -708,7 +772,9 @@ def main() -> None:
         if not args.skip_full_sheet:
             print("5. the largest sheet", flush=True)
             full = bench_full_sheet(work, sizes[-1])
-    text = write_results(info, read, pipeline, remote, report, command, full)
+        print("6. web front end", flush=True)
+        web = bench_web(work)
+    text = write_results(info, read, pipeline, remote, report, command, full, web)
     (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
     print()
     print(text)

@@ -301,3 +301,34 @@ def test_serve_refuses_the_network_without_accounts(tmp_path: Path) -> None:
     answer = invoke("serve", "--demo", tmp_path / "s.db", "--data", tmp_path / "d", "--host", "0.0.0.0")
     assert answer.exit_code == 2, answer.output
     assert "no account yet" in answer.output
+
+
+def test_upload_options_reach_the_checks_and_the_jobs(web: tuple[TestClient, Store, Worker], tmp_path: Path) -> None:
+    client, store, _ = web
+    csrf = login(client, "pia")
+    path = tmp_path / "needs-users.csv"
+    path.write_text("Source,Destination,Behavior,Users\nCON-PC0004,CON-NB0004,2,\n", encoding="utf-8")
+    plain = upload(client, csrf, path)
+    assert "1 rows: 1 invalid" in client.get(f"/waves/{plain}").text
+    answer = client.post(
+        "/upload",
+        data={"csrf": csrf, "behavior": "2", "users_from": "primary", "collections": "con00012; All Laptops"},
+        files={"sheet": (path.name, path.read_bytes(), "text/csv")},
+    )
+    wave_id = str(answer.url).rsplit("/", 1)[-1]
+    assert "1 rows: 1 valid" in client.get(f"/waves/{wave_id}").text  # the site will give the users
+    wave = store.wave(wave_id)
+    assert wave is not None and '"users_from": "primary"' in wave.options and "CON00012" in wave.options
+    job = client.post(f"/waves/{wave_id}/dry-run", data={"csrf": csrf})
+    page = finished(client, str(job.url))
+    assert "Done" in page or "Failed" in page
+    [dry] = [a for a in store.actions(wave_id) if a.kind == "dry run"]
+    rows = client.get(f"/waves/{wave_id}/reports/{dry.id}.json").json()["rows"]
+    texts = " ".join(m["text"] for m in rows[0]["messages"])
+    assert "primary user" in texts or "collection" in texts, texts
+    bad = client.post(
+        "/upload",
+        data={"csrf": csrf, "behavior": "2", "users_from": "everyone"},
+        files={"sheet": (path.name, path.read_bytes(), "text/csv")},
+    )
+    assert bad.status_code == 400

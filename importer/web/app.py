@@ -28,8 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from importer.errors import ImporterError
 from importer.limits import InputLimits
-from importer.model import Behavior
-from importer.names import parse_behavior
+from importer.model import Behavior, UsersFrom
+from importer.names import COLLECTION_ID, parse_behavior
 from importer.pipeline import validate_wave
 from importer.read import read_wave
 from importer.report.json_report import write_json
@@ -110,7 +110,10 @@ class _Headers:
                     ),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
+                    (
+                        b"referrer-policy",
+                        b"same-origin",
+                    ),  # no-referrer would make browsers send "Origin: null"
                     (b"cache-control", b"no-store"),
                 ]
                 message["headers"] = headers
@@ -297,6 +300,7 @@ class _Pages:
         parsed = parse_behavior(str(form.get("behavior", "2")), None)
         if parsed.value is None:
             raise HTTPException(400, "choose a behaviour: 0, 1 or 2")
+        options = wave_options(form)
         stored = await self._save(sheet)
         users_file = form.get("users")
         users_name = users_stored = None
@@ -309,7 +313,7 @@ class _Pages:
             users_name,
             users_stored,
             int(parsed.value),
-            "{}",
+            json.dumps(options),
             user.name,
             now(),
             0,
@@ -342,7 +346,7 @@ class _Pages:
         try:
             users = self.store.path("uploads", wave.users_stored) if wave.users_stored else None
             wave_input = read_wave(self.store.path("uploads", wave.stored), users, self.config.limits)
-            result = validate_wave(wave_input, RunOptions(default_behavior=Behavior(wave.behavior)))
+            result = validate_wave(wave_input, run_options(wave))
         except ImporterError as exc:
             self.store.update_action(action_id, state="failed", summary=str(exc))
             self.store.set_wave(wave.id, last=f"not readable: {exc}")
@@ -473,6 +477,37 @@ class _Pages:
         self.need(request, Role.VIEWER)
         wave = self.wave_of(request)
         return _attachment(self.store.path("uploads", wave.stored), wave.name)
+
+
+_USERS_FROM = {"": None, "primary": UsersFrom.PRIMARY, "last-logon": UsersFrom.LAST_LOGON}
+
+
+def wave_options(form: Any) -> dict[str, Any]:
+    """The run options an upload chose, as stored with the wave (checked here, once)."""
+    users_from = str(form.get("users_from", ""))
+    if users_from not in _USERS_FROM:
+        raise HTTPException(400, "users from: the sheet, primary or last-logon")
+    refs = [r.strip() for r in str(form.get("collections", ""))[:2000].split(";") if r.strip()]
+    if any(len(r) > 256 or not r.isprintable() for r in refs) or len(refs) > 20:
+        raise HTTPException(400, "collections: at most 20 names or IDs, separated by ;")
+    return {
+        "users_from": users_from,
+        "collections": [r.upper() if COLLECTION_ID.match(r) else r for r in dict.fromkeys(refs)],
+        "overwrite_existing_record": form.get("overwrite_existing_record") == "yes",
+        "update": form.get("update") == "yes",
+    }
+
+
+def run_options(wave: Wave, dry_run: bool = False) -> RunOptions:
+    stored = json.loads(wave.options or "{}")
+    return RunOptions(
+        default_behavior=Behavior(wave.behavior),
+        dry_run=dry_run,
+        users_from=_USERS_FROM.get(stored.get("users_from", "")),
+        collections=tuple(stored.get("collections", ())),
+        overwrite_existing_record=bool(stored.get("overwrite_existing_record")),
+        update=bool(stored.get("update")),
+    )
 
 
 def _attachment(path: Path, name: str) -> Response:

@@ -14,7 +14,7 @@ from pathlib import Path
 from importer.errors import ImporterError
 from importer.journal import Journal
 from importer.limits import InputLimits
-from importer.model import Behavior, Status
+from importer.model import Status
 from importer.pipeline import run_wave, status_wave
 from importer.provider import Provider
 from importer.read import read_wave
@@ -104,10 +104,11 @@ class Worker:
     def _job(
         self, action_id: str, wave: Wave, kind: str, user: str, run_id: str | None, progress: Progress
     ) -> None:
-        behavior = Behavior(wave.behavior)
+        from importer.web.app import run_options
+
         uploaded = self.store.path("uploads", wave.stored)
         users = self.store.path("uploads", wave.users_stored) if wave.users_stored else None
-        options = RunOptions(default_behavior=behavior, dry_run=kind in ("dry run", "undo preview"))
+        options = run_options(wave, dry_run=kind in ("dry run", "undo preview"))
         provider = self.connect()
         journal = Journal(self.store.folder / "journal.db")
         try:

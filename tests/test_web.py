@@ -303,7 +303,9 @@ def test_serve_refuses_the_network_without_accounts(tmp_path: Path) -> None:
     assert "no account yet" in answer.output
 
 
-def test_upload_options_reach_the_checks_and_the_jobs(web: tuple[TestClient, Store, Worker], tmp_path: Path) -> None:
+def test_upload_options_reach_the_checks_and_the_jobs(
+    web: tuple[TestClient, Store, Worker], tmp_path: Path
+) -> None:
     client, store, _ = web
     csrf = login(client, "pia")
     path = tmp_path / "needs-users.csv"
@@ -332,3 +334,29 @@ def test_upload_options_reach_the_checks_and_the_jobs(web: tuple[TestClient, Sto
         files={"sheet": (path.name, path.read_bytes(), "text/csv")},
     )
     assert bad.status_code == 400
+
+
+def test_add_user_asks_for_the_password_and_keeps_only_a_hash(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from importer.cli import cli
+
+    data = tmp_path / "data"
+    short = CliRunner().invoke(
+        cli, ["serve", "--data", str(data), "add-user", "ann", "--role", "operator"], input="short\nshort\n"
+    )
+    assert short.exit_code == 2 and "shorter than 12" in short.output
+    secret = "a long enough password"
+    made = CliRunner().invoke(
+        cli,
+        ["serve", "--data", str(data), "add-user", "ann", "--role", "operator"],
+        input=f"{secret}\n{secret}\n",
+    )
+    assert made.exit_code == 0, made.output
+    store = Store(data)
+    account = store.user("ANN")
+    assert account is not None and account[1] is Role.OPERATOR
+    assert account[2].startswith("$argon2id$") and secret not in (data / "web.db").read_bytes().decode(
+        "latin-1"
+    )
+    store.close()

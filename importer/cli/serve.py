@@ -100,6 +100,8 @@ def serve(
         trusted_roles={k.casefold(): Role(v) for k, v in roles.items()},
     )
     announce(f"serving {label} on http://{host}:{port}/ (data in {folder}); Ctrl-C stops")
+    if not store.has_users() and not trusted_user_header:
+        announce("no account yet: add one with `cmassoc serve add-user NAME --role operator`")
     try:
         uvicorn.run(build_app(config), host=host, port=port, log_level="warning", server_header=False)
     finally:

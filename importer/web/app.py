@@ -250,7 +250,7 @@ class _Pages:
     async def login(self, request: Request) -> Response:
         if self.config.trusted_user_header is not None:
             return RedirectResponse("/", status_code=303)
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return self.render(request, "login.html", None, next=_local(request.query_params.get("next")))
         origin = request.headers.get("origin")
         if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
@@ -290,7 +290,7 @@ class _Pages:
         return self.render(request, "waves.html", user, waves=self.store.waves())
 
     async def upload(self, request: Request) -> Response:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             user = self.need(request, Role.PLANNER)
             return self.render(request, "upload.html", user, behaviors=list(Behavior))
         user, form = await self.posted(request, Role.PLANNER)
@@ -405,7 +405,7 @@ class _Pages:
 
     async def run(self, request: Request) -> Response:
         wave = self.wave_of(request)
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             user = self.need(request, Role.OPERATOR)
             dry = next(
                 (a for a in self.store.actions(wave.id) if a.kind == "dry run" and a.state == "done"), None
@@ -420,7 +420,7 @@ class _Pages:
     async def undo(self, request: Request) -> Response:
         wave = self.wave_of(request)
         runs = [a for a in self.store.actions(wave.id) if a.kind == "run" and a.run_id]
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             user = self.need(request, Role.OPERATOR)
             return self.render(request, "undo.html", user, wave=wave, runs=runs)
         user, form = await self.posted(request, Role.OPERATOR)

@@ -88,4 +88,4 @@ def default_map(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     undo = {key: value for key, value in run.items() if key not in RUN_ONLY_KEYS}
     validate = {key: str(v) if key == "behavior" else v for key, v in data.items() if key in WAVE_KEYS}
     doctor = {key: v for key, v in data.items() if key not in NOT_SITE_KEYS}
-    return {"run": run, "undo": undo, "validate": validate, "doctor": doctor}
+    return {"run": run, "undo": undo, "validate": validate, "doctor": doctor, "serve": dict(doctor)}

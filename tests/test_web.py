@@ -360,3 +360,17 @@ def test_add_user_asks_for_the_password_and_keeps_only_a_hash(tmp_path: Path) ->
         "latin-1"
     )
     store.close()
+
+
+def test_serve_takes_the_site_from_the_config_file_and_logout_ends_the_session(
+    web: tuple[TestClient, Store, Worker],
+) -> None:
+    from importer.config import default_map
+
+    defaults = default_map({"server": "cm01.contoso.com", "site_code": "P01", "behavior": 1})["serve"]
+    assert defaults == {"server": "cm01.contoso.com", "site_code": "P01"}
+    client, _, _ = web
+    csrf = login(client, "vera")
+    assert client.get("/").status_code == 200
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 200  # back on the sign-in page
+    assert client.get("/", follow_redirects=False).status_code == 303

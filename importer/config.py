@@ -21,6 +21,8 @@ from importer.errors import InputError
 
 KEYS: dict[str, type | tuple[type, ...]] = {
     "server": str,
+    "via": str,
+    "concurrency": int,
     "site_code": str,
     "auth": str,
     "http": bool,

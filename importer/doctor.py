@@ -6,6 +6,7 @@ a check whose prerequisite failed is skipped. Nothing on the site changes.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from importer.adminservice.settings import AdminServiceSettings
 from importer.errors import ImporterError, InputError
 from importer.provider import SMS_ADMIN, SMS_R_SYSTEM, SMS_STATE_MIGRATION, Provider, Query
 from importer.retry import RetryPolicy
@@ -263,3 +265,133 @@ def _check_roles(provider: Provider, report: Report, user: str, groups: Sequence
             f"could not be confirmed: {shown}; custom roles' permissions are not read",
             "Make sure one of these roles may create computer associations (State Migration).",
         )
+
+
+AS_SESSION_CHECKS = ("authentication", "ConfigMgr version", "classes and methods offered")
+# What cmassoc asks of the AdminService's WMI route: the classes it reads, and its methods.
+NEEDED_CLASSES = ("SMS_R_System", "SMS_StateMigration", "SMS_Site")
+NEEDED_METHODS = (
+    "SMS_StateMigration.AddAssociationEx",
+    "SMS_StateMigration.DeleteAssociation",
+    "SMS_Site.ImportMachineEntry",
+    "SMS_Collection.AddMembershipRules",
+    "SMS_Collection.DeleteMembershipRule",
+)
+FIRST_WITH_STATIC_METHODS = 8913  # ConfigMgr 1910's build: static methods on the WMI route
+
+
+def check_adminservice(settings: AdminServiceSettings, connect: Callable[[], Provider]) -> Report:
+    """Reachability, TLS, logon, the version, and what the service's $metadata offers, before
+    the site's own checks. `connect` opens the provider."""
+    report = Report(settings.base)
+    parts = urlsplit(settings.base)
+    host, port = parts.hostname or "", parts.port or 443
+    try:
+        addresses = sorted({str(a[4][0]) for a in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    except OSError as exc:
+        report.add("name resolution", Outcome.FAIL, f"{host}: {exc.strerror or exc}", "Check --server (DNS).")
+        report.skip(NETWORK_CHECKS[1:] + AS_SESSION_CHECKS + SITE_CHECKS)
+        return report
+    report.add("name resolution", Outcome.OK, f"{host} is {', '.join(addresses)}")
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        report.add(
+            "TCP port",
+            Outcome.FAIL,
+            f"{host}:{port}: {exc.strerror or exc}",
+            "Nothing answers on HTTPS there: the AdminService runs on the SMS Provider (SMS_REST_PROVIDER "
+            "component); check the firewall, or give the URL with its port.",
+        )
+        report.skip(NETWORK_CHECKS[2:] + AS_SESSION_CHECKS + SITE_CHECKS)
+        return report
+    report.add("TCP port", Outcome.OK, f"{host}:{port} accepts connections")
+    if not settings.verify_tls:
+        report.add(
+            "TLS certificate",
+            Outcome.NOTE,
+            "not checked (--insecure-skip-tls-verify)",
+            "Do not run waves so.",
+        )
+    else:
+        failure = _tls_failure(host, port, settings.ca_bundle)
+        if failure is not None:
+            report.add(
+                "TLS certificate",
+                Outcome.FAIL,
+                failure,
+                "The site signs the AdminService's certificate itself unless a PKI one is bound: export "
+                'the "SMS Issuing" root from the provider as Base-64 .cer and pass it with --ca-bundle.',
+            )
+            report.skip(AS_SESSION_CHECKS + SITE_CHECKS)
+            return report
+        report.add("TLS certificate", Outcome.OK, f"valid for {host}")
+    try:
+        provider = connect()
+    except ImporterError as exc:
+        report.add("authentication", Outcome.FAIL, exc.message, exc.hint or "")
+        report.skip(AS_SESSION_CHECKS[1:] + SITE_CHECKS)
+        return report
+    try:
+        report.add("authentication", Outcome.OK, f"logged on as {settings.username or 'the token given'}")
+        _check_version(provider, report)
+        if not _check_offered(provider, report):
+            report.skip(SITE_CHECKS)
+            return report
+        check_site(provider, report, user=settings.username or "")
+    finally:
+        provider.close()
+    return report
+
+
+def _check_version(provider: Provider, report: Report) -> None:
+    code = provider.info.site_code
+    [result] = provider.query([Query("SMS_Site", ("SiteCode", "Version"), ((("SiteCode", code),),))])
+    version = str(result.rows[0].get("Version") or "") if result.error is None and result.rows else ""
+    build = version.split(".")[2] if version.count(".") >= 2 else ""
+    if not build.isdigit():
+        report.add(
+            "ConfigMgr version",
+            Outcome.NOTE,
+            f"not read ({result.error.describe() if result.error else 'no Version'})",
+        )
+    elif int(build) < FIRST_WITH_STATIC_METHODS:
+        report.add(
+            "ConfigMgr version",
+            Outcome.FAIL,
+            f"{version}: before 1910, the AdminService calls no WMI methods",
+            "Use --via winrm, or update ConfigMgr.",
+        )
+    else:
+        report.add("ConfigMgr version", Outcome.OK, f"{version} (build {build})")
+
+
+def _check_offered(provider: Provider, report: Report) -> bool:
+    metadata = getattr(provider, "metadata", None)
+    if metadata is None:
+        report.add("classes and methods offered", Outcome.NOTE, "this provider has no $metadata")
+        return True
+    try:
+        text = metadata()
+    except ImporterError as exc:
+        report.add("classes and methods offered", Outcome.FAIL, exc.message, exc.hint or "")
+        return False
+    classes = set(re.findall(r'<EntityType\s+Name="(\w+)"', text))
+    actions = set(re.findall(r'<Action\s+Name="(\w+)"', text))
+    missing = [c for c in NEEDED_CLASSES if c not in classes]
+    missing += [m for m in NEEDED_METHODS if m.split(".")[1] not in actions]
+    if missing:
+        report.add(
+            "classes and methods offered",
+            Outcome.FAIL,
+            f"$metadata does not offer {', '.join(missing)}",
+            "Use --via winrm on this site (the WMI route is an allow-list that grows with versions).",
+        )
+        return False
+    report.add(
+        "classes and methods offered",
+        Outcome.OK,
+        f"{', '.join(NEEDED_CLASSES)} and {len(NEEDED_METHODS)} methods, per $metadata",
+    )
+    return True

@@ -22,8 +22,25 @@ DEMO_LATENCY = "CMASSOC_DEMO_LATENCY"
 APPDATA = "APPDATA"  # where Windows keeps per-user settings
 XDG_CONFIG_HOME = "XDG_CONFIG_HOME"
 LOCALAPPDATA = "LOCALAPPDATA"  # where Windows keeps per-user data
+TOKEN = "CMASSOC_TOKEN"  # an Entra ID bearer token for the AdminService through a CMG; never shown
+CMG_CLIENT_ID = "CMASSOC_CMG_CLIENT_ID"  # device-code sign-in: the app registration,
+CMG_TENANT = "CMASSOC_CMG_TENANT"  # its tenant,
+CMG_SCOPE = "CMASSOC_CMG_SCOPE"  # and the AdminService's scope
 XDG_DATA_HOME = "XDG_DATA_HOME"
-VARIABLES = (JOURNAL, USERNAME, PASSWORD, DEMO_LATENCY, APPDATA, XDG_CONFIG_HOME, LOCALAPPDATA, XDG_DATA_HOME)
+VARIABLES = (
+    JOURNAL,
+    USERNAME,
+    PASSWORD,
+    DEMO_LATENCY,
+    APPDATA,
+    XDG_CONFIG_HOME,
+    LOCALAPPDATA,
+    XDG_DATA_HOME,
+    TOKEN,
+    CMG_CLIENT_ID,
+    CMG_TENANT,
+    CMG_SCOPE,
+)
 
 
 @dataclass(frozen=True)

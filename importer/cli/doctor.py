@@ -9,7 +9,7 @@ import click
 from importer.cli.app import context
 from importer.cli.options import SiteOptions, site_options
 from importer.cli.site import connect_provider
-from importer.doctor import Outcome, Report, check_demo, check_winrm
+from importer.doctor import Outcome, Report, check_adminservice, check_demo, check_winrm
 from importer.exit_status import ExitStatus
 
 
@@ -31,10 +31,12 @@ def doctor(site: SiteOptions, as_json: bool) -> None:
             provider.close()
     else:
         once = SiteOptions(**{**site.__dict__, "retries": 1})
-        settings = once.winrm_settings() if site.server and site.site_code else None
-        if settings is None:
+        if not (site.server and site.site_code):
             raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
-        report = check_winrm(settings, lambda: connect_provider(once, env))
+        if site.via == "adminservice":
+            report = check_adminservice(once.adminservice_settings(), lambda: connect_provider(once, env))
+        else:
+            report = check_winrm(once.winrm_settings(), lambda: connect_provider(once, env))
     if as_json:
         click.echo(
             json.dumps(

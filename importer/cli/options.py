@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from importer.adminservice.settings import AUTH_METHODS as ADMINSERVICE_AUTH
+from importer.adminservice.settings import AdminServiceSettings
 from importer.columns import field_for
 from importer.limits import InputLimits
 from importer.model import Behavior, UsersFrom
@@ -44,6 +46,8 @@ class SiteOptions:
 
     demo: str | None = None
     server: str | None = None
+    via: str = "winrm"  # or "adminservice"
+    concurrency: int = default(AdminServiceSettings, "concurrency")
     site_code: str | None = None
     auth: str = default(WinRMSettings, "auth")
     http: bool = False
@@ -64,6 +68,20 @@ class SiteOptions:
             attempts=self.retries,
             wait_first=self.retry_wait,
             wait_max=max(default(RetryPolicy, "wait_max"), self.retry_wait),
+        )
+
+    def adminservice_settings(self) -> AdminServiceSettings:
+        assert self.server is not None and self.site_code is not None
+        return AdminServiceSettings(
+            server=self.server,
+            site_code=self.site_code,
+            auth=self.auth,
+            username=self.username,
+            ca_bundle=self.ca_bundle,
+            verify_tls=not self.insecure_skip_tls_verify,
+            proxy=self.proxy,
+            read_timeout=self.read_timeout,
+            concurrency=self.concurrency,
         )
 
     def winrm_settings(self) -> WinRMSettings:
@@ -102,14 +120,31 @@ _SITE_OPTIONS = (
     click.option(
         "--server", metavar="HOST[:PORT]", help="SMS Provider server, reached over WinRM (or a full URL)."
     ),
+    click.option(
+        "--via",
+        type=click.Choice(["winrm", "adminservice"]),
+        default=SiteOptions.via,
+        show_default=True,
+        help="The way in: WinRM (any version; batches of 200 a request) or the AdminService (REST over "
+        "HTTPS, ConfigMgr 1910+, no PowerShell on the server; one request a call).",
+    ),
+    click.option(
+        "--concurrency",
+        type=click.IntRange(1, 16),
+        default=SiteOptions.concurrency,
+        show_default=True,
+        help="AdminService requests in flight at once.",
+    ),
     click.option("--site-code", metavar="ABC", help="Site code of the SMS Provider."),
     click.option(
         "--auth",
-        type=click.Choice(AUTH_METHODS + LOCAL_ONLY_AUTH),
+        type=click.Choice(tuple(dict.fromkeys(AUTH_METHODS + ADMINSERVICE_AUTH + LOCAL_ONLY_AUTH))),
         default=SiteOptions.auth,
         show_default=True,
-        help="WinRM authentication: ntlm, or kerberos (--username user@REALM, or your logon ticket). "
-        "basic and certificate are refused: they map to local accounts, which hold no ConfigMgr role.",
+        help="Authentication: ntlm, or kerberos (--username user@REALM, or your logon ticket); with "
+        "--via adminservice also negotiate, or bearer (an Entra ID token, through a cloud management "
+        "gateway). basic and certificate are refused: they map to local accounts, which hold no "
+        "ConfigMgr role.",
     ),
     click.option(
         "--http",

@@ -39,6 +39,10 @@ def connect_provider(site: SiteOptions, env: Environment) -> Provider:
         return DemoSite(path, latency=env.demo_latency)
     if not site.site_code:
         raise click.UsageError("--server needs --site-code (the three-character site code).")
+    if site.via == "adminservice":
+        from importer.adminservice.connect import connect_adminservice
+
+        return connect_adminservice(site.adminservice_settings(), site.retry, env, announce)
     from importer.winrm.connect import connect_winrm
 
     return connect_winrm(site.winrm_settings(), site.retry, env, announce)

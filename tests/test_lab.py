@@ -16,6 +16,10 @@ New hardware, with CMASSOC_LAB_WRITE=1 and CMASSOC_LAB_NEW_MAC (a MAC address no
 the site has): imports a computer named CMASSOC-LAB01 with ImportMachineEntry, records how
 many seconds pass before SMS_R_System shows it (cmassoc never waits for that: it uses the
 ResourceID the import returns), and deletes it again.
+
+Through the AdminService: CMASSOC_LAB_VIA=adminservice runs every one of these through it
+(CMASSOC_LAB_CA_BUNDLE then names the "SMS Issuing" root or your PKI's CA); the doctor check
+then also records what the service's $metadata offers.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ def lab_args() -> list[str]:
         os.environ["CMASSOC_LAB_SITE_CODE"],
         "--auth",
         os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
+        "--via",
+        os.environ.get("CMASSOC_LAB_VIA", "winrm"),
     ]
     if os.environ.get("CMASSOC_LAB_CA_BUNDLE"):
         args += ["--ca-bundle", os.environ["CMASSOC_LAB_CA_BUNDLE"]]
@@ -57,6 +63,7 @@ def lab_site_options() -> Any:
         server=LAB,
         site_code=os.environ["CMASSOC_LAB_SITE_CODE"],
         auth=os.environ.get("CMASSOC_LAB_AUTH", "ntlm"),
+        via=os.environ.get("CMASSOC_LAB_VIA", "winrm"),
         ca_bundle=os.environ.get("CMASSOC_LAB_CA_BUNDLE"),
     )
 

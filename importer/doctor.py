@@ -25,6 +25,7 @@ from importer.winrm.settings import WinRMSettings
 # A custom role may too; its permissions are not read, so it is reported as not checked.
 ROLES_WITH_STATE_MIGRATION = ("Full Administrator", "Operating System Deployment Manager")
 CONNECT_TIMEOUT = 10.0
+UNCHECKED_TLS = "not checked (--insecure-skip-tls-verify)"
 
 
 class Outcome(StrEnum):
@@ -74,51 +75,25 @@ def check_winrm(settings: WinRMSettings, connect: Callable[[], Provider]) -> Rep
     report = Report(settings.endpoint)
     parts = urlsplit(settings.endpoint)
     host, port = parts.hostname or "", parts.port or (5986 if parts.scheme == "https" else 5985)
-    try:
-        addresses = sorted({str(a[4][0]) for a in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
-    except OSError as exc:
-        report.add("name resolution", Outcome.FAIL, f"{host}: {exc.strerror or exc}", "Check --server (DNS).")
-        report.skip(NETWORK_CHECKS[1:] + SESSION_CHECKS + SITE_CHECKS)
+    port_advice = (
+        f"Nothing answers on {port}: check the WinRM listener (winrm enumerate "
+        "winrm/config/listener) and the firewall; HTTPS is 5986, HTTP (--http) 5985."
+    )
+    if not _reach(report, host, port, port_advice, SESSION_CHECKS + SITE_CHECKS):
         return report
-    report.add("name resolution", Outcome.OK, f"{host} is {', '.join(addresses)}")
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
-            pass
-    except OSError as exc:
-        report.add(
-            "TCP port",
-            Outcome.FAIL,
-            f"{host}:{port}: {exc.strerror or exc}",
-            f"Nothing answers on {port}: check the WinRM listener (winrm enumerate "
-            "winrm/config/listener) and the firewall; HTTPS is 5986, HTTP (--http) 5985.",
-        )
-        report.skip(NETWORK_CHECKS[2:] + SESSION_CHECKS + SITE_CHECKS)
-        return report
-    report.add("TCP port", Outcome.OK, f"{host}:{port} accepts connections")
     if parts.scheme != "https":
         report.add(
             "TLS certificate", Outcome.NOTE, "HTTP: messages are sealed by NTLM/Kerberos, no certificate"
         )
     elif not settings.verify_tls:
-        report.add(
-            "TLS certificate",
-            Outcome.NOTE,
-            "not checked (--insecure-skip-tls-verify)",
-            "Do not run waves so.",
-        )
+        report.add("TLS certificate", Outcome.NOTE, UNCHECKED_TLS, "Do not run waves so.")
     else:
-        failure = _tls_failure(host, port, settings.ca_bundle)
-        if failure is not None:
-            report.add(
-                "TLS certificate",
-                Outcome.FAIL,
-                failure,
-                "Pass the CA that signed the listener's certificate with --ca-bundle, and use the "
-                "host name the certificate was issued to.",
-            )
-            report.skip(SESSION_CHECKS + SITE_CHECKS)
+        tls_advice = (
+            "Pass the CA that signed the listener's certificate with --ca-bundle, and use the "
+            "host name the certificate was issued to."
+        )
+        if not _tls(report, host, port, settings.ca_bundle, tls_advice, SESSION_CHECKS + SITE_CHECKS):
             return report
-        report.add("TLS certificate", Outcome.OK, f"valid for {host}")
     try:
         provider = connect()
     except ImporterError as exc:
@@ -138,6 +113,38 @@ def check_winrm(settings: WinRMSettings, connect: Callable[[], Provider]) -> Rep
     finally:
         provider.close()
     return report
+
+
+def _reach(report: Report, host: str, port: int, port_advice: str, later: Sequence[str]) -> bool:
+    """Name resolution and the TCP port; on a failure the later checks are skipped."""
+    try:
+        addresses = sorted({str(a[4][0]) for a in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    except OSError as exc:
+        report.add("name resolution", Outcome.FAIL, f"{host}: {exc.strerror or exc}", "Check --server (DNS).")
+        report.skip([*NETWORK_CHECKS[1:], *later])
+        return False
+    report.add("name resolution", Outcome.OK, f"{host} is {', '.join(addresses)}")
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        report.add("TCP port", Outcome.FAIL, f"{host}:{port}: {exc.strerror or exc}", port_advice)
+        report.skip([*NETWORK_CHECKS[2:], *later])
+        return False
+    report.add("TCP port", Outcome.OK, f"{host}:{port} accepts connections")
+    return True
+
+
+def _tls(
+    report: Report, host: str, port: int, ca_bundle: str | None, advice: str, later: Sequence[str]
+) -> bool:
+    failure = _tls_failure(host, port, ca_bundle)
+    if failure is not None:
+        report.add("TLS certificate", Outcome.FAIL, failure, advice)
+        report.skip(later)
+        return False
+    report.add("TLS certificate", Outcome.OK, f"valid for {host}")
+    return True
 
 
 def _tls_failure(host: str, port: int, ca_bundle: str | None) -> str | None:
@@ -286,47 +293,22 @@ def check_adminservice(settings: AdminServiceSettings, connect: Callable[[], Pro
     report = Report(settings.base)
     parts = urlsplit(settings.base)
     host, port = parts.hostname or "", parts.port or 443
-    try:
-        addresses = sorted({str(a[4][0]) for a in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
-    except OSError as exc:
-        report.add("name resolution", Outcome.FAIL, f"{host}: {exc.strerror or exc}", "Check --server (DNS).")
-        report.skip(NETWORK_CHECKS[1:] + AS_SESSION_CHECKS + SITE_CHECKS)
+    later = AS_SESSION_CHECKS + SITE_CHECKS
+    port_advice = (
+        "Nothing answers on HTTPS there: the AdminService runs on the SMS Provider (SMS_REST_PROVIDER "
+        "component); check the firewall, or give the URL with its port."
+    )
+    if not _reach(report, host, port, port_advice, later):
         return report
-    report.add("name resolution", Outcome.OK, f"{host} is {', '.join(addresses)}")
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
-            pass
-    except OSError as exc:
-        report.add(
-            "TCP port",
-            Outcome.FAIL,
-            f"{host}:{port}: {exc.strerror or exc}",
-            "Nothing answers on HTTPS there: the AdminService runs on the SMS Provider (SMS_REST_PROVIDER "
-            "component); check the firewall, or give the URL with its port.",
-        )
-        report.skip(NETWORK_CHECKS[2:] + AS_SESSION_CHECKS + SITE_CHECKS)
-        return report
-    report.add("TCP port", Outcome.OK, f"{host}:{port} accepts connections")
     if not settings.verify_tls:
-        report.add(
-            "TLS certificate",
-            Outcome.NOTE,
-            "not checked (--insecure-skip-tls-verify)",
-            "Do not run waves so.",
-        )
+        report.add("TLS certificate", Outcome.NOTE, UNCHECKED_TLS, "Do not run waves so.")
     else:
-        failure = _tls_failure(host, port, settings.ca_bundle)
-        if failure is not None:
-            report.add(
-                "TLS certificate",
-                Outcome.FAIL,
-                failure,
-                "The site signs the AdminService's certificate itself unless a PKI one is bound: export "
-                'the "SMS Issuing" root from the provider as Base-64 .cer and pass it with --ca-bundle.',
-            )
-            report.skip(AS_SESSION_CHECKS + SITE_CHECKS)
+        tls_advice = (
+            "The site signs the AdminService's certificate itself unless a PKI one is bound: export "
+            'the "SMS Issuing" root from the provider as Base-64 .cer and pass it with --ca-bundle.'
+        )
+        if not _tls(report, host, port, settings.ca_bundle, tls_advice, later):
             return report
-        report.add("TLS certificate", Outcome.OK, f"valid for {host}")
     try:
         provider = connect()
     except ImporterError as exc:

@@ -117,13 +117,18 @@ def endpoint(site_path: Path, cert_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     """A loopback WS-Management endpoint in front of the `site_path` demo site."""
     from tests.wsman_endpoint import Endpoint
 
+    remote_env(monkeypatch)
+    server = Endpoint(lambda: DemoSite(site_path), USERNAME, PASSWORD, cert_dir).start()
+    yield server
+    server.stop()
+
+
+def remote_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test account in the environment, and no proxy or CA bundle from it."""
     monkeypatch.setenv("CMASSOC_USERNAME", USERNAME)
     monkeypatch.setenv("CMASSOC_PASSWORD", PASSWORD)
     for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "REQUESTS_CA_BUNDLE"):
         monkeypatch.delenv(proxy, raising=False)
-    server = Endpoint(lambda: DemoSite(site_path), USERNAME, PASSWORD, cert_dir).start()
-    yield server
-    server.stop()
 
 
 def remote_args(endpoint: Endpoint, *extra: str | Path) -> list[str | Path]:

@@ -15,13 +15,10 @@ A class or method it does not offer is 404 {"error": {"code": "ResourceNotFound"
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
-import os
 import re
 import socket
-import ssl
 import threading
 import time
 from collections import Counter
@@ -34,7 +31,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from importer.adminservice import odata
 from importer.provider import DELETE_INSTANCE, MethodCall, Provider, Query, Value, WmiError
-from tests.wsman_endpoint import make_certificates
+from tests.wsman_endpoint import ntlm_handshake, serve_https
 
 OFFERED_CLASSES = (
     "SMS_R_System",
@@ -110,24 +107,13 @@ class ODataEndpoint:
         return None
 
     def start(self) -> ODataEndpoint:
-        make_certificates(self.cert_dir)
-        users = self.cert_dir / f"ntlm-users-odata-{id(self)}"
-        domain, _, user = self.username.rpartition("\\")
-        users.write_text(f"{domain}:{user}:{self.password}\n", encoding="utf-8")
-        os.environ["NTLM_USER_FILE"] = str(users)
         endpoint = self
 
         class Handler(_Handler):
             owner = endpoint
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert_dir / "server.pem", self.cert_dir / "server.key")
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self.port = server.server_address[1]
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self._server = serve_https(Handler, self.cert_dir, (self.username, self.password))
+        self.port = self._server.server_address[1]
         return self
 
     def stop(self) -> None:
@@ -287,36 +273,14 @@ class _Handler(BaseHTTPRequestHandler):
                 401, {"error": {"code": "Unauthorized", "message": "token"}}, {"WWW-Authenticate": "Bearer"}
             )
             return False
-        if getattr(self, "_done", False):
-            return True
-        import spnego
-        from spnego.exceptions import SpnegoError
-
-        scheme, _, token = header.partition(" ")
-        if scheme not in ("NTLM", "Negotiate") or not token:
-            self._context = None
-            self._reply(401, b"", "text/plain", {"WWW-Authenticate": "Negotiate, NTLM"})
-            return False
-        context = getattr(self, "_context", None) or spnego.server(protocol="ntlm")
-        self._context = context
-        try:
-            answer = context.step(base64.b64decode(token))
-        except SpnegoError:
-            self._context = None
-            self._reply(401, b"", "text/plain", {"WWW-Authenticate": "Negotiate, NTLM"})
-            return False
-        if not context.complete:
-            self._reply(
-                401,
-                b"",
-                "text/plain",
-                {"WWW-Authenticate": f"{scheme} {base64.b64encode(answer or b'').decode()}"},
-            )
-            return False
-        self._done = True
-        with ep.lock:
-            ep.handshakes += 1
-        return True
+        was_done = getattr(self, "_ntlm_done", False)
+        done = ntlm_handshake(
+            self, header, lambda status, headers: self._reply(status, b"", "text/plain", headers)
+        )
+        if done and not was_done:
+            with ep.lock:
+                ep.handshakes += 1
+        return done
 
     def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self._reply(status, json.dumps(body).encode(), "application/json", headers)

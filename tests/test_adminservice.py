@@ -24,6 +24,7 @@ from tests.conftest import (
     association_keys,
     invoke,
     pairs_sheet,
+    remote_env,
     run_remote,
 )
 from tests.odata_endpoint import Fault, ODataEndpoint, _parse_filter
@@ -32,10 +33,7 @@ from tests.test_winrm import WAVES, associations, comparable
 
 @pytest.fixture
 def service(site_path: Path, cert_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ODataEndpoint]:
-    monkeypatch.setenv("CMASSOC_USERNAME", USERNAME)
-    monkeypatch.setenv("CMASSOC_PASSWORD", PASSWORD)
-    for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "REQUESTS_CA_BUNDLE"):
-        monkeypatch.delenv(proxy, raising=False)
+    remote_env(monkeypatch)
     server = ODataEndpoint(lambda: DemoSite(site_path), USERNAME, PASSWORD, cert_dir).start()
     yield server
     server.stop()

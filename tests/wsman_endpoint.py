@@ -309,25 +309,14 @@ class Endpoint:
         return None
 
     def start(self) -> Endpoint:
-        make_certificates(self.cert_dir)
-        if self.auth == "ntlm":  # pyspnego's NTLM acceptor reads DOMAIN:USER:PASSWORD lines from here
-            users = self.cert_dir / f"ntlm-users-{id(self)}"
-            domain, _, user = self.username.rpartition("\\")
-            users.write_text(f"{domain}:{user}:{self.password}\n", encoding="utf-8")
-            os.environ["NTLM_USER_FILE"] = str(users)
         endpoint = self
 
         class Handler(_Handler):
             owner = endpoint
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert_dir / "server.pem", self.cert_dir / "server.key")
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self.port = server.server_address[1]
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        users = (self.username, self.password) if self.auth == "ntlm" else None
+        self._server = serve_https(Handler, self.cert_dir, users)
+        self.port = self._server.server_address[1]
         return self
 
     def stop(self) -> None:
@@ -397,31 +386,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return True
             self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="WSMAN"'})
             return False
-        if getattr(self, "_ntlm_done", False):
-            return True
-        import spnego
-        from spnego.exceptions import SpnegoError
-
-        scheme, _, token = header.partition(" ")
-        if scheme not in ("NTLM", "Negotiate") or not token:
-            self._ntlm = None
-            self._reply(401, b"", {"WWW-Authenticate": "Negotiate"})
-            return False
-        context = getattr(self, "_ntlm", None) or spnego.server(protocol="ntlm")
-        self._ntlm = context
-        try:
-            answer = context.step(base64.b64decode(token))
-        except SpnegoError:
-            self._ntlm = None
-            self._reply(401, b"", {"WWW-Authenticate": "Negotiate"})
-            return False
-        if not context.complete:
-            self._reply(
-                401, b"", {"WWW-Authenticate": f"{scheme} {base64.b64encode(answer or b'').decode()}"}
-            )
-            return False
-        self._ntlm_done = True
-        return True
+        return ntlm_handshake(self, header, lambda status, headers: self._reply(status, b"", headers))
 
     def _handle(self, name: str, root: Any, message_id: str, fault: Fault | None) -> tuple[int, bytes]:
         ep = self.owner
@@ -558,6 +523,56 @@ def _fault(relates_to: str, code: int, reason: str, wmi: int | None = None) -> b
         f"{wmi_xml}</s:Detail></s:Fault>"
     )
     return _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relates_to, body)
+
+
+def serve_https(
+    handler: type[BaseHTTPRequestHandler], cert_dir: Path, users: tuple[str, str] | None
+) -> ThreadingHTTPServer:
+    """A threading HTTPS server on 127.0.0.1 (a throwaway CA's certificate), serving in the
+    background. With `users` (DOMAIN\\user, password), pyspnego's NTLM acceptor knows that account."""
+    make_certificates(cert_dir)
+    if users is not None:  # pyspnego's NTLM acceptor reads DOMAIN:USER:PASSWORD lines from here
+        path = cert_dir / f"ntlm-users-{id(handler)}"
+        domain, _, user = users[0].rpartition("\\")
+        path.write_text(f"{domain}:{user}:{users[1]}\n", encoding="utf-8")
+        os.environ["NTLM_USER_FILE"] = str(path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_dir / "server.pem", cert_dir / "server.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def ntlm_handshake(
+    handler: BaseHTTPRequestHandler, header: str, challenge: Callable[[int, dict[str, str]], None]
+) -> bool:
+    """NTLM (alone or inside Negotiate) once per connection, as WinRM and IIS do; `challenge`
+    sends a 401 with the given headers. True once the connection is authenticated."""
+    if getattr(handler, "_ntlm_done", False):
+        return True
+    import spnego
+    from spnego.exceptions import SpnegoError
+
+    scheme, _, token = header.partition(" ")
+    if scheme not in ("NTLM", "Negotiate") or not token:
+        handler._ntlm = None  # type: ignore[attr-defined]
+        challenge(401, {"WWW-Authenticate": "Negotiate"})
+        return False
+    context = getattr(handler, "_ntlm", None) or spnego.server(protocol="ntlm")
+    handler._ntlm = context  # type: ignore[attr-defined]
+    try:
+        answer = context.step(base64.b64decode(token))
+    except SpnegoError:
+        handler._ntlm = None  # type: ignore[attr-defined]
+        challenge(401, {"WWW-Authenticate": "Negotiate"})
+        return False
+    if not context.complete:
+        challenge(401, {"WWW-Authenticate": f"{scheme} {base64.b64encode(answer or b'').decode()}"})
+        return False
+    handler._ntlm_done = True  # type: ignore[attr-defined]
+    return True
 
 
 def make_certificates(folder: Path) -> None:

@@ -11,6 +11,7 @@ from importer.adminservice.settings import AdminServiceSettings
 from importer.environment import TOKEN, Environment
 from importer.errors import InputError
 from importer.retry import RetryPolicy, with_retries
+from importer.winrm.connect import warn_if_unchecked
 from importer.winrm.credentials import resolve_credentials
 
 
@@ -27,11 +28,7 @@ def connect_adminservice(
         protocol = "ntlm" if settings.auth == "negotiate" else settings.auth  # the same chain
         username, password = resolve_credentials(protocol, settings.username, env)
         settings = dataclasses.replace(settings, username=username, password=password)
-    if not settings.verify_tls:
-        warn(
-            "WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
-            "anyone in the middle could read the credentials and the data."
-        )
+    warn_if_unchecked(settings.verify_tls, warn)
     provider = AdminServiceProvider(settings)
     try:
         with_retries(retry, f"connecting to {settings.host}", lambda _n: provider.connect())

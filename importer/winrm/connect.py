@@ -20,11 +20,7 @@ def connect_winrm(
 ) -> WinRMProvider:
     username, password = resolve_credentials(settings.auth, settings.username, env)
     settings = dataclasses.replace(settings, username=username, password=password)
-    if not settings.verify_tls:
-        warn(
-            "WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
-            "anyone in the middle could read the credentials and the data."
-        )
+    warn_if_unchecked(settings.verify_tls, warn)
     if settings.operation_timeout > WINRM_MAX_OPERATION_TIMEOUT:
         warn(
             f"WARNING: --operation-timeout {settings.operation_timeout} is above WinRM's default maximum "
@@ -38,3 +34,11 @@ def connect_winrm(
         provider.close()
         raise
     return provider
+
+
+def warn_if_unchecked(verify_tls: bool, warn: Callable[[str], None]) -> None:
+    if not verify_tls:
+        warn(
+            "WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
+            "anyone in the middle could read the credentials and the data."
+        )

@@ -304,3 +304,14 @@ def test_long_filters_are_split_never_cut(service: ODataEndpoint, monkeypatch: p
     assert {r["Name"] for r in result.rows} >= {"CON-PC0001", "CON-PC0029"}
     assert max(len(u) for u in service.urls) <= 400 - len(f"https://{service.address}") + 40
     assert service.requests["GET"] > 3  # split into several
+
+
+def test_an_answer_past_the_limit_is_refused_not_read(
+    tmp_path: Path, service: ODataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importer.adminservice.provider as module
+
+    monkeypatch.setattr(module, "MAX_ANSWER", 300)  # the names lookup answers far more
+    result, _ = run_via(service, pairs_sheet(tmp_path, 3), tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "more than cmassoc reads" in result.output and "Traceback" not in result.output

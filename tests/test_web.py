@@ -374,3 +374,16 @@ def test_serve_takes_the_site_from_the_config_file_and_logout_ends_the_session(
     assert client.get("/").status_code == 200
     assert client.post("/logout", data={"csrf": csrf}).status_code == 200  # back on the sign-in page
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_report_too_large_to_show_is_offered_for_download(
+    web: tuple[TestClient, Store, Worker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importer.web import app as web_app
+
+    client, _, _ = web
+    wave_id = upload(client, login(client, "pia"))
+    monkeypatch.setattr(web_app, "SHOWN_REPORT_LIMIT", 100)
+    page = client.get(f"/waves/{wave_id}").text
+    assert "too large to show here" in page and 'id="rows"' not in page
+    assert "Excel report" in page

@@ -38,6 +38,7 @@ log = logging.getLogger("importer")
 T = TypeVar("T")
 CONNECT_TIMEOUT = 10
 MAX_PAGES = 10_000  # @odata.nextLink followed at most this often (a loop is a broken server)
+MAX_ANSWER = 256 * 1024 * 1024  # bytes of one answer: far more than a page of instances
 
 
 class AdminServiceProvider:
@@ -196,8 +197,9 @@ class AdminServiceProvider:
             self.requests += 1
         try:
             answer = self._session().request(
-                method, url, json=body, timeout=(CONNECT_TIMEOUT, self.settings.read_timeout)
+                method, url, json=body, timeout=(CONNECT_TIMEOUT, self.settings.read_timeout), stream=True
             )
+            _read_bounded(answer, host)
         except requests.exceptions.SSLError as exc:
             raise ProviderUnavailable(
                 f"{host}: the AdminService's certificate is not trusted ({_tls_reason(str(exc))}).",
@@ -260,6 +262,22 @@ class AdminServiceProvider:
             return odata.rows_of(_json(answer, what))
         except ValueError as exc:
             raise ProtocolError(f"{self.settings.host}: {what}: {exc}.") from exc
+
+
+def _read_bounded(answer: requests.Response, host: str) -> None:
+    """The answer's body, read whole but never past MAX_ANSWER (a server is not trusted to
+    be sane); the connection stays open for the next request."""
+    declared = answer.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER:
+        answer.close()
+        raise ProtocolError(f"{host}: an answer of {int(declared):,} bytes, more than cmassoc reads.")
+    body = answer.raw.read(MAX_ANSWER + 1, decode_content=True) or b""
+    if len(body) > MAX_ANSWER:
+        answer.close()
+        raise ProtocolError(f"{host}: an answer larger than {MAX_ANSWER:,} bytes, more than cmassoc reads.")
+    answer._content = body
+    answer._content_consumed = True
+    answer.raw.release_conn()
 
 
 class _ItemError(Exception):

@@ -17,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -321,7 +322,8 @@ class _Pages:
         )
         self.store.add_wave(wave)
         action = self.store.add_action(wave.id, "validate", user.name, state="running")
-        self._validate(wave, action.id, user.name)
+        # Reading a large sheet takes seconds: off the event loop, so other pages still answer.
+        await run_in_threadpool(self._validate, wave, action.id, user.name)
         return RedirectResponse(f"/waves/{wave.id}", status_code=303)
 
     async def _save(self, upload: UploadFile) -> str:
@@ -368,7 +370,7 @@ class _Pages:
             page = max(int(request.query_params.get("page", "1")), 1)
         except ValueError:
             page = 1
-        rows, counts = _rows(reports_of(self.store, wave.id), shown)
+        rows, counts, too_large = _rows(reports_of(self.store, wave.id), shown)
         pages = max(-(-len(rows) // PAGE_ROWS), 1)
         page = min(page, pages)
         actions = self.store.actions(wave.id)
@@ -387,6 +389,7 @@ class _Pages:
             actions=actions,
             last_run=last_run,
             latest=next((a for a in actions if a.json), None),
+            too_large=too_large,
             statuses=[s.value for s in Status],
             Role=Role,
         )
@@ -528,10 +531,16 @@ def _local(target: str | None) -> str:
 _ROWS_CACHE: dict[Path, tuple[float, list[dict[str, Any]]]] = {}
 
 
-def _rows(path: Path | None, shown: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The rows of a JSON report (parsed once per file), filtered by status."""
+SHOWN_REPORT_LIMIT = 64 * 1024 * 1024  # a larger report (about 150,000 rows) is downloaded, not shown
+
+
+def _rows(path: Path | None, shown: str) -> tuple[list[dict[str, Any]], dict[str, int], bool]:
+    """The rows of a JSON report (parsed once per file), filtered by status; a report too
+    large to hold in the server's memory for a page is not read at all."""
     if path is None or not path.is_file():
-        return [], {}
+        return [], {}, False
+    if path.stat().st_size > SHOWN_REPORT_LIMIT:
+        return [], {}, True
     stamp = path.stat().st_mtime
     cached = _ROWS_CACHE.get(path)
     if cached is None or cached[0] != stamp:
@@ -545,7 +554,7 @@ def _rows(path: Path | None, shown: str) -> tuple[list[dict[str, Any]], dict[str
         counts[row["status"] or ""] = counts.get(row["status"] or "", 0) + 1
     if shown:
         rows = [r for r in rows if r["status"] == shown]
-    return rows, counts
+    return rows, counts, False
 
 
 Handler = Callable[[Request], Awaitable[Response]]

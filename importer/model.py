@@ -364,6 +364,40 @@ class RowResult:
             if headers and (block is None or headers is not block.columns):
                 self._more = {**(self._more or {}), "headers": headers}
 
+    @classmethod
+    def of_sheet(
+        cls,
+        sheet: str,
+        row: int,
+        block: RowSource,
+        source: str | None,
+        destination: str | None,
+        behavior: Behavior | None,
+        users: Sequence[str] | None,
+        users_from: UsersFrom | None,
+        messages: Sequence[Message],
+    ) -> RowResult:
+        """A checked row of a pairs sheet, as validation makes a million of them: every slot
+        set at once, without __init__'s general case (a third of the cost). `source`,
+        `destination` and `users` may be DERIVED; `messages` is a list or ()."""
+        result = _new_row(cls)
+        result.sheet = sheet
+        result.row = row
+        result._values = None
+        result.block = block
+        result._source = source
+        result._destination = destination
+        result.behavior = behavior
+        result._users = users if users is DERIVED else (list(users) if users else _NONE)
+        result.source_resource_id = None
+        result.restore_resource_id = None
+        result.status = None
+        result._messages = messages if messages else _NONE
+        result.users_from = users_from
+        result._more = None
+        result.seq = -1
+        return result
+
     def __repr__(self) -> str:
         return f"RowResult({self.where}, {self.source} -> {self.destination}, {self.status})"
 
@@ -459,5 +493,6 @@ class RowResult:
 
 
 _NONE: Any = ()  # the empty list a row shares until it has something of its own
+_new_row = object.__new__
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 SOURCE_FIELD, DESTINATION_FIELD = "source", "destination"

@@ -114,40 +114,30 @@ class _BlockCheck:
         users, self.user_counts, from_sheet = self._users(skipped)
         source_ids = self._ids(C.SOURCE_ID, skipped)
         restore_ids = self._ids(C.RESTORE_ID, skipped)
-        sheet, headers = block.sheet, block.columns
+        sheet = block.sheet
         messages: list[Sequence[Message]] = [()] * count
         for i, found in self.messages.items():
             messages[i] = found
-        none = repeat(None)
         self.rows: list[RowResult] = list(
             map(
-                RowResult,
+                RowResult.of_sheet,
                 repeat(sheet),
                 numbers,
-                none,
+                repeat(block),
                 self.sources,
                 self.destinations,
                 behaviors,
                 users,
-                none,
-                none,
-                source_ids or none,
-                restore_ids or none,
-                none,
-                messages,
-                none,
-                none,
-                none,
                 (UsersFrom.SHEET if filled else None for filled in from_sheet),
-                none,  # hardware
-                none,  # membership
-                none,  # joined
-                none,  # store
-                none,  # replaces
-                repeat(headers),
-                repeat(block),
+                messages,
             )
         )
+        if source_ids or restore_ids:
+            for result, given_source, given_restore in zip(
+                self.rows, source_ids or repeat(None), restore_ids or repeat(None), strict=False
+            ):
+                result.given_source_resource_id = given_source
+                result.given_restore_resource_id = given_restore
         if every or block.fields.keys() & {C.MAC, C.SMBIOS_GUID, C.COLLECTION}:
             self._hardware(every)
 

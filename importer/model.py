@@ -402,6 +402,12 @@ class RowResult:
         return f"RowResult({self.where}, {self.source} -> {self.destination}, {self.status})"
 
     @property
+    def extras(self) -> Mapping[str, Any]:
+        """What few rows have (new hardware, collections, store state...), by attribute name:
+        one read for a reporter instead of one per attribute."""
+        return self._more if self._more is not None else _NO_HEADERS
+
+    @property
     def headers(self) -> Mapping[str, str]:
         """Field -> the user's own header (a pairs sheet's rows share their sheet's)."""
         more = self._more

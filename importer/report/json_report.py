@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from importer.limits import EXCEL_MAX_CELL, cut_cell
-from importer.model import RowResult
+from importer.model import Behavior, Hardware, RowResult, Status, UsersFrom
 from importer.report.atomic import replace_atomically
 from importer.report.summary import summary
 from importer.results import RunResult
@@ -19,7 +19,8 @@ def _when(value: dt.datetime | None) -> str | None:
 
 
 def row_dict(row: RowResult) -> dict[str, object]:
-    store = row.store
+    more = row.extras  # empty on most rows: one lookup instead of one per attribute
+    store = more.get("store")
     site = (
         {
             "migration_status": store.migration_status,
@@ -32,6 +33,8 @@ def row_dict(row: RowResult) -> dict[str, object]:
         if store is not None
         else None
     )
+    hardware = more.get("hardware")
+    messages = row.messages
     return {
         "sheet": row.sheet,
         "row": row.row,
@@ -39,18 +42,23 @@ def row_dict(row: RowResult) -> dict[str, object]:
         "destination": row.destination,
         "source_resource_id": row.source_resource_id,
         "restore_resource_id": row.restore_resource_id,
-        "behavior": int(row.behavior) if row.behavior is not None else None,
-        "users": list(row.users),
-        "users_from": row.users_from.value if row.users_from else None,
-        "mac": row.mac,
-        "smbios_guid": row.smbios_guid,
-        "new_computer": row.hardware.value if row.hardware else None,
-        "collections": list(row.membership),
-        "status": row.status.value if row.status else None,
+        "behavior": _BEHAVIOR.get(row.behavior),
+        "users": row.users,
+        "users_from": _TEXT.get(row.users_from),
+        "mac": more.get("mac"),
+        "smbios_guid": more.get("smbios_guid"),
+        "new_computer": _TEXT.get(hardware),
+        "collections": list(more.get("membership", ())),
+        "status": _TEXT.get(row.status),
         "site": site,
-        "messages": [m.as_dict() for m in row.messages],
+        "messages": [m.as_dict() for m in messages] if messages else [],
         "values": _cut(row.values),
     }
+
+
+# Enum members to what the JSON says (an enum's .value is a slow property on a million rows).
+_TEXT: dict[object, str | None] = {m: m.value for e in (Status, UsersFrom, Hardware) for m in e}
+_BEHAVIOR: dict[object, int | None] = {b: int(b) for b in Behavior}
 
 
 def _cut(values: dict[str, str]) -> dict[str, str]:

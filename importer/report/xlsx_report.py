@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
-from importer.model import RowResult, Status
+from importer.model import Behavior, Hardware, RowResult, Status, UsersFrom
 from importer.report.atomic import replace_atomically
 from importer.report.labels import RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
 from importer.report.summary import summary
@@ -150,29 +150,36 @@ def _write_rows(
 
 
 def _row_cells(row: RowResult, original: list[str]) -> list[object]:
+    more = row.extras  # empty on most rows: one lookup instead of one per attribute
     return [
         *_first_cells(row),
         row.source_resource_id,
         row.restore_resource_id,
-        int(row.behavior) if row.behavior is not None else None,
+        _BEHAVIOR.get(row.behavior),
         "\n".join(row.users),
-        row.users_from.value if row.users_from else None,
-        row.hardware.value if row.hardware else None,
-        "\n".join(row.membership) or None,
+        _TEXT.get(row.users_from),
+        _TEXT.get(more.get("hardware")),
+        "\n".join(more.get("membership", ())) or None,
         *row.cells(original),
     ]
 
 
 def _first_cells(row: RowResult) -> list[object]:
     """The cells under FIRST_COLUMNS, the same on every sheet of rows."""
+    messages = row.messages
     return [
         row.sheet,
         row.row,
         row.source,
         row.destination,
-        row.status.value if row.status else "",
-        "\n".join(m.render() for m in row.messages),
+        _TEXT.get(row.status) or "",
+        "\n".join(m.render() for m in messages) if messages else "",
     ]
+
+
+# Enum members to their text (an enum's .value is a slow property on a million rows).
+_TEXT: dict[object, str | None] = {m: m.value for e in (Status, UsersFrom, Hardware) for m in e}
+_BEHAVIOR: dict[object, int | None] = {b: int(b) for b in Behavior}
 
 
 def _widths(headers: list[str], sample: list[list[object]]) -> list[float]:

@@ -179,6 +179,9 @@ def test_status_on_the_site(web: tuple[TestClient, Store, Worker]) -> None:
     wave_id = upload(client, csrf)
     job = client.post(f"/waves/{wave_id}/status", data={"csrf": csrf})
     assert "Done" in finished(client, str(job.url))
+    page = client.get(f"/waves/{wave_id}").text
+    assert "<th>Migration</th>" in page and "<th>Captured</th>" in page
+    assert "not started" in page  # the sample site's existing pair, as the site says
 
 
 def test_roles(web: tuple[TestClient, Store, Worker]) -> None:

@@ -21,7 +21,7 @@ from importer import columns as C
 from importer.columns import column_letter
 from importer.errors import InputError
 from importer.gcpause import gc_paused
-from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, InputLimits
+from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, MAX_SHEET_CELLS, InputLimits
 from importer.model import Cell, UserRow, WaveInput
 from importer.names import PLAIN_NAME, parse_mac, parse_smbios_guid
 from importer.sheetproc import parse_workbook
@@ -151,7 +151,7 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
     delimiter = detect_delimiter(codecs.getincrementaldecoder(codec)(errors="ignore").decode(head))
     builder = ColumnBuilder()
     records: list[list[str]] = []  # a chunk at a time
-    count = 0
+    count = width = 0
     previous = csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
         with path.open("r", encoding=codec, errors="strict", newline="") as fh:
@@ -164,6 +164,17 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
                             f"'{path.name}' row {count}: {len(record):,} columns, more than "
                             f"a sheet can have ({EXCEL_MAX_COLUMNS:,}).",
                             "Check the separator and the quotes on that row.",
+                        )
+                    if len(record) > width:
+                        width = len(record)
+                    if width * count > MAX_SHEET_CELLS:
+                        # Held column by column, every row has every column: one wide row
+                        # in a long file would cost width x rows cells.
+                        raise InputError(
+                            f"'{path.name}': {count:,} rows by {width:,} columns "
+                            f"({width * count:,} cells, more than {MAX_SHEET_CELLS:,}) by row {count}.",
+                            "Check the separator and the quotes (a wave has a few columns), "
+                            "or split the file.",
                         )
                     records.append(record)
                     if len(records) == CHUNK_ROWS:

@@ -319,6 +319,26 @@ CASES = [
         "cols.csv' row 1: 20,002 columns",
     ),
     Case(
+        # One row of 16,000 fields in a long file: held column by column, every row would get
+        # every column (16,000 x 2,000 cells). Refused before it is built.
+        "csv-one-wide-row-in-a-long-file",
+        lambda d: [
+            str(
+                text(
+                    d,
+                    "wide.csv",
+                    "Source,Destination\n"
+                    + "A,B\n" * 1_300
+                    + ",".join(["x"] * 16_000)
+                    + "\n"
+                    + "A,B\n" * 1_000,
+                )
+            )
+        ],
+        2,
+        "wide.csv': 1,302 rows by 16,000 columns",
+    ),
+    Case(
         "csv-bad-utf8-late",
         lambda d: [
             str(

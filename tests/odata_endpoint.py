@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from importer.adminservice import odata
 from importer.provider import DELETE_INSTANCE, MethodCall, Provider, Query, Value, WmiError
-from tests.wsman_endpoint import ntlm_handshake, serve_https
+from tests.wsman_endpoint import ntlm_handshake, serve_https, server_channel_bindings
 
 OFFERED_CLASSES = (
     "SMS_R_System",
@@ -73,6 +73,7 @@ class ODataEndpoint:
     password: str
     cert_dir: Path
     token: str | None = None  # bearer tokens are accepted when set
+    extended_protection: bool = False  # NTLM must carry the TLS channel binding (EPA)
     latency: float = 0.0
     classes: tuple[str, ...] = OFFERED_CLASSES
     methods: tuple[str, ...] = OFFERED_METHODS
@@ -274,8 +275,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return False
         was_done = getattr(self, "_ntlm_done", False)
+        bindings = server_channel_bindings(ep.cert_dir) if ep.extended_protection else None
         done = ntlm_handshake(
-            self, header, lambda status, headers: self._reply(status, b"", "text/plain", headers)
+            self, header, lambda status, headers: self._reply(status, b"", "text/plain", headers), bindings
         )
         if done and not was_done:
             with ep.lock:

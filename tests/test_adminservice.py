@@ -315,3 +315,25 @@ def test_an_answer_past_the_limit_is_refused_not_read(
     result, _ = run_via(service, pairs_sheet(tmp_path, 3), tmp_path)
     assert result.exit_code == 1, result.output
     assert "more than cmassoc reads" in result.output and "Traceback" not in result.output
+
+
+def test_ntlm_carries_the_tls_channel_binding(
+    tmp_path: Path, site_path: Path, cert_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service that enforces Extended Protection accepts the logon: the NTLM handshake binds
+    to the TLS certificate (RFC 5929). The acceptor checks the binding it is given."""
+    remote_env(monkeypatch)
+    server = ODataEndpoint(
+        lambda: DemoSite(site_path), USERNAME, PASSWORD, cert_dir, extended_protection=True
+    ).start()
+    try:
+        result, rows = run_via(server, pairs_sheet(tmp_path, 2), tmp_path)
+        assert result.exit_code == 0, result.output
+        assert [r["status"] for r in rows] == ["created", "created"]
+        import importer.adminservice.auth as auth
+
+        monkeypatch.setattr(auth, "_channel_bindings", lambda _response: None)  # as if none were sent
+        refused, _ = run_via(server, pairs_sheet(tmp_path, 2), tmp_path)
+        assert refused.exit_code == 1 and "HTTP 401" in refused.output
+    finally:
+        server.stop()

@@ -546,7 +546,10 @@ def serve_https(
 
 
 def ntlm_handshake(
-    handler: BaseHTTPRequestHandler, header: str, challenge: Callable[[int, dict[str, str]], None]
+    handler: BaseHTTPRequestHandler,
+    header: str,
+    challenge: Callable[[int, dict[str, str]], None],
+    channel_bindings: Any = None,
 ) -> bool:
     """NTLM (alone or inside Negotiate) once per connection, as WinRM and IIS do; `challenge`
     sends a 401 with the given headers. True once the connection is authenticated."""
@@ -560,7 +563,9 @@ def ntlm_handshake(
         handler._ntlm = None  # type: ignore[attr-defined]
         challenge(401, {"WWW-Authenticate": "Negotiate"})
         return False
-    context = getattr(handler, "_ntlm", None) or spnego.server(protocol="ntlm")
+    context = getattr(handler, "_ntlm", None) or spnego.server(
+        protocol="ntlm", channel_bindings=channel_bindings
+    )
     handler._ntlm = context  # type: ignore[attr-defined]
     try:
         answer = context.step(base64.b64decode(token))
@@ -643,3 +648,15 @@ def make_certificates(folder: Path) -> None:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
+
+
+def server_channel_bindings(cert_dir: Path) -> Any:
+    """What a service enforcing Extended Protection expects: tls-server-end-point of its cert."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from spnego.channel_bindings import GssChannelBindings
+
+    certificate = x509.load_pem_x509_certificate((cert_dir / "server.pem").read_bytes())
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(certificate.public_bytes(serialization.Encoding.DER))
+    return GssChannelBindings(application_data=b"tls-server-end-point:" + digest.finalize())

@@ -36,6 +36,7 @@ class SpnegoAuth(requests.auth.AuthBase):
             hostname=urlsplit(response.url).hostname or "unspecified",
             service="HTTP",
             protocol=self.protocol,
+            channel_bindings=_channel_bindings(response),
         )
         token = context.step()
         request = response.request.copy()
@@ -72,3 +73,29 @@ class BearerAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token}"
         return request
+
+
+def _channel_bindings(response: requests.Response) -> Any:
+    """RFC 5929 tls-server-end-point of the connection's certificate, so that a service that
+    enforces Extended Protection accepts the logon (and a man in the middle cannot relay it).
+    None where the certificate cannot be had from the connection."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from spnego.channel_bindings import GssChannelBindings
+
+    try:
+        der = response.raw._fp.fp.raw._sock.getpeercert(True)
+    except AttributeError:
+        return None
+    if not der:
+        return None
+    certificate = x509.load_der_x509_certificate(der)
+    try:
+        algorithm = certificate.signature_hash_algorithm
+    except Exception:  # an algorithm cryptography does not know: no binding, as requests-ntlm does
+        return None
+    if algorithm is None or algorithm.name in ("md5", "sha1"):
+        algorithm = hashes.SHA256()
+    digest = hashes.Hash(algorithm)
+    digest.update(der)
+    return GssChannelBindings(application_data=b"tls-server-end-point:" + digest.finalize())

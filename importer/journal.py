@@ -21,7 +21,7 @@ from pathlib import Path
 from importer.errors import InputError
 from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, WaveInput
 from importer.provider import ProviderInfo
-from importer.results import RunOptions
+from importer.results import RunOptions, RunResult
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -73,6 +73,13 @@ class RunState(StrEnum):
     FINISHED = "finished"
     INTERRUPTED = "interrupted"  # Ctrl-C
     STOPPED = "stopped"  # the provider went away, or an internal error
+
+    @classmethod
+    def of(cls, result: RunResult) -> RunState:
+        """How a run that returned ended."""
+        if result.stopped_by is None:
+            return cls.FINISHED
+        return cls.INTERRUPTED if result.interrupted else cls.STOPPED
 
 
 class RowState(StrEnum):

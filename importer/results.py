@@ -45,6 +45,11 @@ class RunResult:
     journal_path: str | None = None
     operator: str = field(default_factory=lambda: operator())
 
+    def tally(self) -> str:
+        """ "12 rows: 10 valid, 2 invalid", as the console, the web pages and the history say it."""
+        counts = ", ".join(f"{n} {s.value}" for s, n in self.counts().items() if n)
+        return f"{len(self.rows)} rows: {counts or 'nothing'}"
+
     def counts(self) -> dict[Status, int]:
         counted = Counter(r.status for r in self.rows if r.status is not None)
         shown = STATUS_READINGS if self.command == "status" else frozenset()

@@ -197,8 +197,7 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
             if result.command == "run"
             else f"{what} (dry run, nothing changed)"
         )
-    counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
-    err.print(f"{what} {len(result.rows)} rows: {counts or 'nothing'}", markup=False)
+    err.print(f"{what} {result.tally()}", markup=False)
     if result.wave.row_count and result.command == "run" and result.provider is not None:
         err.print(
             f"Site {result.provider.site_code} ({result.provider.kind}); rows without a behaviour "

@@ -34,7 +34,7 @@ from importer.model import Behavior
 from importer.pipeline import run_wave, validate_wave
 from importer.progress import progress_for
 from importer.read import read_wave
-from importer.results import RunOptions, RunResult
+from importer.results import RunOptions
 from importer.site import build_site
 
 
@@ -141,19 +141,13 @@ def run(
             result.journal_path = str(journal.path)
         written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
         if journal is not None and result.run_id is not None:
-            journal.finish(result.run_id, run_state(result), str(written))
+            journal.finish(result.run_id, RunState.of(result), str(written))
     finally:
         provider.close()
         if journal is not None:
             journal.close()
     print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))
-
-
-def run_state(result: RunResult) -> RunState:
-    if result.stopped_by is None:
-        return RunState.FINISHED
-    return RunState.INTERRUPTED if result.interrupted else RunState.STOPPED
 
 
 def _demo(site: SiteOptions) -> Path | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,17 +29,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from importer.errors import ImporterError
 from importer.limits import InputLimits
-from importer.model import Behavior, UsersFrom
+from importer.model import Behavior
 from importer.names import COLLECTION_ID, parse_behavior
 from importer.pipeline import validate_wave
-from importer.read import read_wave
-from importer.report.json_report import write_json
-from importer.report.xlsx_report import write_xlsx
-from importer.results import RunOptions
 from importer.status import Status
 from importer.web.auth import check_password
 from importer.web.store import Role, Store, Wave, new_id, now
-from importer.web.worker import Worker, reports_of
+from importer.web.worker import USERS_FROM, Worker, read_upload, reports_of, run_options, write_reports
 
 COOKIE = "cmassoc_session"
 PAGE_ROWS = 100
@@ -218,9 +214,7 @@ class _Pages:
 
     async def posted(self, request: Request, role: Role) -> tuple[User, Any]:
         """A state-changing request: same origin, a valid CSRF token, the role."""
-        origin = request.headers.get("origin")
-        if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-            raise HTTPException(403, "a request from another site was refused")
+        _same_origin(request)
         user = self.need(request, role)
         form = await request.form(max_files=2, max_fields=20)
         given = form.get("csrf")
@@ -253,9 +247,7 @@ class _Pages:
             return RedirectResponse("/", status_code=303)
         if request.method in ("GET", "HEAD"):
             return self.render(request, "login.html", None, next=_local(request.query_params.get("next")))
-        origin = request.headers.get("origin")
-        if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-            raise HTTPException(403, "a request from another site was refused")
+        _same_origin(request)
         form = await request.form(max_files=0, max_fields=5)
         name, password = str(form.get("name", ""))[:200], str(form.get("password", ""))[:1000]
         key = f"{name.casefold()}|{request.client.host if request.client else ''}"
@@ -346,19 +338,14 @@ class _Pages:
     def _validate(self, wave: Wave, action_id: str, user: str) -> None:
         """Read and check the upload as `cmassoc validate` does (the same guards, the same reports)."""
         try:
-            users = self.store.path("uploads", wave.users_stored) if wave.users_stored else None
-            wave_input = read_wave(self.store.path("uploads", wave.stored), users, self.config.limits)
-            result = validate_wave(wave_input, run_options(wave))
+            result = validate_wave(read_upload(self.store, wave, self.config.limits), run_options(wave))
         except ImporterError as exc:
             self.store.update_action(action_id, state="failed", summary=str(exc))
             self.store.set_wave(wave.id, last=f"not readable: {exc}")
             return
         result.operator = f"{user} (cmassoc serve)"
-        xlsx, json_name = f"{new_id()}.xlsx", f"{new_id()}.json"
-        write_xlsx(result, self.store.path("reports", xlsx))
-        write_json(result, self.store.path("reports", json_name))
-        counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
-        summary = f"{len(result.rows)} rows: {counts or 'nothing'}"
+        xlsx, json_name = write_reports(self.store, result)
+        summary = result.tally()
         self.store.update_action(action_id, state="done", summary=summary, xlsx=xlsx, json=json_name)
         self.store.set_wave(wave.id, rows=len(result.rows), last=f"validate: {summary}")
 
@@ -482,13 +469,10 @@ class _Pages:
         return _attachment(self.store.path("uploads", wave.stored), wave.name)
 
 
-_USERS_FROM = {"": None, "primary": UsersFrom.PRIMARY, "last-logon": UsersFrom.LAST_LOGON}
-
-
 def wave_options(form: Any) -> dict[str, Any]:
     """The run options an upload chose, as stored with the wave (checked here, once)."""
     users_from = str(form.get("users_from", ""))
-    if users_from not in _USERS_FROM:
+    if users_from not in USERS_FROM:
         raise HTTPException(400, "users from: the sheet, primary or last-logon")
     refs = [r.strip() for r in str(form.get("collections", ""))[:2000].split(";") if r.strip()]
     if any(len(r) > 256 or not r.isprintable() for r in refs) or len(refs) > 20:
@@ -501,16 +485,11 @@ def wave_options(form: Any) -> dict[str, Any]:
     }
 
 
-def run_options(wave: Wave, dry_run: bool = False) -> RunOptions:
-    stored = json.loads(wave.options or "{}")
-    return RunOptions(
-        default_behavior=Behavior(wave.behavior),
-        dry_run=dry_run,
-        users_from=_USERS_FROM.get(stored.get("users_from", "")),
-        collections=tuple(stored.get("collections", ())),
-        overwrite_existing_record=bool(stored.get("overwrite_existing_record")),
-        update=bool(stored.get("update")),
-    )
+def _same_origin(request: Request) -> None:
+    """A browser says where a POST comes from: from another site, it is refused."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise HTTPException(403, "a request from another site was refused")
 
 
 def _attachment(path: Path, name: str) -> Response:
@@ -555,6 +534,3 @@ def _rows(path: Path | None, shown: str) -> tuple[list[dict[str, Any]], dict[str
     if shown:
         rows = [r for r in rows if r["status"] == shown]
     return rows, counts, False
-
-
-Handler = Callable[[Request], Awaitable[Response]]

@@ -4,6 +4,7 @@ as the command line, and write the same reports."""
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -12,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.errors import ImporterError
-from importer.journal import Journal
+from importer.journal import Journal, RunState
 from importer.limits import InputLimits
-from importer.model import Status
+from importer.model import Behavior, Status, UsersFrom, WaveInput
 from importer.pipeline import run_wave, status_wave
 from importer.provider import Provider
 from importer.read import read_wave
 from importer.report.json_report import write_json
 from importer.report.xlsx_report import write_xlsx
 from importer.results import RunOptions, RunResult
-from importer.site import build_site
+from importer.site import Site, build_site
 from importer.web.store import Store, Wave, new_id
 
 log = logging.getLogger("importer")
@@ -104,10 +105,6 @@ class Worker:
     def _job(
         self, action_id: str, wave: Wave, kind: str, user: str, run_id: str | None, progress: Progress
     ) -> None:
-        from importer.web.app import run_options
-
-        uploaded = self.store.path("uploads", wave.stored)
-        users = self.store.path("uploads", wave.users_stored) if wave.users_stored else None
         options = run_options(wave, dry_run=kind in ("dry run", "undo preview"))
         provider = self.connect()
         journal = Journal(self.store.folder / "journal.db")
@@ -116,7 +113,7 @@ class Worker:
             if kind in ("undo", "undo preview"):
                 result = self._undo(journal, run_id, gateway, options)
             else:
-                wave_input = read_wave(uploaded, users, self.limits)
+                wave_input = read_upload(self.store, wave, self.limits)
                 if kind == "status":
                     result = status_wave(wave_input, gateway, options)
                 else:
@@ -125,15 +122,13 @@ class Worker:
                         journal_run = journal.resume_or_start(wave_input, provider.info, options, None, False)
                     result = run_wave(wave_input, gateway, options, journal_run)
             result.operator = f"{user} ({self.host})"
-            xlsx, json_name = f"{new_id()}.xlsx", f"{new_id()}.json"
-            write_xlsx(result, self.store.path("reports", xlsx))
-            write_json(result, self.store.path("reports", json_name))
+            xlsx, json_name = write_reports(self.store, result)
             if kind == "run" and result.run_id is not None:
-                from importer.cli.wave import run_state
-
-                journal.finish(result.run_id, run_state(result), str(self.store.path("reports", xlsx)))
+                journal.finish(result.run_id, RunState.of(result), str(self.store.path("reports", xlsx)))
             planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
-            summary = _summary(result)
+            summary = result.tally()
+            if result.stopped_by:
+                summary += f" (stopped: {result.stopped_by})"
             self.store.update_action(
                 action_id,
                 state="done" if result.stopped_by is None else "failed",
@@ -148,22 +143,42 @@ class Worker:
             journal.close()
             provider.close()
 
-    def _undo(self, journal: Journal, run_id: str | None, gateway: object, options: RunOptions) -> RunResult:
-        from importer.site import Site
+    def _undo(self, journal: Journal, run_id: str | None, gateway: Site, options: RunOptions) -> RunResult:
         from importer.undo import UndoOptions, undo_run
 
         if run_id is None:
             raise ImporterError("this wave has no run to undo.")
-        assert isinstance(gateway, Site)
         return undo_run(journal, journal.run(run_id), gateway, UndoOptions(options))
 
 
-def _summary(result: RunResult) -> str:
-    counts = ", ".join(f"{n} {s.value}" for s, n in result.counts().items() if n)
-    text = f"{len(result.rows)} rows: {counts or 'nothing'}"
-    if result.stopped_by:
-        text += f" (stopped: {result.stopped_by})"
-    return text
+def read_upload(store: Store, wave: Wave, limits: InputLimits) -> WaveInput:
+    """An uploaded wave read as `cmassoc validate` reads a file: the same guards."""
+    users = store.path("uploads", wave.users_stored) if wave.users_stored else None
+    return read_wave(store.path("uploads", wave.stored), users, limits)
+
+
+def write_reports(store: Store, result: RunResult) -> tuple[str, str]:
+    """The Excel and JSON reports, under new random names in the store; the names."""
+    xlsx, json_name = f"{new_id()}.xlsx", f"{new_id()}.json"
+    write_xlsx(result, store.path("reports", xlsx))
+    write_json(result, store.path("reports", json_name))
+    return xlsx, json_name
+
+
+USERS_FROM = {"": None, "primary": UsersFrom.PRIMARY, "last-logon": UsersFrom.LAST_LOGON}
+
+
+def run_options(wave: Wave, dry_run: bool = False) -> RunOptions:
+    """The options a wave was uploaded with (stored as checked by the upload form)."""
+    stored = json.loads(wave.options or "{}")
+    return RunOptions(
+        default_behavior=Behavior(wave.behavior),
+        dry_run=dry_run,
+        users_from=USERS_FROM.get(stored.get("users_from", "")),
+        collections=tuple(stored.get("collections", ())),
+        overwrite_existing_record=bool(stored.get("overwrite_existing_record")),
+        update=bool(stored.get("update")),
+    )
 
 
 def reports_of(store: Store, wave_id: str) -> Path | None:

@@ -25,12 +25,11 @@ from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, MAX_SHEET_CELLS,
 from importer.model import Cell, UserRow, WaveInput
 from importer.names import PLAIN_NAME, parse_mac, parse_smbios_guid
 from importer.sheetproc import parse_workbook
-from importer.table import Block, ColumnBuilder, Table
+from importer.table import CHUNK_ROWS, Block, ColumnBuilder, Table
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SEARCH_ROWS = 30
-CHUNK_ROWS = 65536
 
 
 Sheet = Table
@@ -133,14 +132,10 @@ def read_sheets(path: Path, limits: InputLimits | None = None) -> tuple[list[She
     limits.check_file(path)
     try:
         if suffix in EXCEL_SUFFIXES:
-            return _read_excel(path, limits), []
+            return parse_workbook(path, limits), []
         return _read_csv(path)
     except OSError as exc:
         raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
-
-
-def _read_excel(path: Path, limits: InputLimits) -> list[Table]:
-    return parse_workbook(path, limits)
 
 
 def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:

@@ -23,7 +23,7 @@ from typing import Any
 from importer.errors import InputError
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MAX_SHEET_CELLS, MB, InputLimits
 from importer.model import Typed
-from importer.table import Column, ColumnBuilder, Table
+from importer.table import CHUNK_ROWS, Column, ColumnBuilder, Table
 from importer.xlsxscan import unvalued_cells
 
 _OK, _REFUSED, _TABLES = "ok", "refused", "tables"
@@ -201,9 +201,6 @@ def _parse(path: Path) -> list[Table]:
     return tables
 
 
-CHUNK_ROWS = 65536
-
-
 def _columns(sheet: Any, name: str, file: str) -> Table:
     end = sheet.end
     builder = ColumnBuilder(cell_text)
@@ -219,7 +216,7 @@ def _columns(sheet: Any, name: str, file: str) -> Table:
         columns = [c.shifted(lead_rows) for c in columns]
     if lead_columns > 0:
         height = builder.height + max(lead_rows, 0)
-        columns = [Column.of([""] * height) for _ in range(lead_columns)] + columns
+        columns = [Column.empty(height) for _ in range(lead_columns)] + columns
     return Table(name, columns, file)
 
 

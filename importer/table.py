@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from importer.model import Typed
+from importer import columns as C
 
 SEP = "\x00"
+CHUNK_ROWS = 65536  # rows read into Python objects at a time while a sheet becomes columns
 
 
 class Column:
@@ -44,14 +44,17 @@ class Column:
     @classmethod
     def of(cls, cells: Sequence[str]) -> Column:
         """From cell texts (Typed cells are kept as such)."""
-        typed = {i: c for i, c in enumerate(cells) if type(c) is not str}
-        odd = {i: c for i, c in enumerate(cells) if SEP in c}
-        if odd:
-            cells = [("" if i in odd else c) for i, c in enumerate(cells)]
-        lengths = np.fromiter(accumulate(len(c) + 1 for c in cells), dtype=np.int64, count=len(cells))
-        starts = np.zeros(len(cells) + 1, dtype=np.int64)
-        starts[1:] = lengths
-        return cls(SEP.join(cells), starts, typed, odd)
+        if not cells:
+            return cls("", np.zeros(1, dtype=np.int64))
+        builder = ColumnBuilder(convert=lambda typed: typed)  # type: ignore[arg-type,return-value]
+        builder.add([[c] for c in cells])
+        [column] = builder.columns()
+        return column
+
+    @classmethod
+    def empty(cls, count: int) -> Column:
+        """`count` empty cells."""
+        return cls(SEP * max(count - 1, 0), np.arange(count + 1, dtype=np.int64))
 
     @classmethod
     def joined(cls, parts: Iterable[tuple[str, npt.NDArray[np.int64]]]) -> Column:
@@ -121,9 +124,6 @@ class Column:
     def lengths(self) -> npt.NDArray[np.int64]:
         return np.diff(self.starts) - 1
 
-    def nbytes(self) -> int:
-        return len(self.text) + self.starts.nbytes
-
 
 class ColumnBuilder:
     """Columns built a chunk of rows at a time, so that no object per cell outlives its chunk.
@@ -190,9 +190,10 @@ class Table:
 
     @classmethod
     def of_rows(cls, name: str, rows: Sequence[Sequence[str]], file: str = "") -> Table:
-        width = max((len(r) for r in rows), default=0)
-        columns = [Column.of([r[c] if c < len(r) else "" for r in rows]) for c in range(width)]
-        return cls(name, columns, file)
+        builder = ColumnBuilder(convert=lambda typed: typed)  # type: ignore[arg-type,return-value]
+        for start in range(0, len(rows), CHUNK_ROWS):
+            builder.add(rows[start : start + CHUNK_ROWS])
+        return cls(name, builder.columns(), file)
 
     @property
     def width(self) -> int:
@@ -237,9 +238,6 @@ class Table:
 
 # A cell of whitespace only, in a joined column (\s never matches the separator).
 _BLANK = re.compile(r"(?:^|\x00)\s+(?:\x00|\Z)")
-
-
-__all__ = ["SEP", "Column", "Table", "Typed"]
 
 
 class Block:
@@ -320,7 +318,7 @@ class Block:
     def users(self, row: int) -> list[str]:
         """A plain users cell (validation derives only those: DOMAIN\\user accounts, each once,
         separated by ; or ,) as the accounts ConfigMgr is sent: the domain in capitals."""
-        text = self.cell("users", row)
+        text = self.cell(C.USERS, row)
         parts = text.split(";") if "," not in text and " " not in text else USER_PARTS.split(text)
         return [f"{d.upper()}\\{u}" for d, _, u in (p.partition("\\") for p in parts)]
 
@@ -341,3 +339,6 @@ class Block:
 
 
 USER_PARTS = re.compile(r"[;,] ?")
+
+
+__all__ = ["CHUNK_ROWS", "SEP", "USER_PARTS", "Block", "Column", "ColumnBuilder", "Table"]

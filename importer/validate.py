@@ -84,7 +84,7 @@ def validate(
         result = results[index]
         count = len(result.users) if id(result) in touched else counts[index]
         _check_behavior_users(result, users_from_site, count)
-    _check_sheet_rules(results, hashes, bool(touched))
+    _check_sheet_rules(results, hashes)
     if any(block.fields.keys() & {C.MAC, C.SMBIOS_GUID} for block in wave.blocks):
         _check_hardware_ids(results)
     for result in results:
@@ -444,7 +444,6 @@ def _check_behavior_users(result: RowResult, users_from_site: bool, count: int) 
 def _check_sheet_rules(
     results: list[RowResult],
     hashes: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]],
-    renamed: bool,
 ) -> None:
     """Rows whose pair or computers recur, found by comparing hashes of the names; only those
     rows (and any hash collision, settled by the names) are looked at one by one."""
@@ -453,7 +452,7 @@ def _check_sheet_rules(
     sources = np.concatenate([h[0] for h in hashes]) if hashes else np.zeros(0, np.int64)
     destinations = np.concatenate([h[1] for h in hashes]) if hashes else np.zeros(0, np.int64)
     named = np.concatenate([h[2] for h in hashes]) if hashes else np.zeros(0, bool)
-    del renamed  # the users sheet changes users, never names: the hashes stay true
+    # The users sheet changes users, never names: the hashes taken before it stay true.
     for i in np.flatnonzero(named & (sources == destinations)).tolist():
         result = results[i]
         if result.source == result.destination:

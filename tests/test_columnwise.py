@@ -178,6 +178,7 @@ def test_column_store_round_trips_awkward_cells() -> None:
     column = Column.of(cells)
     assert [column[i] for i in range(len(cells))] == cells
     assert column.cells(0, len(cells)) == cells
+    assert Column.empty(3).cells(0, 3) == ["", "", ""] and len(Column.empty(0)) == 0
     table = Table.of_rows("t", [["a", "b"], [], ["", "", "c"], ["  ", "\t"], ["d"]])
     assert table.width == 3 and table.height == 5
     assert table.filled_rows(0).tolist() == [0, 2, 4]

@@ -19,7 +19,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from importer.provider import EMBEDDED_CLASS, EXTENDED_FIELDS, Match, MethodCall, Query, Value, WmiError
+from importer.provider import (
+    DELETE_INSTANCE,
+    EMBEDDED_CLASS,
+    EXTENDED_FIELDS,
+    Match,
+    MethodCall,
+    Query,
+    Value,
+    WmiError,
+)
 
 ODATA_TYPE = "@odata.type"
 TYPE_PREFIX = "#AdminService."
@@ -66,8 +75,6 @@ def keyed_url(
 
 def call_request(base: str, call: MethodCall) -> tuple[str, str, dict[str, Any] | None]:
     """(HTTP method, URL, JSON body) for a method call or an instance deletion."""
-    from importer.provider import DELETE_INSTANCE
-
     if call.instance is not None and call.method == DELETE_INSTANCE:
         return "DELETE", keyed_url(base, call.class_name, call.instance), None
     if call.instance is not None:
@@ -140,7 +147,7 @@ def _code(value: Any) -> int | None:
         return value & 0xFFFFFFFF if value & 0x80000000 else None
     if isinstance(value, str):
         text = value.strip()
-        found = _HRESULT.fullmatch(text) or _HRESULT.fullmatch(text.lower().replace("0X", "0x"))
+        found = _HRESULT.fullmatch(text.lower())  # 0X80041001 as well as 0x80041001
         if found:
             return int(found.group(1), 16)
         if text.lstrip("-").isdigit():

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TextIO
 
 from importer.limits import EXCEL_MAX_CELL, cut_cell
-from importer.model import Behavior, Hardware, RowResult, Status, UsersFrom
+from importer.model import RowResult
 from importer.report.atomic import replace_atomically
+from importer.report.labels import BEHAVIOR_NUMBER, ENUM_TEXT
 from importer.report.summary import summary
 from importer.results import RunResult
 
@@ -42,23 +43,18 @@ def row_dict(row: RowResult) -> dict[str, object]:
         "destination": row.destination,
         "source_resource_id": row.source_resource_id,
         "restore_resource_id": row.restore_resource_id,
-        "behavior": _BEHAVIOR.get(row.behavior),
+        "behavior": BEHAVIOR_NUMBER.get(row.behavior),
         "users": row.users,
-        "users_from": _TEXT.get(row.users_from),
+        "users_from": ENUM_TEXT.get(row.users_from),
         "mac": more.get("mac"),
         "smbios_guid": more.get("smbios_guid"),
-        "new_computer": _TEXT.get(hardware),
+        "new_computer": ENUM_TEXT.get(hardware),
         "collections": list(more.get("membership", ())),
-        "status": _TEXT.get(row.status),
+        "status": ENUM_TEXT.get(row.status),
         "site": site,
         "messages": [m.as_dict() for m in messages] if messages else [],
         "values": _cut(row.values),
     }
-
-
-# Enum members to what the JSON says (an enum's .value is a slow property on a million rows).
-_TEXT: dict[object, str | None] = {m: m.value for e in (Status, UsersFrom, Hardware) for m in e}
-_BEHAVIOR: dict[object, int | None] = {b: int(b) for b in Behavior}
 
 
 def _cut(values: dict[str, str]) -> dict[str, str]:

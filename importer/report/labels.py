@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importer.model import Behavior, Hardware, Status, UsersFrom
+
 SUMMARY_SHEET = "Summary"
 RESULTS_SHEET = "Results"
 RUN_ID = "Run ID"
@@ -30,3 +32,7 @@ SUMMARY_LABELS = (
     ("journal", JOURNAL),
     ("stopped_by", "Stopped early by"),
 )
+
+# Enum members to what a report writes (an enum's .value is a slow property on a million rows).
+ENUM_TEXT: dict[object, str | None] = {m: m.value for e in (Status, UsersFrom, Hardware) for m in e}
+BEHAVIOR_NUMBER: dict[object, int | None] = {b: int(b) for b in Behavior}

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
-from importer.model import Behavior, Hardware, RowResult, Status, UsersFrom
+from importer.model import RowResult, Status
 from importer.report.atomic import replace_atomically
-from importer.report.labels import RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
+from importer.report.labels import BEHAVIOR_NUMBER, ENUM_TEXT, RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
 from importer.report.summary import summary
 from importer.report.xlsx_writer import BOLD, PLAIN, WRAP, Chart, StreamingWorkbook, fill_style
 from importer.results import RunResult
@@ -155,10 +155,10 @@ def _row_cells(row: RowResult, original: list[str]) -> list[object]:
         *_first_cells(row),
         row.source_resource_id,
         row.restore_resource_id,
-        _BEHAVIOR.get(row.behavior),
+        BEHAVIOR_NUMBER.get(row.behavior),
         "\n".join(row.users),
-        _TEXT.get(row.users_from),
-        _TEXT.get(more.get("hardware")),
+        ENUM_TEXT.get(row.users_from),
+        ENUM_TEXT.get(more.get("hardware")),
         "\n".join(more.get("membership", ())) or None,
         *row.cells(original),
     ]
@@ -172,14 +172,9 @@ def _first_cells(row: RowResult) -> list[object]:
         row.row,
         row.source,
         row.destination,
-        _TEXT.get(row.status) or "",
+        ENUM_TEXT.get(row.status) or "",
         "\n".join(m.render() for m in messages) if messages else "",
     ]
-
-
-# Enum members to their text (an enum's .value is a slow property on a million rows).
-_TEXT: dict[object, str | None] = {m: m.value for e in (Status, UsersFrom, Hardware) for m in e}
-_BEHAVIOR: dict[object, int | None] = {b: int(b) for b in Behavior}
 
 
 def _widths(headers: list[str], sample: list[list[object]]) -> list[float]:

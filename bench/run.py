@@ -127,6 +127,14 @@ def machine() -> dict[str, str]:
     }
 
 
+def fresh_site(inventory: Path, site: Path) -> Path:
+    """A new demo site (any old one and its WAL files removed) from `inventory`."""
+    for stale in site.parent.glob(f"{site.name}*"):
+        stale.unlink()
+    child([sys.executable, "-m", "importer", "demo-site", "create", str(site), "--inventory", str(inventory)])
+    return site
+
+
 # -- 1. reading --------------------------------------------------------------------
 
 
@@ -196,23 +204,26 @@ def calamine_parse(path: Path) -> list[list[object]]:
     return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
 
 
+def validate_command(sheet: Path, reports: Path) -> list[str]:
+    """`cmassoc validate SHEET` writing reports.xlsx and reports.json."""
+    return [
+        sys.executable,
+        "-m",
+        "importer",
+        "validate",
+        str(sheet),
+        "--report",
+        str(reports.with_suffix(".xlsx")),
+        "--json",
+        str(reports.with_suffix(".json")),
+    ]
+
+
 def bench_validate_command(size: int, work: Path, calamine: float) -> dict[str, Any]:
     """`cmassoc validate` with Excel and JSON reports, process start to exit (median of 3)."""
     walls = []
     for _ in range(3):
-        wall, rss, _ = child(
-            [
-                sys.executable,
-                "-m",
-                "importer",
-                "validate",
-                str(work / f"wave-{size}.xlsx"),
-                "--report",
-                str(work / "validate.xlsx"),
-                "--json",
-                str(work / "validate.json"),
-            ]
-        )
+        wall, rss, _ = child(validate_command(work / f"wave-{size}.xlsx", work / "validate"))
         walls.append(wall)
     entry = {"size": size, "wall": statistics.median(walls), "rss_mb": rss, "calamine": calamine}
     print(
@@ -242,19 +253,7 @@ def bench_full_sheet(work: Path, small: int) -> list[dict[str, Any]]:
         ("validate csv", small, work / f"wave-{small}.csv"),
         ("validate csv", FULL_SHEET, csv),
     ):
-        wall, rss, output = child(
-            [
-                sys.executable,
-                "-m",
-                "importer",
-                "validate",
-                str(path),
-                "--report",
-                str(work / "full.xlsx"),
-                "--json",
-                str(work / "full.json"),
-            ]
-        )
+        wall, rss, output = child(validate_command(path, work / "full"))
         out.append(
             {"what": label, "size": size, "wall": wall, "rss_mb": rss, "reader_mb": _reader_mb(output)}
         )
@@ -265,20 +264,7 @@ def bench_full_sheet(work: Path, small: int) -> list[dict[str, Any]]:
     for size, path in ((small, work / f"wave-{small}.xlsx"), (FULL_SHEET, xlsx)):
         inventory, site = work / f"inventory-full-{size}.csv", work / f"site-full-{size}.db"
         wavegen.write_inventory(inventory, size)
-        for stale in work.glob(f"site-full-{size}.db*"):
-            stale.unlink()
-        child(
-            [
-                sys.executable,
-                "-m",
-                "importer",
-                "demo-site",
-                "create",
-                str(site),
-                "--inventory",
-                str(inventory),
-            ]
-        )
+        fresh_site(inventory, site)
         journal = work / f"journal-full-{size}.db"
         journal.unlink(missing_ok=True)
         wall, rss, output = child(
@@ -380,20 +366,7 @@ def bench_pipeline(sizes: list[int], work: Path) -> list[dict[str, Any]]:
     for size in sizes:
         inventory, site = work / f"inventory-{size}.csv", work / f"site-{size}.db"
         wavegen.write_inventory(inventory, size)
-        for stale in work.glob(f"site-{size}.db*"):
-            stale.unlink()
-        child(
-            [
-                sys.executable,
-                "-m",
-                "importer",
-                "demo-site",
-                "create",
-                str(site),
-                "--inventory",
-                str(inventory),
-            ]
-        )
+        fresh_site(inventory, site)
         journal = work / f"journal-{size}.db"
         journal.unlink(missing_ok=True)
         wall, rss, output = child(
@@ -430,9 +403,7 @@ def bench_remote(work: Path, naive_pairs: int) -> dict[str, Any]:
 
     inventory, site = work / "inventory-remote.csv", work / "site-remote.db"
     wavegen.write_inventory(inventory, REMOTE_PAIRS)
-    for stale in work.glob("site-remote.db*"):
-        stale.unlink()
-    child([sys.executable, "-m", "importer", "demo-site", "create", str(site), "--inventory", str(inventory)])
+    fresh_site(inventory, site)
     sheet = work / "wave-remote.csv"
     wavegen.write_csv(sheet, wavegen.pair_rows(REMOTE_PAIRS))
     endpoint = Endpoint(lambda: DemoSite(site), USER, PASSWORD, work / "certs", latency=LATENCY).start()
@@ -512,9 +483,7 @@ def bench_adminservice(work: Path) -> dict[str, Any]:
     from tests.odata_endpoint import ODataEndpoint
 
     inventory, site = work / "inventory-remote.csv", work / "site-as.db"
-    for stale in work.glob("site-as.db*"):
-        stale.unlink()
-    child([sys.executable, "-m", "importer", "demo-site", "create", str(site), "--inventory", str(inventory)])
+    fresh_site(inventory, site)
     service = ODataEndpoint(lambda: DemoSite(site), USER, PASSWORD, work / "certs", latency=LATENCY).start()
     env = {"CMASSOC_USERNAME": USER, "CMASSOC_PASSWORD": PASSWORD, "CMASSOC_JOURNAL": str(work / "j-as.db")}
     try:

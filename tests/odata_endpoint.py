@@ -15,10 +15,8 @@ A class or method it does not offer is 404 {"error": {"code": "ResourceNotFound"
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
 import threading
 import time
 from collections import Counter
@@ -31,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from importer.adminservice import odata
 from importer.provider import DELETE_INSTANCE, MethodCall, Provider, Query, Value, WmiError
-from tests.wsman_endpoint import ntlm_handshake, serve_https, server_channel_bindings
+from tests.wsman_endpoint import drop_connection, ntlm_handshake, serve_https, server_channel_bindings
 
 OFFERED_CLASSES = (
     "SMS_R_System",
@@ -297,9 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
+        drop_connection(self)
 
 
 def _all_properties(class_name: str) -> tuple[str, ...]:

@@ -495,9 +495,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
+        drop_connection(self)
 
 
 def _envelope(action: str, relates_to: str, body: str) -> bytes:
@@ -523,6 +521,13 @@ def _fault(relates_to: str, code: int, reason: str, wmi: int | None = None) -> b
         f"{wmi_xml}</s:Detail></s:Fault>"
     )
     return _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relates_to, body)
+
+
+def drop_connection(handler: BaseHTTPRequestHandler) -> None:
+    """Close the connection without a reply, as a network fault would."""
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.shutdown(socket.SHUT_RDWR)
 
 
 def serve_https(

@@ -10,8 +10,8 @@ from importer.adminservice.provider import AdminServiceProvider
 from importer.adminservice.settings import AdminServiceSettings
 from importer.environment import TOKEN, Environment
 from importer.errors import InputError
-from importer.retry import RetryPolicy, with_retries
-from importer.winrm.connect import warn_if_unchecked
+from importer.retry import RetryPolicy
+from importer.winrm.connect import open_with_retries, warn_if_unchecked
 from importer.winrm.credentials import resolve_credentials
 
 
@@ -29,13 +29,7 @@ def connect_adminservice(
         username, password = resolve_credentials(protocol, settings.username, env)
         settings = dataclasses.replace(settings, username=username, password=password)
     warn_if_unchecked(settings.verify_tls, warn)
-    provider = AdminServiceProvider(settings)
-    try:
-        with_retries(retry, f"connecting to {settings.host}", lambda _n: provider.connect())
-    except BaseException:
-        provider.close()
-        raise
-    return provider
+    return open_with_retries(AdminServiceProvider(settings), retry, settings.host)
 
 
 def device_code_token(env: Environment, warn: Callable[[str], None]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from importer.environment import Environment
 from importer.retry import RetryPolicy, with_retries
@@ -27,9 +28,21 @@ def connect_winrm(
             f"({WINRM_MAX_OPERATION_TIMEOUT} s, winrm/config MaxTimeoutms): unless the server allows more, "
             "every request will fault."
         )
-    provider = WinRMProvider(settings)
+    return open_with_retries(WinRMProvider(settings), retry, settings.host)
+
+
+class _Connectable(Protocol):
+    def connect(self) -> None: ...
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Connectable)
+
+
+def open_with_retries(provider: C, retry: RetryPolicy, host: str) -> C:
+    """`provider` connected (a transient fault retried), or closed and the fault raised."""
     try:
-        with_retries(retry, f"connecting to {settings.host}", lambda _n: provider.connect())
+        with_retries(retry, f"connecting to {host}", lambda _n: provider.connect())
     except BaseException:
         provider.close()
         raise

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from itertools import groupby
+from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
@@ -213,12 +215,16 @@ class RowSource(Protocol):
     """Where a row's cells live (a sheet held column by column) and what its plain cells mean."""
 
     columns: Mapping[str, str]  # field -> the user's header
+    names: list[str]  # every column's header
 
     def values(self, row: int) -> dict[str, str]: ...
     def pick(self, row: int, names: Sequence[str]) -> list[str | None]: ...
     def cell(self, field: str, row: int) -> str: ...
     def name(self, field: str, row: int) -> str | None: ...
     def users(self, row: int) -> list[str]: ...
+    def pick_rows(self, rows: Sequence[int], names: Sequence[str]) -> list[list[str | None]]: ...
+    def names_of(self, field: str, rows: Sequence[int]) -> list[str]: ...
+    def users_lines(self, rows: Sequence[int]) -> list[str]: ...
 
 
 class _Rare(Generic[V]):
@@ -496,6 +502,74 @@ class RowResult:
     @property
     def has_errors(self) -> bool:
         return any(m.level is Level.ERROR for m in self._messages)
+
+
+def cell_runs(rows: Sequence[RowResult]) -> list[tuple[int, int, RowSource | None]]:
+    """(start, end, block) of the runs of consecutive rows whose cells all live in one block,
+    so that a report reads a column of them at once; block None: rows that hold their own."""
+    out: list[tuple[int, int, RowSource | None]] = []
+    start = 0
+    for block, group in groupby(map(attrgetter("block"), rows)):
+        end = start + len(list(group))
+        if block is not None and rows[start:end] and all(r._values is None for r in rows[start:end]):
+            out.append((start, end, block))
+        else:
+            out.extend((i, i + 1, None) for i in range(start, end))
+        start = end
+    return out
+
+
+def cells_of(rows: Sequence[RowResult], names: Sequence[str]) -> list[list[str | None]]:
+    """row.cells(names) of every row, column by column."""
+    columns: list[list[str | None]] = [[None] * len(rows) for _ in names]
+    for start, end, block in cell_runs(rows):
+        if block is not None:
+            picked = block.pick_rows(list(map(attrgetter("row"), rows[start:end])), names)
+        else:
+            picked = [[cell] for cell in rows[start].cells(names)]
+        for column, cells in zip(columns, picked, strict=True):
+            column[start:end] = cells
+    return columns
+
+
+def names_of(rows: Sequence[RowResult], field: str) -> list[str | None]:
+    """row.source (field "source") or row.destination of every row."""
+    values: list[Any] = list(map(attrgetter("_source" if field == SOURCE_FIELD else "_destination"), rows))
+    if not any(v is DERIVED for v in values):
+        return values
+    start = 0
+    for block, group in groupby(map(attrgetter("block"), rows)):
+        end = start + len(list(group))
+        if block is not None:
+            derived = [i for i in range(start, end) if values[i] is DERIVED]
+            names = block.names_of(field, [rows[i].row for i in derived])
+            for i, name in zip(derived, names, strict=True):
+                values[i] = name
+        start = end
+    return values
+
+
+def users_text(
+    rows: Sequence[RowResult],
+    own: Callable[[Sequence[str]], str] = "\n".join,
+    plain: Callable[[str], str] | None = None,
+) -> list[str]:
+    """The users of every row as text: own(users) for a row that holds its list; for a row
+    whose users are read from its plain cell, its accounts one per line (through `plain`).
+    Such accounts are DOMAIN\\user of letters, digits and . _ - only."""
+    values: list[Any] = list(map(attrgetter("_users"), rows))
+    out = ["" if v is DERIVED else own(v) for v in values]
+    start = 0
+    for block, group in groupby(map(attrgetter("block"), rows)):
+        end = start + len(list(group))
+        if block is not None:
+            derived = [i for i in range(start, end) if values[i] is DERIVED]
+            if derived:
+                lines = block.users_lines([rows[i].row for i in derived])
+                for i, line in zip(derived, map(plain, lines) if plain else lines, strict=True):
+                    out[i] = line
+        start = end
+    return out
 
 
 _NONE: Any = ()  # the empty list a row shares until it has something of its own

@@ -322,6 +322,35 @@ class Block:
         parts = text.split(";") if "," not in text and " " not in text else USER_PARTS.split(text)
         return [f"{d.upper()}\\{u}" for d, _, u in (p.partition("\\") for p in parts)]
 
+    # -- many rows at once (the reports) ----------------------------------------------
+
+    def _at(self, col: int, rows: Sequence[int]) -> list[str]:
+        """Column `col`'s cells on spreadsheet rows `rows` ("" beyond the column)."""
+        if col >= self.table.width:
+            return [""] * len(rows)
+        column = self.table.columns[col]
+        indexes = np.asarray(rows, dtype=np.int64) - 1
+        if len(indexes) > 1 and not bool(np.all(indexes[1:] > indexes[:-1])):
+            return [column[i] if i < len(column) else "" for i in indexes.tolist()]
+        return column.take(indexes)
+
+    def pick_rows(self, rows: Sequence[int], names: Sequence[str]) -> list[list[str | None]]:
+        """pick() for many rows: the cells under `names`, column by column."""
+        position = {name: c for c, name in enumerate(self.names)}
+        none: list[str | None] = [None] * len(rows)
+        return [self._at(position[n], rows) if n in position else none for n in names]  # type: ignore[misc]
+
+    def names_of(self, field: str, rows: Sequence[int]) -> list[str]:
+        """name() for many rows."""
+        return list(map(str.upper, self._at(self.fields[field], rows)))
+
+    def users_lines(self, rows: Sequence[int]) -> list[str]:
+        """users() for many rows, each row's accounts joined by a line break."""
+        text = USER_PARTS.sub("\n", SEP.join(self._at(self.fields[C.USERS], rows)))
+        if _LOWER_DOMAIN.search(text):
+            text = _DOMAIN.sub(lambda m: m.group().upper(), text)
+        return text.split(SEP)
+
     def take(self, field: str) -> list[str]:
         """The field's cells on the data rows, in order (a transient list)."""
         return self.table.columns[self.fields[field]].take(self.rows)
@@ -339,6 +368,11 @@ class Block:
 
 
 USER_PARTS = re.compile(r"[;,] ?")
+# In a column of plain users cells whose accounts are one per line: a domain (what comes
+# before a backslash) with a small letter in it, found by the letter and what follows it up
+# to the backslash (a user name never reaches one); then every domain, to write in capitals.
+_LOWER_DOMAIN = re.compile(r"[a-z][A-Za-z0-9-]*+\\")
+_DOMAIN = re.compile(r"[^\\\x00\n]+(?=\\)")
 
 
 __all__ = ["CHUNK_ROWS", "SEP", "USER_PARTS", "Block", "Column", "ColumnBuilder", "Table"]

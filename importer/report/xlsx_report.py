@@ -7,11 +7,13 @@ become a formula (OWASP CSV-injection guidance).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
-from importer.model import RowResult, Status
+from importer.model import DESTINATION_FIELD, SOURCE_FIELD, RowResult, Status, cells_of, names_of, users_text
 from importer.report.atomic import replace_atomically
 from importer.report.labels import BEHAVIOR_NUMBER, ENUM_TEXT, RESULTS_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
 from importer.report.summary import summary
@@ -25,8 +27,11 @@ _FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_
 MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 13  # Sheet, Row and the 11 columns the tool adds
 
 
+_FILLS: dict[Status | None, int] = {None: PLAIN, **dict(_FILL_STYLES.items())}
+
+
 def _fill(status: Status | None) -> int:
-    return _FILL_STYLES[status] if status is not None else PLAIN
+    return _FILLS[status]
 
 
 def write_xlsx(result: RunResult, path: Path) -> None:
@@ -81,7 +86,7 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
         book.row([])
         book.row(["Input notes"], [BOLD])
         for note in notes:  # in the wide column, wrapped, as tall as it needs
-            book.row([None, None, note], [PLAIN, PLAIN, WRAP], lines=_lines([note], [0], [50.0]))
+            book.row([None, None, note], [PLAIN, PLAIN, WRAP], lines=_lines([[note]], [0], [50.0])[0])
     book.end_sheet()
 
 
@@ -100,36 +105,38 @@ _WRAPPED = {"Messages", "Users sent", "Collections", "Users on the site"}
 _WIDTH_CAPS = {"Messages": 70}
 
 
+CHUNK = 4096  # rows gathered into columns and written at a time
+
+
 def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     if result.command == "status":
         _status_sheet(book, result)
         return
     original = report_columns(result)[:MAX_ORIGINAL_COLUMNS]
     headers = [*FIRST_COLUMNS, *DETAIL_COLUMNS, *original]
-    cells = (_row_cells(row, original) for row in result.rows)
-    sample = [_row_cells(row, original) for row in result.rows[:2000]]
-    widths = _widths(headers, sample)
-    _write_rows(book, "Results", headers, cells, widths, result.rows)
+    _write_rows(book, "Results", headers, lambda rows: _result_columns(rows, original), result.rows)
 
 
 def _write_rows(
     book: StreamingWorkbook,
     title: str,
     headers: list[str],
-    cells: Iterable[list[object]],
-    widths: list[float],
+    gather: Callable[[Sequence[RowResult]], list[Sequence[object]]],
     rows: list[RowResult],
+    fixed_widths: Mapping[str, float] | None = None,
 ) -> None:
     """The Results sheet: frozen through Destination, filtered, Status coloured, wrapped cells.
-    Rows beyond what one sheet holds (a full sheet of pairs plus users-sheet rows) go on
-    "Results (2)" and so on, each with its header."""
+    `gather` gives the cells of some rows, column by column. Rows beyond what one sheet holds
+    (a full sheet of pairs plus users-sheet rows) go on "Results (2)" and so on, each with
+    its header."""
     wrapped = [i for i, h in enumerate(headers) if h in _WRAPPED]
-    styles = [PLAIN] * len(headers)
-    for index in wrapped:
-        styles[index] = WRAP
+    styles: list[int | Sequence[int]] = [WRAP if h in _WRAPPED else PLAIN for h in headers]
     status_at = headers.index("Status")
-    sheets = 0
-    for row, values in zip(rows, cells, strict=True):
+    widths = _widths(headers, gather(rows[:2000]))
+    for name, width in (fixed_widths or {}).items():
+        widths[headers.index(name)] = width
+    sheets, start = 0, 0
+    while start < len(rows) or not sheets:
         if not sheets or book.rows_written >= EXCEL_MAX_ROWS:
             if sheets:
                 book.end_sheet()
@@ -139,66 +146,74 @@ def _write_rows(
                 name, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
             )
             book.row(headers, [BOLD] * len(headers))
-        styles[status_at] = _fill(row.status)
-        book.row(values, styles, lines=_lines(values, wrapped, widths))
-    if not sheets:
-        book.add_sheet(
-            RESULTS_SHEET, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
-        )
-        book.row(headers, [BOLD] * len(headers))
+        end = min(start + CHUNK, len(rows), start + EXCEL_MAX_ROWS - book.rows_written)
+        if end > start:
+            chunk = rows[start:end]
+            columns = gather(chunk)
+            styles[status_at] = [_FILLS[s] for s in map(attrgetter("status"), chunk)]
+            book.rows(columns, styles, _lines(columns, wrapped, widths))
+        start = end
     book.end_sheet()
 
 
-def _row_cells(row: RowResult, original: list[str]) -> list[object]:
-    more = row.extras  # empty on most rows: one lookup instead of one per attribute
+def _result_columns(rows: Sequence[RowResult], original: list[str]) -> list[Sequence[object]]:
+    """The cells of the Results sheet for these rows, column by column."""
+    extras = list(map(attrgetter("extras"), rows))  # empty on most rows
+    rare = any(extras)
     return [
-        *_first_cells(row),
-        row.source_resource_id,
-        row.restore_resource_id,
-        BEHAVIOR_NUMBER.get(row.behavior),
-        "\n".join(row.users),
-        ENUM_TEXT.get(row.users_from),
-        ENUM_TEXT.get(more.get("hardware")),
-        "\n".join(more.get("membership", ())) or None,
-        *row.cells(original),
+        *_first_columns(rows),
+        list(map(attrgetter("source_resource_id"), rows)),
+        list(map(attrgetter("restore_resource_id"), rows)),
+        list(map(BEHAVIOR_NUMBER.get, map(attrgetter("behavior"), rows))),
+        users_text(rows),
+        list(map(ENUM_TEXT.get, map(attrgetter("users_from"), rows))),
+        [ENUM_TEXT.get(m.get("hardware")) for m in extras] if rare else [None] * len(rows),
+        ["\n".join(m.get("membership", ())) or None for m in extras] if rare else [None] * len(rows),
+        *cells_of(rows, original),
     ]
 
 
-def _first_cells(row: RowResult) -> list[object]:
+def _first_columns(rows: Sequence[RowResult]) -> list[Sequence[object]]:
     """The cells under FIRST_COLUMNS, the same on every sheet of rows."""
-    messages = row.messages
     return [
-        row.sheet,
-        row.row,
-        row.source,
-        row.destination,
-        ENUM_TEXT.get(row.status) or "",
-        "\n".join(m.render() for m in messages) if messages else "",
+        list(map(attrgetter("sheet"), rows)),
+        list(map(attrgetter("row"), rows)),
+        names_of(rows, SOURCE_FIELD),
+        names_of(rows, DESTINATION_FIELD),
+        [ENUM_TEXT.get(s) or "" for s in map(attrgetter("status"), rows)],
+        ["\n".join(m.render() for m in ms) if ms else "" for ms in map(attrgetter("messages"), rows)],
     ]
 
 
-def _widths(headers: list[str], sample: list[list[object]]) -> list[float]:
+def _widths(headers: list[str], sample: list[Sequence[object]]) -> list[float]:
     """Never narrower than the header, wide enough for the data seen, within a cap."""
     widths = []
-    for index, header in enumerate(headers):
-        longest = max(
-            (max(len(line) for line in str(r[index]).split("\n")) for r in sample if r[index] is not None),
-            default=0,
-        )
+    for header, column in zip(headers, sample, strict=True):
+        seen = "\n".join([str(v) for v in column if v is not None])
+        longest = max(map(len, seen.split("\n")))
         cap = _WIDTH_CAPS.get(header, 50)
         widths.append(float(min(max(len(header) + 3, longest + 2, 6), max(cap, len(header) + 3))))
     return widths
 
 
-def _lines(values: list[object], wrapped: list[int], widths: list[float]) -> int:
-    """How many lines of text the tallest wrapped cell needs at its column's width."""
-    tallest = 1
+def _lines(columns: Sequence[Sequence[object]], wrapped: list[int], widths: list[float]) -> list[int]:
+    """Per row, how many lines of text its tallest wrapped cell needs at its column's width."""
+    tallest = [1] * len(columns[0])
     for index in wrapped:
-        text = values[index]
-        if isinstance(text, str) and text:
-            width = max(int(widths[index]) - 1, 1)
-            tallest = max(tallest, sum(-(-max(len(line), 1) // width) for line in text.split("\n")))
-    return min(tallest, 27)
+        column = columns[index]
+        if not any(column):
+            continue
+        width = max(int(widths[index]) - 1, 1)
+        texts: Sequence[str] = (
+            column if set(map(type, column)) == {str} else [t if isinstance(t, str) else "" for t in column]  # type: ignore[assignment]
+        )
+        lines = list(map((1).__add__, map(str.count, texts, repeat("\n"))))
+        if max(map(len, "\n".join(texts).split("\n"))) > width:  # some line wraps: count those
+            for i, text in enumerate(texts):
+                if len(text) > width:
+                    lines[i] = sum(-(-max(len(line), 1) // width) for line in text.split("\n"))
+        tallest = list(map(max, tallest, lines))
+    return list(map(min, tallest, repeat(27)))
 
 
 def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
@@ -206,32 +221,31 @@ def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     original = report_columns(result)[: MAX_ORIGINAL_COLUMNS - len(STORE_COLUMNS)]
     headers = [*FIRST_COLUMNS, *STORE_COLUMNS, "Behaviour", "Users on the site", *original]
 
-    def cells_of(row: RowResult) -> list[object]:
+    def store_cells(row: RowResult) -> list[object]:
         store = row.store
+        if store is None:
+            return [None] * len(STORE_COLUMNS)
         return [
-            *_first_cells(row),
-            *(
-                [
-                    store.migration_status,
-                    store.captured,
-                    store.restored,
-                    store.deleted,
-                    store.store_path or None,
-                    store.migration_type,
-                ]
-                if store is not None
-                else [None] * len(STORE_COLUMNS)
-            ),
-            int(row.behavior) if row.behavior is not None else None,
-            "\n".join(row.users),
-            *row.cells(original),
+            store.migration_status,
+            store.captured,
+            store.restored,
+            store.deleted,
+            store.store_path or None,
+            store.migration_type,
         ]
 
-    rows = (cells_of(row) for row in result.rows)
-    widths = _widths(headers, [cells_of(row) for row in result.rows[:2000]])
-    for name in ("Captured", "Restored", "Store deleted"):
-        widths[headers.index(name)] = 17.0
-    _write_rows(book, "Status", headers, rows, widths, result.rows)
+    def columns(rows: Sequence[RowResult]) -> list[Sequence[object]]:
+        stores = [list(c) for c in zip(*map(store_cells, rows), strict=True)] or [[] for _ in STORE_COLUMNS]
+        return [
+            *_first_columns(rows),
+            *stores,
+            [int(b) if b is not None else None for b in map(attrgetter("behavior"), rows)],
+            users_text(rows),
+            *cells_of(rows, original),
+        ]
+
+    fixed = dict.fromkeys(("Captured", "Restored", "Store deleted"), 17.0)
+    _write_rows(book, "Status", headers, columns, result.rows, fixed)
 
 
 def report_columns(result: RunResult) -> list[str]:

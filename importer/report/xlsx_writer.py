@@ -9,11 +9,16 @@ styles come from a fixed palette: plain, bold, wrapped, and one fill per named c
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
+from types import NoneType
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -28,6 +33,7 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # escaped or replaced
 
 PLAIN, BOLD, WRAP = 0, 1, 2  # style ids; fills follow
+_EMPTY, _TEXT, _NUMBER, _BOOLEAN, _DATE = range(5)  # what a cell is written as
 
 
 def fill_style(index: int) -> int:
@@ -82,10 +88,11 @@ class StreamingWorkbook:
     path: Path
     fills: Sequence[str] = ()  # RGB hex colours; style id of fill i is fill_style(i)
     _zip: zipfile.ZipFile | None = None
-    _out: IO[bytes] | None = None
+    _out: _Behind | None = None
     _sheets: list[_Sheet] = field(default_factory=list)
     _letters: list[str] = field(default_factory=list)
-    _attrs: dict[tuple[int, ...], list[str]] = field(default_factory=dict)
+    _templates: dict[tuple[tuple[int, int] | None, ...], list[str | int]] = field(default_factory=dict)
+    _height_attrs: dict[int, str] = field(default_factory=dict)
     _pending: list[str] = field(default_factory=list)
 
     def __enter__(self) -> StreamingWorkbook:
@@ -93,6 +100,9 @@ class StreamingWorkbook:
         return self
 
     def __exit__(self, kind: object, *_: object) -> None:
+        if self._out is not None:  # stopped inside a sheet: its writer thread ends first
+            self._out.close()
+            self._out = None
         if kind is None:
             self._finish()
         assert self._zip is not None
@@ -122,7 +132,7 @@ class StreamingWorkbook:
             repeat_header=repeat_header,
         )
         self._sheets.append(sheet)
-        self._out = self._zip.open(f"xl/worksheets/sheet{sheet.index}.xml", "w", force_zip64=True)
+        self._out = _Behind(self._zip.open(f"xl/worksheets/sheet{sheet.index}.xml", "w", force_zip64=True))
         head = [
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
             '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
@@ -153,58 +163,168 @@ class StreamingWorkbook:
     def row(self, cells: Iterable[object], styles: Sequence[int] | None = None, lines: int = 1) -> None:
         """One row: str -> text, int/float -> number, datetime -> date, None -> empty; styles by
         position; `lines` of text tall (for wrapped cells)."""
-        assert self._out is not None
-        sheet = self._sheets[-1]
-        sheet.rows += 1
-        number = sheet.rows
         values = cells if isinstance(cells, list) else list(cells)
+        self.rows([[v] for v in values], list(styles or ()), [lines])
+
+    def rows(
+        self,
+        columns: Sequence[Sequence[object]],
+        styles: Sequence[int | Sequence[int]] = (),
+        lines: Sequence[int] | None = None,
+    ) -> None:
+        """Rows given column by column (column j holds one cell per row). `styles[j]` is column
+        j's style, or one style per row; `lines` is each row's height in lines of text (and says
+        how many rows there are when there are no columns).
+
+        Rows that share a shape (which cells are text, numbers or empty, and their styles) are
+        written from one template: its literal pieces and the columns' cells, zipped and
+        joined, so that the loops run in C at a few hundredths of a microsecond a cell (a
+        Python loop over the cells costs about one microsecond each)."""
+        assert self._out is not None
+        count = len(lines) if lines is not None else max(map(len, columns), default=0)
+        if not count:
+            return
+        sheet = self._sheets[-1]
+        first = sheet.rows + 1
+        sheet.rows += count
         letters = self._letters
-        if len(values) > len(letters):
-            letters.extend(column_letter(i) for i in range(len(letters), len(values) + 16))
-        key = tuple(styles) if styles is not None else ()
-        attrs = self._attrs.get(key)
-        if attrs is None:
-            attrs = self._attrs[key] = [f' s="{x}"' if x else "" for x in key]
-        # One search over the row's text decides whether any cell needs escaping or cutting.
-        joined = "\t".join([v for v in values if type(v) is str])
-        clean = len(joined) <= EXCEL_MAX_CELL and not _SPECIAL.search(joined)
-        height = f' ht="{min(15 * lines, 409)}" customHeight="1"' if lines > 1 else ""
-        parts = [f'<row r="{number}"{height}>']
-        last = -1
-        for index, value in enumerate(values):
-            if value is None:
-                continue
-            last = index
-            s = attrs[index] if index < len(attrs) else ""
-            kind = type(value)
-            if kind is str:
-                text = value if clean else _text(value)
-                parts.append(
-                    f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        if len(columns) > len(letters):
+            letters.extend(column_letter(i) for i in range(len(letters), len(columns) + 16))
+        values: list[Sequence[str]] = []
+        shapes: list[Sequence[tuple[int, int]]] = []  # per column: (kind, style) per row, or one
+        for j, column in enumerate(columns):
+            given = styles[j] if j < len(styles) else PLAIN
+            cells, kinds = self._cells(column, count)
+            values.append(cells)
+            if isinstance(given, int):
+                shapes.append(
+                    [(kinds, given)]
+                    if isinstance(kinds, int)
+                    else list(zip(kinds, repeat(given), strict=False))
                 )
-            elif kind is int or kind is float:
-                parts.append(f'<c r="{letters[index]}{number}"{s}><v>{value}</v></c>')
-            elif isinstance(value, bool):
-                parts.append(f'<c r="{letters[index]}{number}"{s} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, dt.datetime):
-                stamp = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
-                serial = (stamp - _EPOCH).total_seconds() / 86400
-                s = f' s="{(styles[index] if styles is not None and index < len(styles) else 0) or self.date_style}"'
-                parts.append(f'<c r="{letters[index]}{number}"{s}><v>{serial:.8f}</v></c>')
-            elif isinstance(value, int | float):
-                parts.append(f'<c r="{letters[index]}{number}"{s}><v>{value}</v></c>')
             else:
-                parts.append(
-                    f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+                shapes.append(
+                    list(zip(kinds if not isinstance(kinds, int) else repeat(kinds), given, strict=False))
                 )
-        if last + 1 > sheet.columns:
-            sheet.columns = last + 1
-        parts.append("</row>")
+            if any(kind for kind, _ in set(shapes[-1])) and j + 1 > sheet.columns:
+                sheet.columns = j + 1
+        fixed = [shape[0] if len(shape) == 1 else None for shape in shapes]
+        varying = [j for j, shape in enumerate(shapes) if len(shape) != 1]
+        keys: Sequence[tuple[tuple[int, int], ...]] = (
+            list(zip(*(shapes[j] for j in varying), strict=True)) if varying else [()] * count
+        )
+        values.append(self._heights(lines, count))
+        values.append(list(map(str, range(first, first + count))))
+        groups: dict[tuple[tuple[int, int], ...], list[int]] = {}
+        if len(set(keys)) > 1:
+            for i, key in enumerate(keys):
+                groups.setdefault(key, []).append(i)
+        else:
+            groups[keys[0]] = []  # every row: no need to list them
+        out: list[str] = [""] * count
+        for key, where in groups.items():
+            shape = list(fixed)
+            for j, kind in zip(varying, key, strict=True):
+                shape[j] = kind
+            pieces = self._template(shape)
+            if not where:
+                every = [repeat(p) if isinstance(p, str) else values[p] for p in pieces]
+                out = ["".join(chain.from_iterable(zip(*every, strict=False)))]
+                break
+            pick = itemgetter(*where) if len(where) > 1 else (lambda s, i=where[0]: (s[i],))
+            some = [repeat(p) if isinstance(p, str) else pick(values[p]) for p in pieces]
+            for i, text in zip(where, map("".join, zip(*some, strict=False)), strict=True):
+                out[i] = text
         pending = self._pending
-        pending.append("".join(parts))
-        if len(pending) >= 512:  # the zip stream is written in pieces, not a row at a time
+        pending.extend(out)
+        if len(pending) >= 512 or len(out) > 1 or count > 64:  # written in pieces, not by the row
             self._out.write("".join(pending).encode("utf-8"))
             pending.clear()
+
+    def _cells(self, column: Sequence[object], count: int) -> tuple[Sequence[str], int | list[int]]:
+        """A column's cells as the XML holds them (text escaped, numbers written, dates as
+        serials), and their kind: one for the whole column, or one per cell."""
+        if len(column) < count:
+            column = [*column, *([None] * (count - len(column)))]
+        types = set(map(type, column))
+        if types <= {str, NoneType}:
+            texts: list[str] = list(filter(None, column))  # type: ignore[arg-type]
+            if texts and (
+                max(map(len, texts)) > EXCEL_MAX_CELL or _SPECIAL.search("\n".join(texts)) is not None
+            ):
+                column = [_text(v) if v is not None else None for v in column]  # type: ignore[arg-type]
+            if len(types) == 1:
+                return column, _TEXT if str in types else _EMPTY  # type: ignore[return-value]
+            return column, [_TEXT if v is not None else _EMPTY for v in column]  # type: ignore[return-value]
+        if types <= {int, float, NoneType}:
+            written = list(map(str, column))
+            if len(types) == 1 or NoneType not in types:
+                return written, _NUMBER
+            return written, [_NUMBER if v is not None else _EMPTY for v in column]
+        converted = [self._cell(v) for v in column]
+        return [c[1] for c in converted], [c[0] for c in converted]
+
+    @staticmethod
+    def _cell(value: object) -> tuple[int, str]:
+        """(kind, text) of one cell of a mixed column."""
+        kind = type(value)
+        if value is None:
+            return _EMPTY, ""
+        if kind is str:
+            return _TEXT, _text(value)  # type: ignore[arg-type]
+        if kind is int or kind is float:
+            return _NUMBER, f"{value}"
+        if isinstance(value, bool):
+            return _BOOLEAN, str(int(value))
+        if isinstance(value, dt.datetime):
+            stamp = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+            return _DATE, f"{(stamp - _EPOCH).total_seconds() / 86400:.8f}"
+        if isinstance(value, int | float):
+            return _NUMBER, f"{value}"
+        return _TEXT, _text(str(value))
+
+    def _heights(self, lines: Sequence[int] | None, count: int) -> Sequence[str]:
+        if lines is None:
+            return [""] * count
+        known = self._height_attrs
+        for tall in set(lines) - known.keys():
+            known[tall] = f' ht="{min(15 * tall, 409)}" customHeight="1"' if tall > 1 else ""
+        return list(map(known.__getitem__, lines))
+
+    def _template(self, shape: Sequence[tuple[int, int] | None]) -> list[str | int]:
+        """The XML of a row of this shape, as literal text and the indexes of what goes
+        between: column j's cell, or (after the columns) the row's height, then its number."""
+        key = tuple(shape)
+        made = self._templates.get(key)
+        if made is not None:
+            return made
+        row, height = len(shape) + 1, len(shape)
+        pieces: list[str | int] = ['<row r="', row, '"', height, ">"]
+        for j, cell in enumerate(shape):
+            assert cell is not None
+            kind, style = cell
+            if kind == _EMPTY:
+                continue
+            s = f' s="{style}"' if style else ""
+            pieces += [f'<c r="{self._letters[j]}', row]
+            if kind == _TEXT:
+                pieces.append(f'"{s} t="inlineStr"><is><t xml:space="preserve">')
+                pieces += [j, "</t></is></c>"]
+            elif kind == _NUMBER:
+                pieces += [f'"{s}><v>', j, "</v></c>"]
+            elif kind == _BOOLEAN:
+                pieces += [f'"{s} t="b"><v>', j, "</v></c>"]
+            else:
+                pieces += [f'" s="{style or self.date_style}"><v>', j, "</v></c>"]
+        pieces.append("</row>")
+        merged: list[str | int] = []
+        for piece in pieces:  # neighbouring literals become one
+            if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+        self._templates[key] = merged
+        return merged
 
     @property
     def rows_written(self) -> int:
@@ -433,6 +553,38 @@ class StreamingWorkbook:
             '<c:tickLblPos val="nextTo"/><c:crossAx val="10"/><c:crosses val="autoZero"/></c:valAx>'
             '</c:plotArea><c:plotVisOnly val="1"/></c:chart></c:chartSpace>',
         )
+
+
+class _Behind:
+    """A sheet's zip member, written on a thread of its own: zlib lets go of the GIL while it
+    compresses, so the next rows are built meanwhile (a sixth of a large report's time)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.out.write(data)
+                except BaseException as exc:  # given to the writer at its next write or close
+                    self.error = exc
+
+    def write(self, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self.out.close()
+        if self.error is not None:
+            raise self.error
 
 
 def _quoted(name: str) -> str:

@@ -193,6 +193,7 @@ class _BlockCheck:
         return out
 
     def _behaviors(self, default: Behavior, skipped: dict[str, set[int]]) -> list[Behavior | None]:
+        """Each distinct cell is parsed once (a wave has a handful of them)."""
         block = self.block
         count = len(block.rows)
         if C.BEHAVIOR not in block.fields:
@@ -200,13 +201,28 @@ class _BlockCheck:
         header = block.columns[C.BEHAVIOR]
         skip = skipped.get(header, ())
         cells = block.take(C.BEHAVIOR)
+        if set(map(type, cells)) != {str}:  # a Typed cell compares equal to its text: never shared
+            return self._each_behavior(cells, default, header, skip)
+        known = {t: parse_behavior(t, header) if t.strip() else Parsed(default) for t in set(cells)}
+        out: list[Behavior | None] = list(map({t: p.value for t, p in known.items()}.__getitem__, cells))
+        wrong = {t for t, parsed in known.items() if parsed.messages}
+        if wrong:
+            for i in [i for i, t in enumerate(cells) if t in wrong]:
+                if i not in skip:
+                    self._extend(i, known[cells[i]].messages)
+        for i in skip:
+            out[i] = default
+        return out
+
+    def _each_behavior(
+        self, cells: list[str], default: Behavior, header: str, skip: set[int] | tuple[()]
+    ) -> list[Behavior | None]:
         known: dict[str, Parsed[Behavior]] = {}
-        out: list[Behavior | None] = [default] * count
+        out: list[Behavior | None] = [default] * len(cells)
         for i, text in enumerate(cells):
             if i in skip:
-                out[i] = default
                 continue
-            if type(text) is not str:  # a Typed cell compares equal to its text: never shared
+            if type(text) is not str:
                 parsed = parse_behavior(text, header) if text.strip() else Parsed(default)
             else:
                 parsed = known.get(text)  # type: ignore[assignment]
@@ -228,10 +244,14 @@ class _BlockCheck:
         span = block.span(C.USERS)
         all_plain = span is not None and _USERS.fullmatch(span) is not None
         if all_plain:
-            values: list[Any] = [DERIVED if t else None for t in cells]
-            counts = [t.count(";") + t.count(",") + 1 if t else 0 for t in cells]
-            filled = [bool(t) for t in cells]
-            doubtful = [i for i, n in enumerate(counts) if n > 1 and not _distinct(cells[i])]
+            filled = list(map(bool, cells))
+            values: list[Any] = list(map(_DERIVED_IF.__getitem__, filled))
+            counts = (
+                np.fromiter(map(str.count, cells, repeat(";")), np.int64, count)
+                + np.fromiter(map(str.count, cells, repeat(",")), np.int64, count)
+                + np.asarray(filled, dtype=np.int64)
+            ).tolist()
+            doubtful = _repeating(cells, counts)
             for i in skip:
                 values[i], counts[i], filled[i] = None, 0, False
         else:
@@ -315,6 +335,32 @@ class _BlockCheck:
             else:
                 out[i] = hash(value)
         return out
+
+
+_DERIVED_IF = {True: DERIVED, False: None}
+
+
+def _repeating(cells: list[str], counts: list[int]) -> list[int]:
+    """Indexes of the plain users cells that list an account twice (case aside): the
+    accounts of every cell with more than one are hashed at once, and only cells where two
+    hashes meet are compared as text."""
+    many = [i for i, n in enumerate(counts) if n > 1]
+    if not many:
+        return []
+    text = SEP.join([cells[i] for i in many]).lower()  # plain: ASCII, spaces only after , or ;
+    parts = text.replace(" ", "").replace(",", ";").replace(SEP, ";").split(";")
+    owner = np.repeat(np.arange(len(many), dtype=np.uint64), [counts[i] for i in many])
+    keys = np.fromiter(map(hash, parts), np.int64, len(parts)).view(np.uint64) ^ (owner * _SPREAD)
+    order = np.argsort(keys)  # a cell's two equal accounts give equal keys (others rarely do)
+    keys = keys[order]
+    same = keys[1:] == keys[:-1]
+    if not same.any():
+        return []
+    suspects = sorted(set(owner[order][1:][same].tolist()))
+    return [many[k] for k in suspects if not _distinct(cells[many[k]])]
+
+
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)  # spreads a cell's number over the key's 64 bits
 
 
 def _distinct(text: str) -> bool:

@@ -24,6 +24,11 @@ from importer.report.xlsx_writer import _EPOCH, BOLD, PLAIN, WRAP, _text
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+def _space(text: str) -> str:
+    """Issue 14 left xml:space="preserve" off text without whitespace at either end."""
+    return ' xml:space="preserve"' if text != text.strip() else ""
+
+
 def row_xml(
     number: int,
     values: Sequence[object],
@@ -46,9 +51,9 @@ def row_xml(
         s = attrs[index] if index < len(attrs) else ""
         kind = type(value)
         if kind is str:
-            text = value if clean else _text(value)  # type: ignore[arg-type]
+            text = str(value) if clean else _text(value)  # type: ignore[arg-type]
             parts.append(
-                f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+                f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t{_space(text)}>{text}</t></is></c>'
             )
         elif kind is int or kind is float:
             parts.append(f'<c r="{letters[index]}{number}"{s}><v>{value}</v></c>')
@@ -62,8 +67,9 @@ def row_xml(
         elif isinstance(value, int | float):
             parts.append(f'<c r="{letters[index]}{number}"{s}><v>{value}</v></c>')
         else:
+            text = _text(str(value))
             parts.append(
-                f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+                f'<c r="{letters[index]}{number}"{s} t="inlineStr"><is><t{_space(text)}>{text}</t></is></c>'
             )
     parts.append("</row>")
     return "".join(parts), last + 1

@@ -183,3 +183,30 @@ def test_column_store_round_trips_awkward_cells() -> None:
     assert table.width == 3 and table.height == 5
     assert table.filled_rows(0).tolist() == [0, 2, 4]
     assert table.row(2) == ["", "", "c"]
+
+
+def test_plain_users_column_finds_repeats_as_the_row_rules_do(tmp_path: Path) -> None:
+    """A users column of plain cells only is checked at once: an account listed twice in a
+    cell (case aside) must still be found, wherever it sits among the cell's accounts."""
+    repeats = [
+        "CONTOSO\\a{n};contoso\\A{n}",
+        "X\\a{n}, Y\\b{n}, x\\A{n}",
+        "X\\a{n},Y\\b{n};Z\\c{n}, Y\\b{n}",
+        "X\\a{n}",
+        "X\\a{n};X\\b{n}",
+        "x\\a{n};y\\a{n}",
+        "",
+    ]
+    rng = random.Random(7)
+    path = tmp_path / "plain.csv"
+    path.write_text(
+        "Source,Destination,Behavior,Users\n"
+        + "".join(f"OLD{i},NEW{i},2,{rng.choice(repeats).format(n=i % 5)}\n" for i in range(600)),
+        encoding="utf-8",
+    )
+    wave = read_wave(path)
+    ours = validate(wave, Behavior.CAPTURE_AND_RESTORE_SPECIFIED)
+    theirs = rowwise_validate.validate(wave, Behavior.CAPTURE_AND_RESTORE_SPECIFIED)
+    assert sum(1 for r in ours if any("listed twice" in m.text for m in r.messages)) > 60
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert _facts(mine) == _facts(reference), mine.where

@@ -24,6 +24,12 @@ PACKAGE = ROOT / "importer"
 STAGES = ("read", "validate", "resolve", "plan", "apply", "undo")
 
 
+def _command(name: str) -> click.Command:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None
+    return command
+
+
 def imports_of(path: Path) -> set[str]:
     """Every importer module a file imports, at the top or inside a function."""
     found: set[str] = set()
@@ -75,20 +81,20 @@ def test_commands_that_reach_no_server_never_import_requests(command: str, tmp_p
 
 
 def test_defaults_are_written_once() -> None:
-    params = {p.name: p for p in cli.commands["run"].params if isinstance(p, click.Option)}
+    params = {p.name: p for p in _command("run").params if isinstance(p, click.Option)}
     assert params["auth"].default == WinRMSettings.auth == SiteOptions.auth
     assert params["operation_timeout"].default == WinRMSettings.operation_timeout
     assert params["read_timeout"].default == WinRMSettings.read_timeout
     assert params["batch_size"].default == RunOptions.batch_size
     assert params["retries"].default == RetryPolicy.attempts
     assert params["retry_wait"].default == RetryPolicy.wait_first
-    undo = {p.name: p.default for p in cli.commands["undo"].params if isinstance(p, click.Option)}
+    undo = {p.name: p.default for p in _command("undo").params if isinstance(p, click.Option)}
     assert all(undo[key] == params[key].default for key in SITE_KEYS)
 
 
 def test_config_keys_are_the_long_options_readme_promises() -> None:
     assert set(config.KEYS) == set(SITE_KEYS) | {"behavior", "journal"} | set(LIMIT_KEYS)
-    run_options = {p.name for p in cli.commands["run"].params}
+    run_options = {p.name for p in _command("run").params}
     assert {"journal_path" if k == "journal" else k for k in config.KEYS} <= run_options
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     [example] = [e for e in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[roles]" not in e]

@@ -73,9 +73,7 @@ def test_columns_write_what_the_row_loop_wrote(tmp_path: Path, seed: int) -> Non
         reached = book._sheets[-1].columns
         book.end_sheet()
     letters = [column_letter(i) for i in range(len(kinds))]
-    expected = [
-        '<row r="1"><c r="A1" s="1" t="inlineStr"><is><t xml:space="preserve">Header</t></is></c></row>'
-    ]
+    expected = ['<row r="1"><c r="A1" s="1" t="inlineStr"><is><t>Header</t></is></c></row>']
     widest = 1
     for i in range(count):
         row_styles = [s if isinstance(s, int) else s[i] for s in styles]

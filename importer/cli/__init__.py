@@ -4,15 +4,22 @@ library (importer.pipeline, importer.undo); each command lives in its own module
 from __future__ import annotations
 
 from importer.cli.app import Context, cli
-from importer.cli.demo import demo_site, template
-from importer.cli.doctor import doctor
-from importer.cli.serve import serve
-from importer.cli.status import export, status
-from importer.cli.undo import undo
-from importer.cli.wave import run, validate
 
-for _command in (validate, run, status, export, undo, doctor, template, demo_site, serve):
-    cli.add_command(_command)
+# A command's module is imported when the command runs (or --help lists them all): start-up
+# costs what the command needs, not what all of them need.
+cli.lazy.update(
+    {
+        "validate": "importer.cli.wave:validate",
+        "run": "importer.cli.wave:run",
+        "status": "importer.cli.status:status",
+        "export": "importer.cli.status:export",
+        "undo": "importer.cli.undo:undo",
+        "doctor": "importer.cli.doctor:doctor",
+        "template": "importer.cli.demo:template",
+        "demo-site": "importer.cli.demo:demo_site",
+        "serve": "importer.cli.serve:serve",
+    }
+)
 
 __all__ = ["Context", "cli", "main"]
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -36,6 +37,17 @@ def context() -> Context:
 class _Cli(click.Group):
     """Turns our errors into one line on stderr and the right exit status, never a traceback
     (with --debug, the traceback too, and still the same exit status)."""
+
+    lazy: ClassVar[dict[str, str]] = {}  # command name -> "module:function", imported when first wanted
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(dict.fromkeys([*self.lazy, *super().list_commands(ctx)]))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy:
+            module, _, attribute = self.lazy[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # --debug is welcome after the subcommand too: `cmassoc run wave.xlsx --demo --debug`.

@@ -12,18 +12,21 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from importer.apply import apply
 from importer.errors import ImporterError
 from importer.interrupt import Interrupts
-from importer.journal import JournalRun
 from importer.migration import read_status
 from importer.model import RowResult, Status, WaveInput
 from importer.plan import plan
 from importer.resolve import resolve
 from importer.results import RunOptions, RunResult
-from importer.site import Site
 from importer.validate import validate
+
+if TYPE_CHECKING:  # `cmassoc validate` starts without the site and journal modules
+    from importer.journal import JournalRun
+    from importer.site import Site
 
 log = logging.getLogger("importer")
 

@@ -3,22 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.progress import Progress as RichBar
-from rich.text import Text
+if TYPE_CHECKING:  # rich's bar is imported when a terminal shows one, not at start-up
+    from rich.console import Console
+    from rich.progress import Progress as RichBar
+    from rich.progress import TaskID
 
 
 class Progress(Protocol):
@@ -40,10 +32,17 @@ class NoProgress:
         pass
 
 
-class _Rate(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+@functools.cache
+def _rate_column() -> Any:
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+    return Rate
 
 
 class BarProgress:
@@ -56,12 +55,21 @@ class BarProgress:
         self._task: TaskID | None = None
 
     def start(self, stage: str, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichBar
+
         self.finish()
         self._bar = RichBar(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            _Rate(),
+            _rate_column()(),
             TimeRemainingColumn(),
             TimeElapsedColumn(),
             console=self.console,

@@ -25,17 +25,11 @@ from importer.cli.output import (
     stderr,
     write_reports,
 )
-from importer.cli.runs import chosen_journal
-from importer.cli.site import build_provider
-from importer.interrupt import graceful_interrupt
-from importer.journal import Journal, RunState, default_journal_path
 from importer.limits import InputLimits
 from importer.model import Behavior
 from importer.pipeline import run_wave, validate_wave
-from importer.progress import progress_for
 from importer.read import read_wave
 from importer.results import RunOptions
-from importer.site import build_site
 
 
 @click.command()
@@ -105,6 +99,14 @@ def run(
     Every run is journaled; an interrupted run of the same sheet is continued (--new-run
     to start afresh), and `cmassoc undo` can take it back.
     """
+    # Imported here, not above: `cmassoc validate` starts without the site and journal code.
+    from importer.cli.runs import chosen_journal
+    from importer.cli.site import build_provider
+    from importer.interrupt import graceful_interrupt
+    from importer.journal import Journal, RunState, default_journal_path
+    from importer.progress import progress_for
+    from importer.site import build_site
+
     env = context().env
     journal_file = chosen_journal(journal_path, env) or default_journal_path(sheet)
     refuse_overwriting(

@@ -36,7 +36,14 @@ PLAIN, BOLD, WRAP = 0, 1, 2  # style ids; fills follow
 _EMPTY, _TEXT, _KEPT_TEXT, _NUMBER, _BOOLEAN, _DATE = range(6)  # what a cell is written as
 # Text with whitespace at either end keeps it only under xml:space="preserve" (openpyxl and
 # XlsxWriter mark those cells alone too): a fifth of a report's XML is saved on the rest.
-_SPACE = re.compile(r"\s")
+
+
+def _clean(text: str) -> bool:
+    """Nothing in `text` to escape or replace (the common case decided without the regex:
+    printable text holds no control character)."""
+    if text.isprintable():
+        return "&" not in text and "<" not in text and ">" not in text
+    return _SPECIAL.search(text) is None
 
 
 def _kind_of_text(text: str) -> int:
@@ -255,16 +262,11 @@ class StreamingWorkbook:
             column = [*column, *([None] * (count - len(column)))]
         types = set(map(type, column))
         if types <= {str, NoneType}:
-            texts: list[str] = list(filter(None, column))  # type: ignore[arg-type]
-            if texts and (
-                max(map(len, texts)) > EXCEL_MAX_CELL or _SPECIAL.search("\n".join(texts)) is not None
-            ):
+            texts: list[str] = list(filter(None, column)) if NoneType in types else column  # type: ignore[assignment,arg-type]
+            if texts and (max(map(len, texts)) > EXCEL_MAX_CELL or not _clean(" ".join(texts))):
                 column = [_text(v) if v is not None else None for v in column]  # type: ignore[arg-type]
                 texts = list(filter(None, column))  # type: ignore[arg-type]
-            if texts and (  # some cell needs xml:space="preserve"
-                _SPACE.search("".join(map(itemgetter(0), texts)))
-                or _SPACE.search("".join(map(itemgetter(-1), texts)))
-            ):
+            if list(map(str.strip, texts)) != texts:  # some cell needs xml:space="preserve"
                 return column, [_EMPTY if v is None else _kind_of_text(v) for v in column]  # type: ignore[return-value,arg-type]
             if len(types) == 1:
                 return column, _TEXT if str in types else _EMPTY  # type: ignore[return-value]

@@ -36,21 +36,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import wavegen  # noqa: E402
+from bench.measure import PEAK, READER, own_peak_mb  # noqa: E402
 
 LATENCY = 0.05
 REMOTE_PAIRS = 5000
 USER, PASSWORD = "CONTOSO\\bench", "bench-only-password"
 
 
-PEAK = "BENCH-PEAK-RSS-KB "
 
 
 def child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run a Python command line (args[1:] after the interpreter) in a fresh process through
-    --measure; its wall time (s), peak RSS (MB, its own VmHWM) and output."""
+    bench/measure.py; its wall time (s), peak RSS (MB, its own VmHWM) and output."""
     started = time.perf_counter()
     proc = subprocess.run(
-        [args[0], str(Path(__file__).resolve()), "--measure", *args[1:]],
+        [args[0], str(Path(__file__).resolve().parent / "measure.py"), *args[1:]],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
@@ -63,39 +63,6 @@ def child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
         raise RuntimeError(f"{args[:4]} failed ({proc.returncode}): {output[-2000:]}")
     peak = [line for line in output.splitlines() if line.startswith(PEAK)]
     return wall, int(peak[-1][len(PEAK) :]) / 1024 if peak else float("nan"), output
-
-
-def own_peak_mb() -> float:
-    """This process's peak RSS. ru_maxrss would not do: a forked child starts with its
-    parent's high-water mark; VmHWM belongs to the process image and restarts at exec."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def measure(argv: list[str]) -> None:
-    """Run `-m module ...` or `script ...` in this process, then print its peak RSS."""
-    import runpy
-
-    code = 0
-    try:
-        if argv[0] == "-m":
-            sys.argv = [argv[1], *argv[2:]]
-            runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
-        else:
-            sys.argv = argv
-            runpy.run_path(argv[0], run_name="__main__")
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        import resource
-
-        print(f"{PEAK}{own_peak_mb() * 1024:.0f}", flush=True)
-        # Children's high-water marks start at their parent's at fork time (the reader forks
-        # from about 60 MB; the JSON writer from the whole run, shared copy-on-write).
-        print(f"{READER}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}", flush=True)
-    sys.exit(code)
 
 
 def machine() -> dict[str, str]:
@@ -299,7 +266,6 @@ def bench_full_sheet(work: Path, small: int) -> list[dict[str, Any]]:
     return out
 
 
-READER = "BENCH-READER-RSS-KB "
 
 
 def _reader_mb(output: str) -> float:
@@ -799,9 +765,6 @@ def main() -> None:
     parser.add_argument("--skip-full-sheet", action="store_true", help="leave out section 5 (minutes)")
     parser.add_argument("--naive", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--report-child", nargs=2, help=argparse.SUPPRESS)
-    if sys.argv[1:2] == ["--measure"]:
-        measure(sys.argv[2:])
-        return
     args = parser.parse_args()
     if args.naive:
         naive_client(int(args.naive[0]), args.naive[1], args.naive[2])

@@ -558,7 +558,8 @@ def users_text(
     whose users are read from its plain cell, its accounts one per line (through `plain`).
     Such accounts are DOMAIN\\user of letters, digits and . _ - only."""
     values: list[Any] = list(map(attrgetter("_users"), rows))
-    out = ["" if v is DERIVED else own(v) for v in values]
+    none = own(())
+    out = ["" if v is DERIVED else (own(v) if v else none) for v in values]
     start = 0
     for block, group in groupby(map(attrgetter("block"), rows)):
         end = start + len(list(group))

@@ -222,7 +222,7 @@ class Table:
             end = len(column)
             if end <= first:
                 continue
-            if _BLANK.search(column.span(first, end)):
+            if _has_blank(column.span(first, end)):
                 nonblank = np.fromiter((bool(c.strip()) for c in column.cells(first, end)), bool, end - first)
             else:
                 nonblank = column.lengths()[first:] > 0
@@ -236,8 +236,14 @@ class Table:
         return len(self.filled_rows(0)) == 0
 
 
-# A cell of whitespace only, in a joined column (\s never matches the separator).
-_BLANK = re.compile(r"(?:^|\x00)\s+(?:\x00|\Z)")
+def _has_blank(span: str) -> bool:
+    """A cell of whitespace only, in a joined column (\\s never matches the separator); the
+    rest of the cells searched from their separator, a literal the search skips to."""
+    return bool(_BLANK_FIRST.match(span) or _BLANK_REST.search(span))
+
+
+_BLANK_FIRST = re.compile(r"\s+(?=\x00|\Z)")
+_BLANK_REST = re.compile(r"\x00\s+(?=\x00|\Z)")
 
 
 class Block:

@@ -43,8 +43,6 @@ REMOTE_PAIRS = 5000
 USER, PASSWORD = "CONTOSO\\bench", "bench-only-password"
 
 
-
-
 def child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run a Python command line (args[1:] after the interpreter) in a fresh process through
     bench/measure.py; its wall time (s), peak RSS (MB, its own VmHWM) and output."""
@@ -264,8 +262,6 @@ def bench_full_sheet(work: Path, small: int) -> list[dict[str, Any]]:
         )
         print(f"  run {size}: {wall:.1f} s, {rss:.0f} MB", flush=True)
     return out
-
-
 
 
 def _reader_mb(output: str) -> float:

@@ -551,15 +551,15 @@ def names_of(rows: Sequence[RowResult], field: str) -> list[str | None]:
 
 def users_text(
     rows: Sequence[RowResult],
-    own: Callable[[Sequence[str]], str] = "\n".join,
+    own: Callable[[Sequence[str]], str | None] = "\n".join,
     plain: Callable[[str], str] | None = None,
-) -> list[str]:
+) -> list[str | None]:
     """The users of every row as text: own(users) for a row that holds its list; for a row
     whose users are read from its plain cell, its accounts one per line (through `plain`).
     Such accounts are DOMAIN\\user of letters, digits and . _ - only."""
     values: list[Any] = list(map(attrgetter("_users"), rows))
     none = own(())
-    out = ["" if v is DERIVED else (own(v) if v else none) for v in values]
+    out: list[str | None] = ["" if v is DERIVED else (own(v) if v else none) for v in values]
     start = 0
     for block, group in groupby(map(attrgetter("block"), rows)):
         end = start + len(list(group))

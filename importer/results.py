@@ -7,6 +7,7 @@ import getpass
 import socket
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from importer.exit_status import ExitStatus
 from importer.model import Behavior, RowResult, UsersFrom, WaveInput
@@ -51,7 +52,7 @@ class RunResult:
         return f"{len(self.rows)} rows: {counts or 'nothing'}"
 
     def counts(self) -> dict[Status, int]:
-        counted = Counter(r.status for r in self.rows if r.status is not None)
+        counted = Counter(map(attrgetter("status"), self.rows))  # None (no status yet) is not shown
         shown = STATUS_READINGS if self.command == "status" else frozenset()
         return {
             info.status: counted[info.status]

@@ -125,6 +125,17 @@ class Column:
         return np.diff(self.starts) - 1
 
 
+def _lengths(text: str, cells: Sequence[str]) -> npt.NDArray[np.int64]:
+    """The cells' lengths; for ASCII text, from where the separators sit in its bytes (one
+    pass in C instead of a call per cell)."""
+    if not text.isascii():
+        return np.fromiter(map(len, cells), np.int64, len(cells))
+    ends = np.flatnonzero(np.frombuffer(text.encode("ascii"), np.uint8) == 0)
+    bounds = np.empty(len(ends) + 2, dtype=np.int64)
+    bounds[0], bounds[1:-1], bounds[-1] = -1, ends, len(text)
+    return np.diff(bounds) - 1
+
+
 class ColumnBuilder:
     """Columns built a chunk of rows at a time, so that no object per cell outlives its chunk.
     Rows may be ragged (a CSV); typed cells (not `str`) are converted by `convert`."""
@@ -165,7 +176,7 @@ class ColumnBuilder:
             self._odd[index].update((done + i, v) for i, v in enumerate(column) if SEP in v)
             column = ["" if SEP in v else v for v in column]
             text = SEP.join(column)
-        self._parts[index].append((text, np.fromiter(map(len, column), np.int64, len(column))))
+        self._parts[index].append((text, _lengths(text, column)))
 
     def columns(self) -> list[Column]:
         out = []

@@ -522,7 +522,7 @@ def _recurring(values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     """Which entries occur more than once."""
     if not len(values):
         return np.zeros(0, dtype=bool)
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     ordered = values[order]
     same = ordered[1:] == ordered[:-1]
     repeated = np.zeros(len(values), dtype=bool)

@@ -131,7 +131,7 @@ def _template(keys: Sequence[str]) -> list[str | int]:
     return pieces
 
 
-def _fill(pieces: list[str | int], columns: Sequence[Sequence[str]]) -> list[str]:
+def _fill(pieces: list[str | int], columns: Sequence[Sequence[str | None]]) -> list[str]:
     """Each row's text: the template's pieces with the columns' texts between them."""
     return list(
         map("".join, zip(*[repeat(p) if isinstance(p, str) else columns[p] for p in pieces], strict=False))
@@ -166,7 +166,7 @@ def _row_texts(rows: Sequence[RowResult]) -> list[str]:
     def extra(name: str, text: Callable[[Any], str]) -> list[str]:
         return [text(m.get(name)) for m in extras] if rare else nulls
 
-    columns = [
+    columns: list[Sequence[str | None]] = [
         _strings(list(map(attrgetter("sheet"), rows))),
         list(map(str, map(attrgetter("row"), rows))),
         _strings(names_of(rows, SOURCE_FIELD)),

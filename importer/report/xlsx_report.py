@@ -165,7 +165,7 @@ def _result_columns(rows: Sequence[RowResult], original: list[str]) -> list[Sequ
         list(map(attrgetter("source_resource_id"), rows)),
         list(map(attrgetter("restore_resource_id"), rows)),
         list(map(BEHAVIOR_NUMBER.get, map(attrgetter("behavior"), rows))),
-        users_text(rows),
+        users_text(rows, own=_lines_of),
         list(map(ENUM_TEXT.get, map(attrgetter("users_from"), rows))),
         [ENUM_TEXT.get(m.get("hardware")) for m in extras] if rare else [None] * len(rows),
         ["\n".join(m.get("membership", ())) or None for m in extras] if rare else [None] * len(rows),
@@ -181,8 +181,13 @@ def _first_columns(rows: Sequence[RowResult]) -> list[Sequence[object]]:
         names_of(rows, SOURCE_FIELD),
         names_of(rows, DESTINATION_FIELD),
         [ENUM_TEXT.get(s) or "" for s in map(attrgetter("status"), rows)],
-        ["\n".join(m.render() for m in ms) if ms else "" for ms in map(attrgetter("messages"), rows)],
+        ["\n".join(m.render() for m in ms) if ms else None for ms in map(attrgetter("messages"), rows)],
     ]
+
+
+def _lines_of(users: Sequence[str]) -> str | None:
+    """A row's accounts one per line; no cell at all when it has none."""
+    return "\n".join(users) or None
 
 
 def _widths(headers: list[str], sample: list[Sequence[object]]) -> list[float]:
@@ -240,7 +245,7 @@ def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
             *_first_columns(rows),
             *stores,
             [int(b) if b is not None else None for b in map(attrgetter("behavior"), rows)],
-            users_text(rows),
+            users_text(rows, own=_lines_of),
             *cells_of(rows, original),
         ]
 

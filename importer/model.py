@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from itertools import groupby
-from operator import attrgetter
+from itertools import compress, groupby, repeat
+from operator import attrgetter, is_
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
@@ -511,7 +511,7 @@ def cell_runs(rows: Sequence[RowResult]) -> list[tuple[int, int, RowSource | Non
     start = 0
     for block, group in groupby(map(attrgetter("block"), rows)):
         end = start + len(list(group))
-        if block is not None and rows[start:end] and all(r._values is None for r in rows[start:end]):
+        if block is not None and all(map(is_, map(attrgetter("_values"), rows[start:end]), repeat(None))):
             out.append((start, end, block))
         else:
             out.extend((i, i + 1, None) for i in range(start, end))
@@ -532,20 +532,40 @@ def cells_of(rows: Sequence[RowResult], names: Sequence[str]) -> list[list[str |
     return columns
 
 
-def names_of(rows: Sequence[RowResult], field: str) -> list[str | None]:
-    """row.source (field "source") or row.destination of every row."""
-    values: list[Any] = list(map(attrgetter("_source" if field == SOURCE_FIELD else "_destination"), rows))
-    if not any(v is DERIVED for v in values):
-        return values
+def _derived(rows: Sequence[RowResult], values: list[Any]) -> Iterator[tuple[RowSource, range | list[int]]]:
+    """Per run of rows of one block: the block, and where in `rows` the rows whose `values`
+    entry is DERIVED are (a range when all of the run's are)."""
     start = 0
     for block, group in groupby(map(attrgetter("block"), rows)):
         end = start + len(list(group))
         if block is not None:
-            derived = [i for i in range(start, end) if values[i] is DERIVED]
-            names = block.names_of(field, [rows[i].row for i in derived])
-            for i, name in zip(derived, names, strict=True):
-                values[i] = name
+            marked = list(map(is_, values[start:end], repeat(DERIVED)))
+            if all(marked):
+                yield block, range(start, end)
+            elif any(marked):
+                yield block, list(compress(range(start, end), marked))
         start = end
+
+
+def _numbers(rows: Sequence[RowResult], where: range | list[int]) -> list[int]:
+    if isinstance(where, range):
+        return list(map(attrgetter("row"), rows[where.start : where.stop]))
+    return [rows[i].row for i in where]
+
+
+def _put(out: list[Any], where: range | list[int], found: list[Any]) -> None:
+    if isinstance(where, range):
+        out[where.start : where.stop] = found
+    else:
+        for i, value in zip(where, found, strict=True):
+            out[i] = value
+
+
+def names_of(rows: Sequence[RowResult], field: str) -> list[str | None]:
+    """row.source (field "source") or row.destination of every row."""
+    values: list[Any] = list(map(attrgetter("_source" if field == SOURCE_FIELD else "_destination"), rows))
+    for block, where in _derived(rows, values):
+        _put(values, where, block.names_of(field, _numbers(rows, where)))
     return values
 
 
@@ -560,16 +580,9 @@ def users_text(
     values: list[Any] = list(map(attrgetter("_users"), rows))
     none = own(())
     out: list[str | None] = ["" if v is DERIVED else (own(v) if v else none) for v in values]
-    start = 0
-    for block, group in groupby(map(attrgetter("block"), rows)):
-        end = start + len(list(group))
-        if block is not None:
-            derived = [i for i in range(start, end) if values[i] is DERIVED]
-            if derived:
-                lines = block.users_lines([rows[i].row for i in derived])
-                for i, line in zip(derived, map(plain, lines) if plain else lines, strict=True):
-                    out[i] = line
-        start = end
+    for block, where in _derived(rows, values):
+        lines = block.users_lines(_numbers(rows, where))
+        _put(out, where, list(map(plain, lines)) if plain else lines)
     return out
 
 

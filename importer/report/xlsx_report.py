@@ -27,6 +27,7 @@ _FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_
 MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 13  # Sheet, Row and the 11 columns the tool adds
 
 
+_STATUS_TEXT: dict[Status | None, str] = {s: ENUM_TEXT.get(s) or "" for s in [*Status, None]}
 _FILLS: dict[Status | None, int] = {None: PLAIN, **dict(_FILL_STYLES.items())}
 
 
@@ -180,7 +181,7 @@ def _first_columns(rows: Sequence[RowResult]) -> list[Sequence[object]]:
         list(map(attrgetter("row"), rows)),
         names_of(rows, SOURCE_FIELD),
         names_of(rows, DESTINATION_FIELD),
-        [ENUM_TEXT.get(s) or "" for s in map(attrgetter("status"), rows)],
+        list(map(_STATUS_TEXT.__getitem__, map(attrgetter("status"), rows))),
         ["\n".join(m.render() for m in ms) if ms else None for ms in map(attrgetter("messages"), rows)],
     ]
 

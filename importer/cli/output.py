@@ -128,6 +128,8 @@ class _Beside:
             code = 0
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills us
+                with contextlib.suppress(OSError):  # the Excel report (two threads) goes first
+                    os.nice(5)
                 work()
             except ReportError as exc:
                 os.write(writer, str(exc).encode("utf-8", "replace")[:4000])

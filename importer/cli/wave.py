@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -53,6 +54,7 @@ def validate(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
     )
     result = validate_wave(wave, options)
+    gc.freeze()  # the rows live until exit: the collector need not walk them again (a process, not a library)
     written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
     print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))

@@ -106,7 +106,7 @@ _WRAPPED = {"Messages", "Users sent", "Collections", "Users on the site"}
 _WIDTH_CAPS = {"Messages": 70}
 
 
-CHUNK = 4096  # rows gathered into columns and written at a time
+CHUNK = 8192  # rows gathered into columns and written at a time
 
 
 def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
@@ -133,7 +133,8 @@ def _write_rows(
     wrapped = [i for i, h in enumerate(headers) if h in _WRAPPED]
     styles: list[int | Sequence[int]] = [WRAP if h in _WRAPPED else PLAIN for h in headers]
     status_at = headers.index("Status")
-    widths = _widths(headers, gather(rows[:2000]))
+    first = gather(rows[:CHUNK])  # its first 2,000 rows set the widths; it is written first
+    widths = _widths(headers, [column[:2000] for column in first])
     for name, width in (fixed_widths or {}).items():
         widths[headers.index(name)] = width
     sheets, start = 0, 0
@@ -150,7 +151,7 @@ def _write_rows(
         end = min(start + CHUNK, len(rows), start + EXCEL_MAX_ROWS - book.rows_written)
         if end > start:
             chunk = rows[start:end]
-            columns = gather(chunk)
+            columns = first if start == 0 and end == len(first[0]) else gather(chunk)
             styles[status_at] = [_FILLS[s] for s in map(attrgetter("status"), chunk)]
             book.rows(columns, styles, _lines(columns, wrapped, widths))
         start = end

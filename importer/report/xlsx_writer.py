@@ -579,7 +579,7 @@ class _Behind:
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
-        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
         self.thread.start()

@@ -363,7 +363,8 @@ class Block:
 
     def users_lines(self, rows: Sequence[int]) -> list[str]:
         """users() for many rows, each row's accounts joined by a line break."""
-        text = USER_PARTS.sub("\n", SEP.join(self._at(self.fields[C.USERS], rows)))
+        text = SEP.join(self._at(self.fields[C.USERS], rows))  # plain: ; or , and at most one space
+        text = text.replace("; ", "\n").replace(";", "\n").replace(", ", "\n").replace(",", "\n")
         if _LOWER_DOMAIN.search(text):
             text = _DOMAIN.sub(lambda m: m.group().upper(), text)
         return text.split(SEP)

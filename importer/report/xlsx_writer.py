@@ -13,10 +13,11 @@ import queue
 import re
 import threading
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import eq, itemgetter
 from pathlib import Path
 from types import NoneType
 from typing import IO
@@ -105,7 +106,6 @@ class StreamingWorkbook:
     _out: _Behind | None = None
     _sheets: list[_Sheet] = field(default_factory=list)
     _letters: list[str] = field(default_factory=list)
-    _templates: dict[tuple[tuple[int, int] | None, ...], list[str | int]] = field(default_factory=dict)
     _height_attrs: dict[int, str] = field(default_factory=dict)
     _pending: list[str] = field(default_factory=list)
 
@@ -190,10 +190,10 @@ class StreamingWorkbook:
         j's style, or one style per row; `lines` is each row's height in lines of text (and says
         how many rows there are when there are no columns).
 
-        Rows that share a shape (which cells are text, numbers or empty, and their styles) are
-        written from one template: its literal pieces and the columns' cells, zipped and
-        joined, so that the loops run in C at a few hundredths of a microsecond a cell (a
-        Python loop over the cells costs about one microsecond each)."""
+        A column whose cells are all of one kind and style is written as literal XML around
+        its cells; a column whose cells differ is first made into each cell's whole XML. Then
+        the pieces are zipped and joined, so that the loops run in C at a few hundredths of a
+        microsecond a cell (a Python loop over the cells costs about one microsecond each)."""
         assert self._out is not None
         count = len(lines) if lines is not None else max(map(len, columns), default=0)
         if not count:
@@ -204,56 +204,86 @@ class StreamingWorkbook:
         letters = self._letters
         if len(columns) > len(letters):
             letters.extend(column_letter(i) for i in range(len(letters), len(columns) + 16))
-        values: list[Sequence[str]] = []
-        shapes: list[Sequence[tuple[int, int]]] = []  # per column: (kind, style) per row, or one
+        numbers = list(map(str, range(first, first + count)))
+        pieces: list[str | Sequence[str]] = ['<row r="', numbers, '"', self._heights(lines, count), ">"]
         for j, column in enumerate(columns):
             given = styles[j] if j < len(styles) else PLAIN
+            if not isinstance(given, int) and len(set(given)) == 1:
+                given = given[0]  # one style on every row after all
             cells, kinds = self._cells(column, count)
-            values.append(cells)
-            if isinstance(given, int):
-                shapes.append(
-                    [(kinds, given)]
-                    if isinstance(kinds, int)
-                    else list(zip(kinds, repeat(given), strict=False))
-                )
-            else:
-                shapes.append(
-                    list(zip(kinds if not isinstance(kinds, int) else repeat(kinds), given, strict=False))
-                )
-            if any(kind for kind, _ in set(shapes[-1])) and j + 1 > sheet.columns:
-                sheet.columns = j + 1
-        fixed = [shape[0] if len(shape) == 1 else None for shape in shapes]
-        varying = [j for j, shape in enumerate(shapes) if len(shape) != 1]
-        keys: Sequence[tuple[tuple[int, int], ...]] = (
-            list(zip(*(shapes[j] for j in varying), strict=True)) if varying else [()] * count
-        )
-        values.append(self._heights(lines, count))
-        values.append(list(map(str, range(first, first + count))))
-        groups: dict[tuple[tuple[int, int], ...], list[int]] = {}
-        if len(set(keys)) > 1:
-            for i, key in enumerate(keys):
-                groups.setdefault(key, []).append(i)
-        else:
-            groups[keys[0]] = []  # every row: no need to list them
-        out: list[str] = [""] * count
-        for key, where in groups.items():
-            shape = list(fixed)
-            for j, kind in zip(varying, key, strict=True):
-                shape[j] = kind
-            pieces = self._template(shape)
-            if not where:
-                every = [repeat(p) if isinstance(p, str) else values[p] for p in pieces]
-                out = ["".join(chain.from_iterable(zip(*every, strict=False)))]
-                break
-            pick = itemgetter(*where) if len(where) > 1 else (lambda s, i=where[0]: (s[i],))
-            some = [repeat(p) if isinstance(p, str) else pick(values[p]) for p in pieces]
-            for i, text in zip(where, map("".join, zip(*some, strict=False)), strict=True):
-                out[i] = text
+            if isinstance(kinds, int) and isinstance(given, int):
+                if kinds != _EMPTY:
+                    pieces += self._cell_xml(j, kinds, given, numbers, cells)
+                    sheet.columns = max(sheet.columns, j + 1)
+                continue
+            made = self._fragments(j, kinds, given, numbers, cells, count)
+            if made is not None:
+                pieces.append(made)
+                sheet.columns = max(sheet.columns, j + 1)
+        pieces.append("</row>")
+        text = "".join(chain.from_iterable(zip(*_streams(pieces), strict=False)))
         pending = self._pending
-        pending.extend(out)
-        if len(pending) >= 512 or len(out) > 1 or count > 64:  # written in pieces, not by the row
+        pending.append(text)
+        if len(pending) >= 512 or count > 64:  # written in pieces, not a row at a time
             self._out.write("".join(pending).encode("utf-8"))
             pending.clear()
+
+    def _cell_xml(
+        self, j: int, kind: int, style: int, numbers: Sequence[str], cells: Sequence[str]
+    ) -> list[str | Sequence[str]]:
+        """Cells of column j, all of one kind and style: literal XML around the row numbers
+        and the cells."""
+        at, s = f'<c r="{self._letters[j]}', f' s="{style}"' if style else ""
+        if kind == _TEXT:
+            return [at, numbers, f'"{s} t="inlineStr"><is><t>', cells, "</t></is></c>"]
+        if kind == _KEPT_TEXT:
+            return [at, numbers, f'"{s} t="inlineStr"><is><t xml:space="preserve">', cells, "</t></is></c>"]
+        if kind == _NUMBER:
+            return [at, numbers, f'"{s}><v>', cells, "</v></c>"]
+        if kind == _BOOLEAN:
+            return [at, numbers, f'"{s} t="b"><v>', cells, "</v></c>"]
+        return [at, numbers, f'" s="{style or self.date_style}"><v>', cells, "</v></c>"]
+
+    def _fragments(
+        self,
+        j: int,
+        kinds: int | list[int],
+        styles: int | Sequence[int],
+        numbers: Sequence[str],
+        cells: Sequence[str],
+        count: int,
+    ) -> list[str] | None:
+        """Each cell's whole XML ("" for an empty one) for a column whose cells differ in
+        kind or style, one C pass per kind and style met; None when every cell is empty."""
+        keys = list(
+            zip(
+                repeat(kinds) if isinstance(kinds, int) else kinds,
+                repeat(styles) if isinstance(styles, int) else styles,
+                strict=False,
+            )
+        )[:count]
+        seen = Counter(keys)
+        if all(kind == _EMPTY for kind, _ in seen):
+            return None
+        # The commonest kind and style is written for every row at once; the others replace it.
+        common = max(seen, key=seen.__getitem__)
+        if common[0] == _EMPTY:
+            out = [""] * count
+        else:
+            every = list(map(_NOT_NONE.get, cells, cells))  # an empty cell's None as ""
+            parts = self._cell_xml(j, common[0], common[1], numbers, every)
+            out = list(map("".join, zip(*_streams(parts), strict=False)))
+        for key in seen.keys() - {common}:
+            where = list(compress(range(count), map(eq, keys, repeat(key))))
+            if key[0] == _EMPTY:
+                made: Iterable[str] = repeat("")
+            else:
+                pick = itemgetter(*where) if len(where) > 1 else (lambda seq, i=where[0]: (seq[i],))
+                parts = self._cell_xml(j, key[0], key[1], pick(numbers), pick(cells))
+                made = map("".join, zip(*_streams(parts), strict=False))
+            for i, xml in zip(where, made, strict=False):
+                out[i] = xml
+        return out
 
     def _cells(self, column: Sequence[object], count: int) -> tuple[Sequence[str], int | list[int]]:
         """A column's cells as the XML holds them (text escaped, numbers written, dates as
@@ -307,42 +337,6 @@ class StreamingWorkbook:
         for tall in set(lines) - known.keys():
             known[tall] = f' ht="{min(15 * tall, 409)}" customHeight="1"' if tall > 1 else ""
         return list(map(known.__getitem__, lines))
-
-    def _template(self, shape: Sequence[tuple[int, int] | None]) -> list[str | int]:
-        """The XML of a row of this shape, as literal text and the indexes of what goes
-        between: column j's cell, or (after the columns) the row's height, then its number."""
-        key = tuple(shape)
-        made = self._templates.get(key)
-        if made is not None:
-            return made
-        row, height = len(shape) + 1, len(shape)
-        pieces: list[str | int] = ['<row r="', row, '"', height, ">"]
-        for j, cell in enumerate(shape):
-            assert cell is not None
-            kind, style = cell
-            if kind == _EMPTY:
-                continue
-            s = f' s="{style}"' if style else ""
-            pieces += [f'<c r="{self._letters[j]}', row]
-            if kind == _TEXT:
-                pieces += [f'"{s} t="inlineStr"><is><t>', j, "</t></is></c>"]
-            elif kind == _KEPT_TEXT:
-                pieces += [f'"{s} t="inlineStr"><is><t xml:space="preserve">', j, "</t></is></c>"]
-            elif kind == _NUMBER:
-                pieces += [f'"{s}><v>', j, "</v></c>"]
-            elif kind == _BOOLEAN:
-                pieces += [f'"{s} t="b"><v>', j, "</v></c>"]
-            else:
-                pieces += [f'" s="{style or self.date_style}"><v>', j, "</v></c>"]
-        pieces.append("</row>")
-        merged: list[str | int] = []
-        for piece in pieces:  # neighbouring literals become one
-            if isinstance(piece, str) and merged and isinstance(merged[-1], str):
-                merged[-1] += piece
-            else:
-                merged.append(piece)
-        self._templates[key] = merged
-        return merged
 
     @property
     def rows_written(self) -> int:
@@ -603,6 +597,14 @@ class _Behind:
         self.out.close()
         if self.error is not None:
             raise self.error
+
+
+_NOT_NONE: dict[object, str] = {None: ""}
+
+
+def _streams(pieces: Sequence[str | Sequence[str]]) -> list[Iterable[str]]:
+    """Literal text repeated for every row; columns as they are."""
+    return [repeat(p) if isinstance(p, str) else p for p in pieces]
 
 
 def _quoted(name: str) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import repeat
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import numpy as np
@@ -87,8 +88,8 @@ def validate(
     _check_sheet_rules(results, hashes)
     if any(block.fields.keys() & {C.MAC, C.SMBIOS_GUID} for block in wave.blocks):
         _check_hardware_ids(results)
-    for result in results:
-        if result.messages and result.has_errors:
+    for result in compress(results, map(attrgetter("messages"), results)):  # rows with any
+        if result.has_errors:
             result.status = Status.INVALID
     return results + orphans
 
@@ -128,7 +129,7 @@ class _BlockCheck:
                 self.destinations,
                 behaviors,
                 users,
-                (UsersFrom.SHEET if filled else None for filled in from_sheet),
+                map(_FROM_SHEET.__getitem__, from_sheet),
                 messages,
             )
         )
@@ -338,6 +339,7 @@ class _BlockCheck:
 
 
 _DERIVED_IF = {True: DERIVED, False: None}
+_FROM_SHEET = {True: UsersFrom.SHEET, False: None}
 
 
 def _repeating(cells: list[str], counts: list[int]) -> list[int]:

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
-from operator import attrgetter
+from operator import attrgetter, eq
 from typing import Any, TypeVar
 
 import numpy as np
@@ -351,6 +351,8 @@ def _repeating(cells: list[str], counts: list[int]) -> list[int]:
         return []
     text = SEP.join([cells[i] for i in many]).lower()  # plain: ASCII, spaces only after , or ;
     parts = text.replace(" ", "").replace(",", ";").replace(SEP, ";").split(";")
+    if len(parts) == 2 * len(many):  # two accounts a cell, the usual: compare them directly
+        return [i for i, same in zip(many, map(eq, parts[0::2], parts[1::2]), strict=True) if same]
     owner = np.repeat(np.arange(len(many), dtype=np.uint64), [counts[i] for i in many])
     keys = np.fromiter(map(hash, parts), np.int64, len(parts)).view(np.uint64) ^ (owner * _SPREAD)
     order = np.argsort(keys)  # a cell's two equal accounts give equal keys (others rarely do)

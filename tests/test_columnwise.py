@@ -185,9 +185,11 @@ def test_column_store_round_trips_awkward_cells() -> None:
     assert table.row(2) == ["", "", "c"]
 
 
-def test_plain_users_column_finds_repeats_as_the_row_rules_do(tmp_path: Path) -> None:
+@pytest.mark.parametrize("most", [2, 3])
+def test_plain_users_column_finds_repeats_as_the_row_rules_do(tmp_path: Path, most: int) -> None:
     """A users column of plain cells only is checked at once: an account listed twice in a
-    cell (case aside) must still be found, wherever it sits among the cell's accounts."""
+    cell (case aside) must still be found, wherever it sits among the cell's accounts (two
+    accounts a cell, the usual, are compared directly; more go through hashes)."""
     repeats = [
         "CONTOSO\\a{n};contoso\\A{n}",
         "X\\a{n}, Y\\b{n}, x\\A{n}",
@@ -197,16 +199,17 @@ def test_plain_users_column_finds_repeats_as_the_row_rules_do(tmp_path: Path) ->
         "x\\a{n};y\\a{n}",
         "",
     ]
+    repeats = [r for r in repeats if r.count("\\") <= most]
     rng = random.Random(7)
     path = tmp_path / "plain.csv"
     path.write_text(
         "Source,Destination,Behavior,Users\n"
-        + "".join(f"OLD{i},NEW{i},2,{rng.choice(repeats).format(n=i % 5)}\n" for i in range(600)),
+        + "".join(f'OLD{i},NEW{i},2,"{rng.choice(repeats).format(n=i % 5)}"\n' for i in range(600)),
         encoding="utf-8",
     )
     wave = read_wave(path)
     ours = validate(wave, Behavior.CAPTURE_AND_RESTORE_SPECIFIED)
     theirs = rowwise_validate.validate(wave, Behavior.CAPTURE_AND_RESTORE_SPECIFIED)
-    assert sum(1 for r in ours if any("listed twice" in m.text for m in r.messages)) > 60
+    assert sum(1 for r in ours if any("listed twice" in m.text for m in r.messages)) > 40
     for mine, reference in zip(ours, theirs, strict=True):
         assert _facts(mine) == _facts(reference), mine.where

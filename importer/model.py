@@ -504,18 +504,24 @@ class RowResult:
         return any(m.level is Level.ERROR for m in self._messages)
 
 
+def _block_runs(rows: Sequence[RowResult]) -> Iterator[tuple[int, int, RowSource | None]]:
+    """(start, end, block) of the runs of consecutive rows with the same block."""
+    start = 0
+    for block, group in groupby(map(attrgetter("block"), rows)):
+        end = start + len(list(group))
+        yield start, end, block
+        start = end
+
+
 def cell_runs(rows: Sequence[RowResult]) -> list[tuple[int, int, RowSource | None]]:
     """(start, end, block) of the runs of consecutive rows whose cells all live in one block,
     so that a report reads a column of them at once; block None: rows that hold their own."""
     out: list[tuple[int, int, RowSource | None]] = []
-    start = 0
-    for block, group in groupby(map(attrgetter("block"), rows)):
-        end = start + len(list(group))
+    for start, end, block in _block_runs(rows):
         if block is not None and all(map(is_, map(attrgetter("_values"), rows[start:end]), repeat(None))):
             out.append((start, end, block))
         else:
             out.extend((i, i + 1, None) for i in range(start, end))
-        start = end
     return out
 
 
@@ -535,16 +541,13 @@ def cells_of(rows: Sequence[RowResult], names: Sequence[str]) -> list[list[str |
 def _derived(rows: Sequence[RowResult], values: list[Any]) -> Iterator[tuple[RowSource, range | list[int]]]:
     """Per run of rows of one block: the block, and where in `rows` the rows whose `values`
     entry is DERIVED are (a range when all of the run's are)."""
-    start = 0
-    for block, group in groupby(map(attrgetter("block"), rows)):
-        end = start + len(list(group))
+    for start, end, block in _block_runs(rows):
         if block is not None:
             marked = list(map(is_, values[start:end], repeat(DERIVED)))
             if all(marked):
                 yield block, range(start, end)
             elif any(marked):
                 yield block, list(compress(range(start, end), marked))
-        start = end
 
 
 def _numbers(rows: Sequence[RowResult], where: range | list[int]) -> list[int]:

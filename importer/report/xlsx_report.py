@@ -23,16 +23,12 @@ from importer.status import STATUS_INFO, STATUS_TABLE
 
 STATUS_FILLS = {info.status: info.fill for info in STATUS_TABLE}
 STORE_COLUMNS = ("Migration", "Captured", "Restored", "Store deleted", "Store path", "Migration type")
-_FILL_STYLES = {status: fill_style(index) for index, status in enumerate(STATUS_FILLS)}
 MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 13  # Sheet, Row and the 11 columns the tool adds
 
 
 _STATUS_TEXT: dict[Status | None, str] = {s: ENUM_TEXT.get(s) or "" for s in [*Status, None]}
-_FILLS: dict[Status | None, int] = {None: PLAIN, **dict(_FILL_STYLES.items())}
-
-
-def _fill(status: Status | None) -> int:
-    return _FILLS[status]
+_FILLS: dict[Status | None, int] = {None: PLAIN}  # a status's style: its fill, top-aligned
+_FILLS.update((status, fill_style(index)) for index, status in enumerate(STATUS_FILLS))
 
 
 def write_xlsx(result: RunResult, path: Path) -> None:
@@ -59,7 +55,7 @@ def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
     book.row([])
     book.row(["Status", "Rows", "What it means"], [BOLD, BOLD, BOLD])
     for status, number in counts.items():
-        book.row([status.value, number, STATUS_INFO[status].label], [_fill(status)])
+        book.row([status.value, number, STATUS_INFO[status].label], [_FILLS[status]])
     book.row(["total", len(result.rows)], [BOLD])
     while book.rows_written < 18:  # the parameters start below the chart
         book.row([])

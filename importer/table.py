@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -160,18 +161,19 @@ class ColumnBuilder:
             self._typed.append({})
             self._odd.append({})
         for index in range(len(self._parts)):
-            cells: Sequence[Any] = [""] * len(rows) if index >= width else [r[index] for r in rows]
-            self._add_cells(index, cells)
+            self._add_cells(index, list(map(itemgetter(index), rows)) if index < width else [""] * len(rows))
         self.height += len(rows)
 
     def _add_cells(self, index: int, cells: Sequence[Any]) -> None:
         done = self.height
         column: Sequence[str] = cells
-        if set(map(type, cells)) - {str}:
+        try:
+            text = SEP.join(column)  # the usual column: text only, converted by nothing
+        except TypeError:
             convert = self._convert
             column = [v if type(v) is str else convert(v) for v in cells]
             self._typed[index].update((done + i, v) for i, v in enumerate(column) if type(v) is not str)
-        text = SEP.join(column)
+            text = SEP.join(column)
         if text.count(SEP) != len(column) - 1:  # a cell holds the separator itself
             self._odd[index].update((done + i, v) for i, v in enumerate(column) if SEP in v)
             column = ["" if SEP in v else v for v in column]

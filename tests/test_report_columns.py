@@ -18,6 +18,7 @@ import pytest
 from importer.model import Hardware, StoreState, UsersFrom
 from importer.pipeline import validate_wave
 from importer.read import read_wave
+from importer.report import xlsx_report
 from importer.report.json_report import row_dict, write_json_to
 from importer.report.summary import summary
 from importer.report.xlsx_report import STATUS_FILLS, report_columns, write_xlsx
@@ -60,14 +61,18 @@ def _result(tmp_path: Path, seed: int, command: str = "validate") -> RunResult:
     return result
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_excel_results_sheet_is_what_the_row_loop_wrote(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "helped"), [(1, False), (2, False), (1, True)])
+def test_excel_results_sheet_is_what_the_row_loop_wrote(
+    tmp_path: Path, seed: int, helped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_report, "HELPED_FROM", 100)  # helped: a forked child writes half
     result = _result(tmp_path, seed)
     assert {r.block for r in result.rows if r.block is not None}.__len__() == 2
     assert any(r.block is None for r in result.rows)  # users-sheet rows hold their own cells
     path = tmp_path / "report.xlsx"
-    write_xlsx(result, path)
+    write_xlsx(result, path, helped=helped)
     with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None  # every member's CRC holds
         sheet = z.read("xl/worksheets/sheet2.xml").decode("utf-8")
     expected, widths = rowwise_xlsx.results_sheet_data(result.rows, report_columns(result)[:200], DATE_STYLE)
     ours = sheet[sheet.index("<sheetData>") : sheet.index("</sheetData>")]
@@ -76,11 +81,16 @@ def test_excel_results_sheet_is_what_the_row_loop_wrote(tmp_path: Path, seed: in
         assert f'<col min="{index}" max="{index}" width="{width:g}" customWidth="1"/>' in sheet
 
 
-def test_excel_status_sheet_is_what_the_row_loop_wrote(tmp_path: Path) -> None:
+@pytest.mark.parametrize("helped", [False, True])
+def test_excel_status_sheet_is_what_the_row_loop_wrote(
+    tmp_path: Path, helped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_report, "HELPED_FROM", 100)
     result = _result(tmp_path, 3, command="status")
     path = tmp_path / "report.xlsx"
-    write_xlsx(result, path)
+    write_xlsx(result, path, helped=helped)
     with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
         sheet = z.read("xl/worksheets/sheet2.xml").decode("utf-8")
     expected = rowwise_xlsx.status_sheet_data(result.rows, report_columns(result)[:194], DATE_STYLE)
     assert sheet[sheet.index("<sheetData>") : sheet.index("</sheetData>")] == expected

@@ -94,12 +94,12 @@ def write_reports(result: RunResult, default: Path, report: Path | None, json_pa
         beside = _Beside(lambda: write_json(result, json_path))  # the JSON, on another core
     try:
         try:
-            write_xlsx(result, report)
+            write_xlsx(result, report, helped=True)
         except ReportError as exc:
             # The work is done; losing its report would be worse than putting it elsewhere.
             fallback = Path(tempfile.gettempdir()) / default.name
             announce(f"{exc} Writing it to {fallback} instead.")
-            write_xlsx(result, fallback)
+            write_xlsx(result, fallback, helped=True)
             report = fallback
     finally:
         if beside is not None:

@@ -31,10 +31,15 @@ _FILLS: dict[Status | None, int] = {None: PLAIN}  # a status's style: its fill, 
 _FILLS.update((status, fill_style(index)) for index, status in enumerate(STATUS_FILLS))
 
 
-def write_xlsx(result: RunResult, path: Path) -> None:
+HELPED_FROM = 20_000  # rows; below this a forked helper costs more than it saves
+
+
+def write_xlsx(result: RunResult, path: Path, helped: bool = False) -> None:
+    """The report. `helped` (a command, not a library or the web server: it forks) lets a
+    child process write half the rows of a large sheet on the other core."""
     with replace_atomically(path) as tmp, StreamingWorkbook(tmp, fills=list(STATUS_FILLS.values())) as book:
         _summary_sheet(book, result)
-        _results_sheet(book, result)
+        _results_sheet(book, result, helped)
 
 
 def _summary_sheet(book: StreamingWorkbook, result: RunResult) -> None:
@@ -105,13 +110,14 @@ _WIDTH_CAPS = {"Messages": 70}
 CHUNK = 8192  # rows gathered into columns and written at a time
 
 
-def _results_sheet(book: StreamingWorkbook, result: RunResult) -> None:
+def _results_sheet(book: StreamingWorkbook, result: RunResult, helped: bool) -> None:
     if result.command == "status":
-        _status_sheet(book, result)
+        _status_sheet(book, result, helped)
         return
     original = report_columns(result)[:MAX_ORIGINAL_COLUMNS]
     headers = [*FIRST_COLUMNS, *DETAIL_COLUMNS, *original]
-    _write_rows(book, "Results", headers, lambda rows: _result_columns(rows, original), result.rows)
+    gather = lambda rows: _result_columns(rows, original)  # noqa: E731
+    _write_rows(book, "Results", headers, gather, result.rows, helped=helped)
 
 
 def _write_rows(
@@ -121,11 +127,12 @@ def _write_rows(
     gather: Callable[[Sequence[RowResult]], list[Sequence[object]]],
     rows: list[RowResult],
     fixed_widths: Mapping[str, float] | None = None,
+    helped: bool = False,
 ) -> None:
     """The Results sheet: frozen through Destination, filtered, Status coloured, wrapped cells.
     `gather` gives the cells of some rows, column by column. Rows beyond what one sheet holds
     (a full sheet of pairs plus users-sheet rows) go on "Results (2)" and so on, each with
-    its header."""
+    its header. `helped`: a forked helper writes the second half of a large sheet's rows."""
     wrapped = [i for i, h in enumerate(headers) if h in _WRAPPED]
     styles: list[int | Sequence[int]] = [WRAP if h in _WRAPPED else PLAIN for h in headers]
     status_at = headers.index("Status")
@@ -133,24 +140,44 @@ def _write_rows(
     widths = _widths(headers, [column[:2000] for column in first])
     for name, width in (fixed_widths or {}).items():
         widths[headers.index(name)] = width
-    sheets, start = 0, 0
-    while start < len(rows) or not sheets:
-        if not sheets or book.rows_written >= EXCEL_MAX_ROWS:
-            if sheets:
-                book.end_sheet()
-            sheets += 1
-            name = RESULTS_SHEET if sheets == 1 else f"{RESULTS_SHEET} ({sheets})"
-            book.add_sheet(
-                name, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
-            )
-            book.row(headers, [BOLD] * len(headers))
-        end = min(start + CHUNK, len(rows), start + EXCEL_MAX_ROWS - book.rows_written)
-        if end > start:
-            chunk = rows[start:end]
-            columns = first if start == 0 and end == len(first[0]) else gather(chunk)
+
+    def put(start: int, end: int) -> None:
+        """rows[start:end] on the sheet being written, a chunk at a time."""
+        while start < end:
+            stop = min(start + CHUNK, end)
+            chunk = rows[start:stop]
+            columns = first if start == 0 and stop == len(first[0]) else gather(chunk)
             styles[status_at] = [_FILLS[s] for s in map(attrgetter("status"), chunk)]
             book.rows(columns, styles, _lines(columns, wrapped, widths))
-        start = end
+            start = stop
+
+    upto, helper = len(rows), None
+    if helped and HELPED_FROM <= len(rows) < EXCEL_MAX_ROWS:  # one sheet: the second half forked
+        half = len(rows) // 2
+        helper = book.fork_rows(1 + half, lambda: put(half, len(rows)))
+        upto = half if helper.started else len(rows)
+    try:
+        sheets, start = 0, 0
+        while start < len(rows) or not sheets:
+            if not sheets or book.rows_written >= EXCEL_MAX_ROWS:
+                if sheets:
+                    book.end_sheet()
+                sheets += 1
+                name = RESULTS_SHEET if sheets == 1 else f"{RESULTS_SHEET} ({sheets})"
+                book.add_sheet(
+                    name, widths=widths, freeze=(4, 1), autofilter=True, title=title, repeat_header=True
+                )
+                book.row(headers, [BOLD] * len(headers))
+            end = min(start + CHUNK, upto, start + EXCEL_MAX_ROWS - book.rows_written)
+            put(start, end)
+            start = end
+            if start == upto < len(rows) and helper is not None:
+                if book.splice(helper):  # else the helper failed: its rows are written here
+                    start = len(rows)
+                upto = len(rows)
+    finally:
+        if helper is not None:
+            helper.close()
     book.end_sheet()
 
 
@@ -219,7 +246,7 @@ def _lines(columns: Sequence[Sequence[object]], wrapped: list[int], widths: list
     return list(map(min, tallest, repeat(27)))
 
 
-def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
+def _status_sheet(book: StreamingWorkbook, result: RunResult, helped: bool = False) -> None:
     """`cmassoc status`: per pair, what the site says of its association and user state."""
     original = report_columns(result)[: MAX_ORIGINAL_COLUMNS - len(STORE_COLUMNS)]
     headers = [*FIRST_COLUMNS, *STORE_COLUMNS, "Behaviour", "Users on the site", *original]
@@ -248,7 +275,7 @@ def _status_sheet(book: StreamingWorkbook, result: RunResult) -> None:
         ]
 
     fixed = dict.fromkeys(("Captured", "Restored", "Store deleted"), 17.0)
-    _write_rows(book, "Status", headers, columns, result.rows, fixed)
+    _write_rows(book, "Status", headers, columns, result.rows, fixed, helped)
 
 
 def report_columns(result: RunResult) -> list[str]:

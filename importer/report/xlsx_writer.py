@@ -14,7 +14,7 @@ import re
 import threading
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from operator import eq, itemgetter
@@ -24,6 +24,7 @@ from typing import IO
 
 from importer.columns import column_letter
 from importer.limits import EXCEL_MAX_CELL, cut_cell
+from importer.report.forked_rows import ForkedRows, Part, can_splice, splice
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -114,7 +115,7 @@ class StreamingWorkbook:
     path: Path
     fills: Sequence[str] = ()  # RGB hex colours; style id of fill i is fill_style(i)
     _zip: zipfile.ZipFile | None = None
-    _out: _Behind | None = None
+    _out: _Behind | Part | None = None  # a Part in a forked helper (fork_rows)
     _sheets: list[_Sheet] = field(default_factory=list)
     _letters: list[str] = field(default_factory=list)
     _height_attrs: dict[int, str] = field(default_factory=dict)
@@ -348,6 +349,43 @@ class StreamingWorkbook:
         for tall in set(lines) - known.keys():
             known[tall] = f' ht="{min(15 * tall, 409)}" customHeight="1"' if tall > 1 else ""
         return list(map(known.__getitem__, lines))
+
+    def fork_rows(self, rows_before: int, work: Callable[[], None]) -> ForkedRows:
+        """`work()` writes rows (with rows()) in a forked child, as the rows that follow the
+        first `rows_before` rows of the next sheet, while this process adds that sheet and
+        writes those; splice() then lays the child's rows after them. Called between sheets,
+        when no writer thread runs (a fork copies only the thread that calls it)."""
+        assert self._out is None
+
+        def child() -> Part:
+            part = Part()
+            self._sheets.append(_Sheet("", rows=rows_before))
+            self._out, self._pending = part, []
+            work()
+            if self._pending:
+                part.write("".join(self._pending).encode("utf-8"))
+            part.close()
+            part.rows, part.columns = self._sheets[-1].rows - rows_before, self._sheets[-1].columns
+            return part
+
+        return ForkedRows(child)
+
+    def splice(self, helper: ForkedRows) -> bool:
+        """The helper's rows after the rows written here; False if it failed (or zipfile is
+        not the one this knows), and then the caller writes those rows itself."""
+        out = self._out
+        assert isinstance(out, _Behind)
+        if self._pending:
+            out.write("".join(self._pending).encode("utf-8"))
+            self._pending.clear()
+        part = helper.result() if can_splice(out.out) else None
+        if part is None:
+            return False
+        out.write(part)
+        sheet = self._sheets[-1]
+        sheet.rows += part.rows
+        sheet.columns = max(sheet.columns, part.columns)
+        return True
 
     @property
     def rows_written(self) -> int:
@@ -584,7 +622,7 @@ class _Behind:
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
-        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.queue: queue.Queue[bytes | Part | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
         self.thread.start()
@@ -593,11 +631,15 @@ class _Behind:
         while (data := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.out.write(data)
+                    if isinstance(data, Part):
+                        splice(self.out, data)
+                    else:
+                        self.out.write(data)
                 except BaseException as exc:  # given to the writer at its next write or close
                     self.error = exc
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | Part) -> None:
+        """Text to compress, or a forked helper's compressed rows to lay after it."""
         if self.error is not None:
             raise self.error
         self.queue.put(data)

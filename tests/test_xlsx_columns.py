@@ -82,3 +82,40 @@ def test_columns_write_what_the_row_loop_wrote(tmp_path: Path, seed: int) -> Non
         widest = max(widest, width)
     assert _sheet_xml(path) == "<sheetData>" + "".join(expected)
     assert reached == widest
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        None,
+        " lead",
+        "trail ",
+        "a&b",
+        "<x>",
+        "a>b",
+        "tab\tin",
+        "line\nnext",
+        "\x7f",
+        "é",
+        "",
+        "x" * (EXCEL_MAX_CELL + 3),
+    ],
+)
+@pytest.mark.parametrize("at", [0, 2, 4])
+def test_a_column_of_plain_text_with_one_odd_cell(tmp_path: Path, odd: str | None, at: int) -> None:
+    """Plain ASCII columns are written as they are, decided over the whole column at once:
+    one cell anywhere that needs more (escaping, xml:space, cutting) must still get it."""
+    columns: list[list[object]] = [["OLD1", "NEW 2", "x" * EXCEL_MAX_CELL, "", "z9"] for _ in range(3)]
+    columns[1][at] = odd
+    columns[2] = ["y" * 20_000] * 5  # long together, short each
+    path = tmp_path / "out.xlsx"
+    with StreamingWorkbook(path) as book:
+        book.add_sheet("Results")
+        book.rows(columns, [PLAIN, WRAP, PLAIN], None)
+        date_style = book.date_style
+        book.end_sheet()
+    letters = [column_letter(i) for i in range(3)]
+    expected = [
+        row_xml(i + 1, [c[i] for c in columns], [0, 2, 0], 1, letters, date_style)[0] for i in range(5)
+    ]
+    assert _sheet_xml(path) == "<sheetData>" + "".join(expected)

@@ -92,14 +92,17 @@ def write_reports(result: RunResult, default: Path, report: Path | None, json_pa
     beside = None
     if json_path is not None and str(json_path) != "-":
         beside = _Beside(lambda: write_json(result, json_path))  # the JSON, on another core
+    # The helper that writes half the Excel rows is worth it only on a core the JSON's child
+    # leaves free (measured: with both, three processes share two cores and nothing is gained).
+    helped = beside is None or not beside.pid
     try:
         try:
-            write_xlsx(result, report, helped=True)
+            write_xlsx(result, report, helped=helped)
         except ReportError as exc:
             # The work is done; losing its report would be worse than putting it elsewhere.
             fallback = Path(tempfile.gettempdir()) / default.name
             announce(f"{exc} Writing it to {fallback} instead.")
-            write_xlsx(result, fallback, helped=True)
+            write_xlsx(result, fallback, helped=helped)
             report = fallback
     finally:
         if beside is not None:

@@ -10,12 +10,16 @@ import datetime as dt
 import gc
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import compress, repeat
+from operator import attrgetter, is_
 from typing import TYPE_CHECKING
 
 from importer.apply import apply
 from importer.errors import ImporterError
+from importer.gcpause import paused
 from importer.interrupt import Interrupts
 from importer.migration import read_status
 from importer.model import RowResult, Status, WaveInput
@@ -40,9 +44,8 @@ def _timed(stage: str) -> Iterator[None]:
 
 def validate_wave(wave: WaveInput, options: RunOptions) -> RunResult:
     rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
-    for row in rows:
-        if row.status is None:
-            row.status = Status.VALID
+    open_rows = list(compress(rows, map(is_, map(attrgetter("status"), rows), repeat(None))))
+    deque(map(setattr, open_rows, repeat("status"), repeat(Status.VALID)), maxlen=0)  # in C
     result = RunResult("validate", wave, options, rows)
     result.finished = dt.datetime.now().astimezone()
     return result
@@ -60,13 +63,14 @@ def run_wave(
     With a journal, every row's plan and every batch's outcome are recorded, and a resumed
     run counts what it created before it stopped (the plan re-reads the site first).
     """
-    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
-    result = RunResult("run", wave, options, rows, provider=site.info)
+    with paused():
+        rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+        result = RunResult("run", wave, options, rows, provider=site.info)
+        # The rows live as long as the run: spare the collector from scanning them again and again.
+        gc.freeze()
     if journal is not None:
         journal.attach(rows)
         result.run_id = journal.run_id
-    # The rows live as long as the run: spare the collector from scanning them again and again.
-    gc.freeze()
     try:
         with _timed("resolve"):
             resolve(rows, site, options.users_from, options.overwrite_existing_record)

@@ -380,16 +380,19 @@ def _unbalanced(
 ) -> list[int]:
     """Rows whose behaviour and users may disagree: a behaviour that needs users and has none,
     or one that takes every account and has some (and rows the users sheet changed)."""
-    needs = {b: b.needs_users for b in Behavior}
-    return [
-        i
-        for i, (result, count) in enumerate(zip(results, counts, strict=True))
-        if (
-            (behavior := result.behavior) is not None
-            and ((needs[behavior] and not count and not users_from_site) or (count and not needs[behavior]))
-        )
-        or (touched and id(result) in touched)
-    ]
+    need = np.fromiter(map(_NEEDS.__getitem__, map(attrgetter("behavior"), results)), np.int8, len(results))
+    given = np.asarray(counts, dtype=np.int64) > 0
+    odd = (need == 0) & given  # takes every account, yet some are named
+    if not users_from_site:
+        odd |= (need == 1) & ~given  # needs accounts, names none
+    found = np.flatnonzero(odd).tolist()
+    if not touched:
+        return found
+    changed = [i for i, result in enumerate(results) if id(result) in touched]
+    return sorted(set(found).union(changed))
+
+
+_NEEDS: dict[Behavior | None, int] = {None: -1, **{b: int(b.needs_users) for b in Behavior}}
 
 
 def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> tuple[list[RowResult], set[int]]:

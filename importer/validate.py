@@ -244,15 +244,18 @@ class _BlockCheck:
         cells = block.take(C.USERS)
         span = block.span(C.USERS)
         all_plain = span is not None and _USERS.fullmatch(span) is not None
-        if all_plain:
-            filled = list(map(bool, cells))
+        if all_plain and span is not None:
+            # Plain users cells are ASCII: a cell's accounts are counted from where its
+            # separators sit in the column's bytes, not cell by cell.
+            data = np.frombuffer(span.encode("ascii"), np.uint8)
+            ends = np.flatnonzero(data == 0)
+            has = np.diff(ends, prepend=-1, append=len(data)) > 1
+            marks = np.flatnonzero((data == 59) | (data == 44))  # ; and ,
+            many = np.bincount(np.searchsorted(ends, marks), minlength=count) + has
+            filled = has.tolist()
             values: list[Any] = list(map(_DERIVED_IF.__getitem__, filled))
-            counts = (
-                np.fromiter(map(str.count, cells, repeat(";")), np.int64, count)
-                + np.fromiter(map(str.count, cells, repeat(",")), np.int64, count)
-                + np.asarray(filled, dtype=np.int64)
-            ).tolist()
-            doubtful = _repeating(cells, counts)
+            counts = many.tolist()
+            doubtful = _repeating(cells, counts, np.flatnonzero(many > 1).tolist())
             for i in skip:
                 values[i], counts[i], filled[i] = None, 0, False
         else:
@@ -342,11 +345,10 @@ _DERIVED_IF = {True: DERIVED, False: None}
 _FROM_SHEET = {True: UsersFrom.SHEET, False: None}
 
 
-def _repeating(cells: list[str], counts: list[int]) -> list[int]:
-    """Indexes of the plain users cells that list an account twice (case aside): the
-    accounts of every cell with more than one are hashed at once, and only cells where two
-    hashes meet are compared as text."""
-    many = [i for i, n in enumerate(counts) if n > 1]
+def _repeating(cells: list[str], counts: list[int], many: list[int]) -> list[int]:
+    """Indexes of the plain users cells that list an account twice (case aside), among
+    `many`, those with more than one: their accounts are hashed at once, and only cells
+    where two hashes meet are compared as text."""
     if not many:
         return []
     text = SEP.join([cells[i] for i in many]).lower()  # plain: ASCII, spaces only after , or ;

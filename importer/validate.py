@@ -245,13 +245,7 @@ class _BlockCheck:
         span = block.span(C.USERS)
         all_plain = span is not None and _USERS.fullmatch(span) is not None
         if all_plain and span is not None:
-            # Plain users cells are ASCII: a cell's accounts are counted from where its
-            # separators sit in the column's bytes, not cell by cell.
-            data = np.frombuffer(span.encode("ascii"), np.uint8)
-            ends = np.flatnonzero(data == 0)
-            has = np.diff(ends, prepend=-1, append=len(data)) > 1
-            marks = np.flatnonzero((data == 59) | (data == 44))  # ; and ,
-            many = np.bincount(np.searchsorted(ends, marks), minlength=count) + has
+            has, many = _account_counts(span, count)
             filled = has.tolist()
             values: list[Any] = list(map(_DERIVED_IF.__getitem__, filled))
             counts = many.tolist()
@@ -343,6 +337,34 @@ class _BlockCheck:
 
 _DERIVED_IF = {True: DERIVED, False: None}
 _FROM_SHEET = {True: UsersFrom.SHEET, False: None}
+
+
+def _account_counts(span: str, count: int) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Which of a plain users column's cells hold anything, and how many accounts each: from
+    where the separators sit in the column's bytes (plain cells are ASCII), not cell by cell.
+    A megabyte of the column at a time, so that a million rows add no large arrays."""
+    has: list[npt.NDArray[np.bool_]] = []
+    many: list[npt.NDArray[np.int64]] = []
+    start = 0
+    while True:
+        cut = span.find(SEP, start + _COUNT_STEP)  # the piece ends where a cell ends
+        piece = span[start:] if cut < 0 else span[start:cut]
+        data = np.frombuffer(piece.encode("ascii"), np.uint8)
+        ends = np.flatnonzero(data == 0)
+        cells = len(ends) + 1
+        filled = np.diff(ends, prepend=-1, append=len(data)) > 1
+        marks = np.flatnonzero((data == 59) | (data == 44))  # ; and ,
+        has.append(filled)
+        many.append(np.bincount(np.searchsorted(ends, marks), minlength=cells) + filled)
+        if cut < 0:
+            break
+        start = cut + 1
+    out = np.concatenate(many)
+    assert len(out) == count
+    return np.concatenate(has), out
+
+
+_COUNT_STEP = 1 << 20
 
 
 def _repeating(cells: list[str], counts: list[int], many: list[int]) -> list[int]:

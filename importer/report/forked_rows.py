@@ -91,7 +91,8 @@ class Part:
 
 
 def can_splice(member: object) -> bool:
-    """zipfile's member writer as this module knows it (CPython 3.8 to 3.14 keep these)."""
+    """zipfile's member writer as this module knows it (CPython 3.11's and the current source
+    alike; without them the helper's rows are written here instead)."""
     return all(hasattr(member, name) for name in _MEMBER_FIELDS) and member._compressor is not None  # type: ignore[attr-defined]
 
 

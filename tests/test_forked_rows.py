@@ -14,8 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from importer.forked import Forked
 from importer.report import forked_rows, xlsx_report
-from importer.report.forked_rows import ForkedRows, Part, crc32_combine, splice
+from importer.report.forked_rows import Part, crc32_combine, splice
 from importer.report.xlsx_report import write_xlsx
 from importer.report.xlsx_writer import StreamingWorkbook
 from tests.test_report_columns import _result
@@ -123,15 +124,15 @@ def test_the_validate_command_forks_a_helper_for_a_large_sheet(
     assert _rows(tmp_path / "helped.xlsx") > 800  # the helper wrote the last 400 or so
 
 
-def _recorded(monkeypatch: pytest.MonkeyPatch) -> list[ForkedRows]:
-    made: list[ForkedRows] = []
-    real_init = ForkedRows.__init__
+def _recorded(monkeypatch: pytest.MonkeyPatch) -> list[Forked[Part]]:
+    made: list[Forked[Part]] = []
+    real_init = Forked.__init__
 
-    def init(self: ForkedRows, *args: object) -> None:
-        real_init(self, *args)  # type: ignore[arg-type]
+    def init(self: Forked[Part], *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
         made.append(self)
 
-    monkeypatch.setattr(ForkedRows, "__init__", init)
+    monkeypatch.setattr(Forked, "__init__", init)
     return made
 
 

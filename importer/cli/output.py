@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import TextIO
 from rich.console import Console
 
 from importer.errors import InputError, ReportError
+from importer.forked import Forked, can_fork
 from importer.results import RunResult
 
 _CONSOLE: Console | None = None
@@ -94,7 +94,7 @@ def write_reports(result: RunResult, default: Path, report: Path | None, json_pa
         beside = _Beside(lambda: write_json(result, json_path))  # the JSON, on another core
     # The helper that writes half the Excel rows is worth it only on a core the JSON's child
     # leaves free (measured: with both, three processes share two cores and nothing is gained).
-    helped = beside is None or not beside.pid
+    helped = beside is None or beside.child is None
     try:
         try:
             write_xlsx(result, report, helped=helped)
@@ -117,48 +117,38 @@ class _Beside:
     once). The rows are the child's by copy-on-write; only its error, if any, comes back."""
 
     def __init__(self, work: Callable[[], None]) -> None:
-        self.pid = 0
-        if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        self.child: Forked[str] | None = None
+        if not can_fork():
             work()
             return
-        self.reader, writer = os.pipe()
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()  # or the child would write what this process had buffered
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: do the work, say how it went, leave without cleanup
-            os.close(self.reader)
-            code = 0
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills us
-                with contextlib.suppress(OSError):  # the Excel report (two threads) goes first
-                    os.nice(5)
-                work()
-            except ReportError as exc:
-                os.write(writer, str(exc).encode("utf-8", "replace")[:4000])
-                code = 1
-            except BaseException as exc:
-                os.write(writer, f"the JSON report failed ({type(exc).__name__}: {exc})".encode()[:4000])
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(writer)
+        # Niced: the Excel report (two threads) goes first.
+        self.child = Forked(lambda: _failure(work), nice=5)
 
     def finish(self) -> None:
         """Wait for the child; its failure is this process's ReportError (after a Ctrl-C or an
         error here, the child is stopped instead)."""
-        if not self.pid:
+        child, self.child = self.child, None
+        if child is None:
             return
-        pid, self.pid = self.pid, 0
-        failed = sys.exc_info()[0] is not None
-        if failed:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        with os.fdopen(self.reader, "rb") as fh:
-            said = fh.read().decode("utf-8", "replace")
-        if not failed and (status != 0 or said):
-            raise ReportError(said or "the JSON report was not written (its writer stopped).")
+        if sys.exc_info()[0] is not None:
+            child.close()
+            return
+        said = child.result()
+        if said is None:
+            raise ReportError("the JSON report was not written (its writer stopped).")
+        if said:
+            raise ReportError(said)
+
+
+def _failure(work: Callable[[], None]) -> str:
+    """What went wrong in `work`, in a line ("" if nothing did)."""
+    try:
+        work()
+    except ReportError as exc:
+        return str(exc)[:4000]
+    except Exception as exc:
+        return f"the JSON report failed ({type(exc).__name__}: {exc})"[:4000]
+    return ""
 
 
 def _json_to_stdout(result: RunResult, write: Callable[[RunResult, TextIO], None]) -> None:

@@ -6,18 +6,13 @@ ended on a byte boundary (a sync flush) is spliced into the sheet's zip member a
 rows written here, and the member's CRC is the two CRCs combined (zlib's crc32_combine,
 which Python's zlib does not expose). The member stays one ordinary deflated zip member.
 
-Linux only (fork); anywhere else, or if the helper fails, the caller writes its rows itself.
+The helper is an importer.forked child (Linux only); anywhere else, or if it fails, the
+caller writes its rows itself.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pickle
-import signal
-import sys
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,9 +57,12 @@ def crc32_combine(first: int, second: int, length: int) -> int:
     return first ^ second
 
 
+LEVEL = 1  # the workbook's deflate level: its sheets are large, and level 1 is fast
+
+
 def new_compressor() -> Any:
-    """What zipfile uses for ZIP_DEFLATED at compresslevel 1: raw deflate, no header."""
-    return zlib.compressobj(1, zlib.DEFLATED, -15)
+    """What zipfile uses for ZIP_DEFLATED at compresslevel LEVEL: raw deflate, no header."""
+    return zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
 
 
 @dataclass
@@ -108,65 +106,3 @@ def splice(member: Any, part: Part) -> None:
     member._crc = crc32_combine(member._crc, part.crc, part.size)
     member._file_size += part.size
     member._compressor = new_compressor()
-
-
-class ForkedRows:
-    """`work(part)` in a forked child; `result()` is its Part, or None if it failed."""
-
-    def __init__(self, work: Callable[[], Part]) -> None:
-        self.pid = 0
-        self.reader = -1
-        if not (hasattr(os, "fork") and sys.platform.startswith("linux")):
-            return
-        self.reader, writer = os.pipe()
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    stream.flush()  # or the child could write again what this process had buffered
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: no return from here, no cleanup of the parent's state
-            code = 1
-            try:
-                os.close(self.reader)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills us
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(writer, "wb") as fh:
-                    fh.write(data)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(writer)
-
-    @property
-    def started(self) -> bool:
-        return self.pid != 0
-
-    def result(self) -> Part | None:
-        """Waits for the child; its rows, or None when it failed or was never started."""
-        if not self.pid:
-            return None
-        with os.fdopen(self.reader, "rb") as fh:
-            data = fh.read()
-        self.reader = -1
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if status != 0 or not data:
-            return None
-        try:
-            part = pickle.loads(data)
-        except Exception:
-            return None
-        return part if isinstance(part, Part) else None
-
-    def close(self) -> None:
-        """Stops a child whose rows are no longer wanted (an error or Ctrl-C here)."""
-        if self.reader >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self.reader)
-            self.reader = -1
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self.pid, 0)
-            self.pid = 0

@@ -19,13 +19,14 @@ from importer.model import Hardware, StoreState, UsersFrom
 from importer.pipeline import validate_wave
 from importer.read import read_wave
 from importer.report import xlsx_report
-from importer.report.json_report import row_dict, write_json_to
+from importer.report.json_report import write_json_to
 from importer.report.summary import summary
 from importer.report.xlsx_report import STATUS_FILLS, report_columns, write_xlsx
 from importer.report.xlsx_writer import fill_style
 from importer.results import RunOptions, RunResult
 from importer.status import Status
 from tests import rowwise_xlsx
+from tests.rowwise_json import row_dict
 from tests.test_columnwise import HEADER, _row, _workbook
 
 DATE_STYLE = fill_style(len(STATUS_FILLS))

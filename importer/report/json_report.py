@@ -44,32 +44,6 @@ def _site(store: StoreState | None) -> dict[str, object] | None:
     }
 
 
-def row_dict(row: RowResult) -> dict[str, object]:
-    """One row of the report, as the JSON holds it."""
-    more = row.extras  # empty on most rows: one lookup instead of one per attribute
-    hardware = more.get("hardware")
-    messages = row.messages
-    return {
-        "sheet": row.sheet,
-        "row": row.row,
-        "source": row.source,
-        "destination": row.destination,
-        "source_resource_id": row.source_resource_id,
-        "restore_resource_id": row.restore_resource_id,
-        "behavior": BEHAVIOR_NUMBER.get(row.behavior),
-        "users": row.users,
-        "users_from": ENUM_TEXT.get(row.users_from),
-        "mac": more.get("mac"),
-        "smbios_guid": more.get("smbios_guid"),
-        "new_computer": ENUM_TEXT.get(hardware),
-        "collections": list(more.get("membership", ())),
-        "status": ENUM_TEXT.get(row.status),
-        "site": _site(more.get("store")),
-        "messages": [m.as_dict() for m in messages] if messages else [],
-        "values": _cut(row.values),
-    }
-
-
 def _cut(values: dict[str, str]) -> dict[str, str]:
     if sum(map(len, values.values())) <= EXCEL_MAX_CELL:  # no cell can be too long: the usual row
         return values
@@ -88,10 +62,10 @@ def write_json(result: RunResult, path: Path) -> None:
 
 
 def write_json_to(result: RunResult, fh: TextIO) -> None:
-    """One row per line: readable and diffable. Each row is row_dict() as json's encoder
-    writes it (", " and ": " between items), but put together from a template and the rows'
-    values encoded column by column, the loops in C (tests/test_json_columns.py holds it
-    to the same bytes)."""
+    """One row per line: readable and diffable. Each row is what json's encoder writes for the
+    row's dict (", " and ": " between items), but put together from a template and the rows'
+    values encoded column by column, the loops in C (tests/test_report_columns.py holds it
+    to the bytes of the row-at-a-time encoder it replaced, tests/rowwise_json.py)."""
     fh.write('{"summary": ' + json.dumps(summary(result), ensure_ascii=False) + ',\n"rows": [')
     rows = result.rows
     for start in range(0, len(rows), CHUNK):

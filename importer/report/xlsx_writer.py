@@ -22,11 +22,11 @@ from pathlib import Path
 from types import NoneType
 from typing import IO
 
-import numpy as np
-
 from importer.columns import column_letter
+from importer.forked import Forked
 from importer.limits import EXCEL_MAX_CELL, cut_cell
-from importer.report.forked_rows import ForkedRows, Part, can_splice, splice
+from importer.report.forked_rows import LEVEL, Part, can_splice, splice
+from importer.table import ascii_lengths
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -69,8 +69,7 @@ def _plain_texts(cells: Sequence[object]) -> bool:
         return False
     if len(data) - len(cells) < EXCEL_MAX_CELL:
         return True
-    ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0)
-    return int(np.diff(ends, prepend=-1, append=len(data)).max()) - 1 <= EXCEL_MAX_CELL
+    return int(ascii_lengths(data).max()) <= EXCEL_MAX_CELL
 
 
 def _kind_of_text(text: str) -> int:
@@ -148,7 +147,7 @@ class StreamingWorkbook:
     _pending: list[str] = field(default_factory=list)
 
     def __enter__(self) -> StreamingWorkbook:
-        self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL)
         return self
 
     def __exit__(self, kind: object, *_: object) -> None:
@@ -260,9 +259,15 @@ class StreamingWorkbook:
                 sheet.columns = max(sheet.columns, j + 1)
         pieces.append("</row>")
         text = "".join(chain.from_iterable(zip(*_streams(_merged(pieces)), strict=False)))
+        self._pending.append(text)
+        if len(self._pending) >= 512 or count > 64:  # written in pieces, not a row at a time
+            self._flush()
+
+    def _flush(self) -> None:
+        """The rows built so far, to the sheet's stream."""
         pending = self._pending
-        pending.append(text)
-        if len(pending) >= 512 or count > 64:  # written in pieces, not a row at a time
+        if pending:
+            assert self._out is not None
             self._out.write((pending[0] if len(pending) == 1 else "".join(pending)).encode("utf-8"))
             pending.clear()
 
@@ -380,7 +385,7 @@ class StreamingWorkbook:
             known[tall] = f' ht="{min(15 * tall, 409)}" customHeight="1"' if tall > 1 else ""
         return list(map(known.__getitem__, lines))
 
-    def fork_rows(self, rows_before: int, work: Callable[[], None]) -> ForkedRows:
+    def fork_rows(self, rows_before: int, work: Callable[[], None]) -> Forked[Part]:
         """`work()` writes rows (with rows()) in a forked child, as the rows that follow the
         first `rows_before` rows of the next sheet, while this process adds that sheet and
         writes those; splice() then lays the child's rows after them. Called between sheets,
@@ -392,22 +397,19 @@ class StreamingWorkbook:
             self._sheets.append(_Sheet("", rows=rows_before))
             self._out, self._pending = part, []
             work()
-            if self._pending:
-                part.write("".join(self._pending).encode("utf-8"))
+            self._flush()
             part.close()
             part.rows, part.columns = self._sheets[-1].rows - rows_before, self._sheets[-1].columns
             return part
 
-        return ForkedRows(child)
+        return Forked(child)
 
-    def splice(self, helper: ForkedRows) -> bool:
+    def splice(self, helper: Forked[Part]) -> bool:
         """The helper's rows after the rows written here; False if it failed (or zipfile is
         not the one this knows), and then the caller writes those rows itself."""
+        self._flush()
         out = self._out
         assert isinstance(out, _Behind)
-        if self._pending:
-            out.write("".join(self._pending).encode("utf-8"))
-            self._pending.clear()
         part = helper.result() if can_splice(out.out) else None
         if part is None:
             return False

@@ -593,3 +593,24 @@ _NONE: Any = ()  # the empty list a row shares until it has something of its own
 _new_row = object.__new__
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 SOURCE_FIELD, DESTINATION_FIELD = "source", "destination"
+
+
+def carried_cells(wave: WaveInput, rows: Sequence[RowResult], names: Sequence[str]) -> list[list[str | None]]:
+    """The cells of `rows` under the user's headers `names`, column by column (None where a
+    row's sheet has no such column): what a report carries over from the input."""
+    del wave  # the rows know their cells today; the wave frame will hold them
+    return cells_of(rows, names)
+
+
+def carried_columns(wave: WaveInput, rows: Sequence[RowResult]) -> list[str]:
+    """The pairs sheets' headers, then any header only a users-sheet row has."""
+    columns = list(wave.columns)
+    seen = set(columns)
+    for row in rows:
+        if row.block is not None:
+            continue  # a pairs sheet's own columns: in wave.columns already
+        for name in row.values:
+            if name not in seen:
+                seen.add(name)
+                columns.append(name)
+    return columns

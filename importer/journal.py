@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from importer.errors import InputError
-from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, WaveInput
+from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, WaveInput, carried_values
 from importer.provider import ProviderInfo
 from importer.results import RunOptions, RunResult
 
@@ -248,7 +248,9 @@ class Journal:
 
     # -- rows ----------------------------------------------------------------------
 
-    def record_rows(self, run_id: str, rows: Sequence[RowResult]) -> None:
+    def record_rows(
+        self, run_id: str, rows: Sequence[RowResult], values: Iterable[dict[str, str]] | None = None
+    ) -> None:
         """The plan: every row once (a resumed run keeps what it knew)."""
         now = _now()
         kept = ", ".join(f"'{state.value}'" for state in _SITE_CHANGED)
@@ -277,9 +279,14 @@ class Journal:
                         _state_of(r).value,
                         now,
                         r.hardware.value if r.hardware is not None else None,
-                        json.dumps(r.values, ensure_ascii=False),
+                        json.dumps(cells, ensure_ascii=False),
                     )
-                    for seq, r in enumerate(rows)
+                    for seq, r, cells in zip(
+                        range(len(rows)),
+                        rows,
+                        values if values is not None else (r.values for r in rows),
+                        strict=False,  # `values` is a generator: as long as `rows`
+                    )
                 ),
             )
 
@@ -492,7 +499,7 @@ def _check_is_journal(path: Path, require_tables: bool) -> None:
 def journaled_wave(record: RunRecord, rows: Sequence[RowRecord]) -> WaveInput:
     """The wave of a journaled run, as far as the journal keeps it: its file, hash and columns."""
     columns = list(dict.fromkeys(name for r in rows for name in r.values))
-    return WaveInput(record.input_path, record.input_sha256, [], [], columns)
+    return WaveInput(record.input_path, record.input_sha256, None, [], columns)
 
 
 def default_journal_path(sheet: Path) -> Path:
@@ -514,13 +521,16 @@ class JournalRun:
         self.journal = journal
         self.run_id = run_id
         self.previous = {r.seq: r for r in previous}
+        self.wave: WaveInput | None = None
 
     @property
     def resumed(self) -> bool:
         return bool(self.previous)
 
-    def attach(self, rows: Sequence[RowResult]) -> None:
-        """Number the rows; on resume, the sheet must still give the same rows."""
+    def attach(self, rows: Sequence[RowResult], wave: WaveInput | None = None) -> None:
+        """Number the rows; on resume, the sheet must still give the same rows. `wave` holds
+        the cells of the rows read from it (kept with each row, for undo's report)."""
+        self.wave = wave
         for seq, row in enumerate(rows):
             row.seq = seq
         if not self.previous:
@@ -591,7 +601,8 @@ class JournalRun:
                 row.add(Level.NOTE, "was being sent when the run stopped; not on the site: sent again")
 
     def record(self, rows: Sequence[RowResult]) -> None:
-        self.journal.record_rows(self.run_id, rows)
+        values = carried_values(self.wave, rows) if self.wave is not None else (r.values for r in rows)
+        self.journal.record_rows(self.run_id, rows, values)
         created = [i for i, r in enumerate(rows) if r.status is Status.CREATED]
         self.journal.mark(self.run_id, created, RowState.CREATED)
 

@@ -7,19 +7,14 @@ imports another.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import time
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import compress, repeat
-from operator import attrgetter, is_
 from typing import TYPE_CHECKING
 
 from importer.apply import apply
 from importer.errors import ImporterError
-from importer.gcpause import paused
 from importer.interrupt import Interrupts
 from importer.migration import read_status
 from importer.model import RowResult, Status, WaveInput
@@ -44,8 +39,9 @@ def _timed(stage: str) -> Iterator[None]:
 
 def validate_wave(wave: WaveInput, options: RunOptions) -> RunResult:
     rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
-    open_rows = list(compress(rows, map(is_, map(attrgetter("status"), rows), repeat(None))))
-    deque(map(setattr, open_rows, repeat("status"), repeat(Status.VALID)), maxlen=0)  # in C
+    for row in rows:
+        if row.status is None:
+            row.status = Status.VALID
     result = RunResult("validate", wave, options, rows)
     result.finished = dt.datetime.now().astimezone()
     return result
@@ -63,13 +59,10 @@ def run_wave(
     With a journal, every row's plan and every batch's outcome are recorded, and a resumed
     run counts what it created before it stopped (the plan re-reads the site first).
     """
-    with paused():
-        rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
-        result = RunResult("run", wave, options, rows, provider=site.info)
-        # The rows live as long as the run: spare the collector from scanning them again and again.
-        gc.freeze()
+    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    result = RunResult("run", wave, options, rows, provider=site.info)
     if journal is not None:
-        journal.attach(rows)
+        journal.attach(rows, wave)
         result.run_id = journal.run_id
     try:
         with _timed("resolve"):
@@ -96,7 +89,6 @@ def run_wave(
         result.stopped_by = f"internal error ({type(exc).__name__}: {exc})"
     finally:
         result.finished = dt.datetime.now().astimezone()
-        gc.unfreeze()
     if result.stopped_by is not None:
         for row in rows:
             if row.status is None or (row.status is Status.PLANNED and not options.dry_run):

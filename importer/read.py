@@ -16,23 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from importer import columns as C
 from importer.columns import column_letter
 from importer.errors import InputError
-from importer.gcpause import gc_paused
 from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, MAX_SHEET_CELLS, InputLimits
-from importer.model import Cell, UserRow, WaveInput
+from importer.model import Cell, Part, UserRow, WaveInput
 from importer.names import PLAIN_NAME, parse_mac, parse_smbios_guid
+from importer.sheet import CHUNK_ROWS, Sheet, SheetBuilder
 from importer.sheetproc import parse_workbook
-from importer.table import CHUNK_ROWS, Block, ColumnBuilder, Table
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SEARCH_ROWS = 30
-
-
-Sheet = Table
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,6 @@ class Header:
     fields: dict[str, int]  # canonical field -> column index
 
 
-@gc_paused
 def read_wave(
     path: Path,
     users_path: Path | None = None,
@@ -52,9 +49,8 @@ def read_wave(
     """The wave's rows. `mapping` (field -> header, from --map) names columns the aliases miss."""
     mapping = dict(mapping or {})
     sheets, notes = read_sheets(path, limits)
-    wave = WaveInput(
-        path=str(path), sha256=file_sha256(path), blocks=[], user_rows=[], columns=[], notes=notes
-    )
+    wave = WaveInput(str(path), file_sha256(path), frame=None, user_rows=[], columns=[], notes=notes)
+    pieces: list[pd.DataFrame] = []
     pairs_found = False
     for sheet in sheets:
         kind, header = classify(sheet, mapping)
@@ -66,7 +62,7 @@ def read_wave(
                     "Information file (Name = the new computer, SMBIOS GUID, MAC Address, Source Computer)"
                 )
             _check_mapping(sheet, header, mapping)
-            _collect_pairs(sheet, header, wave)
+            _collect_pairs(sheet, header, wave, pieces)
             _unused_user_columns(sheet, header, wave)
         elif kind == "users" and header is not None:
             wave.user_rows.extend(_user_rows(sheet, header))
@@ -75,6 +71,9 @@ def read_wave(
                 f"sheet '{sheet.name}' skipped: no header with source and destination "
                 "(or, on a users sheet, source and users) columns"
             )
+    if pairs_found:
+        wave.frame = pieces[0] if len(pieces) == 1 else pd.concat(pieces, sort=False)
+        wave.columns = list(wave.frame.columns)
     if not pairs_found:
         where = f"'{path.name}'" if len(sheets) == 1 else f"any sheet of '{path.name}'"
         seen = _first_texts(sheets)
@@ -144,7 +143,7 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
         head = raw.read(64 * 1024)
     codec, label = sniff_encoding(head)
     delimiter = detect_delimiter(codecs.getincrementaldecoder(codec)(errors="ignore").decode(head))
-    builder = ColumnBuilder()
+    builder = SheetBuilder()
     records: list[list[str]] = []  # a chunk at a time
     count = width = 0
     previous = csv.field_size_limit(CSV_FIELD_LIMIT)
@@ -194,7 +193,7 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
         f"'{path.name}' read as {label}, columns separated by "
         f"{ {',': 'commas', ';': 'semicolons', chr(9): 'tabs'}[delimiter] }"
     ]
-    return [Table(path.name, builder.columns(), path.name)], notes
+    return [builder.sheet(path.name, path.name)], notes
 
 
 def _first_undecodable(path: Path, codec: str) -> tuple[int, bytes]:
@@ -398,47 +397,57 @@ def _unused_user_columns(sheet: Sheet, header: Header, wave: WaveInput) -> None:
             )
 
 
-def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput) -> None:
-    for name in header.names:
-        if name not in wave.columns:
-            wave.columns.append(name)
-    block = Block(sheet, header.names, header.fields, sheet.filled_rows(header.row))
-    _drop_footer(block, wave)
-    _drop_example(block, wave)
-    wave.blocks.append(block)
+def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput, pieces: list[pd.DataFrame]) -> None:
+    """The sheet's data rows join the wave's frame, their sheet and row number as its index."""
+    rows = _drop_example(sheet, header, _drop_footer(sheet, sheet.filled_rows(header.row), wave), wave)
+    names = header.names
+    piece = sheet.frame.iloc[rows, : min(len(names), sheet.width)]
+    piece.columns = pd.Index(names[: piece.shape[1]])
+    for name in names[piece.shape[1] :]:  # a header wider than the sheet's cells
+        piece[name] = pd.Series([""] * len(piece), dtype="string[pyarrow]", index=piece.index)
+    piece.index = pd.MultiIndex.from_arrays(
+        [pd.Categorical([sheet.name] * len(rows)), rows + 1], names=["sheet", "row"]
+    )
+    start = sum(len(p) for p in pieces)
+    if sheet.typed:
+        where = {int(r): i for i, r in enumerate(rows.tolist())}
+        for (r, col), typed in sheet.typed.items():
+            if r in where and col < len(names):
+                wave.typed[(start + where[r], names[col])] = typed
+    fields = {fld: names[col] for fld, col in header.fields.items()}
+    wave.parts.append(Part(sheet.name, start, start + len(rows), fields, list(names)))
+    pieces.append(piece)
 
 
-def _drop_example(block: Block, wave: WaveInput) -> None:
+def _drop_example(
+    sheet: Sheet, header: Header, rows: npt.NDArray[np.int64], wave: WaveInput
+) -> npt.NDArray[np.int64]:
     """The template's example row, left as it is, is not a pair."""
-    if C.SOURCE not in block.fields or C.DESTINATION not in block.fields or not len(block.rows):
-        return
-    source = C.EXAMPLE_ROW[0].casefold()
-    span = block.span(C.SOURCE)
-    if span is not None and source not in span.casefold():
-        return  # the common case, settled with one search
-    sources, destinations = block.take(C.SOURCE), block.take(C.DESTINATION)
-    example = [
-        i
-        for i, (s, d) in enumerate(zip(sources, destinations, strict=True))
-        if (s.strip().upper(), d.strip().upper()) == C.EXAMPLE_ROW
-    ]
-    if example:
-        block.rows = np.delete(block.rows, example)
-        wave.notes.append(f"{block.table.where}: the template's example row was left as it is: ignored")
+    if C.SOURCE not in header.fields or C.DESTINATION not in header.fields or not len(rows):
+        return rows
+    sources = sheet.frame[header.fields[C.SOURCE]].iloc[rows].str.strip().str.upper()
+    destinations = sheet.frame[header.fields[C.DESTINATION]].iloc[rows].str.strip().str.upper()
+    same = (sources == C.EXAMPLE_ROW[0]) & (destinations == C.EXAMPLE_ROW[1])
+    example = same.fillna(False).to_numpy(dtype=bool)
+    if not example.any():
+        return rows
+    wave.notes.append(f"{sheet.where}: the template's example row was left as it is: ignored")
+    return rows[~example]
 
 
-def _drop_footer(block: Block, wave: WaveInput) -> None:
+def _drop_footer(sheet: Sheet, rows: npt.NDArray[np.int64], wave: WaveInput) -> npt.NDArray[np.int64]:
     """A last row with one filled cell that is no computer name ("Total: 10 machines") is a
     footer, not a pair: skipped, with a note."""
-    while len(block.rows):
-        last = int(block.rows[-1])
-        filled = [v.strip() for v in block.table.row(last) if v.strip()]
+    while len(rows):
+        last = int(rows[-1])
+        filled = [v.strip() for v in sheet.row(last) if v.strip()]
         if len(filled) != 1 or PLAIN_NAME.fullmatch(filled[0]):
-            return
-        block.rows = block.rows[:-1]
+            return rows
+        rows = rows[:-1]
         wave.notes.append(
-            f"{block.table.where} row {last + 1} ('{filled[0][:60]}') read as a footer, not a pair: skipped"
+            f"{sheet.where} row {last + 1} ('{filled[0][:60]}') read as a footer, not a pair: skipped"
         )
+    return rows
 
 
 def _user_rows(sheet: Sheet, header: Header) -> list[UserRow]:

@@ -4,7 +4,8 @@ python-calamine allocates the whole used range of a sheet before Python sees a c
 1.7 KB file whose only cell sits at XFD1048576 asks for 512 GiB and aborts the process.
 So the parse runs in a child (forked where the OS allows, spawned elsewhere) with a memory
 limit (Linux) and a deadline; an abort, a kill or a timeout there is a one-line error here
-naming the file. The child sends the cells back as text, typed values marked (`Typed`).
+naming the file. The child sends the cells back as text, a column of Arrow strings at a time,
+typed values marked (`Typed`).
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from typing import Any
 from importer.errors import InputError
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MAX_SHEET_CELLS, MB, InputLimits
 from importer.model import Typed
-from importer.table import CHUNK_ROWS, Column, ColumnBuilder, Table
+from importer.sheet import CHUNK_ROWS, Sheet, SheetBuilder, sheet_of
 from importer.xlsxscan import unvalued_cells
 
-_OK, _REFUSED, _TABLES = "ok", "refused", "tables"
+_OK, _REFUSED, _SHEETS = "ok", "refused", "sheets"
 
 
-def parse_workbook(path: Path, limits: InputLimits) -> list[Table]:
-    """Every sheet of the workbook, column by column (`Table`).
+def parse_workbook(path: Path, limits: InputLimits) -> list[Sheet]:
+    """Every sheet of the workbook (`Sheet`).
 
     Two guarded children run side by side (a wave sheet is read on a machine with more than
     one core): python-calamine's parse, and the scan of the sheet XML for the cells calamine
@@ -40,16 +41,16 @@ def parse_workbook(path: Path, limits: InputLimits) -> list[Table]:
     scanner = _Child(path, limits, unvalued_cells) if path.suffix.lower() in (".xlsx", ".xlsm") else None
     try:
         marked = scanner.result(deadline) if scanner is not None else {}
-        tables: list[Table] = parser.result(deadline)
+        sheets: list[Sheet] = parser.result(deadline)
     finally:
         parser.close()
         if scanner is not None:
             scanner.close()
-    for table in tables:
-        for (row, col), kind in marked.get(table.name, {}).items():
-            if col < table.width and row < table.height and table.columns[col][row] == "":
-                table.columns[col].typed[row] = Typed(kind[1], kind[0])
-    return tables
+    for sheet in sheets:
+        for (row, col), kind in marked.get(sheet.name, {}).items():
+            if col < sheet.width and row < sheet.height and sheet.cell(row, col) == "":
+                sheet.typed[(row, col)] = Typed(kind[1], kind[0])
+    return sheets
 
 
 class _Child:
@@ -67,16 +68,12 @@ class _Child:
         result = pickle.loads(self._receive(deadline))
         if result[0] == _REFUSED:
             raise InputError(result[1], result[2] or None)
-        if result[0] == _TABLES:  # the columns' texts follow, one message each
-            tables = []
-            for name, file, columns in result[1]:
-                built = []
-                for typed, odd, starts in columns:
-                    built.append(
-                        Column(self._receive(deadline).decode("utf-8", "surrogatepass"), starts, typed, odd)
-                    )
-                tables.append(Table(name, built, file))
-            return tables
+        if result[0] == _SHEETS:  # the columns follow, one message each
+            sheets = []
+            for name, file, typed, width in result[1]:
+                columns = [pickle.loads(self._receive(deadline)) for _ in range(width)]
+                sheets.append(sheet_of(name, columns, typed, file))
+            return sheets
         return result[1]
 
     def _receive(self, deadline: float) -> bytes:
@@ -131,19 +128,17 @@ def _child(path: str, limits: InputLimits, sender: Any, work: Any) -> None:
             f"'{Path(path).name}' cannot be read as a spreadsheet ({type(exc).__name__}: {str(exc)[:300]}).",
             "Open it in Excel and save it again as .xlsx (without a password).",
         )
-    texts: list[str] = []
-    if message[0] == _OK and isinstance(message[1], list) and all(isinstance(t, Table) for t in message[1]):
-        # A column's text goes as a message of its own: the child never holds a second copy
-        # of the whole sheet, only of one column while it is sent.
-        tables: list[Table] = message[1]
-        meta = [(t.name, t.file, [(c.typed, c.odd, c.starts) for c in t.columns]) for t in tables]
-        texts = [c.text for t in tables for c in t.columns]
-        for table in tables:
-            table.columns = []
-        message = (_TABLES, meta)
+    columns: list[Any] = []
+    if message[0] == _OK and isinstance(message[1], list) and all(isinstance(t, _Read) for t in message[1]):
+        # A column goes as a message of its own: the child never holds a second copy of the
+        # whole sheet, only of one column while it is sent.
+        read: list[_Read] = message[1]
+        message = (_SHEETS, [(r.name, r.file, r.typed, len(r.columns)) for r in read])
+        columns = [c for r in read for c in r.columns]
+        del read
     sender.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-    while texts:
-        sender.send_bytes(texts.pop(0).encode("utf-8", "surrogatepass"))
+    while columns:
+        sender.send_bytes(pickle.dumps(columns.pop(0), protocol=pickle.HIGHEST_PROTOCOL))
     sender.close()
 
 
@@ -171,7 +166,16 @@ class _Refusal(Exception):
         self.message, self.hint = message, hint
 
 
-def _parse(path: Path) -> list[Table]:
+class _Read:
+    """A sheet as the child sends it: its columns as Arrow arrays, and its typed cells."""
+
+    def __init__(self, name: str, file: str, builder: SheetBuilder) -> None:
+        self.name, self.file = name, file
+        self.columns = builder.batches()
+        self.typed = builder.typed
+
+
+def _parse(path: Path) -> list[_Read]:
     import python_calamine
 
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -201,23 +205,17 @@ def _parse(path: Path) -> list[Table]:
     return tables
 
 
-def _columns(sheet: Any, name: str, file: str) -> Table:
+def _columns(sheet: Any, name: str, file: str) -> _Read:
     end = sheet.end
-    builder = ColumnBuilder(cell_text)
+    builder = SheetBuilder(cell_text)
     rows = sheet.iter_rows()
     while chunk := list(islice(rows, CHUNK_ROWS)):
         builder.add(chunk)
     del rows
-    columns = builder.columns()
     # iter_rows starts at the first row but at the first *used* column: pad both to A1.
-    lead_rows = (end[0] + 1 - builder.height) if end is not None else 0
-    lead_columns = (end[1] + 1 - len(columns)) if end is not None else 0
-    if lead_rows > 0:
-        columns = [c.shifted(lead_rows) for c in columns]
-    if lead_columns > 0:
-        height = builder.height + max(lead_rows, 0)
-        columns = [Column.empty(height) for _ in range(lead_columns)] + columns
-    return Table(name, columns, file)
+    if end is not None:
+        builder.pad(end[0] + 1 - builder.height, end[1] + 1 - builder.width)
+    return _Read(name, file, builder)
 
 
 def cell_text(value: object) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import click
@@ -26,7 +25,6 @@ from importer.cli.output import (
     stderr,
     write_reports,
 )
-from importer.gcpause import paused
 from importer.limits import InputLimits
 from importer.model import Behavior
 from importer.pipeline import run_wave, validate_wave
@@ -54,9 +52,7 @@ def validate(
     options = RunOptions(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
     )
-    with paused():  # the rows live until exit: the collector need not walk them (a process, not a library)
-        result = validate_wave(wave, options)
-        gc.freeze()
+    result = validate_wave(wave, options)
     written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
     print_summary(result, written, str(output.json_path) == "-")
     click.get_current_context().exit(int(result.exit_status))

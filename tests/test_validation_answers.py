@@ -1089,3 +1089,40 @@ def test_the_exit_status_and_counts_say_whether_every_row_is_valid(tmp_path: Pat
         csv_wave(tmp_path, PAIRS, ["PC1", "NB1", "0", ""], ["PC2", "PC2", "0", ""], name="bad.csv")
     )
     assert (bad.exit_code, bad.summary["counts"]["valid"], bad.summary["counts"]["invalid"]) == (3, 1, 1)
+
+
+REPEAT_PATTERNS = [
+    # a users cell ({n}: the row's number), the accounts kept, those listed twice
+    ("CONTOSO\\a{n};contoso\\A{n}", ["CONTOSO\\a{n}"], ["contoso\\A{n}"]),
+    ("X\\a{n};X\\b{n}", ["X\\a{n}", "X\\b{n}"], []),
+    ("x\\a{n}, y\\a{n}", ["X\\a{n}", "Y\\a{n}"], []),
+    ("X\\a{n}", ["X\\a{n}"], []),
+    ("", [], []),
+    ("X\\a{n}, Y\\b{n}, x\\A{n}", ["X\\a{n}", "Y\\b{n}"], ["x\\A{n}"]),
+    ("X\\a{n},Y\\b{n};Z\\c{n}, Y\\b{n}", ["X\\a{n}", "Y\\b{n}", "Z\\c{n}"], ["Y\\b{n}"]),
+]
+
+
+@pytest.mark.parametrize("patterns", [3, 7], ids=["at most two accounts a cell", "up to four"])
+def test_accounts_listed_twice_are_found_in_every_row_of_a_large_wave(tmp_path: Path, patterns: int) -> None:
+    """60,000 rows, a users column of over a megabyte: each row's answer is its own, wherever it sits."""
+    count, behaviours = 60_000, ["2", "0", "1", "2", "2"]
+    rows = []
+    for i in range(count):
+        cell, _, _ = REPEAT_PATTERNS[i % patterns]
+        rows.append([f"OLD{i}", f"NEW{i}", behaviours[i % 5], cell.format(n=i)])
+    assert sum(len(r[3]) for r in rows) > 1 << 20
+    got = validate(csv_wave(tmp_path, PAIRS, *rows))
+    assert len(got.rows) == count
+    for i, row in enumerate(got.rows):
+        _, kept, twice = REPEAT_PATTERNS[i % patterns]
+        users = [u.format(n=i) for u in kept]
+        behaviour = int(behaviours[i % 5])
+        messages = [note("Users", TWICE.format(a.format(n=i))) for a in twice]
+        if behaviour == 0 and users:
+            messages.append(warning("Users", NOT_SENT.format(len(users))))
+        elif behaviour != 0 and not users:
+            messages.append(error("Users", NEEDS_USERS.format(B1 if behaviour == 1 else B2)))
+        status = "valid" if behaviour == 0 or users else "invalid"
+        expected = (status, f"OLD{i}", f"NEW{i}", behaviour, users if behaviour else [], messages)
+        assert answer(row) == expected, i

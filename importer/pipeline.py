@@ -39,9 +39,7 @@ def _timed(stage: str) -> Iterator[None]:
 
 def validate_wave(wave: WaveInput, options: RunOptions) -> RunResult:
     rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
-    for row in rows:
-        if row.status is None:
-            row.status = Status.VALID
+    rows.open_status = Status.VALID  # rows are made as they are read: a reporter's chunk at a time
     result = RunResult("validate", wave, options, rows)
     result.finished = dt.datetime.now().astimezone()
     return result
@@ -59,7 +57,8 @@ def run_wave(
     With a journal, every row's plan and every batch's outcome are recorded, and a resumed
     run counts what it created before it stopped (the plan re-reads the site first).
     """
-    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    checked = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    rows = checked.materialize()  # the stages fill every row in
     result = RunResult("run", wave, options, rows, provider=site.info)
     if journal is not None:
         journal.attach(rows, wave)
@@ -98,7 +97,8 @@ def run_wave(
 
 def status_wave(wave: WaveInput, site: Site, options: RunOptions) -> RunResult:
     """The pairs of a wave sheet, looked up by name, and where their user state is."""
-    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    checked = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    rows = checked.materialize()
     return _status(RunResult("status", wave, options, rows, provider=site.info), site, resolve_names=True)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import getpass
 import socket
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -35,7 +36,7 @@ class RunResult:
     command: str  # "run", "validate", "undo" or "status"
     wave: WaveInput
     options: RunOptions
-    rows: list[RowResult]
+    rows: Sequence[RowResult]  # a list, or validation's columns read as rows (`Checked`)
     provider: ProviderInfo | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     finished: dt.datetime | None = None
@@ -51,8 +52,15 @@ class RunResult:
         counts = ", ".join(f"{n} {s.value}" for s, n in self.counts().items() if n)
         return f"{len(self.rows)} rows: {counts or 'nothing'}"
 
+    def _counted(self) -> Counter[Status | None]:
+        fast = getattr(self.rows, "status_counts", None)  # validation's columns count themselves
+        if fast is not None:
+            counted: Counter[Status | None] = fast()
+            return counted
+        return Counter(map(attrgetter("status"), self.rows))
+
     def counts(self) -> dict[Status, int]:
-        counted = Counter(map(attrgetter("status"), self.rows))  # None (no status yet) is not shown
+        counted = self._counted()  # None (no status yet) is not shown
         shown = STATUS_READINGS if self.command == "status" else frozenset()
         return {
             info.status: counted[info.status]
@@ -68,7 +76,7 @@ class RunResult:
             return ExitStatus.FATAL
         if self.command == "status":  # a reading: what it found is not a failure
             return ExitStatus.OK
-        if all(r.status in GOOD_STATUSES for r in self.rows):
+        if all(status in GOOD_STATUSES for status, n in self._counted().items() if n):
             return ExitStatus.OK
         return ExitStatus.ROWS_NEED_ATTENTION
 

@@ -121,9 +121,10 @@ class SheetBuilder:
         self.height += len(rows)
 
     def _array(self, col: int, cells: list[object]) -> pa.Array[Any]:
-        try:
-            if all(type(c) is str for c in cells):
-                return pa.array(cells, type=TEXT)
+        try:  # the usual column, text only: Arrow refuses any other type (and None is null)
+            array = pa.array(cells, type=TEXT)
+            if not array.null_count:
+                return array
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass
         texts = [c if type(c) is str else self._convert(c) for c in cells]

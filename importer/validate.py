@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from importer import columns as C
 from importer import rules
+from importer.checked import Checked
 from importer.limits import EXCEL_MAX_CELL
 from importer.model import (
     Behavior,
@@ -42,6 +45,7 @@ from importer.names import (
     parse_smbios_guid,
     parse_users,
 )
+from importer.sheet import text_series
 
 T = TypeVar("T")
 
@@ -52,6 +56,7 @@ _PLAIN_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?"
 _USER = r"[A-Za-z0-9][A-Za-z0-9-]{0,14}\\[A-Za-z0-9_-](?:[A-Za-z0-9._-]{0,18}[A-Za-z0-9_-])?"
 _PLAIN_USERS = f"{_USER}(?:[;,] ?{_USER})*"
 _USER_SEPARATOR = r"[;,] ?"
+_LOWER_DOMAIN = r"(?:^|[;,] ?)[^\\;,]*[a-z][^\\;,]*\\"  # a domain with a small letter
 
 
 def validate(
@@ -59,67 +64,60 @@ def validate(
     default_behavior: Behavior,
     users_from_site: bool = False,
     collections: Sequence[str] = (),
-) -> list[RowResult]:
-    """Rows in input order; a row with any error has status `invalid`, the rest are open.
+) -> Checked:
+    """Every row in input order, then the users-sheet rows that match no pair; a row with any
+    error is `invalid`, the rest are open (`Checked.open_status`).
 
     With `users_from_site`, rows of behaviour 1/2 without users wait for the site to give
     them (resolve); `collections` apply to every row, beside any Collection column."""
-    results: list[RowResult] = []
+    checked = Checked(wave)
+    sources, destinations, users = [], [], []
     for part in wave.parts:
-        results.extend(_PartCheck(wave, part, default_behavior, collections).rows)
-    orphans = _attach_user_rows(results, wave.user_rows)
-    for result in results:
-        _check_behavior_users(result, users_from_site)
-    _check_sheet_rules(results)
+        check = _PartCheck(wave, part, checked, default_behavior, collections)
+        sources.append(check.sources)
+        destinations.append(check.destinations)
+        users.extend(check.users.chunks)
+    if wave.parts:
+        checked.sources = pd.concat(sources, ignore_index=True)
+        checked.destinations = pd.concat(destinations, ignore_index=True)
+        checked.users = pa.chunked_array(users, type=pa.list_(pa.large_string()))  # type: ignore[call-overload]
+    _attach_user_rows(checked, wave.user_rows)
+    counts = checked.account_counts()
+    needs = np.isin(checked.behaviors, [int(b) for b in Behavior if b.needs_users])
+    given = checked.behaviors >= 0
+    for probe in checked.rows_at(np.flatnonzero(given & (needs != (counts > 0))).tolist()):
+        _check_behavior_users(probe, users_from_site)
+        checked.take_back(probe)
+    if wave.parts:
+        _check_sheet_rules(checked)
     if any(part.fields.keys() & {C.MAC, C.SMBIOS_GUID} for part in wave.parts):
-        _check_hardware_ids(results)
-    for result in results:
-        if result.messages and result.has_errors:
-            result.status = Status.INVALID
-    return results + orphans
+        _check_hardware_ids(checked)
+    return checked
 
 
 class _PartCheck:
     """The cell checks of one pairs sheet, a column at a time."""
 
-    def __init__(self, wave: WaveInput, part: Part, default: Behavior, every: Sequence[str]) -> None:
+    def __init__(
+        self, wave: WaveInput, part: Part, checked: Checked, default: Behavior, every: Sequence[str]
+    ) -> None:
         assert wave.frame is not None
         self.part = part
+        self.checked = checked
         self.frame = wave.frame.iloc[part.start : part.stop]
-        self.count = count = part.stop - part.start
+        self.count = part.stop - part.start
         self.typed: dict[str, dict[int, Typed]] = defaultdict(dict)
         for (position, header), typed in wave.typed.items():
             if part.start <= position < part.stop:
                 self.typed[header][position - part.start] = typed
-        self.messages: dict[int, list[Message]] = {}
         self.skipped = self._overlong()
-        sources = self._names(C.SOURCE)
-        destinations = self._names(C.DESTINATION)
-        behaviors = self._behaviors(default)
-        users, from_sheet = self._users()
-        source_ids = self._ids(C.SOURCE_ID)
-        restore_ids = self._ids(C.RESTORE_ID)
-        hardware = bool(every) or bool(part.fields.keys() & {C.MAC, C.SMBIOS_GUID, C.COLLECTION})
-        numbers = self.frame.index.get_level_values("row").tolist()
-        sheet, headers, messages = part.sheet, part.fields, self.messages
-        self.rows = [
-            RowResult(
-                sheet,
-                numbers[i],
-                source=sources[i],
-                destination=destinations[i],
-                behavior=behaviors[i],
-                users=users[i] or (),
-                users_from=UsersFrom.SHEET if from_sheet[i] else None,
-                messages=messages.get(i, ()),
-                given_source_resource_id=source_ids[i] if source_ids else None,
-                given_restore_resource_id=restore_ids[i] if restore_ids else None,
-                headers=headers,
-                index=part.start + i,
-            )
-            for i in range(count)
-        ]
-        if hardware:
+        self.sources = self._names(C.SOURCE)
+        self.destinations = self._names(C.DESTINATION)
+        checked.behaviors[part.start : part.stop] = self._behaviors(default)
+        self.users = self._users()
+        self._ids(C.SOURCE_ID, "given_source_resource_id")
+        self._ids(C.RESTORE_ID, "given_restore_resource_id")
+        if every or part.fields.keys() & {C.MAC, C.SMBIOS_GUID, C.COLLECTION}:
             self._hardware(every)
 
     def _column(self, fld: str) -> tuple[str, pd.Series] | None:
@@ -133,8 +131,7 @@ class _PartCheck:
         return self.typed[header].get(i, cells[i]) if header in self.typed else cells[i]
 
     def _extend(self, i: int, messages: Sequence[Message]) -> None:
-        if messages:
-            self.messages.setdefault(i, []).extend(messages)
+        self.checked.extend(self.part.start + i, messages)
 
     def _overlong(self) -> dict[str, set[int]]:
         """Cells longer than Excel allows are errors, and are not checked further."""
@@ -162,24 +159,29 @@ class _PartCheck:
         odd.update(self.typed.get(header, {}))
         return sorted(odd - self.skipped.get(header, set()))
 
-    def _names(self, fld: str) -> list[str | None]:
+    def _names(self, fld: str) -> pd.Series:
+        """The names as ConfigMgr spells them (NA where a cell gives none)."""
         header, cells = self._column(fld) or ("", pd.Series([""] * self.count, dtype="string[pyarrow]"))
         plain = cells.str.fullmatch(_PLAIN_NAME) & cells.str.contains("[A-Za-z]")
-        out: list[str | None] = list(cells.str.upper().tolist())
-        texts: list[str] = cells.tolist()
-        for i in self.skipped.get(header, ()):
-            out[i] = None
+        names = cells.str.upper()
+        texts: list[str] | None = None
+        changed: dict[int, str | None] = dict.fromkeys(self.skipped.get(header, ()))
         for i in self._unusual(header, plain):
+            texts = texts if texts is not None else cells.tolist()
             parsed = parse_computer_name(self._cell(header, i, texts), header)
             self._extend(i, parsed.messages)
-            out[i] = parsed.value
-        return out
+            changed[i] = parsed.value
+        if changed:
+            names = names.copy()
+            where = list(changed)
+            names.iloc[where] = pd.Series(list(changed.values()), dtype="string[pyarrow]")
+        return names
 
-    def _behaviors(self, default: Behavior) -> list[Behavior | None]:
-        """Each distinct cell is parsed once (a wave has a handful of them)."""
+    def _behaviors(self, default: Behavior) -> npt.NDArray[np.int8]:
+        """Each distinct cell is parsed once (a wave has a handful of them); -1: none."""
         found = self._column(C.BEHAVIOR)
         if found is None:
-            return [default] * self.count
+            return np.full(self.count, int(default), dtype=np.int8)
         header, cells = found
         texts: list[str] = cells.tolist()
         typed = self.typed.get(header, {})
@@ -196,72 +198,91 @@ class _PartCheck:
                 out[i] = parsed.value
             elif text in wrong:
                 self._extend(i, known[text].messages)
-        return out
+        return np.array([-1 if b is None else int(b) for b in out], dtype=np.int8)
 
-    def _users(self) -> tuple[list[list[str] | None], list[bool]]:
-        """Per row: its accounts (None: no users cell) and whether the cell had text."""
+    def _users(self) -> pa.ChunkedArray[Any]:
+        """Each row's accounts (null where the row has no users cell or a blank one); a cell
+        that is not plain goes through the parser, and its accounts are kept apart."""
         found = self._column(C.USERS)
+        lists = pa.list_(pa.large_string())
         if found is None:
-            return [None] * self.count, [False] * self.count
+            return pa.chunked_array([pa.nulls(self.count, lists)])
         header, cells = found
+        arrow = pa.chunked_array([pa.array(cells.array)])
         plain = cells.str.fullmatch(_PLAIN_USERS)
         blank = (cells.str.strip() == "").to_numpy(dtype=bool)
-        parts: list[list[str] | None] = list(cells.str.split(_USER_SEPARATOR, regex=True).tolist())
-        out: list[list[str] | None] = [None] * self.count
-        texts: list[str] = cells.tolist()
-        odd = set(self._unusual(header, plain))
-        for i, accounts in enumerate(parts):
-            if blank[i] or i in odd or i in self.skipped.get(header, ()) or accounts is None:
-                continue
-            users = [f"{d.upper()}\\{u}" for d, _, u in (a.partition("\\") for a in accounts)]
-            if len(users) > 1 and len({u.casefold() for u in users}) < len(users):
-                odd.add(i)  # listed twice: the parser says so
-                continue
-            out[i] = users
+        typed = self.typed.get(header, {})
+        empty = blank.copy()
+        for i in typed:
+            empty[i] = False
+        for i in self.skipped.get(header, ()):
+            empty[i] = True
+        split = pc.split_pattern_regex(arrow, _USER_SEPARATOR)  # type: ignore[call-overload]
+        accounts = pc.if_else(pa.array(empty), pa.nulls(self.count, lists), split)
+        odd = set(self._unusual(header, plain)) - set(np.flatnonzero(empty).tolist())
+        odd.update(_repeating(pc.split_pattern_regex(pc.utf8_lower(arrow), _USER_SEPARATOR)))
+        lower = pc.match_substring_regex(arrow, _LOWER_DOMAIN).to_numpy(zero_copy_only=False)
+        start = self.part.start
+        for i in set(np.flatnonzero(lower & ~empty).tolist()) - odd:  # the domain is sent in capitals
+            row: list[str] = accounts[i].as_py() or []
+            parts = (a.partition("\\") for a in row)
+            self.checked.own_users[start + i] = [f"{d.upper()}\\{u}" for d, _, u in parts]
+        texts: list[str] = cells.tolist() if odd else []
         for i in sorted(odd):
-            if blank[i] and i not in self.typed.get(header, {}):
-                continue
             parsed = parse_users([(self._cell(header, i, texts), header)])
             self._extend(i, parsed.messages)
-            out[i] = list(parsed.value or [])
-        filled = [o is not None for o in out]
-        return out, filled
+            self.checked.own_users[start + i] = list(parsed.value or [])
+        chunked: pa.ChunkedArray[Any] = accounts
+        return chunked
 
-    def _ids(self, fld: str) -> list[int | None] | None:
+    def _ids(self, fld: str, attribute: str) -> None:
+        """The ResourceIDs given (a rare column)."""
         found = self._column(fld)
         if found is None:
-            return None
+            return
         header, cells = found
         texts: list[str] = cells.tolist()
         skipped = self.skipped.get(header, set())
-        out: list[int | None] = [None] * self.count
         for i in np.flatnonzero((cells.str.strip() != "").to_numpy(dtype=bool)).tolist():
             if i not in skipped:
                 parsed = parse_resource_id(self._cell(header, i, texts), header)
                 self._extend(i, parsed.messages)
-                out[i] = parsed.value
-        return out
+                self.checked.set_rare(self.part.start + i, attribute, parsed.value)
 
     def _hardware(self, every: Sequence[str]) -> None:
         """New-hardware columns are rare and per row (as before, an over-long cell here is
         also parsed: its own message says what is wrong with it)."""
         columns = {fld: self._column(fld) for fld in (C.MAC, C.SMBIOS_GUID, C.COLLECTION)}
         texts = {fld: (found[0], found[1].tolist()) for fld, found in columns.items() if found is not None}
-        for i, result in enumerate(self.rows):
-            if C.MAC in texts and texts[C.MAC][1][i].strip():
-                header = texts[C.MAC][0]
-                result.mac = _take(result, parse_mac(self._cell(header, i, texts[C.MAC][1]), header))
-            if C.SMBIOS_GUID in texts and texts[C.SMBIOS_GUID][1][i].strip():
-                header = texts[C.SMBIOS_GUID][0]
-                cell = self._cell(header, i, texts[C.SMBIOS_GUID][1])
-                result.smbios_guid = _take(result, parse_smbios_guid(cell, header))
+        parsers = {C.MAC: ("mac", parse_mac), C.SMBIOS_GUID: ("smbios_guid", parse_smbios_guid)}
+        for i in range(self.count):
+            position = self.part.start + i
+            for fld, (attribute, parse) in parsers.items():
+                if fld in texts and texts[fld][1][i].strip():
+                    header, cells = texts[fld]
+                    parsed = parse(self._cell(header, i, cells), header)
+                    self._extend(i, parsed.messages)
+                    self.checked.set_rare(position, attribute, parsed.value)
             named = list(every)
             if C.COLLECTION in texts and texts[C.COLLECTION][1][i].strip():
-                header = texts[C.COLLECTION][0]
-                cell = self._cell(header, i, texts[C.COLLECTION][1])
-                given: list[str] | None = _take(result, parse_collections(cell, header))
-                named += given or []
-            result.collections = list(dict.fromkeys(named))
+                header, cells = texts[C.COLLECTION]
+                given = parse_collections(self._cell(header, i, cells), header)
+                self._extend(i, given.messages)
+                named += given.value or []
+            if named:
+                self.checked.set_rare(position, "collections", list(dict.fromkeys(named)))
+
+
+def _repeating(accounts: pa.ListArray[Any] | pa.ChunkedArray[Any]) -> list[int]:
+    """The rows whose (lower-cased) accounts list one twice: each account's row and its code
+    among all accounts, sorted, so that a repeat sits beside its twin."""
+    rows = pc.list_parent_indices(accounts).to_numpy()
+    if not len(rows):
+        return []
+    codes, _ = pd.factorize(text_series(pc.list_flatten(accounts).cast(pa.large_string())))
+    keys = np.sort(rows.astype(np.int64) * (int(codes.max()) + 2) + codes)
+    twins = keys[1:][keys[1:] == keys[:-1]]
+    return sorted(set((twins // (int(codes.max()) + 2)).tolist()))
 
 
 def _behavior(text: str, header: str, default: Behavior) -> Parsed[Behavior]:
@@ -274,17 +295,12 @@ def _take(result: RowResult, parsed: Parsed[T]) -> T | None:
     return parsed.value
 
 
-def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> list[RowResult]:
+def _attach_user_rows(checked: Checked, user_rows: list[UserRow]) -> None:
     """Merge users given on a separate sheet or file; rows that match no pair are reported
-    (returned, as rows of their own)."""
+    (as rows of their own, after the pairs)."""
     if not user_rows:
-        return []
-    by_source: dict[str, list[RowResult]] = defaultdict(list)
-    for result in results:
-        if result.source:
-            by_source[result.source].append(result)
-    extra: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    orphans: list[RowResult] = []
+        return
+    wanted: list[tuple[UserRow, RowResult, str | None, str | None]] = []
     for user_row in user_rows:
         probe = RowResult(sheet=user_row.sheet, row=user_row.row, values=dict(user_row.values))
         source = _take(probe, parse_computer_name(user_row.source.text, user_row.source.column))
@@ -293,6 +309,14 @@ def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> lis
             destination = _take(
                 probe, parse_computer_name(user_row.destination.text, user_row.destination.column)
             )
+        wanted.append((user_row, probe, source, destination))
+    names = {source for _, _, source, _ in wanted if source}
+    by_source: dict[str, list[RowResult]] = defaultdict(list)
+    matching = np.flatnonzero(checked.sources.isin(names).fillna(False).to_numpy(dtype=bool)).tolist()
+    for row in checked.rows_at(matching):
+        by_source[row.source or ""].append(row)
+    extra: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for user_row, probe, source, destination in wanted:
         targets = [
             r for r in by_source.get(source or "", []) if destination is None or r.destination == destination
         ]
@@ -305,28 +329,31 @@ def _attach_user_rows(results: list[RowResult], user_rows: list[UserRow]) -> lis
                 )
             probe.source, probe.destination = source, destination
             probe.status = Status.INVALID
-            orphans.append(probe)
+            checked.orphans.append(probe)
             continue
         where = f"{user_row.users.column} ({user_row.sheet} row {user_row.row})"
         for target in targets:
-            extra[id(target)].append((user_row.users.text, where))
-    for result in results:
-        cells = extra.get(id(result))
-        if not cells:
-            continue
-        own = [(u, "") for u in result.users]
-        parsed = parse_users(own + cells)
-        result.extend(parsed.messages)
-        result.users = parsed.value or []
-        result.users_from = UsersFrom.USERS_SHEET if not own else UsersFrom.SHEET
-    return orphans
+            extra[target.index].append((user_row.users.text, where))
+    for rows in by_source.values():
+        for result in rows:
+            cells = extra.get(result.index)
+            if not cells:
+                continue
+            own = [(u, "") for u in result.users]
+            parsed = parse_users(own + cells)
+            result.extend(parsed.messages)
+            result.users = parsed.value or []
+            result.users_from = UsersFrom.USERS_SHEET if not own else UsersFrom.SHEET
+            checked.take_back(result)
 
 
-def _check_hardware_ids(results: list[RowResult]) -> None:
+def _check_hardware_ids(checked: Checked) -> None:
     """One MAC address or SMBIOS GUID belongs to one new computer."""
+    given = [p for p, rare in sorted(checked.rare.items()) if rare.keys() & {"mac", "smbios_guid"}]
+    rows = checked.rows_at(given)
     for attribute, name in (("mac", C.MAC), ("smbios_guid", C.SMBIOS_GUID)):
         owners: dict[str, dict[str, list[RowResult]]] = defaultdict(lambda: defaultdict(list))
-        for result in results:
+        for result in rows:
             value = getattr(result, attribute)
             if value and result.destination:
                 owners[value][result.destination].append(result)
@@ -341,6 +368,7 @@ def _check_hardware_ids(results: list[RowResult]) -> None:
                         f"{value} is given for several new computers ({names}): each has its own",
                         result.column(name),
                     )
+                    checked.messages[result.index] = list(result.messages)
 
 
 def _check_behavior_users(result: RowResult, users_from_site: bool) -> None:
@@ -369,43 +397,39 @@ def _check_behavior_users(result: RowResult, users_from_site: bool) -> None:
         result.users = []
 
 
-def _check_sheet_rules(results: list[RowResult]) -> None:
-    """Rows whose pair or computers recur: found with `duplicated` and counts over the names,
-    then worded row by row."""
-    named = [r for r in results if r.source and r.destination]
-    if not named:
-        return
-    for result in named:
-        if result.source == result.destination:
-            result.add(
-                Level.ERROR,
-                f"source and destination are both {result.source}: that is an in-place "
-                "association, which ConfigMgr creates itself; give the new computer's name",
-                result.column(C.DESTINATION),
-            )
-    pairs = pd.DataFrame(
-        {"source": [r.source for r in named], "destination": [r.destination for r in named]},
-        dtype="string[pyarrow]",
-    )
-    repeated = pairs.duplicated(keep=False).to_numpy(dtype=bool)
+def _check_sheet_rules(checked: Checked) -> None:
+    """Rows whose pair or computers recur: found with `duplicated` and counts over the names
+    columns, then worded on row objects made for just those rows."""
+    pairs = pd.DataFrame({"source": checked.sources, "destination": checked.destinations})
+    named = pairs.notna().all(axis=1).to_numpy(dtype=bool)
+    same = (pairs["source"] == pairs["destination"]).fillna(False).to_numpy(dtype=bool)
+    for result in checked.rows_at(np.flatnonzero(named & same).tolist()):
+        result.add(
+            Level.ERROR,
+            f"source and destination are both {result.source}: that is an in-place "
+            "association, which ConfigMgr creates itself; give the new computer's name",
+            result.column(C.DESTINATION),
+        )
+        checked.messages[result.index] = list(result.messages)
+    index = np.flatnonzero(named)
+    both = pairs.iloc[index]
     groups: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
-    for i in np.flatnonzero(repeated).tolist():
-        result = named[i]
+    for result in checked.rows_at(index[both.duplicated(keep=False).to_numpy(dtype=bool)].tolist()):
         groups[(result.source or "", result.destination or "")].append(result)
     for group in groups.values():
         _flag_repeats(group)
-    firsts = ~pairs.duplicated(keep="first").to_numpy(dtype=bool)
-    unique = pairs[firsts]
-    counts = pd.concat([unique["source"], unique["destination"]]).value_counts()
-    crowded = (
-        unique["source"].map(counts).to_numpy(dtype=np.int64)
-        + unique["destination"].map(counts).to_numpy(dtype=np.int64)
-    ) > 2
-    _shared_computers([named[i] for i in _positions(firsts)[crowded].tolist()])
-
-
-def _positions(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    return np.flatnonzero(mask)
+        for result in group:
+            checked.messages[result.index] = list(result.messages)
+    first = ~both.duplicated(keep="first").to_numpy(dtype=bool)
+    unique = both[first]
+    codes, _ = pd.factorize(pd.concat([unique["source"], unique["destination"]], ignore_index=True))
+    uses = np.bincount(codes)[codes]  # how many distinct pairs name each computer
+    crowded = uses[: len(unique)] + uses[len(unique) :] > 2
+    shared = checked.rows_at(index[first][crowded].tolist())
+    _shared_computers(shared)
+    for result in shared:
+        if result.messages:
+            checked.messages[result.index] = list(result.messages)
 
 
 def _shared_computers(shared: list[RowResult]) -> None:

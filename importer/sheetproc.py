@@ -2,7 +2,7 @@
 
 python-calamine allocates the whole used range of a sheet before Python sees a cell: a
 1.7 KB file whose only cell sits at XFD1048576 asks for 512 GiB and aborts the process.
-So the parse runs in a child (forked where the OS allows, spawned elsewhere) with a memory
+So the parse runs in a child with a memory
 limit (Linux) and a deadline; an abort, a kill or a timeout there is a one-line error here
 naming the file. The child sends the cells back as text, a column of Arrow strings at a time,
 typed values marked (`Typed`).
@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import pickle
 import sys
+import threading
 import time
 from itertools import islice
 from pathlib import Path
@@ -57,7 +58,7 @@ class _Child:
     """`work(path)` in a child process with a memory limit; its answer, or a one-line error."""
 
     def __init__(self, path: Path, limits: InputLimits, work: Any) -> None:
-        context: Any = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        context: Any = multiprocessing.get_context(start_method())
         self.path, self.limits = path, limits
         self.receiver, sender = context.Pipe(duplex=False)
         self.process = context.Process(target=_child, args=(str(path), limits, sender, work), daemon=True)
@@ -100,6 +101,15 @@ class _Child:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
+
+
+def start_method() -> str:
+    """How the child starts: forked from a command's single thread (the cheapest); from a
+    threaded process such as the web server, through a fork server, since a fork copies only
+    the calling thread and whatever locks the others held; spawned where there is no fork."""
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    return "fork" if threading.active_count() == 1 else "forkserver"
 
 
 def _died(path: Path, code: int | None, limits: InputLimits) -> InputError:

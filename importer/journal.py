@@ -14,10 +14,12 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from importer import db
 from importer.errors import InputError
 from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, WaveInput, carried_values
 from importer.provider import ProviderInfo
@@ -174,10 +176,12 @@ class Journal:
         try:
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            if create:
-                self._db.executescript(_SCHEMA)
-            _add_new_columns(self._db)
+            self._db = db.connect(path)
+            db.upgrade(self._db, JOURNAL_STEPS)
+        except db.NewerSchema as exc:
+            raise InputError(
+                f"the run journal '{path}' was written by a newer cmassoc ({exc}).", "Upgrade cmassoc."
+            ) from exc
         except (OSError, sqlite3.Error) as exc:
             raise InputError(
                 f"cannot open the run journal '{path}': {exc}.", "Choose another with --journal."
@@ -406,19 +410,8 @@ class Journal:
         run_id = self.start_run(RunKind.RUN, wave.path, wave.sha256, info.site_code, where, settings)
         return JournalRun(self, run_id)
 
-    def _transaction(self) -> _Tx:
-        return _Tx(self._db)
-
-
-class _Tx:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return db.transaction(self._db)
 
 
 def _state_of(row: RowResult) -> RowState:
@@ -451,9 +444,12 @@ def _run(row: tuple[object, ...]) -> RunRecord:
     )
 
 
-def _add_new_columns(db: sqlite3.Connection) -> None:
-    """Journals written before new hardware was imported lack these columns."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(rows)")}
+def _first_schema(conn: sqlite3.Connection) -> None:
+    """Step 1: the schema of release 0.1.0. A journal from before schema versions already has
+    its tables, and those written before new hardware was imported lack some columns."""
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        conn.execute(statement)
+    columns = db.columns(conn, "rows")
     for name, kind in (
         ("hardware", "TEXT"),
         ("imported_id", "INTEGER"),
@@ -462,8 +458,11 @@ def _add_new_columns(db: sqlite3.Connection) -> None:
         ("previous_users", "TEXT"),
         ("row_values", "TEXT"),
     ):
-        if columns and name not in columns:
-            db.execute(f"ALTER TABLE rows ADD COLUMN {name} {kind}")
+        if name not in columns:
+            conn.execute(f"ALTER TABLE rows ADD COLUMN {name} {kind}")
+
+
+JOURNAL_STEPS: tuple[db.Step, ...] = (_first_schema,)  # add a step for each change: never edit one
 
 
 def _check_is_journal(path: Path, require_tables: bool) -> None:
@@ -479,8 +478,9 @@ def _check_is_journal(path: Path, require_tables: bool) -> None:
                 problem = "it is not an SQLite database"
             elif head:
                 uri = f"{path.resolve().as_uri()}?mode=ro"
-                with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
-                    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+                    found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    tables = {r[0] for r in found}
                 if tables - _TABLES:
                     problem = f"it holds other tables ({', '.join(sorted(tables - _TABLES)[:5])})"
                 elif require_tables and tables != _TABLES:

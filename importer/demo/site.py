@@ -22,11 +22,12 @@ import datetime as dt
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, closing
 from pathlib import Path
 from typing import Any
 
+from importer import db
 from importer.batching import chunks
 from importer.errors import InputError
 from importer.provider import (
@@ -213,17 +214,17 @@ class DemoSite:
             )
         self.path = path.resolve()  # the journal names the site by it, whatever the working folder
         # check_same_thread=False: the loopback WinRM endpoint in the tests serves from threads.
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db = db.connect(path)
         try:
             row = self._db.execute("SELECT site_code FROM site").fetchone()
-            _upgrade(self._db)
+            db.upgrade(self._db, SITE_STEPS)
             # Each call commits on its own, like the provider; WAL with NORMAL sync makes that a
             # write to the log instead of an fsync, and a killed process still loses nothing.
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, db.NewerSchema) as exc:
             self._db.close()
-            raise InputError(f"'{path}' is not a demo site ({exc}).") from exc
+            raise InputError(f"'{path}' is not a demo site this release can use ({exc}).") from exc
         self._site_code = str(row[0])
         # A simulated round-trip time, to watch progress or rehearse Ctrl-C and resume:
         # half before the work of a call, half after it.
@@ -328,15 +329,8 @@ class DemoSite:
                 results.append(handler(self, call))
         return results
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return db.transaction(self._db)
 
     def _computers(self, *resource_ids: object) -> dict[int, tuple[Any, ...]]:
         ids = [i for i in resource_ids if isinstance(i, int) and i > 0]
@@ -622,24 +616,22 @@ def _failure(code: int, description: str, where: str = SMS_STATE_MIGRATION) -> C
     )
 
 
-def _upgrade(db: sqlite3.Connection) -> None:
-    """Demo sites made by earlier versions lack what later ones read."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(site)")}
-    if "site_type" not in columns:
-        db.execute("ALTER TABLE site ADD COLUMN site_type INTEGER NOT NULL DEFAULT 2")
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS admins (LogonName TEXT NOT NULL COLLATE NOCASE, "
-        "AccountType INTEGER NOT NULL DEFAULT 0, RoleNames TEXT NOT NULL DEFAULT '')"
-    )
-    if "StorePath" not in {row[1] for row in db.execute("PRAGMA table_info(associations)")}:
-        db.execute("ALTER TABLE associations ADD COLUMN StorePath TEXT NOT NULL DEFAULT ''")
-    computer_columns = {row[1] for row in db.execute("PRAGMA table_info(computers)")}
+def _first_schema(conn: sqlite3.Connection) -> None:
+    """Step 1: the schema of release 0.1.0. A site from before schema versions has most of it;
+    those made by earlier versions lack what later ones read."""
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        conn.execute(re.sub(r"^(\s*CREATE (?:UNIQUE )?(?:TABLE|INDEX))", r"\1 IF NOT EXISTS", statement))
+    if "site_type" not in db.columns(conn, "site"):
+        conn.execute("ALTER TABLE site ADD COLUMN site_type INTEGER NOT NULL DEFAULT 2")
+    if "StorePath" not in db.columns(conn, "associations"):
+        conn.execute("ALTER TABLE associations ADD COLUMN StorePath TEXT NOT NULL DEFAULT ''")
+    computer_columns = db.columns(conn, "computers")
     for column in ("LastLogonUserDomain", "LastLogonUserName"):
         if column not in computer_columns:
-            db.execute(f"ALTER TABLE computers ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
-    for statement in _SCHEMA.split(";"):
-        if any(f"CREATE TABLE {t} " in statement for t in ("collections", "collection_rules", "affinity")):
-            db.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
+            conn.execute(f"ALTER TABLE computers ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
+SITE_STEPS: tuple[db.Step, ...] = (_first_schema,)  # add a step for each change: never edit one
 
 
 # (class, method, on an instance?) -> handler
@@ -692,45 +684,52 @@ def create_site(
     if not required <= set(computers.columns):
         raise InputError(f"'{inventory.name}' needs the columns Name and ResourceID.")
 
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(db.connect(path)) as conn:
+        db.upgrade(conn, SITE_STEPS)
+        with db.transaction(conn):
+            _fill(conn, site_code, computers, pairs)
+
+
+def _fill(conn: sqlite3.Connection, site_code: str, computers: Any, pairs: Any) -> None:
+    """A new site's rows, from the inventory and the associations read."""
+
     def flag(value: str, default: int) -> int:
         return int(value) if value.strip() else default
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(str(path))) as db, db:
-        db.executescript(_SCHEMA)
-        db.execute("INSERT INTO site (site_code) VALUES (?)", (site_code,))
-        db.executemany("INSERT INTO admins VALUES (?, ?, ?)", DEMO_ADMINS)
-        db.executemany("INSERT INTO collections VALUES (?, ?, ?)", DEMO_COLLECTIONS)
-        for rec in computers.to_dict("records"):
-            domain, _, user = str(rec.get("LastLogonUser", "")).rpartition("\\")
-            db.execute(
-                "INSERT INTO computers (ResourceID, Name, Domain, Obsolete, Active, Client, Decommissioned, "
-                "MAC, SMBIOSGUID, CreationDate, LastLogonUserDomain, LastLogonUserName) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    int(rec["ResourceID"]),
-                    rec["Name"],
-                    rec.get("Domain", ""),
-                    flag(rec.get("Obsolete", ""), 0),
-                    flag(rec.get("Active", ""), 1),
-                    flag(rec.get("Client", ""), 1),
-                    flag(rec.get("Decommissioned", ""), 0),
-                    rec.get("MAC", ""),
-                    rec.get("SMBIOSGUID", ""),
-                    rec.get("CreationDate", ""),
-                    domain,
-                    user,
-                ),
+    conn.execute("INSERT INTO site (site_code) VALUES (?)", (site_code,))
+    conn.executemany("INSERT INTO admins VALUES (?, ?, ?)", DEMO_ADMINS)
+    conn.executemany("INSERT INTO collections VALUES (?, ?, ?)", DEMO_COLLECTIONS)
+    for rec in computers.to_dict("records"):
+        domain, _, user = str(rec.get("LastLogonUser", "")).rpartition("\\")
+        conn.execute(
+            "INSERT INTO computers (ResourceID, Name, Domain, Obsolete, Active, Client, Decommissioned, "
+            "MAC, SMBIOSGUID, CreationDate, LastLogonUserDomain, LastLogonUserName) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                int(rec["ResourceID"]),
+                rec["Name"],
+                rec.get("Domain", ""),
+                flag(rec.get("Obsolete", ""), 0),
+                flag(rec.get("Active", ""), 1),
+                flag(rec.get("Client", ""), 1),
+                flag(rec.get("Decommissioned", ""), 0),
+                rec.get("MAC", ""),
+                rec.get("SMBIOSGUID", ""),
+                rec.get("CreationDate", ""),
+                domain,
+                user,
+            ),
+        )
+        for primary in filter(None, (u.strip() for u in str(rec.get("PrimaryUsers", "")).split(";"))):
+            conn.execute("INSERT INTO affinity VALUES (?, ?, 1, '1')", (int(rec["ResourceID"]), primary))
+    if pairs is not None:
+        for rec in pairs.to_dict("records"):
+            key = (int(rec["SourceResourceID"]), int(rec["RestoreResourceID"]))
+            conn.execute(
+                "INSERT INTO associations (SourceClientResourceID, RestoreClientResourceID, "
+                "MigrationBehavior, MigrationStatus, Created) VALUES (?, ?, ?, ?, ?)",
+                (*key, int(rec["Behavior"]), flag(rec.get("Status", ""), 0), _now()),
             )
-            for primary in filter(None, (u.strip() for u in str(rec.get("PrimaryUsers", "")).split(";"))):
-                db.execute("INSERT INTO affinity VALUES (?, ?, 1, '1')", (int(rec["ResourceID"]), primary))
-        if pairs is not None:
-            for rec in pairs.to_dict("records"):
-                key = (int(rec["SourceResourceID"]), int(rec["RestoreResourceID"]))
-                db.execute(
-                    "INSERT INTO associations (SourceClientResourceID, RestoreClientResourceID, "
-                    "MigrationBehavior, MigrationStatus, Created) VALUES (?, ?, ?, ?, ?)",
-                    (*key, int(rec["Behavior"]), flag(rec.get("Status", ""), 0), _now()),
-                )
-                for user in filter(None, (u.strip() for u in rec.get("Users", "").split(";"))):
-                    db.execute("INSERT INTO association_users VALUES (?, ?, ?, 0)", (*key, user))
+            for user in filter(None, (u.strip() for u in rec.get("Users", "").split(";"))):
+                conn.execute("INSERT INTO association_users VALUES (?, ?, ?, 0)", (*key, user))

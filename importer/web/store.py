@@ -18,6 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from importer import db
+from importer.errors import InputError
+
 
 class Role(StrEnum):
     VIEWER = "viewer"  # sees waves and downloads reports
@@ -44,6 +47,9 @@ CREATE TABLE IF NOT EXISTS actions (id TEXT PRIMARY KEY, wave TEXT NOT NULL, kin
     user TEXT NOT NULL, at TEXT NOT NULL, state TEXT NOT NULL, run_id TEXT, summary TEXT NOT NULL DEFAULT '',
     xlsx TEXT, json TEXT, planned INTEGER);
 """
+
+
+STORE_STEPS: tuple[db.Step, ...] = (_SCHEMA,)  # step 1: release 0.1.0; add a step for each change
 
 
 def now() -> str:
@@ -89,24 +95,21 @@ class Store:
         self.folder = folder
         for sub in ("uploads", "reports"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(folder / "web.db", check_same_thread=False, isolation_level=None)
+        self._db = db.connect(folder / "web.db")
         self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()  # the server's threads share the connection
+        try:
+            db.upgrade(self._db, STORE_STEPS)
+        except db.NewerSchema as exc:
+            raise InputError(f"'{folder / 'web.db'}' was written by a newer cmassoc ({exc}).") from exc
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._lock, db.transaction(self._db) as conn:
+            yield conn
 
     def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with self._lock:
@@ -115,8 +118,8 @@ class Store:
     # -- accounts ------------------------------------------------------------------
 
     def add_user(self, name: str, role: Role, hashed: str) -> None:
-        with self._tx() as db:
-            db.execute(
+        with self._tx() as conn:
+            conn.execute(
                 "INSERT INTO users (name, role, hash, created) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET role = excluded.role, hash = excluded.hash",
                 (name, role.value, hashed, now()),
@@ -134,9 +137,9 @@ class Store:
     def new_session(self, user: str, role: Role, hours: int = 12) -> tuple[str, str]:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = (dt.datetime.now().astimezone() + dt.timedelta(hours=hours)).isoformat(timespec="seconds")
-        with self._tx() as db:
-            db.execute("DELETE FROM sessions WHERE expires < ?", (now(),))
-            db.execute(
+        with self._tx() as conn:
+            conn.execute("DELETE FROM sessions WHERE expires < ?", (now(),))
+            conn.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", (token, user, role.value, csrf, expires)
             )
         return token, csrf
@@ -148,24 +151,24 @@ class Store:
         return rows[0]["user"], Role(rows[0]["role"]), rows[0]["csrf"]
 
     def end_session(self, token: str) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM sessions WHERE token = ?", (token,))
+        with self._tx() as conn:
+            conn.execute("DELETE FROM sessions WHERE token = ?", (token,))
 
     def failures(self, key: str, minutes: int) -> int:
         since = (dt.datetime.now().astimezone() - dt.timedelta(minutes=minutes)).isoformat(timespec="seconds")
-        with self._tx() as db:
-            db.execute("DELETE FROM failures WHERE at < ?", (since,))
+        with self._tx() as conn:
+            conn.execute("DELETE FROM failures WHERE at < ?", (since,))
         return len(self._all("SELECT 1 FROM failures WHERE key = ?", key))
 
     def failed(self, key: str) -> None:
-        with self._tx() as db:
-            db.execute("INSERT INTO failures VALUES (?, ?)", (key, now()))
+        with self._tx() as conn:
+            conn.execute("INSERT INTO failures VALUES (?, ?)", (key, now()))
 
     # -- waves and what was done to them -------------------------------------------
 
     def add_wave(self, wave: Wave) -> None:
-        with self._tx() as db:
-            db.execute(
+        with self._tx() as conn:
+            conn.execute(
                 "INSERT INTO waves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     wave.id,
@@ -190,16 +193,16 @@ class Store:
         return [Wave(**dict(r)) for r in self._all("SELECT * FROM waves ORDER BY uploaded DESC")]
 
     def set_wave(self, wave_id: str, rows: int | None = None, last: str | None = None) -> None:
-        with self._tx() as db:
+        with self._tx() as conn:
             if rows is not None:
-                db.execute("UPDATE waves SET rows = ? WHERE id = ?", (rows, wave_id))
+                conn.execute("UPDATE waves SET rows = ? WHERE id = ?", (rows, wave_id))
             if last is not None:
-                db.execute("UPDATE waves SET last = ? WHERE id = ?", (last, wave_id))
+                conn.execute("UPDATE waves SET last = ? WHERE id = ?", (last, wave_id))
 
     def add_action(self, wave: str, kind: str, user: str, state: str = "waiting") -> Action:
         action = Action(new_id(), wave, kind, user, now(), state, None, "", None, None, None)
-        with self._tx() as db:
-            db.execute(
+        with self._tx() as conn:
+            conn.execute(
                 "INSERT INTO actions (id, wave, kind, user, at, state) VALUES (?, ?, ?, ?, ?, ?)",
                 (action.id, wave, kind, user, action.at, state),
             )
@@ -208,9 +211,9 @@ class Store:
     def update_action(self, action_id: str, **fields: Any) -> None:
         allowed = {"state", "run_id", "summary", "xlsx", "json", "planned"}
         assert set(fields) <= allowed
-        with self._tx() as db:
+        with self._tx() as conn:
             for key, value in fields.items():
-                db.execute(f"UPDATE actions SET {key} = ? WHERE id = ?", (value, action_id))
+                conn.execute(f"UPDATE actions SET {key} = ? WHERE id = ?", (value, action_id))
 
     def action(self, action_id: str) -> Action | None:
         rows = self._all("SELECT * FROM actions WHERE id = ?", action_id)

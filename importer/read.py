@@ -401,7 +401,11 @@ def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput, pieces: list[p
     """The sheet's data rows join the wave's frame, their sheet and row number as its index."""
     rows = _drop_example(sheet, header, _drop_footer(sheet, sheet.filled_rows(header.row), wave), wave)
     names = header.names
-    piece = sheet.frame.iloc[rows, : min(len(names), sheet.width)]
+    width = min(len(names), sheet.width)
+    if len(rows) and int(rows[-1]) - int(rows[0]) + 1 == len(rows):  # the usual block: not copied
+        piece = sheet.frame.iloc[int(rows[0]) : int(rows[-1]) + 1, :width]
+    else:
+        piece = sheet.frame.iloc[rows, :width]
     piece.columns = pd.Index(names[: piece.shape[1]])
     for name in names[piece.shape[1] :]:  # a header wider than the sheet's cells
         piece[name] = pd.Series([""] * len(piece), dtype="string[pyarrow]", index=piece.index)

@@ -125,6 +125,8 @@ def _refused(path: Path, fragment: str) -> None:
         ('{"summary": {"x": "' + "y" * 2_000_000 + '"},\n', "is not a cmassoc report"),
         ('{"summary": {"tool": "cmassoc (cm-association-importer)", "run_id": "../../etc"}}', "run ID"),
         ("", "is not a cmassoc report"),
+        ('{"rows": ' + "[" * 100_000, "is not a cmassoc report"),
+        ("{}", "is not a cmassoc report"),
     ],
     ids=[
         "a-list",
@@ -134,6 +136,8 @@ def _refused(path: Path, fragment: str) -> None:
         "huge-summary",
         "run-id",
         "empty",
+        "deeply-nested",
+        "empty-object",
     ],
 )
 def test_json_that_is_no_report_of_ours(tmp_path: Path, text: str, fragment: str) -> None:

@@ -13,7 +13,6 @@ import json
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
 
 from importer.errors import InputError
 from importer.journal import RUN_ID_PATTERN
@@ -60,29 +59,31 @@ def _json_summary(path: Path) -> dict[str, object]:
     with path.open("rb") as fh:
         head = fh.read(_SUMMARY_LIMIT).decode("utf-8", "replace").removeprefix("\ufeff")
     decode = json.JSONDecoder().raw_decode
-    summary: Any = None
     try:
-        at = _SPACE.match(head).end()  # type: ignore[union-attr]
+        at = _skip(head, 0)
         if head[at : at + 1] != "{":
             raise ValueError("not an object")
-        at += 1
-        while summary is None:  # each member in turn, until the summary
-            key, at = decode(head, _SPACE.match(head, at).end())  # type: ignore[union-attr]
-            at = _SPACE.match(head, at).end()  # type: ignore[union-attr]
+        while True:  # each member in turn, until the summary
+            key, at = decode(head, _skip(head, at + 1))
+            at = _skip(head, at)
             if head[at : at + 1] != ":":
-                raise ValueError("no ':'")
-            value, at = decode(head, _SPACE.match(head, at + 1).end())  # type: ignore[union-attr]
-            at = _SPACE.match(head, at).end()  # type: ignore[union-attr]
+                raise ValueError("no ':' after a key")
+            value, at = decode(head, _skip(head, at + 1))
             if key == "summary":
-                summary = value
-            elif head[at : at + 1] != ",":
+                break
+            at = _skip(head, at)
+            if head[at : at + 1] != ",":
                 raise ValueError("no summary")
-            at += 1
-    except ValueError as exc:  # json's errors too; a member cut off at the megabyte among them
+    except (ValueError, RecursionError) as exc:  # json's errors too; a member cut off at the megabyte
         raise _not_ours(path, "it does not hold cmassoc's summary where its report does") from exc
-    if not isinstance(summary, dict) or summary.get("tool") != TOOL:
+    if not isinstance(value, dict) or value.get("tool") != TOOL:
         raise _not_ours(path, "its summary is not cmassoc's")
-    return {RUN_ID: summary.get("run_id"), JOURNAL: summary.get("journal")}
+    return {RUN_ID: value.get("run_id"), JOURNAL: value.get("journal")}
+
+
+def _skip(text: str, at: int) -> int:
+    """Where the next token starts: JSON's whitespace skipped."""
+    return _SPACE.match(text, at).end()  # type: ignore[union-attr]  # it matches, at least ""
 
 
 def _xlsx_summary(path: Path) -> dict[str, object]:

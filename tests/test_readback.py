@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,25 @@ def test_a_workbook_whose_shared_strings_are_large_is_not_read_whole(tmp_path: P
         sheet.write_string(n, 0, f"CON-PC{n:06d}-{'x' * 30}")
     book.close()
     _refused(tmp_path / "big.xlsx", "its part 'xl/sharedStrings.xml' is far larger than a report's")
+
+
+@pytest.mark.parametrize(
+    ("part", "becomes"),
+    [
+        ("xl/workbook.xml", b"<workbook"),
+        ("xl/worksheets/sheet1.xml", b'<?xml version="1.0"?><worksheet><sheetData><row r="1"><c'),
+        ("xl/styles.xml", b"<styleSheet"),
+        ("xl/workbook.xml", None),
+        ("[Content_Types].xml", None),
+    ],
+    ids=["workbook-cut", "summary-cut", "styles-cut", "no-workbook", "no-content-types"],
+)
+def test_a_broken_report_is_refused_in_one_line(tmp_path: Path, part: str, becomes: bytes | None) -> None:
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(FIXTURES / "run-report.xlsx") as old, zipfile.ZipFile(broken, "w") as new:
+        for name in old.namelist():
+            if name != part:
+                new.writestr(name, old.read(name))
+            elif becomes is not None:
+                new.writestr(name, becomes)
+    _refused(broken, "broken.xlsx' is not a cmassoc report: it cannot be read (")

@@ -100,19 +100,19 @@ def _xlsx_summary(path: Path) -> dict[str, object]:
             if size > _SUMMARY_LIMIT and not name.startswith("xl/worksheets/"):
                 raise _not_ours(path, f"its part '{name[:80]}' is far larger than a report's")
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        try:
+            if SUMMARY_SHEET not in book.sheetnames:
+                raise _not_ours(path, f"it has no {SUMMARY_SHEET} sheet")
+            sheet = book[SUMMARY_SHEET]
+            if sizes.get(sheet._worksheet_path, 0) > _SUMMARY_LIMIT:  # openpyxl names its part
+                raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is far larger than a report's")
+            rows = list(sheet.iter_rows(max_row=_SUMMARY_ROWS + 1, max_col=2, values_only=True))
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except Exception as exc:  # whatever a parser meets in a file nobody vouches for
         raise _not_ours(path, f"it cannot be read ({type(exc).__name__})") from exc
-    try:
-        if SUMMARY_SHEET not in book.sheetnames:
-            raise _not_ours(path, f"it has no {SUMMARY_SHEET} sheet")
-        sheet = book[SUMMARY_SHEET]
-        if sizes.get(sheet._worksheet_path, 0) > _SUMMARY_LIMIT:  # openpyxl names its part
-            raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is far larger than a report's")
-        rows = list(sheet.iter_rows(max_row=_SUMMARY_ROWS + 1, max_col=2, values_only=True))
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise _not_ours(path, f"it cannot be read ({type(exc).__name__})") from exc
-    finally:
-        book.close()
     if len(rows) > _SUMMARY_ROWS:
         raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is far larger than a report's")
     if not rows or rows[0][0] not in (IMPORT_TITLE, STATUS_TITLE):

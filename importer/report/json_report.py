@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -33,16 +34,16 @@ def write_json_to(result: RunResult, fh: TextIO) -> None:
     separator = "\n"
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        cells = carried_cells(result.wave, chunk, names)
-        for index, row in enumerate(chunk):
-            values = {name: column[index] for name, column in zip(names, cells, strict=True)}
-            fh.write(separator + _encode(row_dict(row, values)))
+        columns = carried_cells(result.wave, chunk, names)
+        cells = list(zip(*columns, strict=True)) if names else [()] * len(chunk)
+        for row, own in zip(chunk, cells, strict=True):
+            fh.write(separator + _encode(row_dict(row, names, own)))
             separator = ",\n"
     fh.write("\n]}\n")
 
 
-def row_dict(row: RowResult, cells: dict[str, str | None]) -> dict[str, object]:
-    """One row of the report; `cells` its own cells by header (None: its sheet has no such column)."""
+def row_dict(row: RowResult, names: Sequence[str], cells: Sequence[str | None]) -> dict[str, object]:
+    """One row of the report; `cells` its own cells under `names` (None: not in its sheet)."""
     return {
         "sheet": row.sheet,
         "row": row.row,
@@ -60,7 +61,7 @@ def row_dict(row: RowResult, cells: dict[str, str | None]) -> dict[str, object]:
         "status": ENUM_TEXT.get(row.status),
         "site": _site(row.store),
         "messages": [{"level": str(m.level), "column": m.column, "text": m.text} for m in row.messages],
-        "values": {name: cut_cell(cell) for name, cell in cells.items() if cell is not None},
+        "values": {name: cut_cell(cell) for name, cell in zip(names, cells, strict=True) if cell is not None},
     }
 
 

@@ -1,9 +1,9 @@
 """Every Excel report is written here: our sheets, columns and styles, on XlsxWriter.
 
-What every report sheet has: cells aligned to the top, a bold header row, wrapped columns
-whose rows are as tall as their text, each status its colour, widths that follow the headers
-and the data, frozen panes, the filter on, and pages that print landscape, one page wide,
-with the header row on each. Text is always text, exactly as given (never a formula, a
+Every sheet: cells aligned to the top, wrapped columns whose rows are as tall as their text,
+each status its colour, widths that follow the headers and the data, and pages that print
+landscape, one page wide. A sheet of rows also has a bold header row, filtered and printed on
+every page, and frozen panes. Text is always text, exactly as given (never a formula, a
 number or a link); a cell longer than Excel holds is cut visibly, and control characters
 Excel cannot hold are shown as \\xNN. XlsxWriter's constant_memory mode writes each row out
 when the next begins, so rows go in order and a million of them take little memory.

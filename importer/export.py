@@ -15,7 +15,7 @@ from pathlib import Path
 
 from importer.errors import InputError
 from importer.report.atomic import replace_atomically
-from importer.report.xlsx_writer import BOLD, PLAIN, WRAP, StreamingWorkbook
+from importer.report.excel import PLAIN, WRAP, Book
 from importer.site import Existing, Site
 
 HEADERS = (
@@ -104,12 +104,9 @@ def write_export(items: Sequence[Existing], path: Path) -> None:
                         ]
                     )
             return
-        with StreamingWorkbook(tmp) as book:
-            book.add_sheet(
-                "Associations", widths=(18, 18, 10, 40, 18, 17, 17, 16, 16), freeze=(1, 0), autofilter=True
+        with Book(tmp) as book:
+            sheet = book.sheet(
+                "Associations", widths=(18, 18, 10, 40, 18, 17, 17, 16, 16), header=HEADERS, freeze=(0, 1)
             )
-            book.row(list(HEADERS), [BOLD] * len(HEADERS))
             styles = [PLAIN, PLAIN, PLAIN, WRAP, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN]
-            for item in items:
-                book.row(_cells(item), styles)
-            book.end_sheet()
+            sheet.write(list(zip(*map(_cells, items), strict=True)), styles)

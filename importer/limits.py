@@ -81,5 +81,10 @@ def cut_cell(text: str) -> str:
     """Text that fits one Excel cell: a longer value is cut, visibly, with its full length."""
     if len(text) <= EXCEL_MAX_CELL:
         return text
-    marker = f" [... cut: {len(text):,} characters in all]"
+    marker = cut_marker(len(text))
     return text[: EXCEL_MAX_CELL - len(marker)] + marker
+
+
+def cut_marker(length: int) -> str:
+    """What ends a cell cut from `length` characters."""
+    return f" [... cut: {length:,} characters in all]"

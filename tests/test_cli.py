@@ -385,8 +385,8 @@ def test_demo_site_show_says_where_each_migration_is(site_path: Path) -> None:
 
 
 def test_json_written_beside_the_excel_report_reports_its_failure(tmp_path: Path) -> None:
-    """The JSON is written by a second process while the Excel report is written: if it cannot
-    be written, the command says so (one line, exit 1) and the Excel report is still there."""
+    """The JSON is written after the Excel report: if it cannot be written, the command says so
+    (one line, exit 1) and the Excel report is still there."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be", encoding="utf-8")
     report = tmp_path / "v.xlsx"

@@ -1,20 +1,47 @@
+"""The reports as people and scripts read them: each test writes a report of a known wave
+and says what must be in it, cell by cell."""
+
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zipfile
+from enum import IntEnum
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 from importer.demo.site import DemoSite
-from importer.model import Status
+from importer.model import Hardware, StoreState, Typed, UsersFrom
+from importer.pipeline import validate_wave
+from importer.read import read_wave
+from importer.report import excel, xlsx_report
+from importer.report.excel import BOLD, PLAIN, STATUS_FILLS, WRAP
 from importer.report.json_report import write_json
-from importer.report.xlsx_report import STATUS_FILLS, write_xlsx
-from importer.results import RunResult
-from tests.conftest import run_on
+from importer.report.xlsx_report import write_xlsx
+from importer.results import RunOptions, RunResult
+from importer.status import Status
+from tests.conftest import SAMPLES, invoke, run_on
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "bell\x07"]
+RESULTS_HEADER = [
+    "Sheet",
+    "Row",
+    "Source computer",
+    "Destination computer",
+    "Status",
+    "Messages",
+    "Source ResourceID",
+    "Restore ResourceID",
+    "Behaviour",
+    "Users sent",
+    "Users from",
+    "New computer",
+    "Collections",
+]
+VALID, INVALID = "FFE2EFDA", "FFFFC7CE"  # the fills of valid and invalid rows
 
 
 def make_result(tmp_path: Path, site: DemoSite) -> RunResult:
@@ -30,63 +57,251 @@ def make_result(tmp_path: Path, site: DemoSite) -> RunResult:
     return run_on(path, site)
 
 
-def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
-    result = make_result(tmp_path, site)
-    out = tmp_path / "report.xlsx"
-    write_xlsx(result, out)
-    book = load_workbook(out)
+def validated(tmp_path: Path, csv: str) -> Path:
+    """`cmassoc validate` of a CSV wave; its Excel report (the JSON beside it, .json)."""
+    wave = tmp_path / "wave.csv"
+    wave.write_text(csv, encoding="utf-8")
+    report = tmp_path / "report.xlsx"
+    done = invoke("validate", wave, "--report", report, "--json", report.with_suffix(".json"))
+    assert done.exit_code in (0, 3), done.output
+    return report
+
+
+def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
+    report, out = tmp_path / "v.xlsx", tmp_path / "v.json"
+    done = invoke("validate", SAMPLES / "wave-01.xlsx", "--report", report, "--json", out)
+    assert done.exit_code == 3, done.output
+    book = load_workbook(report)
     assert book.sheetnames == ["Summary", "Results"]
     results = book["Results"]
-    header = [c.value for c in results[1]]
-    assert header[:13] == [
-        "Sheet",
-        "Row",
-        "Source computer",
-        "Destination computer",
-        "Status",
-        "Messages",
-        "Source ResourceID",
-        "Restore ResourceID",
-        "Behaviour",
-        "Users sent",
-        "Users from",
-        "New computer",
-        "Collections",
+    rows = list(results.iter_rows(values_only=True))
+    assert list(rows[0]) == [
+        *RESULTS_HEADER,
+        "Old Computer",
+        "New Computer",
+        "Migration Behavior",
+        "User Names",
+        "Ticket",
     ]
-    assert header[13:] == [
-        "Source",
-        "Destination",
-        "Behavior",
-        "Users",
-        "Comment",
-    ]  # the user's columns follow
-    assert results.freeze_panes == "E2"  # the computer stays in view while scrolling right
-    assert results.auto_filter.ref == f"A1:R{len(result.rows) + 1}"
-    rows = list(results.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(result.rows) == 3 + len(HOSTILE)
-    assert [(r[0], r[1], r[4]) for r in rows[:3]] == [
-        ("wave.csv", 2, "created"),
-        ("wave.csv", 3, "exists"),
-        ("wave.csv", 4, "unresolved"),
+    assert len(rows) == 13
+    assert rows[1] == (
+        "Wave 01",
+        4,
+        "CON-PC0001",
+        "CON-NB0001",
+        "valid",
+        None,
+        None,
+        None,
+        2,
+        "CONTOSO\\alice.w",
+        "sheet",
+        None,
+        None,
+        "CON-PC0001",
+        "CON-NB0001",
+        "2",
+        "CONTOSO\\alice.w",
+        "INC-1001",
+    )
+    assert rows[3][9] == "CONTOSO\\bob.m\nCONTOSO\\carol.d"  # users sent: one per line
+    assert rows[3][16] == "CONTOSO\\bob.m; CONTOSO\\carol.d"  # the cell as typed
+    assert rows[2][15:17] == ("CaptureAndRestoreAllUserAccounts", "")
+    assert rows[4][5] == (
+        "NOTE Old Computer: 'con-pc0004.contoso.com' is a DNS name: using its host part 'con-pc0004'\n"
+        "NOTE User Names: 'dan.r@contoso.com' converted to 'CONTOSO\\dan.r' (assumes the NetBIOS domain "
+        "name is CONTOSO; write DOMAIN\\user if it differs)"
+    )
+    assert rows[11][:6] == (
+        "Wave 01",
+        14,
+        "CON-PC0009",
+        "CON-NB0009",
+        "invalid",
+        "ERROR User Names: behaviour 2 (capture and restore specified user accounts) needs at least one "
+        "user (DOMAIN\\user): add users, or use behaviour 0 to capture and restore all accounts",
+    )
+    fills = [results.cell(r, 5).fill.start_color.rgb for r in range(2, 14)]
+    assert fills == [VALID] * 10 + [INVALID] * 2
+    assert all(results.cell(1, c).font.b for c in range(1, 19))  # a bold header
+    assert results.cell(5, 6).alignment.wrap_text and results.cell(5, 6).alignment.vertical == "top"
+    assert results.row_dimensions[4].height == 30  # two users: two lines
+    assert results.row_dimensions[2].height is None  # one line: Excel's own height
+    assert results.freeze_panes == "E2"
+    assert results.auto_filter.ref == "A1:R13"
+    assert results.print_title_rows == "$1:$1"
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["rows"][3] == {
+        "sheet": "Wave 01",
+        "row": 7,
+        "source": "CON-PC0004",
+        "destination": "CON-NB0004",
+        "source_resource_id": None,
+        "restore_resource_id": None,
+        "behavior": 1,
+        "users": ["CONTOSO\\dan.r"],
+        "users_from": "sheet",
+        "mac": None,
+        "smbios_guid": None,
+        "new_computer": None,
+        "collections": [],
+        "status": "valid",
+        "site": None,
+        "messages": [
+            {
+                "level": "note",
+                "column": "Old Computer",
+                "text": "'con-pc0004.contoso.com' is a DNS name: using its host part 'con-pc0004'",
+            },
+            {
+                "level": "note",
+                "column": "User Names",
+                "text": "'dan.r@contoso.com' converted to 'CONTOSO\\dan.r' (assumes the NetBIOS domain name "
+                "is CONTOSO; write DOMAIN\\user if it differs)",
+            },
+        ],
+        "values": {
+            "Old Computer": "con-pc0004.contoso.com",
+            "New Computer": "CON-NB0004",
+            "Migration Behavior": "1",
+            "User Names": "dan.r@contoso.com",
+            "Ticket": "INC-1004",
+        },
+    }
+    summary = data["summary"]
+    assert summary["counts"] == {"valid": 10, "invalid": 2, "unresolved": 0, "conflict": 0, "failed": 0}
+    assert (summary["command"], summary["rows"], summary["run_id"], summary["exit_status"]) == (
+        "validate",
+        12,
+        None,
+        3,
+    )
+
+
+def test_the_json_of_the_sample_is_the_json_release_0_1_0_wrote(tmp_path: Path) -> None:
+    """Rows and summary keys as scripts written against the last release read them."""
+    fixtures = Path(__file__).parent / "fixtures" / "release-0.1.0"
+    old = json.loads((fixtures / "validate-report.json").read_text(encoding="utf-8"))
+    done = invoke("validate", fixtures / "wave-01.xlsx", "--json", "-", "--report", tmp_path / "v.xlsx")
+    new = json.loads(done.stdout)
+    assert new["rows"] == old["rows"]
+    assert list(new["summary"]) == list(old["summary"])
+    assert list(new) == ["summary", "rows"]
+
+
+def test_text_is_written_as_text_exactly(tmp_path: Path) -> None:
+    texts = [
+        "=1+1",
+        "00123",
+        "NA",
+        "TRUE",
+        "1.50",
+        "http://x",
+        "1e5",
+        "  lead",
+        "trail  ",
+        "a&b <c>",
+        "é✓ 中文",
+        "two\nlines",
+        "_x0041_",  # Excel's own escape, kept as typed
+        "<r><t>x</t></r>",  # XlsxWriter's constant_memory mode would write this as raw XML
+        '<r><t>a</t></r></is></c><c r="B9"><f>1+1</f></c><c r="C9" t="inlineStr"><is><r><t>b</t></r>',
     ]
-    assert rows[0][9] == "CONTOSO\\a\nCONTOSO\\b"
-    assert isinstance(rows[0][6], int) and rows[0][6] > 0
-    for line, row in zip(results.iter_rows(min_row=2), result.rows, strict=True):
-        fill = line[4].fill.start_color.rgb
-        assert row.status is not None
-        assert fill.endswith(STATUS_FILLS[row.status])
-    # Every text cell is a string cell: nothing a user typed can become a formula.
+    csv = "Source,Destination,Behavior,Comment\n" + "".join(
+        f"CON-PC{n:04d},CON-NB{n:04d},0,{_quoted(t)}\n" for n, t in enumerate(texts, 100)
+    )
+    report = validated(tmp_path, csv)
+    comment = 16  # after the tool's 13 columns: Source, Destination, Behavior, Comment
+    shown = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("Results").to_python()
+    assert [row[comment] for row in shown[1:]] == texts  # as Excel shows them
+    results = load_workbook(report)["Results"]
     for line in results.iter_rows(min_row=2):
-        for cell in line:
-            assert cell.data_type in ("s", "inlineStr", "n"), (cell.coordinate, cell.value, cell.data_type)
-    comments = [r[17] for r in rows[3:]]
-    assert comments[:4] == HOSTILE[:4]
+        assert line[comment].data_type == "s", line[comment].value  # a text cell, not a number or formula
+        assert line[comment].value == texts[line[0].row - 2] or "_x" in line[comment].value
+    with zipfile.ZipFile(report) as z:
+        sheet = z.read("xl/worksheets/sheet2.xml").decode("utf-8")
+        assert "<f>" not in sheet and "sharedStrings" not in " ".join(z.namelist())  # constant_memory
+    assert b'numberStoredAsText="1"' in zipfile.ZipFile(report).read("xl/worksheets/sheet2.xml")
+    rows = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))["rows"]
+    assert [r["values"]["Comment"] for r in rows] == texts
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def test_a_cell_too_long_for_excel_is_cut_visibly(tmp_path: Path) -> None:
+    long, wide = "x" * 40_000, "😀" * 20_000  # the second: 20,000 characters, 40,000 UTF-16 units
+    csv = f"Source,Destination,Behavior,Comment\nCON-PC0001,CON-NB0001,0,{long}\nCON-PC0002,CON-NB0002,0,{wide}\n"
+    report = validated(tmp_path, csv)
+    [first, second] = [r[16] for r in load_workbook(report)["Results"].iter_rows(min_row=2, values_only=True)]
+    marker = " [... cut: 40,000 characters in all]"
+    assert first == "x" * (32_767 - len(marker)) + marker
+    assert second.endswith(" [... cut: 20,000 characters in all]")
+    assert len(second.encode("utf-16-le")) // 2 <= 32_767 and second.startswith("😀" * 16_000)
+    rows = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))["rows"]
+    assert rows[0]["values"]["Comment"] == first  # the JSON cuts where Excel would
+
+
+def test_control_characters_are_shown(tmp_path: Path, site: DemoSite) -> None:
+    result = make_result(tmp_path, site)
+    write_xlsx(result, tmp_path / "report.xlsx")
+    comments = [r[17] for r in load_workbook(tmp_path / "report.xlsx")["Results"].iter_rows(values_only=True)]
+    assert comments[4:8] == HOSTILE[:4]
     assert comments[-1] == "bell\\x07"
 
 
-def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSite) -> None:
-    import datetime as dt
+def test_the_writer_writes_each_kind_of_cell(tmp_path: Path) -> None:
+    """excel.Sheet.write: each kind of value, one column of each and one of them mixed."""
 
+    class Level(IntEnum):
+        LOW = 1
+
+    when = dt.datetime(2026, 3, 1, 12, 30)
+    aware = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
+    columns: list[list[object]] = [
+        ["plain", None, "", " both ", "a\x01b"],
+        [7, 2.5, None, -3, 123456789012],
+        [when, None, aware, None, None],
+        [True, "text", 4, Typed("1.5", "number"), Level.LOW],
+        [None] * 5,
+        ["short", "a line long enough to wrap twice at width ten", None, "x\ny\nz", "y"],
+    ]
+    path = tmp_path / "cells.xlsx"
+    with excel.Book(path) as book:
+        sheet = book.sheet("Cells", widths=(10, 10, 18, 10, 10, 10), header=["a", "b", "c", "d", "e", "f"])
+        sheet.write(columns, [PLAIN, BOLD, PLAIN, [PLAIN, *STATUS_FILLS][:5], PLAIN, WRAP])
+    ws = load_workbook(path)["Cells"]
+    got = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_col=6)]
+    local = aware.astimezone().replace(tzinfo=None)
+    assert [r[0] for r in got] == ["plain", None, "", " both ", "a\\x01b"]
+    assert [r[1] for r in got] == [7, 2.5, None, -3, 123456789012]
+    assert [r[2] for r in got] == [when, None, local, None, None]
+    assert [r[3] for r in got] == [True, "text", 4, "1.5", 1]
+    assert [r[4] for r in got] == [None] * 5
+    assert ws["A4"].data_type == "s" and ws["C2"].number_format == "yyyy-mm-dd hh:mm"
+    assert ws["B2"].font.b and not ws["A2"].font.b
+    assert [ws.cell(r, 4).fill.start_color.rgb for r in (3, 4)] == ["FFC6EFCE", "FFDDEBF7"]
+    assert [ws.row_dimensions[r].height for r in range(2, 7)] == [None, 75, None, 45, None]
+    assert ws.auto_filter.ref == "A1:F6"
+
+
+def test_tall_rows_keep_their_height_and_not_their_memory(tmp_path: Path) -> None:
+    """XlsxWriter would keep every row height it was given: a million tall rows, 300 MB."""
+    path = tmp_path / "tall.xlsx"
+    with excel.Book(path) as book:
+        sheet = book.sheet("Tall", widths=(10, 10), header=["a", "b"])
+        for start in range(0, 300, 100):
+            sheet.write(
+                [[f"row {n}\nline 2" for n in range(start, start + 100)], [n for n in range(100)]], [WRAP]
+            )
+            assert len(sheet.worksheet.row_info) <= 1  # only the row still to be written out
+    ws = load_workbook(path)["Tall"]
+    assert [ws.row_dimensions[r].height for r in range(2, 302)] == [30] * 300
+    assert ws["A301"].value == "row 299\nline 2"
+
+
+def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSite) -> None:
     result = make_result(tmp_path, site)
     out = tmp_path / "report.xlsx"
     write_xlsx(result, out)
@@ -95,8 +310,11 @@ def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSi
     for sheet in (results, summary_sheet):
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
-        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert (sheet.page_setup.fitToWidth or 1) == 1  # absent: the default, one page wide
+        assert sheet.page_setup.fitToHeight == 0
         assert "&F" in sheet.oddHeader.left.text and "&P" in sheet.oddFooter.right.text
+    assert results.oddHeader.right.text == "Results"
+    assert summary_sheet.oddHeader.right.text == "Computer association import"
     assert results.print_title_rows in ("1:1", "$1:$1")
     header = [c.value for c in results[1]]
     for index, name in enumerate(header, 1):  # header texts are never cut
@@ -114,21 +332,264 @@ def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSi
     assert summary_sheet.column_dimensions["B"].width <= 20
     started = next(v for k, v in labels.items() if str(k).startswith("Started ("))
     assert isinstance(started, dt.datetime)
+    assert abs(started - result.started.astimezone().replace(tzinfo=None)) < dt.timedelta(seconds=1)
     xml = zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml")
     assert b'numberStoredAsText="1"' in xml  # text that looks like a number is text on purpose
 
 
+def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
+    result = make_result(tmp_path, site)
+    out = tmp_path / "report.xlsx"
+    write_xlsx(result, out)
+    results = load_workbook(out)["Results"]
+    assert [c.value for c in results[1]] == [
+        *RESULTS_HEADER,
+        "Source",
+        "Destination",
+        "Behavior",
+        "Users",
+        "Comment",
+    ]
+    assert results.freeze_panes == "E2"  # the computer stays in view while scrolling right
+    assert results.auto_filter.ref == f"A1:R{len(result.rows) + 1}"
+    rows = list(results.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(result.rows) == 3 + len(HOSTILE)
+    assert [(r[0], r[1], r[4]) for r in rows[:3]] == [
+        ("wave.csv", 2, "created"),
+        ("wave.csv", 3, "exists"),
+        ("wave.csv", 4, "unresolved"),
+    ]
+    assert rows[0][9] == "CONTOSO\\a\nCONTOSO\\b"
+    ids = {r.row: (r.source_resource_id, r.restore_resource_id) for r in result.rows}
+    assert (rows[0][6], rows[0][7]) == ids[2] and isinstance(rows[0][6], int)
+    for line, row in zip(results.iter_rows(min_row=2), result.rows, strict=True):
+        assert row.status is not None
+        assert line[4].fill.start_color.rgb == "FF" + STATUS_FILLS[row.status]
+    # Every text cell is a string cell: nothing a user typed can become a formula.
+    for line in results.iter_rows(min_row=2):
+        for cell in line:
+            assert cell.data_type in ("s", "n"), (cell.coordinate, cell.value, cell.data_type)
+
+
+def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:
+    result = make_result(tmp_path, site)
+    out = tmp_path / "report.xlsx"
+    write_xlsx(result, out)
+    summary = load_workbook(out)["Summary"]
+    rows = list(summary.iter_rows(values_only=True))
+    assert rows[0][0] == "Computer association import" and summary["A1"].font.b
+    assert rows[2] == ("Status", "Rows", "What it means")
+    assert rows[3] == ("created", 1, "created by this run")
+    assert summary["A4"].fill.start_color.rgb == "FFC6EFCE"  # each status in its colour
+    assert rows[18][0] == "Run"  # the parameters start below the chart
+    cells = {r[0]: r[1] for r in rows if r and r[0]}
+    counts = result.counts()
+    assert cells["created"] == counts[Status.CREATED] == 1
+    assert cells["invalid"] == counts[Status.INVALID] == len(HOSTILE)
+    assert cells["total"] == len(result.rows)
+    assert cells["Site code"] == "DEM"
+    assert cells["Dry run"] == "no"
+    assert cells["Batch size"] == 200
+    assert "2 (capture and restore specified user accounts)" in cells["Default behaviour"]
+    assert len(str(cells["Input SHA-256"])) == 64
+    assert len(summary._charts) == 1
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/charts/chart1.xml").decode("utf-8")
+    assert 'barDir val="bar"' in xml and "Rows by status" in xml
+    assert "Summary!$A$4:$A$9" in xml and "Summary!$B$4:$B$9" in xml
+    assert '<c:pt idx="0"><c:v>created</c:v></c:pt>' in xml  # the cache viewers draw from
+    colours = [STATUS_FILLS[s] for s in counts]
+    assert [f'<a:srgbClr val="{c}"/>' in xml for c in colours] == [True] * len(colours)
+
+
+def test_summary_input_notes_wrap_in_the_wide_column(tmp_path: Path) -> None:
+    wave = read_wave(SAMPLES / "wave-03.csv")
+    wave.notes.append("a note long enough to need more than one line at the width of the third column")
+    result = validate_wave(wave, RunOptions())
+    write_xlsx(result, tmp_path / "r.xlsx")
+    summary = load_workbook(tmp_path / "r.xlsx")["Summary"]
+    [heading] = [c.row for c in summary["A"] if c.value == "Input notes"]
+    notes = [summary.cell(row, 3) for row in range(heading + 1, summary.max_row + 1)]
+    assert [c.value for c in notes] == wave.notes and all(c.alignment.wrap_text for c in notes)
+    assert summary.row_dimensions[notes[-1].row].height == 30  # two lines
+
+
+def test_rows_the_later_stages_filled_in(tmp_path: Path) -> None:
+    """New hardware, collections, users from the site, resource IDs and the site's user state
+    as the Results sheet and the JSON show them."""
+    result = validate_wave(read_wave(SAMPLES / "wave-03.csv"), RunOptions())
+    first, second, third = result.rows[:3]
+    first.status, first.source_resource_id, first.restore_resource_id = Status.CREATED, 16777001, 16777002
+    first.hardware, first.membership = Hardware.IMPORTED, ["CON00012: added", "All Laptops: already a member"]
+    first.mac, first.smbios_guid = "00:11:22:33:44:55", "4C4C4544-0042-3510-8052-B3C04F4B3332"
+    second.users, second.users_from = ["CONTOSO\\site user", "FABRIKAM\\b"], UsersFrom.PRIMARY
+    when = dt.datetime(2026, 5, 4, 3, 2, 1)
+    third.store = StoreState("in progress", "side by side", when, None, None, "\\\\srv\\store$\\x")
+    write_xlsx(result, tmp_path / "r.xlsx")
+    write_json(result, tmp_path / "r.json")
+    rows = list(load_workbook(tmp_path / "r.xlsx")["Results"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][2:13] == (
+        "CON-PC0033",
+        "CON-NB0033",
+        "created",
+        None,
+        16777001,
+        16777002,
+        2,
+        "CONTOSO\\quinn.a\nCONTOSO\\rosa.b",
+        "sheet",
+        "imported by this run",
+        "CON00012: added\nAll Laptops: already a member",
+    )
+    assert rows[1][9:11] == ("CONTOSO\\site user\nFABRIKAM\\b", "primary user")
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["rows"]
+    assert (data[0]["new_computer"], data[0]["collections"], data[0]["mac"], data[0]["smbios_guid"]) == (
+        "imported by this run",
+        ["CON00012: added", "All Laptops: already a member"],
+        "00:11:22:33:44:55",
+        "4C4C4544-0042-3510-8052-B3C04F4B3332",
+    )
+    assert (data[1]["users"], data[1]["users_from"]) == (
+        ["CONTOSO\\site user", "FABRIKAM\\b"],
+        "primary user",
+    )
+    assert data[2]["site"] == {
+        "migration_status": "in progress",
+        "migration_type": "side by side",
+        "captured": "2026-05-04T03:02:01",
+        "restored": None,
+        "store_deleted": None,
+        "store_path": "\\\\srv\\store$\\x",
+    }
+    result.command = "status"
+    write_xlsx(result, tmp_path / "s.xlsx")
+    status = load_workbook(tmp_path / "s.xlsx")["Results"]
+    header = [c.value for c in status[1]]
+    assert header[:14] == [
+        *RESULTS_HEADER[:6],
+        "Migration",
+        "Captured",
+        "Restored",
+        "Store deleted",
+        "Store path",
+        "Migration type",
+        "Behaviour",
+        "Users on the site",
+    ]
+    line = [c.value for c in status[4]]
+    assert line[6:12] == ["in progress", when, None, None, "\\\\srv\\store$\\x", "side by side"]
+    assert status["H4"].number_format == "yyyy-mm-dd hh:mm"  # a real date
+    assert status.column_dimensions["H"].width >= 17
+
+
+def test_users_sheet_rows_carry_their_own_cells(tmp_path: Path) -> None:
+    report, out = tmp_path / "r.xlsx", tmp_path / "r.json"
+    done = invoke("validate", SAMPLES / "wave-02-users-sheet.xlsx", "--report", report, "--json", out)
+    assert done.exit_code == 3, done.output
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    [alone] = [r for r in rows if r["sheet"] == "Users"]
+    sheet = list(load_workbook(report)["Results"].iter_rows(values_only=True))
+    header, last = list(sheet[0]), sheet[-1]
+    carried = {name: last[header.index(name)] for name in alone["values"]}
+    assert carried == alone["values"] and alone["values"]  # the users sheet's own columns, on the same row
+    assert (last[0], last[1], last[4]) == ("Users", alone["row"], "invalid")
+
+
+def test_json_report(tmp_path: Path, site: DemoSite) -> None:
+    result = make_result(tmp_path, site)
+    out = tmp_path / "report.json"
+    write_json(result, out)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith('{"summary": {"tool": "cmassoc (cm-association-importer)"')
+    assert text.count("\n") == len(result.rows) + 3  # the summary, "rows", one line a row, the end
+    data = json.loads(text)
+    assert data["summary"]["counts"]["created"] == 1
+    assert data["summary"]["site_code"] == "DEM"
+    first = data["rows"][0]
+    assert list(first) == [
+        "sheet",
+        "row",
+        "source",
+        "destination",
+        "source_resource_id",
+        "restore_resource_id",
+        "behavior",
+        "users",
+        "users_from",
+        "mac",
+        "smbios_guid",
+        "new_computer",
+        "collections",
+        "status",
+        "site",
+        "messages",
+        "values",
+    ]
+    assert first["status"] == "created"
+    assert first["users"] == ["CONTOSO\\a", "CONTOSO\\b"]
+    assert first["values"] == {
+        "Source": "CON-PC0003",
+        "Destination": "CON-NB0003",
+        "Behavior": "2",
+        "Users": "CONTOSO\\a;CONTOSO\\b",
+        "Comment": "first",
+    }
+    assert data["rows"][2]["messages"][0]["level"] == "error"
+    assert [r["values"]["Comment"] for r in data["rows"][3:]] == HOSTILE
+
+
+def test_rows_past_one_sheet_continue_on_another(
+    tmp_path: Path, site: DemoSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full sheet of pairs plus users-sheet rows is more than one sheet holds: the rest go on
+    Results (2), with the header again, and no row is lost."""
+    result = make_result(tmp_path, site)
+    monkeypatch.setattr(xlsx_report, "EXCEL_MAX_ROWS", 4)  # a header and three rows per sheet
+    path = tmp_path / "split.xlsx"
+    write_xlsx(result, path)
+    book = load_workbook(path)
+    parts = [n for n in book.sheetnames if n.startswith("Results")]
+    expected = -(-len(result.rows) // 3)
+    assert len(parts) == expected > 1
+    assert parts[1] == "Results (2)"
+    seen = []
+    for name in parts:
+        rows = list(book[name].iter_rows(values_only=True))
+        assert rows[0][:2] == ("Sheet", "Row") and 1 < len(rows) <= 4
+        assert book[name].freeze_panes == "E2" and book[name].auto_filter.ref == f"A1:R{len(rows)}"
+        seen += [(r[0], r[1]) for r in rows[1:]]
+    assert seen == [(r.sheet, r.row) for r in result.rows]
+
+
+def test_a_report_stopped_while_written_leaves_no_file(
+    tmp_path: Path, site: DemoSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or a full disk) in the middle of the rows: no report, and no half-written one."""
+    result = make_result(tmp_path, site)
+    monkeypatch.setattr(xlsx_report, "CHUNK", 2)
+    real_write, calls = excel.Sheet.write, []
+
+    def stop_on_the_second_chunk(self: excel.Sheet, *args: object, **kwargs: object) -> None:
+        calls.append(self.rows)
+        if self.worksheet.name == "Results" and self.rows > 1:
+            raise KeyboardInterrupt
+        real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(excel.Sheet, "write", stop_on_the_second_chunk)
+    folder = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        write_xlsx(result, folder / "stopped.xlsx")
+    assert list(folder.iterdir()) == []
+
+
 def test_a_12_row_report_prints_on_one_or_two_pages(tmp_path: Path, site_path: Path) -> None:
+    import re
     import shutil
     import subprocess
-
-    import pytest
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc)")
-    from tests.conftest import SAMPLES, invoke
-
     report = tmp_path / "report.xlsx"
     made = invoke("run", SAMPLES / "wave-01.xlsx", "--demo", site_path, "--report", report)
     assert made.exit_code == 3, made.output
@@ -148,82 +609,6 @@ def test_a_12_row_report_prints_on_one_or_two_pages(tmp_path: Path, site_path: P
         capture_output=True,
         timeout=180,
     )
-    import re
-
     pdf = (tmp_path / "report.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     assert 1 <= pages <= 2, pages
-
-
-def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:
-    result = make_result(tmp_path, site)
-    out = tmp_path / "report.xlsx"
-    write_xlsx(result, out)
-    summary = load_workbook(out)["Summary"]
-    cells = {r[0]: r[1] for r in summary.iter_rows(values_only=True) if r and r[0]}
-    counts = result.counts()
-    assert cells["created"] == counts[Status.CREATED] == 1
-    assert cells["invalid"] == counts[Status.INVALID] == len(HOSTILE)
-    assert cells["total"] == len(result.rows)
-    assert cells["Site code"] == "DEM"
-    assert cells["Dry run"] == "no"
-    assert "2 (capture and restore specified user accounts)" in cells["Default behaviour"]
-    assert len(str(cells["Input SHA-256"])) == 64
-    assert len(summary._charts) == 1
-
-
-def test_json_report(tmp_path: Path, site: DemoSite) -> None:
-    result = make_result(tmp_path, site)
-    out = tmp_path / "report.json"
-    write_json(result, out)
-    data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["summary"]["counts"]["created"] == 1
-    assert data["summary"]["site_code"] == "DEM"
-    first = data["rows"][0]
-    assert set(first) >= {
-        "sheet",
-        "row",
-        "source",
-        "destination",
-        "source_resource_id",
-        "restore_resource_id",
-        "behavior",
-        "users",
-        "status",
-        "messages",
-    }
-    assert first["status"] == "created"
-    assert first["users"] == ["CONTOSO\\a", "CONTOSO\\b"]
-    assert {r["status"] for r in data["rows"]} <= {
-        "created",
-        "exists",
-        "planned",
-        "invalid",
-        "unresolved",
-        "failed",
-    }
-    assert data["rows"][2]["messages"][0]["level"] == "error"
-
-
-def test_rows_past_one_sheet_continue_on_another(
-    tmp_path: Path, site: DemoSite, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A full sheet of pairs plus users-sheet rows is more than one sheet holds: the rest go on
-    Results (2), with the header again, and no row is lost."""
-    from importer.report import xlsx_report
-
-    result = make_result(tmp_path, site)
-    monkeypatch.setattr(xlsx_report, "EXCEL_MAX_ROWS", 4)  # a header and three rows per sheet
-    path = tmp_path / "split.xlsx"
-    write_xlsx(result, path)
-    book = load_workbook(path, read_only=True)
-    parts = [n for n in book.sheetnames if n.startswith("Results")]
-    expected = -(-len(result.rows) // 3)
-    assert len(parts) == expected > 1
-    assert parts[1] == "Results (2)"
-    seen = []
-    for name in parts:
-        rows = list(book[name].iter_rows(values_only=True))
-        assert rows[0][:2] == ("Sheet", "Row") and 1 < len(rows) <= 4
-        seen += [(r[0], r[1]) for r in rows[1:]]
-    assert seen == [(r.sheet, r.row) for r in result.rows]

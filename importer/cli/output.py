@@ -14,7 +14,6 @@ from typing import TextIO
 from rich.console import Console
 
 from importer.errors import InputError, ReportError
-from importer.forked import Forked, can_fork
 from importer.results import RunResult
 
 _CONSOLE: Console | None = None
@@ -89,66 +88,19 @@ def write_reports(result: RunResult, default: Path, report: Path | None, json_pa
     for target in (report, json_path):
         if target is not None and str(target) != "-" and not target.parent.exists():
             announce(f"creating the folder {target.parent} for {target.name}")
-    beside = None
-    if json_path is not None and str(json_path) != "-":
-        beside = _Beside(lambda: write_json(result, json_path))  # the JSON, on another core
-    # The helper that writes half the Excel rows is worth it only on a core the JSON's child
-    # leaves free (measured: with both, three processes share two cores and nothing is gained).
-    helped = beside is None or beside.child is None
     try:
-        try:
-            write_xlsx(result, report, helped=helped)
-        except ReportError as exc:
-            # The work is done; losing its report would be worse than putting it elsewhere.
-            fallback = Path(tempfile.gettempdir()) / default.name
-            announce(f"{exc} Writing it to {fallback} instead.")
-            write_xlsx(result, fallback, helped=helped)
-            report = fallback
-    finally:
-        if beside is not None:
-            beside.finish()
-    if json_path is not None and str(json_path) == "-":
+        write_xlsx(result, report)
+    except ReportError as exc:
+        # The work is done; losing its report would be worse than putting it elsewhere.
+        fallback = Path(tempfile.gettempdir()) / default.name
+        announce(f"{exc} Writing it to {fallback} instead.")
+        write_xlsx(result, fallback)
+        report = fallback
+    if json_path is not None and str(json_path) != "-":
+        write_json(result, json_path)
+    elif json_path is not None:
         _json_to_stdout(result, write_json_to)
     return report
-
-
-class _Beside:
-    """`work` in a forked child while this process goes on (Linux; elsewhere it runs here at
-    once). The rows are the child's by copy-on-write; only its error, if any, comes back."""
-
-    def __init__(self, work: Callable[[], None]) -> None:
-        self.child: Forked[str] | None = None
-        if not can_fork():
-            work()
-            return
-        # Niced: the Excel report (two threads) goes first.
-        self.child = Forked(lambda: _failure(work), nice=5)
-
-    def finish(self) -> None:
-        """Wait for the child; its failure is this process's ReportError (after a Ctrl-C or an
-        error here, the child is stopped instead)."""
-        child, self.child = self.child, None
-        if child is None:
-            return
-        if sys.exc_info()[0] is not None:
-            child.close()
-            return
-        said = child.result()
-        if said is None:
-            raise ReportError("the JSON report was not written (its writer stopped).")
-        if said:
-            raise ReportError(said)
-
-
-def _failure(work: Callable[[], None]) -> str:
-    """What went wrong in `work`, in a line ("" if nothing did)."""
-    try:
-        work()
-    except ReportError as exc:
-        return str(exc)[:4000]
-    except Exception as exc:
-        return f"the JSON report failed ({type(exc).__name__}: {exc})"[:4000]
-    return ""
 
 
 def _json_to_stdout(result: RunResult, write: Callable[[RunResult, TextIO], None]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importer.model import Behavior, Hardware, Status, UsersFrom
 
+TOOL = "cmassoc (cm-association-importer)"  # the JSON summary's "tool"
+IMPORT_TITLE, STATUS_TITLE = "Computer association import", "Computer association status"  # Summary A1
 SUMMARY_SHEET = "Summary"
 RESULTS_SHEET = "Results"
 RUN_ID = "Run ID"

@@ -1,8 +1,10 @@
 """Reading our own report back: which run it describes and where that run's journal is.
 
-Nothing in a report is trusted: only our own formats are read (the JSON report's first
-line, the Excel report's Summary sheet), sizes are bounded before anything is parsed, and
-the run ID and journal path must have the shapes cmassoc writes.
+Nothing in a report is trusted: sizes are bounded before anything is parsed, only the JSON's
+"summary" member (found in the file's first megabyte) or the Excel report's Summary sheet
+(its first rows) is read, and the run ID and journal path must have the shapes cmassoc writes.
+Reports written by every release read alike: the JSON's summary may stand anywhere in that
+megabyte, and openpyxl reads the Summary sheet whether its text is inline or shared.
 """
 
 from __future__ import annotations
@@ -12,17 +14,15 @@ import re
 import zipfile
 from pathlib import Path
 
-from defusedxml import ElementTree
-
 from importer.errors import InputError
 from importer.journal import RUN_ID_PATTERN
 from importer.limits import MB, InputLimits
-from importer.report.labels import JOURNAL, RUN_ID, SUMMARY_SHEET
-from importer.xlsxscan import sheet_parts
+from importer.report.labels import IMPORT_TITLE, JOURNAL, RUN_ID, STATUS_TITLE, SUMMARY_SHEET, TOOL
 
 REPORT_SUFFIXES = (".json", ".xlsx")
 _SUMMARY_LIMIT = 1 * MB  # a report's summary is a few kilobytes
-_NS_TAIL = re.compile(r"^\{[^}]*\}")
+_SUMMARY_ROWS = 200  # a Summary sheet holds about 40 rows
+_SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
 
 
 def run_from_report(path: Path) -> tuple[str | None, str | None]:
@@ -39,53 +39,6 @@ def run_from_report(path: Path) -> tuple[str | None, str | None]:
     return run_id, journal
 
 
-def _not_ours(path: Path, why: str) -> InputError:
-    return InputError(
-        f"'{path.name}' is not a cmassoc report: {why}.", "Give the report a run wrote, or its Run ID."
-    )
-
-
-def _json_summary(path: Path) -> dict[str, object]:
-    with path.open("rb") as fh:
-        first = fh.readline(_SUMMARY_LIMIT)
-    prefix = b'{"summary": '
-    if not first.startswith(prefix) or not first.rstrip().endswith(b","):
-        raise _not_ours(path, "it does not start as cmassoc's JSON report does")
-    try:
-        summary = json.loads(first[len(prefix) :].rstrip()[:-1])
-    except ValueError as exc:
-        raise _not_ours(path, "its summary is not JSON") from exc
-    if not isinstance(summary, dict) or summary.get("tool") != "cmassoc (cm-association-importer)":
-        raise _not_ours(path, "its summary is not cmassoc's")
-    return {RUN_ID: summary.get("run_id"), JOURNAL: summary.get("journal")}
-
-
-def _xlsx_summary(path: Path) -> dict[str, object]:
-    InputLimits().check_file(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            part = sheet_parts(archive).get(SUMMARY_SHEET)
-            if part is None:
-                raise _not_ours(path, f"it has no {SUMMARY_SHEET} sheet")
-            info = archive.getinfo(part)
-            if info.file_size > _SUMMARY_LIMIT:
-                raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is far larger than a report's")
-            data = archive.read(part)
-        root = ElementTree.fromstring(data)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
-        raise _not_ours(path, f"it cannot be read ({type(exc).__name__})") from exc
-    cells: dict[str, object] = {}
-    for row in root.iter():
-        if _NS_TAIL.sub("", row.tag) != "row":
-            continue
-        texts = ["".join(t.text or "" for t in c.iter() if _NS_TAIL.sub("", t.tag) == "t") for c in row]
-        if len(texts) > 1 and texts[0] in (RUN_ID, JOURNAL):
-            cells[texts[0]] = texts[1]
-    if not cells and "Computer association import" not in data.decode("utf-8", "replace")[:4096]:
-        raise _not_ours(path, "its Summary sheet is not cmassoc's")
-    return cells
-
-
 def is_report(path: Path) -> bool:
     """Whether a file is one of cmassoc's reports (rather than a wave sheet)."""
     try:
@@ -93,3 +46,75 @@ def is_report(path: Path) -> bool:
     except InputError:
         return False
     return True
+
+
+def _not_ours(path: Path, why: str) -> InputError:
+    return InputError(
+        f"'{path.name}' is not a cmassoc report: {why}.", "Give the report a run wrote, or its Run ID."
+    )
+
+
+def _json_summary(path: Path) -> dict[str, object]:
+    """The top-level "summary" member, looked for in the file's first megabyte only."""
+    with path.open("rb") as fh:
+        head = fh.read(_SUMMARY_LIMIT).decode("utf-8", "replace").removeprefix("\ufeff")
+    decode = json.JSONDecoder().raw_decode
+    try:
+        at = _skip(head, 0)
+        if head[at : at + 1] != "{":
+            raise ValueError("not an object")
+        while True:  # each member in turn, until the summary
+            key, at = decode(head, _skip(head, at + 1))
+            at = _skip(head, at)
+            if head[at : at + 1] != ":":
+                raise ValueError("no ':' after a key")
+            value, at = decode(head, _skip(head, at + 1))
+            if key == "summary":
+                break
+            at = _skip(head, at)
+            if head[at : at + 1] != ",":
+                raise ValueError("no summary")
+    except (ValueError, RecursionError) as exc:  # json's errors too; a member cut off at the megabyte
+        raise _not_ours(path, "it does not hold cmassoc's summary where its report does") from exc
+    if not isinstance(value, dict) or value.get("tool") != TOOL:
+        raise _not_ours(path, "its summary is not cmassoc's")
+    return {RUN_ID: value.get("run_id"), JOURNAL: value.get("journal")}
+
+
+def _skip(text: str, at: int) -> int:
+    """Where the next token starts: JSON's whitespace skipped."""
+    return _SPACE.match(text, at).end()  # type: ignore[union-attr]  # it matches, at least ""
+
+
+def _xlsx_summary(path: Path) -> dict[str, object]:
+    """The labels and values of the Summary sheet's first rows, read by openpyxl."""
+    import openpyxl
+
+    InputLimits().check_file(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+        # What openpyxl reads whole on opening (shared strings, styles...) is small in a report;
+        # a wave sheet's shared strings are not read to learn that it is no report.
+        for name, size in sizes.items():
+            if size > _SUMMARY_LIMIT and not name.startswith("xl/worksheets/"):
+                raise _not_ours(path, f"its part '{name[:80]}' is far larger than a report's")
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            if SUMMARY_SHEET not in book.sheetnames:
+                raise _not_ours(path, f"it has no {SUMMARY_SHEET} sheet")
+            sheet = book[SUMMARY_SHEET]
+            if sizes.get(sheet._worksheet_path, 0) > _SUMMARY_LIMIT:  # openpyxl names its part
+                raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is far larger than a report's")
+            rows = list(sheet.iter_rows(max_row=_SUMMARY_ROWS + 1, max_col=2, values_only=True))
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except Exception as exc:  # whatever a parser meets in a file nobody vouches for
+        raise _not_ours(path, f"it cannot be read ({type(exc).__name__})") from exc
+    if len(rows) > _SUMMARY_ROWS:
+        raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is far larger than a report's")
+    if not rows or rows[0][0] not in (IMPORT_TITLE, STATUS_TITLE):
+        raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is not cmassoc's")
+    return {label: value for label, value in rows if label in (RUN_ID, JOURNAL)}

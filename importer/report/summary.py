@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importer import __version__
+from importer.report.labels import TOOL
 from importer.results import RunResult
 
 
@@ -10,7 +11,7 @@ def summary(result: RunResult) -> dict[str, object]:
     options = result.options
     provider = result.provider
     return {
-        "tool": "cmassoc (cm-association-importer)",
+        "tool": TOOL,
         "version": __version__,
         "command": result.command,
         "input_file": result.wave.path,

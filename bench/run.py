@@ -232,7 +232,7 @@ def machine() -> dict[str, str]:
     except metadata.PackageNotFoundError:
         core = "not installed"
     head = subprocess.run(
-        ["git", "-C", where, "log", "-1", "--format=%h %s"], capture_output=True, text=True, check=False
+        ["git", "-C", where, "log", "-1", "--format=%h"], capture_output=True, text=True, check=False
     ).stdout.strip()
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -242,6 +242,7 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "packages": ", ".join(versions),
         "cmassoc measured": f"{core} at {where}" + (f" (commit {head})" if head else ""),
+        "load": f"{os.getloadavg()[0]:.2f}",
     }
 
 
@@ -1053,6 +1054,8 @@ def main() -> None:
             except Exception as exc:  # one section's failure must not lose the others' figures
                 traceback.print_exc()
                 failed[title] = f"{type(exc).__name__}: {str(exc)[:300]}"
+    # Other work on a shared machine slows everything; the ratios hold better than the times.
+    info["load average (1 min)"] = f"{info.pop('load')} at the start, {os.getloadavg()[0]:.2f} at the end"
     text = write_results(info, got, failed, args.note)
     (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
     print()

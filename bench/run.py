@@ -1,7 +1,8 @@
 """Benchmarks: python bench/run.py [--sizes 1000,10000,100000] [--rounds 7] [--skip-full-sheet]
 
 Measures the cmassoc that is installed, through its command line (and, for B and C1, the
-library functions in the one ADAPTER block below), against yardsticks timed in the same
+library functions in the one ADAPTER block below; 3 and 6 build the demo site and the web
+app as they always have), against yardsticks timed in the same
 run, round by round in turn, so each ratio compares one state of the machine. Prints the
 targets as a table and writes bench/RESULTS.md. Nothing here is a test: the targets are
 compared and reported, never asserted.
@@ -72,9 +73,10 @@ USER, PASSWORD = "CONTOSO\\bench", "bench-only-password"
 MEASURE = Path(__file__).resolve().parent / "measure.py"
 
 
-# == ADAPTER: the only code here that calls the core's library functions =================
-# Everything else goes through the command line. If the core's entry points move, change
-# these three functions and nothing else.
+# == ADAPTER: the only code of targets A-D that calls the core's library functions ========
+# The rest of A-D goes through the command line. If the core's entry points move, change
+# these three functions and nothing else (sections 3 and 6 import the demo site, the test
+# endpoints and the web app directly, as before).
 
 
 def validated(sheet: Path) -> Any:

@@ -1,6 +1,7 @@
-"""python bench/measure.py -m module ARGS... (or script ARGS...): run it in this process, then
-print its peak RSS and its children's. Only the standard library is imported first, so a
-command's start-up is measured as a user's shell would see it (bench/run.py imports far more)."""
+"""python bench/measure.py -m module ARGS... | -c CODE ARGS... | script ARGS...: run it in this
+process, then print its peak RSS and its children's. Only the standard library is imported
+first, so a command's start-up is measured as a user's shell would see it (bench/run.py
+imports far more). The repository is not put on sys.path: what is installed is measured."""
 
 from __future__ import annotations
 
@@ -23,12 +24,15 @@ def own_peak_mb() -> float:
 
 
 def measure(argv: list[str]) -> None:
-    """Run `-m module ...` or `script ...` in this process, then print its peak RSS."""
+    """Run `-m module ...`, `-c code ...` or `script ...` in this process, then print its peak RSS."""
     code = 0
     try:
         if argv[0] == "-m":
             sys.argv = [argv[1], *argv[2:]]
             runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+        elif argv[0] == "-c":
+            sys.argv = ["-c", *argv[2:]]
+            exec(compile(argv[1], "<string>", "exec"), {"__name__": "__main__"})
         else:
             sys.argv = argv
             runpy.run_path(argv[0], run_name="__main__")
@@ -36,12 +40,11 @@ def measure(argv: list[str]) -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         print(f"{PEAK}{own_peak_mb() * 1024:.0f}", flush=True)
-        # Children's high-water marks start at their parent's at fork time (the reader forks
-        # from about 60 MB; the JSON writer from the whole run, shared copy-on-write).
+        # The largest child's (a guarded reader, if the command forks one). A forked child's
+        # high-water mark starts at its parent's at fork time.
         print(f"{READER}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}", flush=True)
     sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     measure(sys.argv[1:])

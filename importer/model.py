@@ -345,20 +345,20 @@ class RowResult:
         self.destination = destination
         self.behavior = behavior
         # The lists most rows leave empty share one empty tuple: a million rows, no million lists.
-        self.users: list[str] = list(users) if users else _EMPTY
+        self.users: list[str] = list(users)
         self.source_resource_id = source_resource_id
         self.restore_resource_id = restore_resource_id
         self.given_source_resource_id = given_source_resource_id
         self.given_restore_resource_id = given_restore_resource_id
         self.status = status
-        self.messages: list[Message] = list(messages) if messages else _EMPTY
+        self.messages: Sequence[Message] = list(messages) if messages else _EMPTY
         self.mac = mac
         self.smbios_guid = smbios_guid
-        self.collections: list[str] = list(collections) if collections else _EMPTY
+        self.collections: Sequence[str] = list(collections) if collections else _EMPTY
         self.users_from = users_from
         self.hardware = hardware
-        self.membership: list[str] = list(membership) if membership else _EMPTY
-        self.joined: list[str] = list(joined) if joined else _EMPTY
+        self.membership: Sequence[str] = list(membership) if membership else _EMPTY
+        self.joined: Sequence[str] = list(joined) if joined else _EMPTY
         self.store = store
         self.replaces = replaces
         self.headers: Mapping[str, str] = headers if headers is not None else _NO_HEADERS
@@ -383,7 +383,7 @@ class RowResult:
         self = _new_row(cls)
         self.sheet, self.row, self.index, self.headers = sheet, row, index, headers
         self.source, self.destination, self.behavior = source, destination, behavior
-        self.users = users or _EMPTY
+        self.users = users if users is not None else []
         self.users_from = UsersFrom.SHEET if users is not None else None
         self.messages = messages or _EMPTY
         self._values = self.status = self.store = self.replaces = self.hardware = None

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from importer.apply import apply
 from importer.errors import ImporterError
@@ -21,7 +21,6 @@ from importer.model import RowResult, Status, WaveInput
 from importer.plan import plan
 from importer.resolve import resolve
 from importer.results import RunOptions, RunResult
-from importer.validate import validate
 
 if TYPE_CHECKING:  # `cmassoc validate` starts without the site and journal modules
     from importer.journal import JournalRun
@@ -37,8 +36,15 @@ def _timed(stage: str) -> Iterator[None]:
     log.info("%s took %.2f s", stage, time.perf_counter() - started)
 
 
+def _validate() -> Any:
+    """The validate stage, imported when first used: it brings pandas, which `--help` need not."""
+    from importer.validate import validate
+
+    return validate
+
+
 def validate_wave(wave: WaveInput, options: RunOptions) -> RunResult:
-    rows = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    rows = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
     rows.open_status = Status.VALID  # rows are made as they are read: a reporter's chunk at a time
     result = RunResult("validate", wave, options, rows)
     result.finished = dt.datetime.now().astimezone()
@@ -57,7 +63,7 @@ def run_wave(
     With a journal, every row's plan and every batch's outcome are recorded, and a resumed
     run counts what it created before it stopped (the plan re-reads the site first).
     """
-    checked = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    checked = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
     rows = checked.materialize()  # the stages fill every row in
     result = RunResult("run", wave, options, rows, provider=site.info)
     if journal is not None:
@@ -97,7 +103,7 @@ def run_wave(
 
 def status_wave(wave: WaveInput, site: Site, options: RunOptions) -> RunResult:
     """The pairs of a wave sheet, looked up by name, and where their user state is."""
-    checked = validate(wave, options.default_behavior, options.users_from is not None, options.collections)
+    checked = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
     rows = checked.materialize()
     return _status(RunResult("status", wave, options, rows, provider=site.info), site, resolve_names=True)
 

@@ -127,6 +127,11 @@ def _child(path: str, limits: InputLimits, sender: Any, work: Any) -> None:
     with contextlib.suppress(OSError):  # the allocator's abort message is ours to word
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+    # Arrow's own allocator reserves address space by the gigabyte, which the limit below
+    # counts: the child (only the child) allocates through malloc instead.
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
     _limit_memory(limits.memory_mb * MB)
     try:
         message: tuple[Any, ...] = (_OK, work(Path(path)))

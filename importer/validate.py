@@ -219,8 +219,9 @@ class _PartCheck:
             empty[i] = True
         split = pc.split_pattern_regex(arrow, _USER_SEPARATOR)  # type: ignore[call-overload]
         accounts = pc.if_else(pa.array(empty), pa.nulls(self.count, lists), split)
-        odd = set(self._unusual(header, plain)) - set(np.flatnonzero(empty).tolist())
+        odd = set(self._unusual(header, plain))
         odd.update(_repeating(pc.split_pattern_regex(pc.utf8_lower(arrow), _USER_SEPARATOR)))
+        odd -= set(np.flatnonzero(empty).tolist())
         lower = pc.match_substring_regex(arrow, _LOWER_DOMAIN).to_numpy(zero_copy_only=False)
         start = self.part.start
         for i in set(np.flatnonzero(lower & ~empty).tolist()) - odd:  # the domain is sent in capitals
@@ -243,7 +244,8 @@ class _PartCheck:
         header, cells = found
         texts: list[str] = cells.tolist()
         skipped = self.skipped.get(header, set())
-        for i in np.flatnonzero((cells.str.strip() != "").to_numpy(dtype=bool)).tolist():
+        given = set(np.flatnonzero((cells.str.strip() != "").to_numpy(dtype=bool)).tolist())
+        for i in sorted(given | self.typed.get(header, {}).keys()):  # an error cell reads as ""
             if i not in skipped:
                 parsed = parse_resource_id(self._cell(header, i, texts), header)
                 self._extend(i, parsed.messages)
@@ -254,6 +256,9 @@ class _PartCheck:
         also parsed: its own message says what is wrong with it)."""
         columns = {fld: self._column(fld) for fld in (C.MAC, C.SMBIOS_GUID, C.COLLECTION)}
         texts = {fld: (found[0], found[1].tolist()) for fld, found in columns.items() if found is not None}
+        for header, cells in texts.values():  # an error cell reads as "": its typed text stands in
+            for i, typed in self.typed.get(header, {}).items():
+                cells[i] = typed
         parsers = {C.MAC: ("mac", parse_mac), C.SMBIOS_GUID: ("smbios_guid", parse_smbios_guid)}
         for i in range(self.count):
             position = self.part.start + i

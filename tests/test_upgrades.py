@@ -113,9 +113,11 @@ def test_an_old_run_stopped_halfway_is_resumed(tmp_path: Path) -> None:
     journal, site, sheet = _copy(tmp_path, "cmassoc-journal.db", "demo-site.db", "wave-01.xlsx")
     with sqlite3.connect(journal) as conn:  # as 0.1.0 left a run that was interrupted
         conn.execute("UPDATE runs SET state = 'interrupted'")
-    done = _cmassoc("run", str(sheet), "--journal", str(journal), "--demo", str(site), cwd=tmp_path)
+    done = _cmassoc(
+        "run", str(sheet), "--journal", str(journal), "--demo", str(site), "--resume", RUN_ID, cwd=tmp_path
+    )
     assert done.returncode == 3, done.stderr  # the sample's own mistakes
-    assert f"run {RUN_ID}" in done.stderr
+    assert f"continuing run {RUN_ID} (interrupted" in done.stderr
     reopened = Journal(journal, create=False)
     try:
         assert [r.run_id for r in reopened.runs()] == [RUN_ID]
@@ -138,7 +140,10 @@ def test_steps_run_once_each_in_order(tmp_path: Path) -> None:
         assert db.upgrade(conn, steps) == 2
         assert db.upgrade(conn, steps) == 2  # nothing left to do
         assert db.columns(conn, "t") == {"a", "b"}
-        steps.append(lambda c: c.execute("INSERT INTO t VALUES (1, 'x')"))
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO t VALUES (1, 'x')")
+
+        steps.append(insert)
         assert db.upgrade(conn, steps) == 3
         assert conn.execute("SELECT a, b FROM t").fetchall() == [(1, "x")]
     finally:

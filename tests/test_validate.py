@@ -19,7 +19,7 @@ def check(
     if users is not None:
         users_path = tmp_path / "users.csv"
         users_path.write_text(users, encoding="utf-8")
-    return validate(read_wave(path, users_path), behavior)
+    return list(validate(read_wave(path, users_path), behavior))
 
 
 def errors(row: RowResult) -> list[str]:

@@ -24,7 +24,6 @@ from importer.journal import RUN_ID_PATTERN, Journal, journaled_wave
 from importer.limits import InputLimits
 from importer.pipeline import status_rows, status_wave
 from importer.progress import progress_for
-from importer.read import read_wave
 from importer.report.readback import REPORT_SUFFIXES, is_report
 from importer.results import RunOptions, RunResult
 from importer.site import build_site
@@ -47,6 +46,7 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
     provider = None
     try:
         if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
+            from importer.read import read_wave  # pandas: imported by the commands that read
             wave = read_wave(path, None, InputLimits())
             provider = build_provider(site, env)
             result = status_wave(wave, build_site(provider, options, progress_for(stderr())), options)

@@ -28,7 +28,6 @@ from importer.cli.output import (
 from importer.limits import InputLimits
 from importer.model import Behavior
 from importer.pipeline import run_wave, validate_wave
-from importer.read import read_wave
 from importer.results import RunOptions
 
 
@@ -48,6 +47,7 @@ def validate(
     refuse_overwriting(
         {"sheet": sheet, "users file": users_file}, {"--report": output.report, "--json": output.json_path}
     )
+    from importer.read import read_wave  # pandas: imported by the commands that read
     wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
@@ -113,6 +113,7 @@ def run(
         {"sheet": sheet, "users file": users_file, "journal": journal_file, "demo site": _demo(site)},
         {"--report": output.report, "--json": output.json_path},
     )
+    from importer.read import read_wave  # pandas: imported by the commands that read
     wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior,

@@ -167,7 +167,7 @@ def _write_rows(
     title: str,
     headers: list[str],
     gather: Callable[[Sequence[RowResult]], list[Sequence[object]]],
-    rows: list[RowResult],
+    rows: Sequence[RowResult],
     fixed_widths: Mapping[str, float] | None = None,
 ) -> None:
     """The Results sheet: frozen through Destination, filtered, Status coloured, wrapped cells.

@@ -85,7 +85,7 @@ def validated(sheet: Path) -> Any:
     import inspect
 
     from importer import pipeline
-    from importer.read import read_wave
+    from importer.read.wave import read_wave
 
     wave = read_wave(sheet)
     if len(inspect.signature(pipeline.validate_wave).parameters) > 1:
@@ -103,7 +103,7 @@ def check_valid(result: Any, size: int) -> None:
 
 def write_report(result: Any, path: Path) -> None:
     """The Excel report, as the command writes it."""
-    from importer.report.xlsx_report import write_xlsx
+    from importer.report.excel_report import write_xlsx
 
     write_xlsx(result, path)
 
@@ -417,7 +417,7 @@ def bench_pipeline(waves: list[tuple[int, Path]], work: Path) -> list[dict[str, 
 
 
 def bench_remote(work: Path, naive_pairs: int) -> dict[str, Any]:
-    from importer.demo.site import DemoSite
+    from importer.site.demo.site import DemoSite
     from tests.wsman_endpoint import Endpoint
 
     inventory, site = work / "inventory-remote.csv", work / "site-remote.db"
@@ -494,7 +494,7 @@ def bench_remote(work: Path, naive_pairs: int) -> dict[str, Any]:
 def bench_adminservice(work: Path) -> dict[str, Any]:
     """The same wave, on a fresh site, through the AdminService (the loopback OData endpoint,
     the same 50 ms added to every request): one request per call, several in flight."""
-    from importer.demo.site import DemoSite
+    from importer.site.demo.site import DemoSite
     from tests.odata_endpoint import ODataEndpoint
 
     inventory, site = work / "inventory-remote.csv", work / "site-as.db"
@@ -713,8 +713,8 @@ def bench_web(work: Path, size: int = 10_000) -> dict[str, Any]:
 
     from starlette.testclient import TestClient
 
-    from importer.demo.samples import create_sample_site
-    from importer.demo.site import DemoSite
+    from importer.site.demo.samples import create_sample_site
+    from importer.site.demo.site import DemoSite
     from importer.web import app as web_app
     from importer.web.app import WebConfig, build_app
     from importer.web.auth import hash_password
@@ -883,7 +883,7 @@ def write_results(info: dict[str, str], got: dict[str, Any], failed: dict[str, s
             "## 4. Writing the report (B)",
             "",
             f"A validated {e['size']:,}-row wave, in one child process: our Excel report "
-            f"(importer.report.xlsx_report.write_xlsx: Summary and Results sheets) {e['ours']:.2f} s, "
+            f"(importer.report.excel_report.write_xlsx: Summary and Results sheets) {e['ours']:.2f} s, "
             f"{e['ours_mb']:.1f} MB; XlsxWriter alone writing the Results sheet's cells as python-calamine "
             f"reads them back from our report ({e['cells']:,} cells in {e['columns']} columns; "
             "`constant_memory`, no string conversions, `write_row` per row, a bold header, the same widths) "

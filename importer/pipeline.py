@@ -13,18 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from importer.apply import apply
+from importer.after.status import read_status
 from importer.errors import ImporterError
 from importer.interrupt import Interrupts
-from importer.migration import read_status
 from importer.model import RowResult, Status, WaveInput
-from importer.plan import plan
-from importer.resolve import resolve
 from importer.results import RunOptions, RunResult
+from importer.stages.apply import apply
+from importer.stages.plan import plan
+from importer.stages.resolve import resolve
 
 if TYPE_CHECKING:  # `cmassoc validate` starts without the site and journal modules
-    from importer.journal import JournalRun
-    from importer.site import Site
+    from importer.journal.storage import JournalRun
+    from importer.site.gateway import Site
 
 log = logging.getLogger("importer")
 
@@ -38,7 +38,7 @@ def _timed(stage: str) -> Iterator[None]:
 
 def _validate() -> Any:
     """The validate stage, imported when first used: it brings pandas, which `--help` need not."""
-    from importer.validate import validate
+    from importer.check.validate import validate
 
     return validate
 

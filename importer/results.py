@@ -12,9 +12,9 @@ from operator import attrgetter
 
 from importer.exit_status import ExitStatus
 from importer.model import Behavior, RowResult, UsersFrom, WaveInput
-from importer.provider import ProviderInfo
-from importer.retry import RetryPolicy
-from importer.status import GOOD_STATUSES, STATUS_READINGS, STATUS_TABLE, Status
+from importer.model.statuses import GOOD_STATUSES, STATUS_READINGS, STATUS_TABLE, Status
+from importer.site.provider import ProviderInfo
+from importer.site.retry import RetryPolicy
 
 DEFAULT_BATCH_SIZE = 200
 

@@ -9,14 +9,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from importer.cli import cli
-from importer.demo.samples import create_sample_site
-from importer.demo.site import DemoSite
 from importer.pipeline import run_wave
-from importer.provider import Provider
-from importer.read import read_wave
+from importer.read.wave import read_wave
 from importer.results import RunOptions, RunResult
-from importer.retry import RetryPolicy
-from importer.site import build_site
+from importer.site.demo.samples import create_sample_site
+from importer.site.demo.site import DemoSite
+from importer.site.gateway import build_site
+from importer.site.provider import Provider
+from importer.site.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from tests.wsman_endpoint import Endpoint

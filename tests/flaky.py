@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from importer.demo.site import DemoSite
 from importer.errors import TransientProviderError
-from importer.provider import (
+from importer.site.demo.site import DemoSite
+from importer.site.provider import (
     RPC_S_SERVER_UNAVAILABLE,
     CallResult,
     MethodCall,

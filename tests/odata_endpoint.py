@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from importer.adminservice import odata
-from importer.provider import DELETE_INSTANCE, MethodCall, Provider, Query, Value, WmiError
+from importer.site.adminservice import odata
+from importer.site.provider import DELETE_INSTANCE, MethodCall, Provider, Query, Value, WmiError
 from tests.wsman_endpoint import drop_connection, ntlm_handshake, serve_https, server_channel_bindings
 
 OFFERED_CLASSES = (
@@ -300,7 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _all_properties(class_name: str) -> tuple[str, ...]:
     """What an instance read without $select answers: every property (the demo site's columns)."""
-    from importer.demo.site import _FROM
+    from importer.site.demo.site import _FROM
 
     return tuple(_FROM[class_name][1]) if class_name in _FROM else ()
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from importer.adminservice import odata
 from importer.cli import cli
-from importer.demo.samples import create_sample_site
-from importer.demo.site import DemoSite
-from importer.provider import SMS_R_SYSTEM, SMS_STATE_MIGRATION, MethodCall, Query, add_association_call
+from importer.site.adminservice import odata
+from importer.site.demo.samples import create_sample_site
+from importer.site.demo.site import DemoSite
+from importer.site.provider import SMS_R_SYSTEM, SMS_STATE_MIGRATION, MethodCall, Query, add_association_call
 from tests.conftest import (
     PASSWORD,
     SAMPLES,
@@ -284,15 +284,15 @@ def test_urls_are_data_only_and_chunked() -> None:
 
 
 def test_long_filters_are_split_never_cut(service: ODataEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
-    from importer.adminservice.provider import AdminServiceProvider
-    from importer.adminservice.settings import AdminServiceSettings
+    from importer.site.adminservice.provider import AdminServiceProvider
+    from importer.site.adminservice.settings import AdminServiceSettings
 
     names = [f"CON-PC{n:04d}" for n in range(1, 50)]
     query = Query(SMS_R_SYSTEM, ("ResourceID", "Name"), tuple((("Name", n),) for n in names))
     settings = AdminServiceSettings(
         service.address, "DEM", username=USERNAME, password=PASSWORD, ca_bundle=service.ca_bundle
     )
-    import importer.adminservice.provider as module
+    import importer.site.adminservice.provider as module
 
     monkeypatch.setattr(module, "MAX_URL", 400)
     provider = AdminServiceProvider(settings)
@@ -309,7 +309,7 @@ def test_long_filters_are_split_never_cut(service: ODataEndpoint, monkeypatch: p
 def test_an_answer_past_the_limit_is_refused_not_read(
     tmp_path: Path, service: ODataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importer.adminservice.provider as module
+    import importer.site.adminservice.provider as module
 
     monkeypatch.setattr(module, "MAX_ANSWER", 300)  # the names lookup answers far more
     result, _ = run_via(service, pairs_sheet(tmp_path, 3), tmp_path)
@@ -330,7 +330,7 @@ def test_ntlm_carries_the_tls_channel_binding(
         result, rows = run_via(server, pairs_sheet(tmp_path, 2), tmp_path)
         assert result.exit_code == 0, result.output
         assert [r["status"] for r in rows] == ["created", "created"]
-        import importer.adminservice.auth as auth
+        import importer.site.adminservice.auth as auth
 
         monkeypatch.setattr(auth, "_channel_bindings", lambda _response: None)  # as if none were sent
         refused, _ = run_via(server, pairs_sheet(tmp_path, 2), tmp_path)

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from importer.demo.samples import create_sample_site
-from importer.demo.site import DemoSite
-from importer.journal import RunState
+from importer.journal.storage import RunState
 from importer.pipeline import status_wave
-from importer.provider import CallResult, MethodCall
-from importer.read import read_wave
+from importer.read.wave import read_wave
 from importer.results import RunOptions
-from importer.site import build_site
+from importer.site.demo.samples import create_sample_site
+from importer.site.demo.site import DemoSite
+from importer.site.gateway import build_site
+from importer.site.provider import CallResult, MethodCall
 from tests.conftest import NO_WAIT, SAMPLES, invoke, remote_args, sheet, site_snapshot
 from tests.flaky import FlakyProvider
 from tests.wsman_endpoint import Endpoint, Fault
@@ -261,13 +261,13 @@ class FailsAddAfterDelete(FlakyProvider):
 def test_a_stop_between_delete_and_add_resumes_and_undo_still_restores(
     tmp_path: Path, site_path: Path, journal_path: Path
 ) -> None:
-    from importer.demo.site import DemoSite
-    from importer.journal import Journal, RowState
+    from importer.journal.storage import Journal, RowState
     from importer.pipeline import run_wave
-    from importer.read import read_wave
+    from importer.read.wave import read_wave
     from importer.results import RunOptions
-    from importer.retry import RetryPolicy
-    from importer.site import build_site
+    from importer.site.demo.site import DemoSite
+    from importer.site.gateway import build_site
+    from importer.site.retry import RetryPolicy
 
     path = update_sheet(tmp_path)
     before = associations(site_path)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from importer.demo.site import DemoSite
-from importer.provider import (
+from importer.site.demo.site import DemoSite
+from importer.site.provider import (
     SMS_R_SYSTEM,
     SMS_STATE_MIGRATION,
     WBEM_E_ALREADY_EXISTS,
@@ -150,7 +150,7 @@ def test_behaviour_0_sends_no_user_list() -> None:
 
 
 def test_site_type_and_administrators_are_readable(site: DemoSite) -> None:
-    from importer.provider import SMS_ADMIN, SMS_SITE
+    from importer.site.provider import SMS_ADMIN, SMS_SITE
 
     [kind, admins] = site.query(
         [

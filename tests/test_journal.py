@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.journal import Journal, JournalRun, RowState, RunKind, RunState
+from importer.journal.storage import Journal, JournalRun, RowState, RunKind, RunState
 from tests.conftest import ROOT, SETUP_SENDS, association_keys, invoke, remote_args, site_snapshot
 from tests.wsman_endpoint import Endpoint, Fault
 
@@ -298,11 +298,11 @@ def test_dry_runs_are_not_journaled_and_finished_runs_not_resumed(
 def test_undo_reconciles_a_lost_delete(
     tmp_path: Path, site_path: Path, journal_path: Path, fault: str
 ) -> None:
-    from importer.demo.site import DemoSite
+    from importer.after.undo import UndoOptions, undo_run
     from importer.results import RunOptions
-    from importer.retry import RetryPolicy
-    from importer.site import build_site
-    from importer.undo import UndoOptions, undo_run
+    from importer.site.demo.site import DemoSite
+    from importer.site.gateway import build_site
+    from importer.site.retry import RetryPolicy
     from tests.flaky import FlakyProvider
 
     before = associations(site_path)
@@ -375,7 +375,7 @@ def test_an_undo_cannot_be_undone_or_resumed(tmp_path: Path, site_path: Path, jo
 
 
 def test_resume_recognises_the_exists_note_by_its_tag_not_its_words() -> None:
-    from importer.journal import RowRecord
+    from importer.journal.storage import RowRecord
     from importer.model import Level, RowResult, Status, Tag
 
     def row(text: str, tag: Tag | None) -> RowResult:

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from importer.provider import add_association_call
+from importer.site.provider import add_association_call
 from tests.conftest import SAMPLES, invoke
 
 LAB = os.environ.get("CMASSOC_LAB_SERVER")
@@ -88,7 +88,7 @@ def test_dry_run_against_the_lab(tmp_path: Path) -> None:
 def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
     from importer.cli.site import connect_provider
     from importer.environment import Environment
-    from importer.site import Site
+    from importer.site.gateway import Site
 
     domain = os.environ.get("CMASSOC_LAB_DOMAIN", "CONTOSO")
     user, other = f"{domain}\\Jürgen.Çelik", f"{domain}\\Zoë.Lab"
@@ -144,11 +144,11 @@ def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
 def test_import_a_computer_and_time_until_it_is_queryable() -> None:
     import time
 
+    from importer.check.names import parse_mac
     from importer.cli.site import connect_provider
     from importer.environment import Environment
-    from importer.names import parse_mac
-    from importer.provider import delete_resource_call, import_machine_call
-    from importer.site import Site
+    from importer.site.gateway import Site
+    from importer.site.provider import delete_resource_call, import_machine_call
 
     mac = parse_mac(os.environ["CMASSOC_LAB_NEW_MAC"], "CMASSOC_LAB_NEW_MAC").value
     assert mac, "CMASSOC_LAB_NEW_MAC is not a MAC address"

@@ -16,8 +16,8 @@ from importer import config
 from importer.cli import cli
 from importer.cli.options import LIMIT_KEYS, SITE_KEYS, SiteOptions
 from importer.results import RunOptions
-from importer.retry import RetryPolicy
-from importer.winrm.settings import WinRMSettings
+from importer.site.retry import RetryPolicy
+from importer.site.winrm.settings import WinRMSettings
 from tests.conftest import ROOT, invoke, sheet
 
 PACKAGE = ROOT / "importer"
@@ -142,7 +142,7 @@ def test_undo_honours_the_config_file(
 def test_demo_latency_comes_from_the_environment_object(
     site_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from importer.demo.site import DemoSite
+    from importer.site.demo.site import DemoSite
 
     monkeypatch.setenv("CMASSOC_DEMO_LATENCY", "5")
     site = DemoSite(site_path)  # the site itself never looks at the environment

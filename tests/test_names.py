@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from importer.model import Behavior, Level
-from importer.names import (
+from importer.check.names import (
     parse_behavior,
     parse_computer_name,
     parse_resource_id,
     parse_user,
     parse_users,
 )
+from importer.model import Behavior, Level
 
 
 def levels(messages: list) -> list[Level]:  # type: ignore[type-arg]

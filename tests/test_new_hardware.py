@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from importer.demo.samples import create_sample_site
-from importer.demo.site import DemoSite
-from importer.names import parse_mac, parse_smbios_guid
-from importer.provider import CallResult, MethodCall
-from importer.read import read_wave
+from importer.check.names import parse_mac, parse_smbios_guid
+from importer.read.wave import read_wave
+from importer.site.demo.samples import create_sample_site
+from importer.site.demo.site import DemoSite
+from importer.site.provider import CallResult, MethodCall
 from tests.conftest import NO_WAIT, SAMPLES, invoke, run_on, run_remote, sheet
 from tests.flaky import FlakyProvider
 from tests.wsman_endpoint import Endpoint
@@ -308,12 +308,12 @@ class StopsAfterImports(FlakyProvider):
 def test_a_stop_between_import_and_association_resumes_without_importing_twice(
     tmp_path: Path, site_path: Path, journal_path: Path
 ) -> None:
-    from importer.demo.site import DemoSite
-    from importer.journal import Journal
+    from importer.journal.storage import Journal
     from importer.pipeline import run_wave
     from importer.results import RunOptions
-    from importer.retry import RetryPolicy
-    from importer.site import build_site
+    from importer.site.demo.site import DemoSite
+    from importer.site.gateway import build_site
+    from importer.site.retry import RetryPolicy
 
     path = sheet(tmp_path, "Source,Destination,Behavior,MAC\nCON-PC0003,NEWPC03,0,00:1A:2B:00:00:03\n")
     wave = read_wave(path)
@@ -409,11 +409,11 @@ def _remote(endpoint: Endpoint) -> list[str | Path]:
 def test_a_resumed_run_keeps_the_collections_it_joined_before_it_stopped_so_undo_removes_them(
     tmp_path: Path, site_path: Path, journal_path: Path
 ) -> None:
-    from importer.journal import Journal
+    from importer.after.undo import UndoOptions, undo_run
+    from importer.journal.storage import Journal
     from importer.pipeline import run_wave
     from importer.results import RunOptions
-    from importer.site import build_site
-    from importer.undo import UndoOptions, undo_run
+    from importer.site.gateway import build_site
 
     path = sheet(
         tmp_path,

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from importer.demo.site import DemoSite
 from importer.exit_status import ExitStatus
 from importer.model import Behavior, Status, UsersFrom
-from importer.provider import CallResult, MethodCall
 from importer.results import RunResult
+from importer.site.demo.site import DemoSite
+from importer.site.provider import CallResult, MethodCall
 from tests.conftest import (
     FREE,
     association_keys,
@@ -68,7 +68,7 @@ def test_resolving_and_planning_in_windows_gives_the_same_rows(
     """A large wave is resolved and planned a window of rows at a time; small windows (names
     shared across windows, duplicates, unknown names, users from the site, pairs already on the
     site, conflicts with it) give what one window gives."""
-    from importer import plan, resolve
+    from importer.stages import plan, resolve
 
     path = sheet(
         tmp_path,

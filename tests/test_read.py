@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from importer import columns as C
 from importer.errors import InputError
-from importer.read import decode_csv_bytes, detect_delimiter, read_wave
+from importer.model import fields as C
+from importer.read.wave import decode_csv_bytes, detect_delimiter, read_wave
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:

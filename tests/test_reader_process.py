@@ -7,8 +7,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from importer import sheetproc
-from importer.read import read_wave
+from importer.read import guard as sheetproc
+from importer.read.wave import read_wave
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "wave-01.xlsx"
 

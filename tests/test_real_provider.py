@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from importer.cli import cli
-from importer.dates import iso_date, parse_dmtf
 from importer.environment import Environment
 from importer.errors import InputError
-from importer.provider import (
+from importer.site.dates import iso_date, parse_dmtf
+from importer.site.gateway import Record
+from importer.site.provider import (
     QUERY_LIMITS,
     WBEM_E_FAILED,
     WBEM_E_QUOTA_VIOLATION,
@@ -27,11 +28,10 @@ from importer.provider import (
     over_limits,
     wql,
 )
-from importer.site import Record
-from importer.winrm import wire
-from importer.winrm.clixml import decode_stderr
-from importer.winrm.credentials import resolve_credentials
-from importer.winrm.settings import WinRMSettings
+from importer.site.winrm import wire
+from importer.site.winrm.clixml import decode_stderr
+from importer.site.winrm.credentials import resolve_credentials
+from importer.site.winrm.settings import WinRMSettings
 from tests.conftest import (
     PASSWORD,
     SETUP_SENDS,

@@ -13,16 +13,16 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from importer.demo.site import DemoSite
 from importer.model import Hardware, StoreState, Typed, UsersFrom
+from importer.model.statuses import Status
 from importer.pipeline import validate_wave
-from importer.read import read_wave
-from importer.report import excel, xlsx_report
+from importer.read.wave import read_wave
+from importer.report import excel, excel_report
 from importer.report.excel import BOLD, PLAIN, STATUS_FILLS, WRAP
+from importer.report.excel_report import write_xlsx
 from importer.report.json_report import write_json
-from importer.report.xlsx_report import write_xlsx
 from importer.results import RunOptions, RunResult
-from importer.status import Status
+from importer.site.demo.site import DemoSite
 from tests.conftest import SAMPLES, invoke, run_on
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "bell\x07"]
@@ -545,7 +545,7 @@ def test_rows_past_one_sheet_continue_on_another(
     """A full sheet of pairs plus users-sheet rows is more than one sheet holds: the rest go on
     Results (2), with the header again, and no row is lost."""
     result = make_result(tmp_path, site)
-    monkeypatch.setattr(xlsx_report, "EXCEL_MAX_ROWS", 4)  # a header and three rows per sheet
+    monkeypatch.setattr(excel_report, "EXCEL_MAX_ROWS", 4)  # a header and three rows per sheet
     path = tmp_path / "split.xlsx"
     write_xlsx(result, path)
     book = load_workbook(path)
@@ -567,7 +567,7 @@ def test_a_report_stopped_while_written_leaves_no_file(
 ) -> None:
     """Ctrl-C (or a full disk) in the middle of the rows: no report, and no half-written one."""
     result = make_result(tmp_path, site)
-    monkeypatch.setattr(xlsx_report, "CHUNK", 2)
+    monkeypatch.setattr(excel_report, "CHUNK", 2)
     real_write, calls = excel.Sheet.write, []
 
     def stop_on_the_second_chunk(self: excel.Sheet, *args: object, **kwargs: object) -> None:

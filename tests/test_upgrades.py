@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from importer import db
-from importer.demo.site import SITE_STEPS, DemoSite
 from importer.errors import InputError
-from importer.journal import JOURNAL_STEPS, Journal
+from importer.journal.storage import JOURNAL_STEPS, Journal
+from importer.site.demo.site import SITE_STEPS, DemoSite
 from importer.web.auth import check_password
 from importer.web.store import STORE_STEPS, Store
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from importer.check.validate import validate
 from importer.model import Behavior, Level, RowResult, Status
-from importer.read import read_wave
-from importer.validate import validate
+from importer.read.wave import read_wave
 
 
 def check(

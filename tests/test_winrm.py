@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from importer.cli import cli
-from importer.demo.samples import create_sample_site
-from importer.provider import SMS_R_SYSTEM, Query
-from importer.winrm.provider import WinRMProvider, encoded_command
-from importer.winrm.settings import WinRMSettings
+from importer.site.demo.samples import create_sample_site
+from importer.site.provider import SMS_R_SYSTEM, Query
+from importer.site.winrm.provider import WinRMProvider, encoded_command
+from importer.site.winrm.settings import WinRMSettings
 from tests.conftest import (
     PASSWORD,
     SAMPLES,
@@ -385,8 +385,8 @@ def test_password_appears_nowhere(tmp_path: Path, endpoint: Endpoint) -> None:
 
 
 def test_wire_format_round_trips_and_refuses_mixed_matches() -> None:
-    from importer.provider import SMS_STATE_MIGRATION, QueryResult
-    from importer.winrm import wire
+    from importer.site.provider import SMS_STATE_MIGRATION, QueryResult
+    from importer.site.winrm import wire
 
     query = Query(
         SMS_STATE_MIGRATION,

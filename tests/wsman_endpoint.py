@@ -3,7 +3,7 @@
 It answers what pywinrm's Protocol sends (Create, Command, Send, Receive, Signal,
 Delete) over HTTPS with NTLM (pyspnego's acceptor) or Basic auth, and stands in for
 powershell.exe running the bootstrap: each stdin line is decoded with
-importer.winrm.wire and executed against a demo site, so the real pywinrm client, the
+importer.site.winrm.wire and executed against a demo site, so the real pywinrm client, the
 real wire format and the real retry logic are exercised end to end. It is as strict as
 a real SMS Provider where the demo site is kinder: WQL past WMI's limits answers
 WBEM_E_QUOTA_VIOLATION, and chosen pairs are refused with WBEM_E_FAILED and an
@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
 
-from importer.provider import (
+from importer.site.provider import (
     WBEM_E_QUOTA_VIOLATION,
     WMI_LIMITS,
     Provider,
@@ -41,7 +41,7 @@ from importer.provider import (
     over_limits,
     wql,
 )
-from importer.winrm import wire
+from importer.site.winrm import wire
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",

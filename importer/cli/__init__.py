@@ -1,5 +1,5 @@
 """The `cmassoc` command line: a thin layer that parses options, builds the pieces and calls the
-library (importer.pipeline, importer.undo); each command lives in its own module."""
+library (importer.pipeline, importer.after.undo); each command lives in its own module."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ import click
 @click.option("--force", is_flag=True, help="Write over OUT if it exists.")
 def template(out: Path, force: bool) -> None:
     """Write the blank wave template to OUT (.xlsx)."""
+    from importer.after.template import write_template
     from importer.errors import InputError
-    from importer.template import write_template
 
     if out.suffix.lower() != ".xlsx":
         raise InputError(f"'{out.name}': the template is an .xlsx workbook.", "Give a name ending in .xlsx.")
@@ -46,7 +46,7 @@ def demo_site() -> None:
 @click.option("--site-code", default="DEM", show_default=True)
 def demo_site_create(path: Path, inventory: Path | None, associations: Path | None, site_code: str) -> None:
     """Create a demo site at PATH."""
-    from importer.demo.samples import create_sample_site
+    from importer.site.demo.samples import create_sample_site
 
     create_sample_site(path, inventory, associations, site_code)
     click.echo(f"Demo site created: {path}")
@@ -57,8 +57,8 @@ def demo_site_create(path: Path, inventory: Path | None, associations: Path | No
 @click.option("--json", "as_json", is_flag=True, help="Print computers and associations as JSON.")
 def demo_site_show(path: Path, as_json: bool) -> None:
     """Show the computers and associations of the demo site at PATH."""
-    from importer.demo.site import DemoSite
-    from importer.site import MIGRATION_STATUS_TEXT
+    from importer.site.demo.site import DemoSite
+    from importer.site.gateway import MIGRATION_STATUS_TEXT
 
     site = DemoSite(path)
     try:
@@ -91,7 +91,7 @@ def demo_site_show(path: Path, as_json: bool) -> None:
 def demo_site_migrate(path: Path, source: str, destination: str, stage: str | None) -> None:
     """Move an association of the demo site at PATH through the migration, as a task sequence
     would (to try `cmassoc status`)."""
-    from importer.demo.site import DemoSite
+    from importer.site.demo.site import DemoSite
 
     if stage is None:
         raise click.UsageError("give --captured or --restored.")

@@ -15,15 +15,15 @@ from typing import Any, TypeVar
 
 import click
 
-from importer.adminservice.settings import AUTH_METHODS as ADMINSERVICE_AUTH
-from importer.adminservice.settings import AdminServiceSettings
-from importer.columns import field_for
+from importer.check.names import COLLECTION_ID, parse_behavior
 from importer.limits import InputLimits
 from importer.model import Behavior, UsersFrom
-from importer.names import COLLECTION_ID, parse_behavior
+from importer.read.aliases import field_for
 from importer.results import RunOptions
-from importer.retry import RetryPolicy
-from importer.winrm.settings import AUTH_METHODS, LOCAL_ONLY_AUTH, WinRMSettings
+from importer.site.adminservice.settings import AUTH_METHODS as ADMINSERVICE_AUTH
+from importer.site.adminservice.settings import AdminServiceSettings
+from importer.site.retry import RetryPolicy
+from importer.site.winrm.settings import AUTH_METHODS, LOCAL_ONLY_AUTH, WinRMSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DEMO_SITE = "demo-site.db"

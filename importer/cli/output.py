@@ -81,8 +81,8 @@ def _same(a: Path, b: Path) -> bool:
 
 def write_reports(result: RunResult, default: Path, report: Path | None, json_path: Path | None) -> Path:
     """The Excel report (to a temporary folder if its place cannot be written) and any JSON."""
+    from importer.report.excel_report import write_xlsx
     from importer.report.json_report import write_json, write_json_to
-    from importer.report.xlsx_report import write_xlsx
 
     report = report or default
     for target in (report, json_path):

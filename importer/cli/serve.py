@@ -83,7 +83,7 @@ def serve(
     info = provider.info
     provider.close()
     if site.server is not None:
-        from importer.winrm.credentials import resolve_credentials
+        from importer.site.winrm.credentials import resolve_credentials
 
         username, password = resolve_credentials(site.auth, site.username, env)
         env = dataclasses.replace(

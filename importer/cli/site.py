@@ -9,8 +9,8 @@ import click
 from importer.cli.options import DEFAULT_DEMO_SITE, SiteOptions
 from importer.cli.output import announce
 from importer.environment import Environment
-from importer.provider import Provider
-from importer.site import Site
+from importer.site.gateway import Site
+from importer.site.provider import Provider
 
 
 def build_provider(site: SiteOptions, env: Environment) -> Provider:
@@ -30,8 +30,8 @@ def connect_provider(site: SiteOptions, env: Environment) -> Provider:
     if (site.demo is None) == (site.server is None):
         raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
     if site.demo is not None:
-        from importer.demo.samples import ensure_default_site
-        from importer.demo.site import DemoSite
+        from importer.site.demo.samples import ensure_default_site
+        from importer.site.demo.site import DemoSite
 
         path = Path(site.demo)
         if site.demo == DEFAULT_DEMO_SITE:
@@ -40,9 +40,9 @@ def connect_provider(site: SiteOptions, env: Environment) -> Provider:
     if not site.site_code:
         raise click.UsageError("--server needs --site-code (the three-character site code).")
     if site.via == "adminservice":
-        from importer.adminservice.connect import connect_adminservice
+        from importer.site.adminservice.connect import connect_adminservice
 
         return connect_adminservice(site.adminservice_settings(), site.retry, env, announce)
-    from importer.winrm.connect import connect_winrm
+    from importer.site.winrm.connect import connect_winrm
 
     return connect_winrm(site.winrm_settings(), site.retry, env, announce)

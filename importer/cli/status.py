@@ -20,13 +20,13 @@ from importer.cli.output import (
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
 from importer.errors import InputError
-from importer.journal import RUN_ID_PATTERN, Journal, journaled_wave
+from importer.journal.storage import RUN_ID_PATTERN, Journal, journaled_wave
 from importer.limits import InputLimits
 from importer.pipeline import status_rows, status_wave
 from importer.progress import progress_for
 from importer.report.readback import REPORT_SUFFIXES, is_report
 from importer.results import RunOptions, RunResult
-from importer.site import build_site
+from importer.site.gateway import build_site
 
 
 @click.command()
@@ -46,7 +46,7 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
     provider = None
     try:
         if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
-            from importer.read import read_wave  # pandas: imported by the commands that read
+            from importer.read.wave import read_wave  # pandas: imported by the commands that read
             wave = read_wave(path, None, InputLimits())
             provider = build_provider(site, env)
             result = status_wave(wave, build_site(provider, options, progress_for(stderr())), options)
@@ -96,7 +96,7 @@ def _status_of_run(
 )
 def export(out: Path, site: SiteOptions, sources: tuple[str, ...], collection: str | None) -> None:
     """Write the associations on the site to OUT (.xlsx or .csv) as a wave sheet `run` takes."""
-    from importer.export import EXPORT_SUFFIXES, Selection, read_associations, write_export
+    from importer.after.export import EXPORT_SUFFIXES, Selection, read_associations, write_export
 
     if out.suffix.lower() not in EXPORT_SUFFIXES:
         raise InputError(f"'{out.name}': export writes .xlsx or .csv, not '{out.suffix}'.")

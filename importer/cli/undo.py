@@ -27,10 +27,10 @@ from importer.cli.output import (
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
 from importer.interrupt import graceful_interrupt
-from importer.journal import Journal
+from importer.journal.storage import Journal
 from importer.progress import progress_for
 from importer.results import RunOptions
-from importer.site import build_site
+from importer.site.gateway import build_site
 
 
 @click.command()
@@ -55,7 +55,7 @@ def undo(
     Associations that were there before the run are never touched, nor ones whose user
     state capture has started (unless --force).
     """
-    from importer.undo import UndoOptions, undo_run
+    from importer.after.undo import UndoOptions, undo_run
 
     env = context().env
     run_id, journal_path = find_run(target, chosen_journal(journal_path, env))

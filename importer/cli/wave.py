@@ -47,7 +47,7 @@ def validate(
     refuse_overwriting(
         {"sheet": sheet, "users file": users_file}, {"--report": output.report, "--json": output.json_path}
     )
-    from importer.read import read_wave  # pandas: imported by the commands that read
+    from importer.read.wave import read_wave  # pandas: imported by the commands that read
     wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
@@ -103,9 +103,9 @@ def run(
     from importer.cli.runs import chosen_journal
     from importer.cli.site import build_provider
     from importer.interrupt import graceful_interrupt
-    from importer.journal import Journal, RunState, default_journal_path
+    from importer.journal.storage import Journal, RunState, default_journal_path
     from importer.progress import progress_for
-    from importer.site import build_site
+    from importer.site.gateway import build_site
 
     env = context().env
     journal_file = chosen_journal(journal_path, env) or default_journal_path(sheet)
@@ -113,7 +113,7 @@ def run(
         {"sheet": sheet, "users file": users_file, "journal": journal_file, "demo site": _demo(site)},
         {"--report": output.report, "--json": output.json_path},
     )
-    from importer.read import read_wave  # pandas: imported by the commands that read
+    from importer.read.wave import read_wave  # pandas: imported by the commands that read
     wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior,

@@ -22,7 +22,7 @@ from typing import Any
 import xlsxwriter
 
 from importer.limits import EXCEL_MAX_CELL, cut_marker
-from importer.status import STATUS_TABLE, Status
+from importer.model.statuses import STATUS_TABLE, Status
 
 PLAIN, BOLD, WRAP, DATE = "plain", "bold", "wrap", "date"  # styles; a Status is its fill
 STATUS_FILLS = {info.status: info.fill for info in STATUS_TABLE}

@@ -27,12 +27,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from importer.check.names import COLLECTION_ID, parse_behavior
 from importer.errors import ImporterError
 from importer.limits import InputLimits
 from importer.model import Behavior
-from importer.names import COLLECTION_ID, parse_behavior
+from importer.model.statuses import Status
 from importer.pipeline import validate_wave
-from importer.status import Status
 from importer.web.auth import check_password
 from importer.web.store import Role, Store, Wave, new_id, now
 from importer.web.worker import USERS_FROM, Worker, read_upload, reports_of, run_options, write_reports

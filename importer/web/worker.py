@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.errors import ImporterError
-from importer.journal import Journal, RunState
+from importer.journal.storage import Journal, RunState
 from importer.limits import InputLimits
 from importer.model import Behavior, Status, UsersFrom, WaveInput
 from importer.pipeline import run_wave, status_wave
-from importer.provider import Provider
-from importer.read import read_wave
+from importer.read.wave import read_wave
+from importer.report.excel_report import write_xlsx
 from importer.report.json_report import write_json
-from importer.report.xlsx_report import write_xlsx
 from importer.results import RunOptions, RunResult
-from importer.site import Site, build_site
+from importer.site.gateway import Site, build_site
+from importer.site.provider import Provider
 from importer.web.store import Store, Wave, new_id
 
 log = logging.getLogger("importer")
@@ -144,7 +144,7 @@ class Worker:
             provider.close()
 
     def _undo(self, journal: Journal, run_id: str | None, gateway: Site, options: RunOptions) -> RunResult:
-        from importer.undo import UndoOptions, undo_run
+        from importer.after.undo import UndoOptions, undo_run
 
         if run_id is None:
             raise ImporterError("this wave has no run to undo.")

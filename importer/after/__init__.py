@@ -1,0 +1,1 @@
+"""After the wave: status, export, undo, doctor, the template."""

@@ -1,0 +1,50 @@
+"""`cmassoc status`: read each pair's association from the site by key and say where its user
+state is (not started, capturing, captured, restored), or that the pair is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from importer.model import Behavior, Level, RowResult, Status, StoreState
+from importer.site.gateway import Existing, Site
+
+_TYPES = {1: "side by side", 2: "in place"}
+
+
+def read_status(rows: Iterable[RowResult], site: Site) -> None:
+    """Rows with both ResourceIDs get the site's version (behaviour, users, dates) and a status."""
+    todo = [r for r in rows if r.source_resource_id and r.restore_resource_id and r.is_open]
+    site.progress.start("Reading migration status", len(todo))
+    keys = list(dict.fromkeys((r.source_resource_id or 0, r.restore_resource_id or 0) for r in todo))
+    found = {e.key: e for e in site.associations_by_pair(keys, users=True)}
+    for row in todo:
+        item = found.get((row.source_resource_id or 0, row.restore_resource_id or 0))
+        if item is None:
+            row.status = Status.MISSING
+            row.add(Level.NOTE, "this pair is not on the site (never created, or removed)")
+        else:
+            _apply(row, item)
+        site.progress.advance(1)
+    site.progress.finish()
+
+
+def _apply(row: RowResult, item: Existing) -> None:
+    on_site = Behavior.of(item.behavior)
+    row.behavior = on_site if on_site is not None else row.behavior
+    row.users = list(item.users or ())
+    row.store = StoreState(
+        item.status_text,
+        _TYPES.get(item.migration_type, f"type {item.migration_type}"),
+        item.stored,
+        item.released,
+        item.deleted,
+        item.store_path,
+    )
+    if item.status == 2 or item.released is not None:
+        row.status = Status.RESTORED
+    elif item.stored is not None:
+        row.status = Status.CAPTURED
+    elif item.status == 1:
+        row.status = Status.CAPTURING
+    else:
+        row.status = Status.NOT_STARTED

@@ -1,0 +1,1 @@
+"""Checking cells: cell checks, sheet rules, the users sheet, names, ConfigMgr's rules."""

@@ -1,0 +1,1 @@
+"""The run journal: storage, resume policy, and the pipeline's listener."""

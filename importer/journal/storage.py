@@ -1,0 +1,641 @@
+"""The run journal: what each run planned and did, written before and after every provider call.
+
+A row is `sending` from just before its batch leaves until its outcome is written, so a
+run that dies in between leaves rows whose outcome is recognisably unknown. Resume and
+undo read it; nothing else does. One SQLite file holds many runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from importer import db
+from importer.errors import InputError
+from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, WaveInput, carried_values
+from importer.results import RunOptions, RunResult
+from importer.site.provider import ProviderInfo
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,            -- 'run' or 'undo'
+    undoes TEXT,                   -- for an undo: the run it undoes
+    input_path TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    site TEXT NOT NULL,            -- site code
+    provider TEXT NOT NULL,        -- kind: location
+    options TEXT NOT NULL,
+    state TEXT NOT NULL,           -- running, finished, interrupted, stopped
+    started TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    report TEXT
+);
+CREATE TABLE IF NOT EXISTS rows (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,          -- position in the validated input, stable for one input
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    source TEXT,
+    destination TEXT,
+    source_id INTEGER,
+    restore_id INTEGER,
+    behavior INTEGER,
+    users TEXT NOT NULL DEFAULT '[]',
+    state TEXT NOT NULL,           -- planned, sending, created, deleting, deleted, or a final status
+    detail TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    hardware TEXT,                 -- the destination: to import, imported by this run, ...
+    imported_id INTEGER,           -- the ResourceID this run's import gave it
+    joined TEXT NOT NULL DEFAULT '[]', -- CollectionIDs this run added a direct rule to
+    previous_behavior INTEGER,     -- --update: the version this run replaced (undo puts it back)
+    previous_users TEXT,
+    row_values TEXT,               -- the row's cells as the user typed them (undo's report shows them)
+    PRIMARY KEY (run_id, seq)
+);
+"""
+
+
+class RunKind(StrEnum):
+    RUN = "run"
+    UNDO = "undo"
+
+
+class RunState(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"  # Ctrl-C
+    STOPPED = "stopped"  # the provider went away, or an internal error
+
+    @classmethod
+    def of(cls, result: RunResult) -> RunState:
+        """How a run that returned ended."""
+        if result.stopped_by is None:
+            return cls.FINISHED
+        return cls.INTERRUPTED if result.interrupted else cls.STOPPED
+
+
+class RowState(StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"  # its batch left; the outcome is not written yet
+    CREATED = "created"
+    EXISTS = "exists"
+    FAILED = "failed"
+    INVALID = "invalid"
+    UNRESOLVED = "unresolved"
+    CONFLICT = "conflict"
+    DELETING = "deleting"  # an undo's batch left
+    DELETED = "deleted"
+    REPLACING = "replacing"  # --update: the old version is being deleted, the new one not yet made
+
+
+# What a run did to the site, which a later plan of the same run must not forget.
+_SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING, RowState.REPLACING)
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    kind: RunKind
+    undoes: str | None
+    input_path: str
+    input_sha256: str
+    site: str
+    provider: str
+    options: dict[str, object]
+    state: RunState
+    started: str
+    report: str | None
+
+
+@dataclass(frozen=True)
+class RowRecord:
+    seq: int
+    sheet: str
+    row: int
+    source: str | None
+    destination: str | None
+    source_id: int | None
+    restore_id: int | None
+    behavior: int | None
+    users: list[str]
+    state: RowState
+    detail: str
+    hardware: str | None = None
+    imported_id: int | None = None
+    joined: tuple[str, ...] = ()
+    previous: tuple[int, tuple[str, ...]] | None = None  # --update: the version replaced
+    values: dict[str, str] = field(default_factory=dict)  # the row's cells as typed
+
+    def as_result(self) -> RowResult:
+        """The row as a fresh result: what undo and status start from."""
+        return RowResult(
+            sheet=self.sheet,
+            row=self.row,
+            values=dict(self.values),
+            source=self.source,
+            destination=self.destination,
+            behavior=Behavior.of(self.behavior),
+            users=list(self.users),
+            source_resource_id=self.source_id,
+            restore_resource_id=self.restore_id,
+        )
+
+
+_TABLES = {"runs", "rows"}
+RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class Journal:
+    """One SQLite file of runs. `create=False` (undo) opens only an existing journal; nothing
+    is ever added to a file that is not one (a demo site, another program's database)."""
+
+    def __init__(self, path: Path, create: bool = True) -> None:
+        self.path = path
+        exists = path.exists()
+        if not create and not exists:
+            raise InputError(
+                f"the run journal '{path}' does not exist.", "Give the right one with --journal."
+            )
+        if exists:
+            _check_is_journal(path, require_tables=not create)
+        try:
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = db.connect(path)
+            db.upgrade(self._db, JOURNAL_STEPS)
+        except db.NewerSchema as exc:
+            raise InputError(
+                f"the run journal '{path}' was written by a newer cmassoc ({exc}).", "Upgrade cmassoc."
+            ) from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(
+                f"cannot open the run journal '{path}': {exc}.", "Choose another with --journal."
+            ) from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- runs ----------------------------------------------------------------------
+
+    def start_run(
+        self,
+        kind: RunKind,
+        input_path: str,
+        sha256: str,
+        site: str,
+        provider: str,
+        options: dict[str, object],
+        undoes: str | None = None,
+    ) -> str:
+        run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        self._db.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (
+                run_id,
+                kind.value,
+                undoes,
+                input_path,
+                sha256,
+                site,
+                provider,
+                json.dumps(options),
+                RunState.RUNNING.value,
+                _now(),
+                _now(),
+            ),
+        )
+        return run_id
+
+    def reopen(self, run_id: str) -> None:
+        self._db.execute(
+            "UPDATE runs SET state = ?, updated = ? WHERE run_id = ?",
+            (RunState.RUNNING.value, _now(), run_id),
+        )
+
+    def finish(self, run_id: str, state: RunState, report: str | None) -> None:
+        self._db.execute(
+            "UPDATE runs SET state = ?, updated = ?, report = COALESCE(?, report) WHERE run_id = ?",
+            (state.value, _now(), report, run_id),
+        )
+
+    def run(self, run_id: str) -> RunRecord:
+        row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise InputError(f"run {run_id} is not in the journal '{self.path}'.")
+        return _run(row)
+
+    def unfinished(self, sha256: str, site: str, provider: str) -> RunRecord | None:
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE kind = ? AND input_sha256 = ? AND site = ? AND provider = ? "
+            "AND state != ? ORDER BY started DESC LIMIT 1",
+            (RunKind.RUN.value, sha256, site, provider, RunState.FINISHED.value),
+        ).fetchone()
+        return _run(row) if row is not None else None
+
+    def runs(self) -> list[RunRecord]:
+        return [_run(r) for r in self._db.execute("SELECT * FROM runs ORDER BY started")]
+
+    # -- rows ----------------------------------------------------------------------
+
+    def record_rows(
+        self, run_id: str, rows: Sequence[RowResult], values: Iterable[dict[str, str]] | None = None
+    ) -> None:
+        """The plan: every row once (a resumed run keeps what it knew)."""
+        now = _now()
+        kept = ", ".join(f"'{state.value}'" for state in _SITE_CHANGED)
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO rows (run_id, seq, sheet, row, source, destination, source_id, restore_id, "
+                "behavior, users, state, detail, updated, hardware, row_values) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?) "
+                "ON CONFLICT (run_id, seq) DO UPDATE SET source_id = excluded.source_id, "
+                "restore_id = COALESCE(rows.imported_id, excluded.restore_id), "
+                f"state = CASE WHEN rows.state IN ({kept}) "
+                "THEN rows.state ELSE excluded.state END, updated = excluded.updated, "
+                "hardware = COALESCE(rows.hardware, excluded.hardware)",
+                (  # a generator: a million rows are never held as tuples at once
+                    (
+                        run_id,
+                        seq,
+                        r.sheet,
+                        r.row,
+                        r.source,
+                        r.destination,
+                        r.source_resource_id,
+                        r.restore_resource_id,
+                        int(r.behavior) if r.behavior is not None else None,
+                        json.dumps(r.users),
+                        _state_of(r).value,
+                        now,
+                        r.hardware.value if r.hardware is not None else None,
+                        json.dumps(cells, ensure_ascii=False),
+                    )
+                    for seq, r, cells in zip(
+                        range(len(rows)),
+                        rows,
+                        values if values is not None else (r.values for r in rows),
+                        strict=False,  # `values` is a generator: as long as `rows`
+                    )
+                ),
+            )
+
+    def mark(self, run_id: str, seqs: Iterable[int], state: RowState, detail: str = "") -> None:
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE rows SET state = ?, detail = ?, updated = ? WHERE run_id = ? AND seq = ?",
+                [(state.value, detail, now, run_id, seq) for seq in seqs],
+            )
+
+    def mark_steps(self, run_id: str, rows: Iterable[tuple[int, int | None, str | None, list[str]]]) -> None:
+        """Per row (seq, imported ResourceID, hardware, collections joined): what else this run did."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE rows SET imported_id = COALESCE(?, imported_id), "
+                "restore_id = COALESCE(?, restore_id), hardware = COALESCE(?, hardware), joined = ?, "
+                "updated = ? WHERE run_id = ? AND seq = ?",
+                [(rid, rid, hw, json.dumps(joined), now, run_id, seq) for seq, rid, hw, joined in rows],
+            )
+
+    def rows(self, run_id: str) -> list[RowRecord]:
+        cursor = self._db.execute(
+            "SELECT seq, sheet, row, source, destination, source_id, restore_id, behavior, users, state, "
+            "detail, hardware, imported_id, joined, previous_behavior, previous_users, row_values FROM rows "
+            "WHERE run_id = ? ORDER BY seq",
+            (run_id,),
+        )
+        cursor.row_factory = sqlite3.Row
+        return [self._record(r) for r in cursor]
+
+    def _record(self, r: sqlite3.Row) -> RowRecord:
+        previous = r["previous_behavior"]
+        return RowRecord(
+            r["seq"],
+            r["sheet"],
+            r["row"],
+            r["source"],
+            r["destination"],
+            r["source_id"],
+            r["restore_id"],
+            r["behavior"],
+            json.loads(r["users"]),
+            self._state(r["state"]),
+            r["detail"],
+            r["hardware"],
+            r["imported_id"],
+            tuple(json.loads(r["joined"] or "[]")),
+            (int(previous), tuple(json.loads(r["previous_users"] or "[]"))) if previous is not None else None,
+            json.loads(r["row_values"]) if r["row_values"] else {},
+        )
+
+    def mark_replacing(self, run_id: str, rows: Iterable[tuple[int, int, Sequence[str]]]) -> None:
+        """Before an --update deletes the old version: that version, so undo can put it back."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE rows SET state = ?, previous_behavior = COALESCE(previous_behavior, ?), "
+                "previous_users = COALESCE(previous_users, ?), updated = ? WHERE run_id = ? AND seq = ?",
+                [
+                    (RowState.REPLACING.value, beh, json.dumps(list(users)), now, run_id, seq)
+                    for seq, beh, users in rows
+                ],
+            )
+
+    def _state(self, text: str) -> RowState:
+        try:
+            return RowState(text)
+        except ValueError:
+            raise InputError(
+                f"the journal '{self.path}' holds a row state it does not know: {text!r}."
+            ) from None
+
+    # -- resume --------------------------------------------------------------------
+
+    def resume_or_start(
+        self,
+        wave: WaveInput,
+        info: ProviderInfo,
+        options: RunOptions,
+        resume_id: str | None = None,
+        new_run: bool = False,
+        announce: Callable[[str], None] = lambda _text: None,
+    ) -> JournalRun:
+        """Continue the named run, else the unfinished run of this sheet on this site (unless
+        `new_run`), else start a new one."""
+        where = f"{info.kind}: {info.location}"
+        record = None
+        if resume_id is not None:
+            record = self.run(resume_id)
+            if record.kind is not RunKind.RUN:
+                raise InputError(f"{resume_id} is an undo, not a run: it cannot be resumed.")
+            if record.input_sha256 != wave.sha256:
+                raise InputError(
+                    f"run {resume_id} was made from another version of the sheet (its SHA-256 differs).",
+                    "Start a new run with --new-run.",
+                )
+            if record.site.upper() != info.site_code.upper():
+                raise InputError(
+                    f"run {resume_id} was made on site {record.site}, not {info.site_code}.",
+                    "Point --demo/--server at the site of that run, or start a new run with --new-run.",
+                )
+        elif not new_run:
+            record = self.unfinished(wave.sha256, info.site_code, where)
+        if record is not None:
+            self.reopen(record.run_id)
+            announce(
+                f"continuing run {record.run_id} ({record.state.value}, started {record.started}); "
+                "--new-run starts afresh"
+            )
+            return JournalRun(self, record.run_id, self.rows(record.run_id))
+        settings: dict[str, object] = {
+            "default_behavior": int(options.default_behavior),
+            "batch_size": options.batch_size,
+        }
+        run_id = self.start_run(RunKind.RUN, wave.path, wave.sha256, info.site_code, where, settings)
+        return JournalRun(self, run_id)
+
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return db.transaction(self._db)
+
+
+def _state_of(row: RowResult) -> RowState:
+    if row.status is None:
+        return RowState.PLANNED
+    try:
+        return RowState(row.status.value)
+    except ValueError:
+        return RowState.PLANNED
+
+
+def _run(row: tuple[object, ...]) -> RunRecord:
+    (run_id, kind, undoes, path, sha, site, provider, options, state, started, _updated, report) = row
+    try:
+        run_kind, run_state = RunKind(str(kind)), RunState(str(state))
+    except ValueError:
+        raise InputError(f"run {run_id} has a kind or state this version does not know.") from None
+    return RunRecord(
+        str(run_id),
+        run_kind,
+        str(undoes) if undoes else None,
+        str(path),
+        str(sha),
+        str(site),
+        str(provider),
+        json.loads(str(options)),
+        run_state,
+        str(started),
+        str(report) if report else None,
+    )
+
+
+def _first_schema(conn: sqlite3.Connection) -> None:
+    """Step 1: the schema of release 0.1.0. A journal from before schema versions already has
+    its tables, and those written before new hardware was imported lack some columns."""
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        conn.execute(statement)
+    columns = db.columns(conn, "rows")
+    for name, kind in (
+        ("hardware", "TEXT"),
+        ("imported_id", "INTEGER"),
+        ("joined", "TEXT NOT NULL DEFAULT '[]'"),
+        ("previous_behavior", "INTEGER"),
+        ("previous_users", "TEXT"),
+        ("row_values", "TEXT"),
+    ):
+        if name not in columns:
+            conn.execute(f"ALTER TABLE rows ADD COLUMN {name} {kind}")
+
+
+JOURNAL_STEPS: tuple[db.Step, ...] = (_first_schema,)  # add a step for each change: never edit one
+
+
+def _check_is_journal(path: Path, require_tables: bool) -> None:
+    """An existing file is a journal only if it is SQLite and holds only a journal's tables."""
+    problem = None
+    try:
+        if not path.is_file():
+            problem = "it is not a file"
+        else:
+            with path.open("rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+            if head and head != SQLITE_MAGIC:
+                problem = "it is not an SQLite database"
+            elif head:
+                uri = f"{path.resolve().as_uri()}?mode=ro"
+                with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+                    found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    tables = {r[0] for r in found}
+                if tables - _TABLES:
+                    problem = f"it holds other tables ({', '.join(sorted(tables - _TABLES)[:5])})"
+                elif require_tables and tables != _TABLES:
+                    problem = "it holds no runs"
+            elif require_tables:
+                problem = "it is empty"
+    except (OSError, sqlite3.Error) as exc:
+        problem = str(exc)
+    if problem is not None:
+        raise InputError(
+            f"'{path}' is not a cmassoc run journal: {problem}.",
+            "Give the journal of the run with --journal (a demo site or another database never is one).",
+        )
+
+
+def journaled_wave(record: RunRecord, rows: Sequence[RowRecord]) -> WaveInput:
+    """The wave of a journaled run, as far as the journal keeps it: its file, hash and columns."""
+    columns = list(dict.fromkeys(name for r in rows for name in r.values))
+    return WaveInput(record.input_path, record.input_sha256, None, [], columns)
+
+
+def default_journal_path(sheet: Path) -> Path:
+    return sheet.resolve().parent / "cmassoc-journal.db"
+
+
+_FINAL_SEND_STATES = {
+    Status.CREATED: RowState.CREATED,
+    Status.EXISTS: RowState.EXISTS,
+    Status.FAILED: RowState.FAILED,
+    Status.UNKNOWN: RowState.SENDING,  # in flight: what the site says decides, on resume
+}
+
+
+class JournalRun:
+    """One run's side of the journal, plugged into the pipeline (a BatchListener)."""
+
+    def __init__(self, journal: Journal, run_id: str, previous: Sequence[RowRecord] = ()) -> None:
+        self.journal = journal
+        self.run_id = run_id
+        self.previous = {r.seq: r for r in previous}
+        self.wave: WaveInput | None = None
+
+    @property
+    def resumed(self) -> bool:
+        return bool(self.previous)
+
+    def attach(self, rows: Sequence[RowResult], wave: WaveInput | None = None) -> None:
+        """Number the rows; on resume, the sheet must still give the same rows. `wave` holds
+        the cells of the rows read from it (kept with each row, for undo's report)."""
+        self.wave = wave
+        for seq, row in enumerate(rows):
+            row.seq = seq
+        if not self.previous:
+            return
+        same = len(rows) == len(self.previous) and all(
+            (r.sheet, r.row, r.source, r.destination)
+            == (
+                self.previous[i].sheet,
+                self.previous[i].row,
+                self.previous[i].source,
+                self.previous[i].destination,
+            )
+            for i, r in enumerate(rows)
+        )
+        if not same:
+            raise InputError(
+                f"run {self.run_id} was made from other rows (the sheet, the users file or "
+                "--behavior differ).",
+                "Start a new run with --new-run.",
+            )
+
+    def restore_imports(self, rows: Sequence[RowResult]) -> None:
+        """Before the plan: a computer this run imported keeps the ResourceID it got, and is not
+        imported again, whether or not the site can be queried for it yet."""
+        for index, row in enumerate(rows):
+            before = self.previous.get(index)
+            if before is None:
+                continue
+            if before.joined:
+                row.joined = list(before.joined)
+            ours = row.hardware is Hardware.NOT_IMPORTED or row.status in (None, Status.UNRESOLVED)
+            if before.imported_id and ours and row.source_resource_id:
+                # Not queryable yet, or found under its MAC: either way it is the record this run made.
+                row.hardware = Hardware.IMPORTED
+                row.restore_resource_id = before.imported_id
+                row.status = None
+                row.messages = [
+                    m for m in row.messages if m.tag not in (Tag.IMPORT_CONFLICT, Tag.NOT_ON_SITE)
+                ]
+                row.add(
+                    Level.NOTE, f"imported by this run before it stopped ({before.imported_id}): not again"
+                )
+            elif (
+                before.hardware == Hardware.IMPORT.value
+                and before.state is RowState.SENDING
+                and row.hardware is Hardware.KNOWN
+            ):
+                row.hardware = Hardware.IMPORTED  # its import landed; the reply was lost
+
+    def overlay(self, rows: Sequence[RowResult]) -> None:
+        """After the plan read the site: what this run created before it stopped is `created`."""
+        for index, row in enumerate(rows):
+            before = self.previous.get(index)
+            if before is not None and before.previous is not None and row.replaces is None:
+                row.replaces = before.previous  # kept for the report and for undo
+            if before is None or before.state not in (RowState.CREATED, RowState.SENDING):
+                continue
+            if row.status is Status.EXISTS:
+                row.status = Status.CREATED
+                row.messages = [m for m in row.messages if m.tag is not Tag.ALREADY_ON_SITE]
+                text = (
+                    "created by this run before it stopped"
+                    if before.state is RowState.CREATED
+                    else "was being sent when the run stopped; found on the site: created (not sent twice)"
+                )
+                row.add(Level.NOTE, text)
+            elif row.status is Status.PLANNED and before.state is RowState.SENDING:
+                row.add(Level.NOTE, "was being sent when the run stopped; not on the site: sent again")
+
+    def record(self, rows: Sequence[RowResult]) -> None:
+        values = carried_values(self.wave, rows) if self.wave is not None else (r.values for r in rows)
+        self.journal.record_rows(self.run_id, rows, values)
+        created = [i for i, r in enumerate(rows) if r.status is Status.CREATED]
+        self.journal.mark(self.run_id, created, RowState.CREATED)
+
+    def before_send(self, rows: Sequence[RowResult]) -> None:
+        self.journal.mark(self.run_id, [r.seq for r in rows], RowState.SENDING)
+
+    def imported(self, rows: Sequence[RowResult]) -> None:
+        """Written before the association is sent: a crash now resumes without importing twice."""
+        self._steps(rows)
+
+    def replacing(self, rows: Sequence[RowResult]) -> None:
+        self.journal.mark_replacing(
+            self.run_id,
+            [(r.seq, r.replaces[0], r.replaces[1]) for r in rows if r.replaces is not None],
+        )
+
+    def _steps(self, rows: Sequence[RowResult]) -> None:
+        self.journal.mark_steps(
+            self.run_id,
+            [
+                (
+                    r.seq,
+                    r.restore_resource_id if r.hardware is Hardware.IMPORTED else None,
+                    r.hardware.value if r.hardware is not None else None,
+                    list(r.joined),
+                )
+                for r in rows
+            ],
+        )
+
+    def after_send(self, rows: Sequence[RowResult]) -> None:
+        for status, state in _FINAL_SEND_STATES.items():
+            done = [r.seq for r in rows if r.status is status]
+            if done:
+                self.journal.mark(self.run_id, done, state)
+        self._steps(rows)

@@ -1,0 +1,258 @@
+"""Spreadsheets are parsed in a child process that may die without taking cmassoc with it.
+
+python-calamine allocates the whole used range of a sheet before Python sees a cell: a
+1.7 KB file whose only cell sits at XFD1048576 asks for 512 GiB and aborts the process.
+So the parse runs in a child with a memory
+limit (Linux) and a deadline; an abort, a kill or a timeout there is a one-line error here
+naming the file. The child sends the cells back as text, a column of Arrow strings at a time,
+typed values marked (`Typed`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+import time
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from importer.errors import InputError
+from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MAX_SHEET_CELLS, MB, InputLimits
+from importer.model import Typed
+from importer.read.sheet import CHUNK_ROWS, Sheet, SheetBuilder, sheet_of
+from importer.read.xlsxscan import unvalued_cells
+
+_OK, _REFUSED, _SHEETS = "ok", "refused", "sheets"
+
+
+def parse_workbook(path: Path, limits: InputLimits) -> list[Sheet]:
+    """Every sheet of the workbook (`Sheet`).
+
+    Two guarded children run side by side (a wave sheet is read on a machine with more than
+    one core): python-calamine's parse, and the scan of the sheet XML for the cells calamine
+    reads as empty although they are not (errors, formulas never calculated)."""
+    deadline = time.monotonic() + limits.seconds
+    parser = _Child(path, limits, _parse)
+    scanner = _Child(path, limits, unvalued_cells) if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    try:
+        marked = scanner.result(deadline) if scanner is not None else {}
+        sheets: list[Sheet] = parser.result(deadline)
+    finally:
+        parser.close()
+        if scanner is not None:
+            scanner.close()
+    for sheet in sheets:
+        for (row, col), kind in marked.get(sheet.name, {}).items():
+            if col < sheet.width and row < sheet.height and sheet.cell(row, col) == "":
+                sheet.typed[(row, col)] = Typed(kind[1], kind[0])
+    return sheets
+
+
+class _Child:
+    """`work(path)` in a child process with a memory limit; its answer, or a one-line error."""
+
+    def __init__(self, path: Path, limits: InputLimits, work: Any) -> None:
+        context: Any = multiprocessing.get_context(start_method())
+        self.path, self.limits = path, limits
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(str(path), limits, sender, work), daemon=True)
+        self.process.start()
+        sender.close()
+
+    def result(self, deadline: float) -> Any:
+        result = pickle.loads(self._receive(deadline))
+        if result[0] == _REFUSED:
+            raise InputError(result[1], result[2] or None)
+        if result[0] == _SHEETS:  # the columns follow, one message each
+            sheets = []
+            for name, file, typed, width in result[1]:
+                columns = [pickle.loads(self._receive(deadline)) for _ in range(width)]
+                sheets.append(sheet_of(name, columns, typed, file))
+            return sheets
+        return result[1]
+
+    def _receive(self, deadline: float) -> bytes:
+        path, limits, receiver, child = self.path, self.limits, self.receiver, self.process
+        while True:
+            if receiver.poll(0.05):
+                try:
+                    return bytes(receiver.recv_bytes())
+                except EOFError:
+                    break
+            elif not child.is_alive() and not receiver.poll(0):
+                break
+            if time.monotonic() > deadline:
+                raise InputError(
+                    f"'{path.name}' took more than {limits.seconds} s to read: it is far larger "
+                    "inside than a wave sheet.",
+                    "Save the sheet again from Excel with only the wave's cells.",
+                )
+        child.join(5)
+        raise _died(path, child.exitcode, limits)
+
+    def close(self) -> None:
+        self.receiver.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+
+
+def start_method() -> str:
+    """How the child starts: forked from a command's single thread (the cheapest); from a
+    threaded process such as the web server, through a fork server, since a fork copies only
+    the calling thread and whatever locks the others held; spawned where there is no fork."""
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    return "fork" if threading.active_count() == 1 else "forkserver"
+
+
+def _died(path: Path, code: int | None, limits: InputLimits) -> InputError:
+    return InputError(
+        f"'{path.name}' could not be read within {limits.memory_mb} MB (the reader stopped, "
+        f"code {code}): a sheet's used range may reach far beyond its cells, or the file unpacks "
+        "to far more than it says.",
+        "In Excel, Ctrl+End shows where the used range ends: delete the stray cells beyond the "
+        "wave and save again.",
+    )
+
+
+def _child(path: str, limits: InputLimits, sender: Any, work: Any) -> None:
+    """In the child: limits first, then the parse; the answer is one pickled message."""
+    with contextlib.suppress(OSError):  # the allocator's abort message is ours to word
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    # Arrow's own allocator reserves address space by the gigabyte, which the limit below
+    # counts: the child (only the child) allocates through malloc instead.
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+    _limit_memory(limits.memory_mb * MB)
+    try:
+        message: tuple[Any, ...] = (_OK, work(Path(path)))
+    except _Refusal as refusal:
+        message = (_REFUSED, refusal.message, refusal.hint)
+    except Exception as exc:  # calamine raises its own types for every kind of bad file
+        message = (
+            _REFUSED,
+            f"'{Path(path).name}' cannot be read as a spreadsheet ({type(exc).__name__}: {str(exc)[:300]}).",
+            "Open it in Excel and save it again as .xlsx (without a password).",
+        )
+    columns: list[Any] = []
+    if message[0] == _OK and isinstance(message[1], list) and all(isinstance(t, _Read) for t in message[1]):
+        # A column goes as a message of its own: the child never holds a second copy of the
+        # whole sheet, only of one column while it is sent.
+        read: list[_Read] = message[1]
+        message = (_SHEETS, [(r.name, r.file, r.typed, len(r.columns)) for r in read])
+        columns = [c for r in read for c in r.columns]
+        del read
+    sender.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    while columns:
+        sender.send_bytes(pickle.dumps(columns.pop(0), protocol=pickle.HIGHEST_PROTOCOL))
+    sender.close()
+
+
+def _limit_memory(extra: int) -> None:
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere the child's death is still only the child's
+    import resource
+
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = current + extra
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        if soft == resource.RLIM_INFINITY or wanted < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (OSError, ValueError):
+        pass
+
+
+class _Refusal(Exception):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+class _Read:
+    """A sheet as the child sends it: its columns as Arrow arrays, and its typed cells."""
+
+    def __init__(self, name: str, file: str, builder: SheetBuilder) -> None:
+        self.name, self.file = name, file
+        self.columns = builder.batches()
+        self.typed = builder.typed
+
+
+def _parse(path: Path) -> list[_Read]:
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    tables = []
+    names = workbook.sheet_names
+    for number, name in enumerate(names):
+        sheet = workbook.get_sheet_by_name(name)
+        if number == len(names) - 1:
+            workbook.close()  # its shared strings are the sheet's now: free them before the columns
+        height, width = sheet.height, sheet.width
+        if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLUMNS:
+            raise _Refusal(
+                f"'{path.name}': sheet '{name}' is {height:,} rows by {width:,} columns, beyond "
+                f"Excel's own {EXCEL_MAX_ROWS:,} by {EXCEL_MAX_COLUMNS:,}.",
+                "Save the wave as a new .xlsx from Excel.",
+            )
+        if height * width > MAX_SHEET_CELLS:
+            raise _Refusal(
+                f"'{path.name}': sheet '{name}' spans {height:,} rows by {width:,} columns "
+                f"({height * width:,} cells), more than {MAX_SHEET_CELLS:,}: its used range reaches "
+                "far beyond the wave.",
+                "In Excel, Ctrl+End shows where it ends: delete the rows and columns beyond the "
+                "wave, or split it.",
+            )
+        tables.append(_columns(sheet, name, path.name))
+        del sheet  # calamine's copy of the sheet is the largest thing in this process
+    return tables
+
+
+def _columns(sheet: Any, name: str, file: str) -> _Read:
+    end = sheet.end
+    builder = SheetBuilder(cell_text)
+    rows = sheet.iter_rows()
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        builder.add(chunk)
+    del rows
+    # iter_rows starts at the first row but at the first *used* column: pad both to A1.
+    if end is not None:
+        builder.pad(end[0] + 1 - builder.height, end[1] + 1 - builder.width)
+    return _Read(name, file, builder)
+
+
+def cell_text(value: object) -> str:
+    """A typed cell as text; numbers with a fraction and TRUE/FALSE keep their type (`Typed`)."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return Typed("TRUE" if value else "FALSE", "boolean")
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return Typed(repr(value), "number")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)

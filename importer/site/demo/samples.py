@@ -1,0 +1,32 @@
+"""The sample inventory shipped with the package, for `--demo` and `demo-site create`."""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+from importer.site.demo.site import create_site
+
+
+def _data(name: str) -> Path:
+    return Path(str(resources.files("importer.site.demo") / "data" / name))
+
+
+def create_sample_site(
+    path: Path,
+    inventory: Path | None = None,
+    associations: Path | None = None,
+    site_code: str = "DEM",
+) -> None:
+    """Without an inventory, the sample one and its existing associations are used."""
+    if inventory is None:
+        inventory = _data("demo-inventory.csv")
+        associations = associations or _data("demo-associations.csv")
+    create_site(path, inventory, associations, site_code)
+
+
+def ensure_default_site(path: Path) -> None:
+    if not path.exists():
+        create_sample_site(path)
+        print(f"cmassoc: created demo site {path} from the sample inventory", file=sys.stderr)

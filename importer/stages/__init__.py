@@ -1,0 +1,1 @@
+"""The stages that ask the site: resolve, plan, apply. None imports another."""

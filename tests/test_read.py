@@ -8,7 +8,8 @@ from openpyxl import Workbook
 
 from importer.errors import InputError
 from importer.model import fields as C
-from importer.read.wave import decode_csv_bytes, detect_delimiter, read_wave
+from importer.read.files import decode_csv_bytes, detect_delimiter
+from importer.read.wave import read_wave
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:

@@ -23,7 +23,7 @@ from importer.stages.plan import plan
 from importer.stages.resolve import resolve
 
 if TYPE_CHECKING:  # `cmassoc validate` starts without the site and journal modules
-    from importer.journal.storage import JournalRun
+    from importer.journal.listener import JournalRun
     from importer.site.gateway import Site
 
 log = logging.getLogger("importer")

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from importer.journal.storage import RunState
+from importer.journal.listener import resume_or_start
+from importer.journal.records import RunState
 from importer.pipeline import status_wave
 from importer.read.wave import read_wave
 from importer.results import RunOptions
@@ -261,7 +262,8 @@ class FailsAddAfterDelete(FlakyProvider):
 def test_a_stop_between_delete_and_add_resumes_and_undo_still_restores(
     tmp_path: Path, site_path: Path, journal_path: Path
 ) -> None:
-    from importer.journal.storage import Journal, RowState
+    from importer.journal.records import RowState
+    from importer.journal.storage import Journal
     from importer.pipeline import run_wave
     from importer.read.wave import read_wave
     from importer.results import RunOptions
@@ -279,7 +281,7 @@ def test_a_stop_between_delete_and_add_resumes_and_undo_still_restores(
         wave,
         build_site(FailsAddAfterDelete(site), options),
         options,
-        journal.resume_or_start(wave, site.info, options),
+        resume_or_start(journal, wave, site.info, options),
     )
     assert first.stopped_by is not None
     assert ("CON-PC0001", "CON-NB0001") not in {
@@ -293,7 +295,7 @@ def test_a_stop_between_delete_and_add_resumes_and_undo_still_restores(
         wave,
         build_site(FlakyProvider(site), options),
         options,
-        journal.resume_or_start(wave, site.info, options),
+        resume_or_start(journal, wave, site.info, options),
     )
     site.close()
     journal.finish(run.run_id, RunState.FINISHED, None)

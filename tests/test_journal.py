@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from importer.journal.storage import Journal, JournalRun, RowState, RunKind, RunState
+from importer.journal.listener import JournalRun
+from importer.journal.records import RowState, RunKind, RunState
+from importer.journal.storage import Journal
 from tests.conftest import ROOT, SETUP_SENDS, association_keys, invoke, remote_args, site_snapshot
 from tests.wsman_endpoint import Endpoint, Fault
 
@@ -375,7 +377,7 @@ def test_an_undo_cannot_be_undone_or_resumed(tmp_path: Path, site_path: Path, jo
 
 
 def test_resume_recognises_the_exists_note_by_its_tag_not_its_words() -> None:
-    from importer.journal.storage import RowRecord
+    from importer.journal.records import RowRecord
     from importer.model import Level, RowResult, Status, Tag
 
     def row(text: str, tag: Tag | None) -> RowResult:

@@ -308,6 +308,7 @@ class StopsAfterImports(FlakyProvider):
 def test_a_stop_between_import_and_association_resumes_without_importing_twice(
     tmp_path: Path, site_path: Path, journal_path: Path
 ) -> None:
+    from importer.journal.listener import resume_or_start
     from importer.journal.storage import Journal
     from importer.pipeline import run_wave
     from importer.results import RunOptions
@@ -322,7 +323,7 @@ def test_a_stop_between_import_and_association_resumes_without_importing_twice(
     site = DemoSite(site_path)
     flaky = StopsAfterImports(site, faults=["always"])
     first = run_wave(
-        wave, build_site(flaky, options), options, journal.resume_or_start(wave, site.info, options)
+        wave, build_site(flaky, options), options, resume_or_start(journal, wave, site.info, options)
     )
     assert first.stopped_by is not None and StopsAfterImports.imports == 1
     [(new_id, _mac, _guid, _client)] = computer(site_path, "NEWPC03")
@@ -332,7 +333,7 @@ def test_a_stop_between_import_and_association_resumes_without_importing_twice(
         wave,
         build_site(FlakyProvider(site), options),
         options,
-        journal.resume_or_start(wave, site.info, options),
+        resume_or_start(journal, wave, site.info, options),
     )
     journal.close()
     site.close()
@@ -410,6 +411,7 @@ def test_a_resumed_run_keeps_the_collections_it_joined_before_it_stopped_so_undo
     tmp_path: Path, site_path: Path, journal_path: Path
 ) -> None:
     from importer.after.undo import UndoOptions, undo_run
+    from importer.journal.listener import resume_or_start
     from importer.journal.storage import Journal
     from importer.pipeline import run_wave
     from importer.results import RunOptions
@@ -429,11 +431,11 @@ def test_a_resumed_run_keeps_the_collections_it_joined_before_it_stopped_so_undo
         wave,
         build_site(FlakyProvider(site, faults=[None, None, "always"]), options),
         options,
-        journal.resume_or_start(wave, site.info, options),
+        resume_or_start(journal, wave, site.info, options),
     )
     assert first.stopped_by is not None and len(rules(site_path)) == 1
     second = run_wave(
-        wave, build_site(site, options), options, journal.resume_or_start(wave, site.info, options)
+        wave, build_site(site, options), options, resume_or_start(journal, wave, site.info, options)
     )
     assert [r.status.value if r.status else None for r in second.rows] == ["created", "created"]
     assert len(rules(site_path)) == 2

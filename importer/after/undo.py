@@ -15,15 +15,8 @@ from dataclasses import dataclass
 
 from importer.errors import InputError
 from importer.interrupt import Interrupts
-from importer.journal.storage import (
-    Journal,
-    RowRecord,
-    RowState,
-    RunKind,
-    RunRecord,
-    RunState,
-    journaled_wave,
-)
+from importer.journal.records import RowRecord, RowState, RunKind, RunRecord, RunState
+from importer.journal.storage import Journal, journaled_wave
 from importer.model import Level, RowResult, Status
 from importer.results import RunOptions, RunResult
 from importer.site.batching import chunks

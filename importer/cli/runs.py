@@ -6,7 +6,7 @@ from pathlib import Path
 
 from importer.environment import Environment
 from importer.errors import InputError
-from importer.journal.storage import RUN_ID_PATTERN
+from importer.journal.records import RUN_ID_PATTERN
 from importer.report.readback import REPORT_SUFFIXES, run_from_report
 
 DEFAULT_JOURNAL = Path("cmassoc-journal.db")

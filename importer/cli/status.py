@@ -20,7 +20,8 @@ from importer.cli.output import (
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
 from importer.errors import InputError
-from importer.journal.storage import RUN_ID_PATTERN, Journal, journaled_wave
+from importer.journal.records import RUN_ID_PATTERN
+from importer.journal.storage import Journal, journaled_wave
 from importer.limits import InputLimits
 from importer.pipeline import status_rows, status_wave
 from importer.progress import progress_for

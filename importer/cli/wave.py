@@ -103,7 +103,9 @@ def run(
     from importer.cli.runs import chosen_journal
     from importer.cli.site import build_provider
     from importer.interrupt import graceful_interrupt
-    from importer.journal.storage import Journal, RunState, default_journal_path
+    from importer.journal.listener import resume_or_start
+    from importer.journal.records import RunState
+    from importer.journal.storage import Journal, default_journal_path
     from importer.progress import progress_for
     from importer.site.gateway import build_site
 
@@ -133,8 +135,8 @@ def run(
         journal_run = None
         if not dry_run:
             journal = Journal(journal_file)
-            journal_run = journal.resume_or_start(
-                wave, provider.info, options, resume_id, new_run, announce=announce
+            journal_run = resume_or_start(
+                journal, wave, provider.info, options, resume_id, new_run, announce=announce
             )
             announce(f"run {journal_run.run_id}, journal {journal.path} (a stopped run continues from there)")
         with graceful_interrupt(announce) as interrupts:

@@ -10,20 +10,24 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from importer import db
 from importer.errors import InputError
-from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, WaveInput, carried_values
-from importer.results import RunOptions, RunResult
-from importer.site.provider import ProviderInfo
+from importer.journal.records import (
+    SITE_CHANGED,
+    RowRecord,
+    RowState,
+    RunKind,
+    RunRecord,
+    RunState,
+    timestamp,
+)
+from importer.model import RowResult, WaveInput
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -65,98 +69,7 @@ CREATE TABLE IF NOT EXISTS rows (
 """
 
 
-class RunKind(StrEnum):
-    RUN = "run"
-    UNDO = "undo"
-
-
-class RunState(StrEnum):
-    RUNNING = "running"
-    FINISHED = "finished"
-    INTERRUPTED = "interrupted"  # Ctrl-C
-    STOPPED = "stopped"  # the provider went away, or an internal error
-
-    @classmethod
-    def of(cls, result: RunResult) -> RunState:
-        """How a run that returned ended."""
-        if result.stopped_by is None:
-            return cls.FINISHED
-        return cls.INTERRUPTED if result.interrupted else cls.STOPPED
-
-
-class RowState(StrEnum):
-    PLANNED = "planned"
-    SENDING = "sending"  # its batch left; the outcome is not written yet
-    CREATED = "created"
-    EXISTS = "exists"
-    FAILED = "failed"
-    INVALID = "invalid"
-    UNRESOLVED = "unresolved"
-    CONFLICT = "conflict"
-    DELETING = "deleting"  # an undo's batch left
-    DELETED = "deleted"
-    REPLACING = "replacing"  # --update: the old version is being deleted, the new one not yet made
-
-
-# What a run did to the site, which a later plan of the same run must not forget.
-_SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING, RowState.REPLACING)
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    run_id: str
-    kind: RunKind
-    undoes: str | None
-    input_path: str
-    input_sha256: str
-    site: str
-    provider: str
-    options: dict[str, object]
-    state: RunState
-    started: str
-    report: str | None
-
-
-@dataclass(frozen=True)
-class RowRecord:
-    seq: int
-    sheet: str
-    row: int
-    source: str | None
-    destination: str | None
-    source_id: int | None
-    restore_id: int | None
-    behavior: int | None
-    users: list[str]
-    state: RowState
-    detail: str
-    hardware: str | None = None
-    imported_id: int | None = None
-    joined: tuple[str, ...] = ()
-    previous: tuple[int, tuple[str, ...]] | None = None  # --update: the version replaced
-    values: dict[str, str] = field(default_factory=dict)  # the row's cells as typed
-
-    def as_result(self) -> RowResult:
-        """The row as a fresh result: what undo and status start from."""
-        return RowResult(
-            sheet=self.sheet,
-            row=self.row,
-            values=dict(self.values),
-            source=self.source,
-            destination=self.destination,
-            behavior=Behavior.of(self.behavior),
-            users=list(self.users),
-            source_resource_id=self.source_id,
-            restore_resource_id=self.restore_id,
-        )
-
-
 _TABLES = {"runs", "rows"}
-RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -215,8 +128,8 @@ class Journal:
                 provider,
                 json.dumps(options),
                 RunState.RUNNING.value,
-                _now(),
-                _now(),
+                timestamp(),
+                timestamp(),
             ),
         )
         return run_id
@@ -224,13 +137,13 @@ class Journal:
     def reopen(self, run_id: str) -> None:
         self._db.execute(
             "UPDATE runs SET state = ?, updated = ? WHERE run_id = ?",
-            (RunState.RUNNING.value, _now(), run_id),
+            (RunState.RUNNING.value, timestamp(), run_id),
         )
 
     def finish(self, run_id: str, state: RunState, report: str | None) -> None:
         self._db.execute(
             "UPDATE runs SET state = ?, updated = ?, report = COALESCE(?, report) WHERE run_id = ?",
-            (state.value, _now(), report, run_id),
+            (state.value, timestamp(), report, run_id),
         )
 
     def run(self, run_id: str) -> RunRecord:
@@ -256,8 +169,8 @@ class Journal:
         self, run_id: str, rows: Sequence[RowResult], values: Iterable[dict[str, str]] | None = None
     ) -> None:
         """The plan: every row once (a resumed run keeps what it knew)."""
-        now = _now()
-        kept = ", ".join(f"'{state.value}'" for state in _SITE_CHANGED)
+        now = timestamp()
+        kept = ", ".join(f"'{state.value}'" for state in SITE_CHANGED)
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO rows (run_id, seq, sheet, row, source, destination, source_id, restore_id, "
@@ -295,7 +208,7 @@ class Journal:
             )
 
     def mark(self, run_id: str, seqs: Iterable[int], state: RowState, detail: str = "") -> None:
-        now = _now()
+        now = timestamp()
         with self._transaction():
             self._db.executemany(
                 "UPDATE rows SET state = ?, detail = ?, updated = ? WHERE run_id = ? AND seq = ?",
@@ -304,7 +217,7 @@ class Journal:
 
     def mark_steps(self, run_id: str, rows: Iterable[tuple[int, int | None, str | None, list[str]]]) -> None:
         """Per row (seq, imported ResourceID, hardware, collections joined): what else this run did."""
-        now = _now()
+        now = timestamp()
         with self._transaction():
             self._db.executemany(
                 "UPDATE rows SET imported_id = COALESCE(?, imported_id), "
@@ -346,7 +259,7 @@ class Journal:
 
     def mark_replacing(self, run_id: str, rows: Iterable[tuple[int, int, Sequence[str]]]) -> None:
         """Before an --update deletes the old version: that version, so undo can put it back."""
-        now = _now()
+        now = timestamp()
         with self._transaction():
             self._db.executemany(
                 "UPDATE rows SET state = ?, previous_behavior = COALESCE(previous_behavior, ?), "
@@ -366,49 +279,6 @@ class Journal:
             ) from None
 
     # -- resume --------------------------------------------------------------------
-
-    def resume_or_start(
-        self,
-        wave: WaveInput,
-        info: ProviderInfo,
-        options: RunOptions,
-        resume_id: str | None = None,
-        new_run: bool = False,
-        announce: Callable[[str], None] = lambda _text: None,
-    ) -> JournalRun:
-        """Continue the named run, else the unfinished run of this sheet on this site (unless
-        `new_run`), else start a new one."""
-        where = f"{info.kind}: {info.location}"
-        record = None
-        if resume_id is not None:
-            record = self.run(resume_id)
-            if record.kind is not RunKind.RUN:
-                raise InputError(f"{resume_id} is an undo, not a run: it cannot be resumed.")
-            if record.input_sha256 != wave.sha256:
-                raise InputError(
-                    f"run {resume_id} was made from another version of the sheet (its SHA-256 differs).",
-                    "Start a new run with --new-run.",
-                )
-            if record.site.upper() != info.site_code.upper():
-                raise InputError(
-                    f"run {resume_id} was made on site {record.site}, not {info.site_code}.",
-                    "Point --demo/--server at the site of that run, or start a new run with --new-run.",
-                )
-        elif not new_run:
-            record = self.unfinished(wave.sha256, info.site_code, where)
-        if record is not None:
-            self.reopen(record.run_id)
-            announce(
-                f"continuing run {record.run_id} ({record.state.value}, started {record.started}); "
-                "--new-run starts afresh"
-            )
-            return JournalRun(self, record.run_id, self.rows(record.run_id))
-        settings: dict[str, object] = {
-            "default_behavior": int(options.default_behavior),
-            "batch_size": options.batch_size,
-        }
-        run_id = self.start_run(RunKind.RUN, wave.path, wave.sha256, info.site_code, where, settings)
-        return JournalRun(self, run_id)
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return db.transaction(self._db)
@@ -506,136 +376,3 @@ def default_journal_path(sheet: Path) -> Path:
     return sheet.resolve().parent / "cmassoc-journal.db"
 
 
-_FINAL_SEND_STATES = {
-    Status.CREATED: RowState.CREATED,
-    Status.EXISTS: RowState.EXISTS,
-    Status.FAILED: RowState.FAILED,
-    Status.UNKNOWN: RowState.SENDING,  # in flight: what the site says decides, on resume
-}
-
-
-class JournalRun:
-    """One run's side of the journal, plugged into the pipeline (a BatchListener)."""
-
-    def __init__(self, journal: Journal, run_id: str, previous: Sequence[RowRecord] = ()) -> None:
-        self.journal = journal
-        self.run_id = run_id
-        self.previous = {r.seq: r for r in previous}
-        self.wave: WaveInput | None = None
-
-    @property
-    def resumed(self) -> bool:
-        return bool(self.previous)
-
-    def attach(self, rows: Sequence[RowResult], wave: WaveInput | None = None) -> None:
-        """Number the rows; on resume, the sheet must still give the same rows. `wave` holds
-        the cells of the rows read from it (kept with each row, for undo's report)."""
-        self.wave = wave
-        for seq, row in enumerate(rows):
-            row.seq = seq
-        if not self.previous:
-            return
-        same = len(rows) == len(self.previous) and all(
-            (r.sheet, r.row, r.source, r.destination)
-            == (
-                self.previous[i].sheet,
-                self.previous[i].row,
-                self.previous[i].source,
-                self.previous[i].destination,
-            )
-            for i, r in enumerate(rows)
-        )
-        if not same:
-            raise InputError(
-                f"run {self.run_id} was made from other rows (the sheet, the users file or "
-                "--behavior differ).",
-                "Start a new run with --new-run.",
-            )
-
-    def restore_imports(self, rows: Sequence[RowResult]) -> None:
-        """Before the plan: a computer this run imported keeps the ResourceID it got, and is not
-        imported again, whether or not the site can be queried for it yet."""
-        for index, row in enumerate(rows):
-            before = self.previous.get(index)
-            if before is None:
-                continue
-            if before.joined:
-                row.joined = list(before.joined)
-            ours = row.hardware is Hardware.NOT_IMPORTED or row.status in (None, Status.UNRESOLVED)
-            if before.imported_id and ours and row.source_resource_id:
-                # Not queryable yet, or found under its MAC: either way it is the record this run made.
-                row.hardware = Hardware.IMPORTED
-                row.restore_resource_id = before.imported_id
-                row.status = None
-                row.messages = [
-                    m for m in row.messages if m.tag not in (Tag.IMPORT_CONFLICT, Tag.NOT_ON_SITE)
-                ]
-                row.add(
-                    Level.NOTE, f"imported by this run before it stopped ({before.imported_id}): not again"
-                )
-            elif (
-                before.hardware == Hardware.IMPORT.value
-                and before.state is RowState.SENDING
-                and row.hardware is Hardware.KNOWN
-            ):
-                row.hardware = Hardware.IMPORTED  # its import landed; the reply was lost
-
-    def overlay(self, rows: Sequence[RowResult]) -> None:
-        """After the plan read the site: what this run created before it stopped is `created`."""
-        for index, row in enumerate(rows):
-            before = self.previous.get(index)
-            if before is not None and before.previous is not None and row.replaces is None:
-                row.replaces = before.previous  # kept for the report and for undo
-            if before is None or before.state not in (RowState.CREATED, RowState.SENDING):
-                continue
-            if row.status is Status.EXISTS:
-                row.status = Status.CREATED
-                row.messages = [m for m in row.messages if m.tag is not Tag.ALREADY_ON_SITE]
-                text = (
-                    "created by this run before it stopped"
-                    if before.state is RowState.CREATED
-                    else "was being sent when the run stopped; found on the site: created (not sent twice)"
-                )
-                row.add(Level.NOTE, text)
-            elif row.status is Status.PLANNED and before.state is RowState.SENDING:
-                row.add(Level.NOTE, "was being sent when the run stopped; not on the site: sent again")
-
-    def record(self, rows: Sequence[RowResult]) -> None:
-        values = carried_values(self.wave, rows) if self.wave is not None else (r.values for r in rows)
-        self.journal.record_rows(self.run_id, rows, values)
-        created = [i for i, r in enumerate(rows) if r.status is Status.CREATED]
-        self.journal.mark(self.run_id, created, RowState.CREATED)
-
-    def before_send(self, rows: Sequence[RowResult]) -> None:
-        self.journal.mark(self.run_id, [r.seq for r in rows], RowState.SENDING)
-
-    def imported(self, rows: Sequence[RowResult]) -> None:
-        """Written before the association is sent: a crash now resumes without importing twice."""
-        self._steps(rows)
-
-    def replacing(self, rows: Sequence[RowResult]) -> None:
-        self.journal.mark_replacing(
-            self.run_id,
-            [(r.seq, r.replaces[0], r.replaces[1]) for r in rows if r.replaces is not None],
-        )
-
-    def _steps(self, rows: Sequence[RowResult]) -> None:
-        self.journal.mark_steps(
-            self.run_id,
-            [
-                (
-                    r.seq,
-                    r.restore_resource_id if r.hardware is Hardware.IMPORTED else None,
-                    r.hardware.value if r.hardware is not None else None,
-                    list(r.joined),
-                )
-                for r in rows
-            ],
-        )
-
-    def after_send(self, rows: Sequence[RowResult]) -> None:
-        for status, state in _FINAL_SEND_STATES.items():
-            done = [r.seq for r in rows if r.status is status]
-            if done:
-                self.journal.mark(self.run_id, done, state)
-        self._steps(rows)

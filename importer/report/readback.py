@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from importer.errors import InputError
-from importer.journal.storage import RUN_ID_PATTERN
+from importer.journal.records import RUN_ID_PATTERN
 from importer.limits import MB, InputLimits
 from importer.report.labels import IMPORT_TITLE, JOURNAL, RUN_ID, STATUS_TITLE, SUMMARY_SHEET, TOOL
 

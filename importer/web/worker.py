@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.errors import ImporterError
-from importer.journal.storage import Journal, RunState
+from importer.journal.listener import resume_or_start
+from importer.journal.records import RunState
+from importer.journal.storage import Journal
 from importer.limits import InputLimits
 from importer.model import Behavior, Status, UsersFrom, WaveInput
 from importer.pipeline import run_wave, status_wave
@@ -119,7 +121,9 @@ class Worker:
                 else:
                     journal_run = None
                     if kind == "run":
-                        journal_run = journal.resume_or_start(wave_input, provider.info, options, None, False)
+                        journal_run = resume_or_start(
+                            journal, wave_input, provider.info, options, None, False
+                        )
                     result = run_wave(wave_input, gateway, options, journal_run)
             result.operator = f"{user} ({self.host})"
             xlsx, json_name = write_reports(self.store, result)

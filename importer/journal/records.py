@@ -1,0 +1,97 @@
+"""What a journal holds: the kinds and states of runs and rows, and their records as read back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from importer.model import Behavior, RowResult
+from importer.results import RunResult
+
+
+class RunKind(StrEnum):
+    RUN = "run"
+    UNDO = "undo"
+
+class RunState(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"  # Ctrl-C
+    STOPPED = "stopped"  # the provider went away, or an internal error
+
+    @classmethod
+    def of(cls, result: RunResult) -> RunState:
+        """How a run that returned ended."""
+        if result.stopped_by is None:
+            return cls.FINISHED
+        return cls.INTERRUPTED if result.interrupted else cls.STOPPED
+
+class RowState(StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"  # its batch left; the outcome is not written yet
+    CREATED = "created"
+    EXISTS = "exists"
+    FAILED = "failed"
+    INVALID = "invalid"
+    UNRESOLVED = "unresolved"
+    CONFLICT = "conflict"
+    DELETING = "deleting"  # an undo's batch left
+    DELETED = "deleted"
+    REPLACING = "replacing"  # --update: the old version is being deleted, the new one not yet made
+
+# What a run did to the site, which a later plan of the same run must not forget.
+SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING, RowState.REPLACING)
+
+def timestamp() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    kind: RunKind
+    undoes: str | None
+    input_path: str
+    input_sha256: str
+    site: str
+    provider: str
+    options: dict[str, object]
+    state: RunState
+    started: str
+    report: str | None
+
+@dataclass(frozen=True)
+class RowRecord:
+    seq: int
+    sheet: str
+    row: int
+    source: str | None
+    destination: str | None
+    source_id: int | None
+    restore_id: int | None
+    behavior: int | None
+    users: list[str]
+    state: RowState
+    detail: str
+    hardware: str | None = None
+    imported_id: int | None = None
+    joined: tuple[str, ...] = ()
+    previous: tuple[int, tuple[str, ...]] | None = None  # --update: the version replaced
+    values: dict[str, str] = field(default_factory=dict)  # the row's cells as typed
+
+    def as_result(self) -> RowResult:
+        """The row as a fresh result: what undo and status start from."""
+        return RowResult(
+            sheet=self.sheet,
+            row=self.row,
+            values=dict(self.values),
+            source=self.source,
+            destination=self.destination,
+            behavior=Behavior.of(self.behavior),
+            users=list(self.users),
+            source_resource_id=self.source_id,
+            restore_resource_id=self.restore_id,
+        )
+
+RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")

@@ -102,7 +102,7 @@ class Server:
 
 
 class Bootstrap:
-    """What powershell.exe running importer/winrm/bootstrap.ps1 does, done in Python."""
+    """What powershell.exe running importer/site/winrm/bootstrap.ps1 does, done in Python."""
 
     def __init__(self, site: Provider, record: list[dict[str, Any]], server: Server | None = None) -> None:
         self.site = site

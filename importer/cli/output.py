@@ -1,20 +1,25 @@
-"""What the commands show: one-line notices and the summary on stderr, reports on disk."""
+"""What the commands show: one-line notices and the summary on stderr, the reports they write."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING
 
+import click
 from rich.console import Console
 
-from importer.errors import InputError, ReportError
+from importer.errors import InputError
+from importer.job import Outcome, Wiring
 from importer.results import RunResult
+
+if TYPE_CHECKING:
+    from importer.cli.options import OutputOptions
+    from importer.report.reporters import Reporter
+    from importer.site.provider import Provider
 
 _CONSOLE: Console | None = None
 
@@ -79,56 +84,50 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def write_reports(result: RunResult, default: Path, report: Path | None, json_path: Path | None) -> Path:
-    """The Excel report (to a temporary folder if its place cannot be written) and any JSON."""
-    from importer.report.excel_report import write_xlsx
-    from importer.report.json_report import write_json, write_json_to
+def reporters(
+    default: Path | Callable[[RunResult], Path], report: Path | None, json_path: Path | None
+) -> Callable[[RunResult], list[Reporter]]:
+    """The command's reporters: the Excel report (--report, else its default place, which may be
+    named after the result's run) and the JSON (--json; `-` is standard output)."""
+    from importer.report.reporters import STDOUT, ExcelReport, JsonReport
 
-    report = report or default
-    for target in (report, json_path):
-        if target is not None and str(target) != "-" and not target.parent.exists():
-            announce(f"creating the folder {target.parent} for {target.name}")
-    try:
-        write_xlsx(result, report)
-    except ReportError as exc:
-        # The work is done; losing its report would be worse than putting it elsewhere.
-        fallback = Path(tempfile.gettempdir()) / default.name
-        announce(f"{exc} Writing it to {fallback} instead.")
-        write_xlsx(result, fallback)
-        report = fallback
-    if json_path is not None and str(json_path) != "-":
-        write_json(result, json_path)
-    elif json_path is not None:
-        _json_to_stdout(result, write_json_to)
-    return report
+    def made(result: RunResult) -> list[Reporter]:
+        named = default(result) if callable(default) else default
+        out: list[Reporter] = [ExcelReport(report or named, announce, named.name)]
+        if json_path is not None:
+            out.append(JsonReport(STDOUT if str(json_path) == "-" else json_path, announce))
+        return out
+
+    return made
 
 
-def _json_to_stdout(result: RunResult, write: Callable[[RunResult, TextIO], None]) -> None:
-    """`--json -`: a reader that leaves early or a closed stdout costs the JSON, not the run's
-    exit status, and never a traceback or "Exception ignored" at exit."""
-    stream = sys.stdout
-    if stream is None:
-        announce("the JSON was not written: standard output is closed.")
-        return
-    try:
-        write(result, stream)
-        stream.flush()
-    except BrokenPipeError:
-        announce("the JSON was cut short: the program reading standard output stopped reading.")
-        _silence(stream)
-    except (OSError, ValueError) as exc:
-        announce(f"the JSON could not be written to standard output ({exc}).")
-        _silence(stream)
+def wiring(
+    default: Path | Callable[[RunResult], Path],
+    output: OutputOptions,
+    connect: Callable[[], Provider] | None = None,
+    interruptible: bool = False,
+) -> Wiring:
+    """How a command's job reaches the world: its site, progress and notices on stderr, its
+    reports, Ctrl-C after the batch in flight."""
+    from importer.interrupt import graceful_interrupt
+    from importer.progress import progress_for
+
+    return Wiring(
+        connect=connect,
+        progress=progress_for(stderr()) if connect is not None else None,
+        announce=announce,
+        reporters=reporters(default, output.report, output.json_path),
+        interrupts=(lambda: graceful_interrupt(announce)) if interruptible else None,
+    )
 
 
-def _silence(stream: TextIO) -> None:
-    """Point the broken stdout at the null device, so the interpreter's last flush succeeds."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        sys.stdout = None
+def finish(outcome: Outcome, output: OutputOptions) -> None:
+    """The closing lines, and the exit status the result says."""
+    result = outcome.result
+    assert result is not None
+    report = outcome.written[0] if outcome.written and outcome.written[0] is not None else Path("-")
+    print_summary(result, report, str(output.json_path) == "-")
+    click.get_current_context().exit(int(result.exit_status))
 
 
 def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False) -> None:

@@ -9,25 +9,14 @@ import click
 
 from importer.cli.app import context
 from importer.cli.options import OutputOptions, SiteOptions, journal_option, output_options, site_options
-from importer.cli.output import (
-    announce,
-    default_report_path,
-    print_summary,
-    stderr,
-    unique_path,
-    write_reports,
-)
+from importer.cli.output import announce, default_report_path, finish, unique_path, wiring
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
 from importer.errors import InputError
+from importer.job import Job, Wiring, execute
 from importer.journal.records import RUN_ID_PATTERN
-from importer.journal.storage import Journal, journaled_wave
-from importer.limits import InputLimits
-from importer.pipeline import status_rows, status_wave
-from importer.progress import progress_for
 from importer.report.readback import REPORT_SUFFIXES, is_report
-from importer.results import RunOptions, RunResult
-from importer.site.gateway import build_site
+from importer.results import RunOptions
 
 
 @click.command()
@@ -44,46 +33,19 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
     env = context().env
     options = RunOptions(batch_size=site.batch_size, retry=site.retry)
     path = Path(target)
-    provider = None
-    try:
-        if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
-            from importer.read.wave import read_wave  # pandas: imported by the commands that read
-            wave = read_wave(path, None, InputLimits())
-            provider = build_provider(site, env)
-            result = status_wave(wave, build_site(provider, options, progress_for(stderr())), options)
-            default = default_report_path(path, kind="status")
-        else:
-            result, default = _status_of_run(target, chosen_journal(journal_path, env), site, options)
-    finally:
-        if provider is not None:
-            provider.close()
-    written = write_reports(result, default, output.report, output.json_path)
-    print_summary(result, written, str(output.json_path) == "-")
-    click.get_current_context().exit(int(result.exit_status))
-
-
-def _status_of_run(
-    target: str, journal_path: Path | None, site: SiteOptions, options: RunOptions
-) -> tuple[RunResult, Path]:
-    if not Path(target).is_file() and not RUN_ID_PATTERN.match(target):
-        raise InputError(f"'{target[:60]}': no such file, and not a Run ID.")
-    run_id, journal_path = find_run(target, journal_path, no_run="give the wave sheet itself")
-    journal = Journal(journal_path, create=False)
-    try:
-        record = journal.run(run_id)
-        records = journal.rows(run_id)
-    finally:
-        journal.close()
-    provider = build_provider(site, context().env)
-    try:
-        gateway = build_site(provider, options, progress_for(stderr()))
-        rows = [r.as_result() for r in records]
-        result = status_rows(journaled_wave(record, records), rows, gateway, options)
-    finally:
-        provider.close()
-    result.run_id = run_id
-    default = unique_path(journal_path.with_name(f"status-{run_id}-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx"))
-    return result, default
+    connect = lambda: build_provider(site, env)  # noqa: E731
+    if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
+        job = Job("status", options, sheet=path)
+        default = default_report_path(path, kind="status")
+    else:
+        if not path.is_file() and not RUN_ID_PATTERN.match(target):
+            raise InputError(f"'{target[:60]}': no such file, and not a Run ID.")
+        chosen = chosen_journal(journal_path, env)
+        run_id, journal = find_run(target, chosen, no_run="give the wave sheet itself")
+        job = Job("status", options, journal=journal, run_id=run_id)
+        stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
+        default = unique_path(journal.with_name(f"status-{run_id}-{stamp}.xlsx"))
+    finish(execute(job, wiring(default, output, connect)), output)
 
 
 @click.command()
@@ -97,18 +59,14 @@ def _status_of_run(
 )
 def export(out: Path, site: SiteOptions, sources: tuple[str, ...], collection: str | None) -> None:
     """Write the associations on the site to OUT (.xlsx or .csv) as a wave sheet `run` takes."""
-    from importer.after.export import EXPORT_SUFFIXES, Selection, read_associations, write_export
+    from importer.after.export import EXPORT_SUFFIXES
 
     if out.suffix.lower() not in EXPORT_SUFFIXES:
         raise InputError(f"'{out.name}': export writes .xlsx or .csv, not '{out.suffix}'.")
     if sources and collection:
         raise click.UsageError("give --source or --collection, not both.")
     env = context().env
-    provider = build_provider(site, env)
-    try:
-        gateway = build_site(provider, RunOptions(batch_size=site.batch_size, retry=site.retry))
-        items = read_associations(gateway, Selection(tuple(sources), collection))
-    finally:
-        provider.close()
-    write_export(items, out)
-    announce(f"exported {len(items)} associations to {out}")
+    options = RunOptions(batch_size=site.batch_size, retry=site.retry)
+    job = Job("export", options, export_to=out, sources=tuple(sources), collection=collection)
+    outcome = execute(job, Wiring(connect=lambda: build_provider(site, env), announce=announce))
+    announce(f"exported {outcome.exported} associations to {out}")

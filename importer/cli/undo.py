@@ -16,21 +16,11 @@ from importer.cli.options import (
     output_options,
     site_options,
 )
-from importer.cli.output import (
-    announce,
-    print_summary,
-    refuse_overwriting,
-    stderr,
-    unique_path,
-    write_reports,
-)
+from importer.cli.output import finish, refuse_overwriting, unique_path, wiring
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
-from importer.interrupt import graceful_interrupt
-from importer.journal.storage import Journal
-from importer.progress import progress_for
+from importer.job import Job, execute
 from importer.results import RunOptions
-from importer.site.gateway import build_site
 
 
 @click.command()
@@ -55,8 +45,6 @@ def undo(
     Associations that were there before the run are never touched, nor ones whose user
     state capture has started (unless --force).
     """
-    from importer.after.undo import UndoOptions, undo_run
-
     env = context().env
     run_id, journal_path = find_run(target, chosen_journal(journal_path, env))
     refuse_overwriting(
@@ -67,27 +55,9 @@ def undo(
         },
         {"--report": output.report, "--json": output.json_path},
     )
-    options = UndoOptions(
-        RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry),
-        force=force,
-        keep_imported=keep_imported,
-    )
-    journal = Journal(journal_path, create=False)
-    try:
-        record = journal.run(run_id)
-        provider = build_provider(site, env)
-        try:
-            with graceful_interrupt(announce) as interrupts:
-                gateway = build_site(provider, options.run, progress_for(stderr()))
-                result = undo_run(journal, record, gateway, options, interrupts)
-        finally:
-            provider.close()
-        result.journal_path = str(journal.path)
-        default = unique_path(
-            journal.path.with_name(f"undo-{run_id}-report-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx")
-        )
-        written = write_reports(result, default, output.report, output.json_path)
-    finally:
-        journal.close()
-    print_summary(result, written, str(output.json_path) == "-")
-    click.get_current_context().exit(int(result.exit_status))
+    options = RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry)
+    job = Job("undo", options, journal=journal_path, run_id=run_id, force=force, keep_imported=keep_imported)
+    stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
+    default = unique_path(journal_path.with_name(f"undo-{run_id}-report-{stamp}.xlsx"))
+    connect = lambda: build_provider(site, env)  # noqa: E731
+    finish(execute(job, wiring(default, output, connect, interruptible=True)), output)

@@ -17,17 +17,10 @@ from importer.cli.options import (
     site_options,
     wave_arguments,
 )
-from importer.cli.output import (
-    announce,
-    default_report_path,
-    print_summary,
-    refuse_overwriting,
-    stderr,
-    write_reports,
-)
+from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, wiring
+from importer.job import Job, execute
 from importer.limits import InputLimits
 from importer.model import Behavior
-from importer.pipeline import run_wave, validate_wave
 from importer.results import RunOptions
 
 
@@ -47,15 +40,11 @@ def validate(
     refuse_overwriting(
         {"sheet": sheet, "users file": users_file}, {"--report": output.report, "--json": output.json_path}
     )
-    from importer.read.wave import read_wave  # pandas: imported by the commands that read
-    wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
     )
-    result = validate_wave(wave, options)
-    written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
-    print_summary(result, written, str(output.json_path) == "-")
-    click.get_current_context().exit(int(result.exit_status))
+    job = Job("validate", options, sheet, users_file, limits, mapping)
+    finish(execute(job, wiring(default_report_path(sheet), output)), output)
 
 
 @click.command()
@@ -102,12 +91,7 @@ def run(
     # Imported here, not above: `cmassoc validate` starts without the site and journal code.
     from importer.cli.runs import chosen_journal
     from importer.cli.site import build_provider
-    from importer.interrupt import graceful_interrupt
-    from importer.journal.listener import resume_or_start
-    from importer.journal.records import RunState
-    from importer.journal.storage import Journal, default_journal_path
-    from importer.progress import progress_for
-    from importer.site.gateway import build_site
+    from importer.journal.storage import default_journal_path
 
     env = context().env
     journal_file = chosen_journal(journal_path, env) or default_journal_path(sheet)
@@ -115,8 +99,6 @@ def run(
         {"sheet": sheet, "users file": users_file, "journal": journal_file, "demo site": _demo(site)},
         {"--report": output.report, "--json": output.json_path},
     )
-    from importer.read.wave import read_wave  # pandas: imported by the commands that read
-    wave = read_wave(sheet, users_file, limits, mapping)
     options = RunOptions(
         default_behavior=behavior,
         batch_size=site.batch_size,
@@ -129,30 +111,11 @@ def run(
     )
     if overwrite_existing_record:
         announce("--overwrite-existing-record: an import may take over a record holding its MAC or GUID")
-    provider = build_provider(site, env)
-    journal: Journal | None = None
-    try:
-        journal_run = None
-        if not dry_run:
-            journal = Journal(journal_file)
-            journal_run = resume_or_start(
-                journal, wave, provider.info, options, resume_id, new_run, announce=announce
-            )
-            announce(f"run {journal_run.run_id}, journal {journal.path} (a stopped run continues from there)")
-        with graceful_interrupt(announce) as interrupts:
-            gateway = build_site(provider, options, progress_for(stderr()))
-            result = run_wave(wave, gateway, options, journal_run, interrupts)
-        if journal is not None:
-            result.journal_path = str(journal.path)
-        written = write_reports(result, default_report_path(sheet), output.report, output.json_path)
-        if journal is not None and result.run_id is not None:
-            journal.finish(result.run_id, RunState.of(result), str(written))
-    finally:
-        provider.close()
-        if journal is not None:
-            journal.close()
-    print_summary(result, written, str(output.json_path) == "-")
-    click.get_current_context().exit(int(result.exit_status))
+    job = Job(
+        "run", options, sheet, users_file, limits, mapping, journal_file, resume_id=resume_id, new_run=new_run
+    )
+    connect = lambda: build_provider(site, env)  # noqa: E731
+    finish(execute(job, wiring(default_report_path(sheet), output, connect, interruptible=True)), output)
 
 
 def _demo(site: SiteOptions) -> Path | None:

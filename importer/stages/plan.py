@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from importer.check import rules
+import importer.check.rules as rules
 from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag
 from importer.model import fields as C
 from importer.site.gateway import Existing, Key, Site

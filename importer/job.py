@@ -1,0 +1,214 @@
+"""One job wiring: what the command line and the web worker both call to do a job.
+
+A `Job` says what to do (validate, run, status, undo, export) and with what; `Wiring` says how
+this caller reaches the world (how to connect to the site, where progress and notices go,
+which reporters write the result). `execute` builds the provider, the journal and the
+pipeline, runs the job, writes its reports and finishes its run in the journal. The callers
+only parse their options and show the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from importer.errors import InputError
+from importer.limits import InputLimits
+from importer.report.reporters import Reporter, write_reports
+from importer.results import RunOptions, RunResult
+
+if TYPE_CHECKING:  # a validation starts without the site and journal code
+    from importer.interrupt import Interrupts
+    from importer.model import WaveInput
+    from importer.progress import Progress
+    from importer.site.gateway import Site
+    from importer.site.provider import Provider
+
+Command = Literal["validate", "run", "status", "undo", "export"]
+
+
+@dataclass(frozen=True)
+class Job:
+    command: Command
+    options: RunOptions = field(default_factory=RunOptions)
+    sheet: Path | None = None  # validate, run, and the status of a wave sheet
+    users: Path | None = None
+    limits: InputLimits = field(default_factory=InputLimits)
+    mapping: Mapping[str, str] = field(default_factory=dict)  # --map: field -> header
+    journal: Path | None = None  # run: where it is journaled; undo and status of a run: where it is
+    run_id: str | None = None  # undo, and the status of a run
+    resume_id: str | None = None  # run: continue this run
+    new_run: bool = False
+    force: bool = False  # undo: also what capture has started on
+    keep_imported: bool = False  # undo: leave the computer records the run imported
+    export_to: Path | None = None  # export: the sheet written
+    sources: tuple[str, ...] = ()  # export: only these computers' associations
+    collection: str | None = None  # export: only this collection's members'
+
+
+def _say_nothing(_text: str) -> None:
+    return None
+
+
+def _no_reporters(_result: RunResult) -> Sequence[Reporter]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Wiring:
+    connect: Callable[[], Provider] | None = None  # the site (a job that reads only needs none)
+    progress: Progress | None = None
+    announce: Callable[[str], None] = _say_nothing
+    reporters: Callable[[RunResult], Sequence[Reporter]] = _no_reporters  # named after the result
+    # Ctrl-C finishes the batch in flight first (a command in a terminal; the web has none)
+    interrupts: Callable[[], AbstractContextManager[Interrupts]] | None = None
+    operator: str | None = None  # who, as the reports say it (the web: the signed-in user)
+
+
+@dataclass
+class Outcome:
+    result: RunResult | None  # None for an export, which writes a sheet and no report
+    written: list[Path | None] = field(default_factory=list)  # where each reporter wrote
+    exported: int = 0  # export: the associations written
+
+
+def execute(job: Job, wiring: Wiring) -> Outcome:
+    """Do the job; its reports are written and its run finished before this returns."""
+    if job.command == "validate":
+        from importer.pipeline import validate_wave
+
+        return _finish(validate_wave(_read(job), job.options), wiring)
+    if wiring.connect is None:
+        raise InputError(f"`{job.command}` needs a site: give --demo or --server.")
+    if job.command == "export":
+        return _export(job, wiring)
+    provider = wiring.connect()
+    try:
+        if job.command == "run":
+            return _run(job, wiring, provider)
+        if job.command == "undo":
+            return _undo(job, wiring, provider)
+        return _status(job, wiring, provider)
+    finally:
+        provider.close()
+
+
+def _read(job: Job) -> WaveInput:
+    from importer.read.wave import read_wave
+
+    if job.sheet is None:
+        raise InputError(f"`{job.command}` needs a wave sheet.")
+    return read_wave(job.sheet, job.users, job.limits, job.mapping)
+
+
+def _finish(result: RunResult, wiring: Wiring) -> Outcome:
+    if wiring.operator is not None:
+        result.operator = wiring.operator
+    return Outcome(result, write_reports(result, wiring.reporters(result)))
+
+
+def _gateway(provider: Provider, options: RunOptions, wiring: Wiring) -> Site:
+    from importer.site.gateway import build_site
+
+    return build_site(provider, options, wiring.progress)
+
+
+def _interrupts(wiring: Wiring) -> AbstractContextManager[Interrupts | None]:
+    return wiring.interrupts() if wiring.interrupts is not None else nullcontext(None)
+
+
+def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    from importer.interrupt import Interrupts
+    from importer.journal.listener import resume_or_start
+    from importer.journal.records import RunState
+    from importer.journal.storage import Journal, default_journal_path
+    from importer.pipeline import run_wave
+
+    wave = _read(job)
+    journal = None
+    try:
+        journal_run = None
+        if not job.options.dry_run:
+            assert job.sheet is not None
+            journal = Journal(job.journal or default_journal_path(job.sheet))
+            journal_run = resume_or_start(
+                journal, wave, provider.info, job.options, job.resume_id, job.new_run, wiring.announce
+            )
+            wiring.announce(
+                f"run {journal_run.run_id}, journal {journal.path} (a stopped run continues from there)"
+            )
+        with _interrupts(wiring) as interrupts:
+            gateway = _gateway(provider, job.options, wiring)
+            result = run_wave(wave, gateway, job.options, journal_run, interrupts or Interrupts())
+        if journal is not None:
+            result.journal_path = str(journal.path)
+        outcome = _finish(result, wiring)
+        if journal is not None and result.run_id is not None:
+            report = next((str(p) for p in outcome.written if p is not None), None)
+            journal.finish(result.run_id, RunState.of(result), report)
+        return outcome
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    from importer.after.undo import UndoOptions, undo_run
+    from importer.journal.storage import Journal
+
+    if job.run_id is None or job.journal is None:
+        raise InputError("`undo` needs the run to undo and its journal.")
+    journal = Journal(job.journal, create=False)
+    try:
+        record = journal.run(job.run_id)
+        options = UndoOptions(job.options, force=job.force, keep_imported=job.keep_imported)
+        with _interrupts(wiring) as interrupts:
+            result = undo_run(journal, record, _gateway(provider, job.options, wiring), options, interrupts)
+        result.journal_path = str(journal.path)
+        return _finish(result, wiring)
+    finally:
+        journal.close()
+
+
+def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    from importer.pipeline import status_rows, status_wave
+
+    gateway = _gateway(provider, job.options, wiring)
+    if job.run_id is None:
+        return _finish(status_wave(_read(job), gateway, job.options), wiring)
+    from importer.journal.storage import Journal, journaled_wave
+
+    if job.journal is None:
+        raise InputError("the status of a run needs its journal.")
+    journal = Journal(job.journal, create=False)
+    try:
+        record = journal.run(job.run_id)
+        records = journal.rows(job.run_id)
+    finally:
+        journal.close()
+    rows = [r.as_result() for r in records]
+    result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
+    result.run_id = job.run_id
+    return _finish(result, wiring)
+
+
+def _export(job: Job, wiring: Wiring) -> Outcome:
+    from importer.after.export import Selection, read_associations, write_export
+
+    if job.export_to is None:
+        raise InputError("`export` needs the sheet to write.")
+    assert wiring.connect is not None
+    provider = wiring.connect()
+    try:
+        gateway = _gateway(provider, job.options, wiring)
+        items = read_associations(gateway, Selection(job.sources, job.collection))
+    finally:
+        provider.close()
+    write_export(items, job.export_to)
+    return Outcome(None, [job.export_to], exported=len(items))
+
+
+__all__ = ["Command", "Job", "Outcome", "Wiring", "execute"]

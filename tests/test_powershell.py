@@ -8,7 +8,7 @@ import pytest
 import tree_sitter
 import tree_sitter_powershell
 
-from importer.site.winrm.provider import bootstrap_script, encoded_command, powershell_arguments
+from importer.site.winrm.shell import bootstrap_script, encoded_command, powershell_arguments
 
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
 

@@ -17,7 +17,6 @@ from importer.cli import cli
 from importer.environment import Environment
 from importer.errors import InputError
 from importer.site.dates import iso_date, parse_dmtf
-from importer.site.gateway import Record
 from importer.site.provider import (
     QUERY_LIMITS,
     WBEM_E_FAILED,
@@ -28,6 +27,7 @@ from importer.site.provider import (
     over_limits,
     wql,
 )
+from importer.site.records import Record
 from importer.site.winrm import wire
 from importer.site.winrm.clixml import decode_stderr
 from importer.site.winrm.credentials import resolve_credentials

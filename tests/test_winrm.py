@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from importer.cli import cli
 from importer.site.demo.samples import create_sample_site
 from importer.site.provider import SMS_R_SYSTEM, Query
-from importer.site.winrm.provider import WinRMProvider, encoded_command
+from importer.site.winrm.provider import WinRMProvider
 from importer.site.winrm.settings import WinRMSettings
+from importer.site.winrm.shell import encoded_command
 from tests.conftest import (
     PASSWORD,
     SAMPLES,

@@ -16,7 +16,8 @@ from pathlib import Path
 from importer.errors import InputError
 from importer.report.atomic import replace_atomically
 from importer.report.excel import PLAIN, WRAP, Book
-from importer.site.gateway import Existing, Site
+from importer.site.gateway import Site
+from importer.site.records import Existing
 
 HEADERS = (
     "Source",

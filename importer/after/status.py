@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from importer.model import Behavior, Level, RowResult, Status, StoreState
-from importer.site.gateway import Existing, Site
+from importer.site.gateway import Site
+from importer.site.records import Existing
 
 _TYPES = {1: "side by side", 2: "in place"}
 

@@ -20,7 +20,7 @@ from importer.journal.storage import Journal, journaled_wave
 from importer.model import Level, RowResult, Status
 from importer.results import RunOptions, RunResult
 from importer.site.batching import chunks
-from importer.site.gateway import Existing, Key, Site
+from importer.site.gateway import Site
 from importer.site.provider import (
     WBEM_E_NOT_FOUND,
     CallResult,
@@ -31,6 +31,7 @@ from importer.site.provider import (
     delete_resource_call,
     direct_rule,
 )
+from importer.site.records import Existing, Key
 
 _CAPTURE_STARTED = frozenset({1, 2})  # MigrationStatus in progress, completed
 

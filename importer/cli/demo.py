@@ -58,7 +58,7 @@ def demo_site_create(path: Path, inventory: Path | None, associations: Path | No
 def demo_site_show(path: Path, as_json: bool) -> None:
     """Show the computers and associations of the demo site at PATH."""
     from importer.site.demo.site import DemoSite
-    from importer.site.gateway import MIGRATION_STATUS_TEXT
+    from importer.site.records import MIGRATION_STATUS_TEXT
 
     site = DemoSite(path)
     try:

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 import importer.check.rules as rules
 from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag
 from importer.model import fields as C
-from importer.site.gateway import Existing, Key, Site
+from importer.site.gateway import Site
+from importer.site.records import Existing, Key
 
 DEVICE_COLLECTION = 2
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 from importer.model import Hardware, Level, RowResult, Status, Tag, UsersFrom
 from importer.model import fields as C
-from importer.site.gateway import Record, Site
+from importer.site.gateway import Site
+from importer.site.records import Record
 
 
 def resolve(

@@ -144,7 +144,7 @@ def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
 def test_import_a_computer_and_time_until_it_is_queryable() -> None:
     import time
 
-    from importer.check.names import parse_mac
+    from importer.check.values import parse_mac
     from importer.cli.site import connect_provider
     from importer.environment import Environment
     from importer.site.gateway import Site

@@ -2,13 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from importer.check.names import (
-    parse_behavior,
-    parse_computer_name,
-    parse_resource_id,
-    parse_user,
-    parse_users,
-)
+from importer.check.names import parse_computer_name, parse_user, parse_users
+from importer.check.values import parse_behavior, parse_resource_id
 from importer.model import Behavior, Level
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from importer.check.names import parse_mac, parse_smbios_guid
+from importer.check.values import parse_mac, parse_smbios_guid
 from importer.read.wave import read_wave
 from importer.site.demo.samples import create_sample_site
 from importer.site.demo.site import DemoSite

@@ -18,15 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer.check.checked import Checked
-from importer.check.names import (
-    Parsed,
+from importer.check.names import Parsed, parse_computer_name, parse_users
+from importer.check.values import (
     parse_behavior,
     parse_collections,
-    parse_computer_name,
     parse_mac,
     parse_resource_id,
     parse_smbios_guid,
-    parse_users,
 )
 from importer.limits import EXCEL_MAX_CELL
 from importer.model import (

@@ -8,11 +8,7 @@ from typing import TypeVar
 import numpy as np
 
 from importer.check.checked import Checked
-from importer.check.names import (
-    Parsed,
-    parse_computer_name,
-    parse_users,
-)
+from importer.check.names import Parsed, parse_computer_name, parse_users
 from importer.model import (
     Level,
     RowResult,

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from importer.check.names import COLLECTION_ID, parse_behavior
+from importer.check.values import COLLECTION_ID, parse_behavior
 from importer.limits import InputLimits
 from importer.model import Behavior, UsersFrom
 from importer.read.aliases import field_for

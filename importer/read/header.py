@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from importer.check.names import parse_mac, parse_smbios_guid
+from importer.check.values import parse_mac, parse_smbios_guid
 from importer.errors import InputError
 from importer.model import WaveInput
 from importer.model import fields as C

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from importer.check.names import COLLECTION_ID
+from importer.check.values import COLLECTION_ID
 from importer.errors import ProviderUnavailable, TransientProviderError
 from importer.progress import NoProgress, Progress
 from importer.results import DEFAULT_BATCH_SIZE, RunOptions

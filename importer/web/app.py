@@ -27,7 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from importer.check.names import COLLECTION_ID, parse_behavior
+from importer.check.values import COLLECTION_ID, parse_behavior
 from importer.errors import ImporterError
 from importer.limits import InputLimits
 from importer.model import Behavior

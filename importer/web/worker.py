@@ -13,17 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.errors import ImporterError
-from importer.journal.listener import resume_or_start
-from importer.journal.records import RunState
-from importer.journal.storage import Journal
+from importer.job import Command, Job, Wiring, execute
 from importer.limits import InputLimits
-from importer.model import Behavior, Status, UsersFrom, WaveInput
-from importer.pipeline import run_wave, status_wave
-from importer.read.wave import read_wave
-from importer.report.excel_report import write_xlsx
-from importer.report.json_report import write_json
+from importer.model import Behavior, Status, UsersFrom
+from importer.report.reporters import ExcelReport, JsonReport, Reporter
 from importer.results import RunOptions, RunResult
-from importer.site.gateway import Site, build_site
 from importer.site.provider import Provider
 from importer.web.store import Store, Wave, new_id
 
@@ -108,65 +102,50 @@ class Worker:
         self, action_id: str, wave: Wave, kind: str, user: str, run_id: str | None, progress: Progress
     ) -> None:
         options = run_options(wave, dry_run=kind in ("dry run", "undo preview"))
-        provider = self.connect()
-        journal = Journal(self.store.folder / "journal.db")
-        try:
-            gateway = build_site(provider, options, progress)
-            if kind in ("undo", "undo preview"):
-                result = self._undo(journal, run_id, gateway, options)
-            else:
-                wave_input = read_upload(self.store, wave, self.limits)
-                if kind == "status":
-                    result = status_wave(wave_input, gateway, options)
-                else:
-                    journal_run = None
-                    if kind == "run":
-                        journal_run = resume_or_start(
-                            journal, wave_input, provider.info, options, None, False
-                        )
-                    result = run_wave(wave_input, gateway, options, journal_run)
-            result.operator = f"{user} ({self.host})"
-            xlsx, json_name = write_reports(self.store, result)
-            if kind == "run" and result.run_id is not None:
-                journal.finish(result.run_id, RunState.of(result), str(self.store.path("reports", xlsx)))
-            planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
-            summary = result.tally()
-            if result.stopped_by:
-                summary += f" (stopped: {result.stopped_by})"
-            self.store.update_action(
-                action_id,
-                state="done" if result.stopped_by is None else "failed",
-                run_id=result.run_id if kind in ("run", "undo") else run_id,
-                summary=summary,
-                xlsx=xlsx,
-                json=json_name,
-                planned=planned,
-            )
-            self.store.set_wave(wave.id, last=f"{kind}: {summary}")
-        finally:
-            journal.close()
-            provider.close()
-
-    def _undo(self, journal: Journal, run_id: str | None, gateway: Site, options: RunOptions) -> RunResult:
-        from importer.after.undo import UndoOptions, undo_run
-
-        if run_id is None:
-            raise ImporterError("this wave has no run to undo.")
-        return undo_run(journal, journal.run(run_id), gateway, UndoOptions(options))
+        journal = self.store.folder / "journal.db"
+        if kind in ("undo", "undo preview"):
+            if run_id is None:
+                raise ImporterError("this wave has no run to undo.")
+            job = Job("undo", options, journal=journal, run_id=run_id)
+        else:
+            sheet, users = upload_paths(self.store, wave)
+            command: Command = "status" if kind == "status" else "run"
+            job = Job(command, options, sheet, users, self.limits, journal=journal)
+        names, reporters = store_reporters(self.store)
+        wiring = Wiring(self.connect, progress, reporters=reporters, operator=f"{user} ({self.host})")
+        result = execute(job, wiring).result
+        assert result is not None
+        planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
+        summary = result.tally()
+        if result.stopped_by:
+            summary += f" (stopped: {result.stopped_by})"
+        self.store.update_action(
+            action_id,
+            state="done" if result.stopped_by is None else "failed",
+            run_id=result.run_id if kind in ("run", "undo") else run_id,
+            summary=summary,
+            xlsx=names[0],
+            json=names[1],
+            planned=planned,
+        )
+        self.store.set_wave(wave.id, last=f"{kind}: {summary}")
 
 
-def read_upload(store: Store, wave: Wave, limits: InputLimits) -> WaveInput:
-    """An uploaded wave read as `cmassoc validate` reads a file: the same guards."""
+def upload_paths(store: Store, wave: Wave) -> tuple[Path, Path | None]:
+    """Where an uploaded wave and its users file are kept."""
     users = store.path("uploads", wave.users_stored) if wave.users_stored else None
-    return read_wave(store.path("uploads", wave.stored), users, limits)
+    return store.path("uploads", wave.stored), users
 
 
-def write_reports(store: Store, result: RunResult) -> tuple[str, str]:
-    """The Excel and JSON reports, under new random names in the store; the names."""
+def store_reporters(store: Store) -> tuple[tuple[str, str], Callable[[RunResult], list[Reporter]]]:
+    """The Excel and JSON reports of a job, under new random names in the store: the names,
+    and the reporters that write them."""
     xlsx, json_name = f"{new_id()}.xlsx", f"{new_id()}.json"
-    write_xlsx(result, store.path("reports", xlsx))
-    write_json(result, store.path("reports", json_name))
-    return xlsx, json_name
+
+    def reporters(_result: RunResult) -> list[Reporter]:
+        return [ExcelReport(store.path("reports", xlsx)), JsonReport(store.path("reports", json_name))]
+
+    return (xlsx, json_name), reporters
 
 
 USERS_FROM = {"": None, "primary": UsersFrom.PRIMARY, "last-logon": UsersFrom.LAST_LOGON}

@@ -417,7 +417,7 @@ def bench_pipeline(waves: list[tuple[int, Path]], work: Path) -> list[dict[str, 
 
 
 def bench_remote(work: Path, naive_pairs: int) -> dict[str, Any]:
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
     from tests.wsman_endpoint import Endpoint
 
     inventory, site = work / "inventory-remote.csv", work / "site-remote.db"
@@ -494,7 +494,7 @@ def bench_remote(work: Path, naive_pairs: int) -> dict[str, Any]:
 def bench_adminservice(work: Path) -> dict[str, Any]:
     """The same wave, on a fresh site, through the AdminService (the loopback OData endpoint,
     the same 50 ms added to every request): one request per call, several in flight."""
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
     from tests.odata_endpoint import ODataEndpoint
 
     inventory, site = work / "inventory-remote.csv", work / "site-as.db"
@@ -713,8 +713,8 @@ def bench_web(work: Path, size: int = 10_000) -> dict[str, Any]:
 
     from starlette.testclient import TestClient
 
+    from importer.site.demo.provider import DemoSite
     from importer.site.demo.samples import create_sample_site
-    from importer.site.demo.site import DemoSite
     from importer.web import app as web_app
     from importer.web.app import WebConfig, build_app
     from importer.web.auth import hash_password

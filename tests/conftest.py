@@ -12,8 +12,8 @@ from importer.cli import cli
 from importer.pipeline import run_wave
 from importer.read.wave import read_wave
 from importer.results import RunOptions, RunResult
+from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
-from importer.site.demo.site import DemoSite
 from importer.site.gateway import build_site
 from importer.site.provider import Provider
 from importer.site.retry import RetryPolicy

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from importer.errors import TransientProviderError
-from importer.site.demo.site import DemoSite
+from importer.site.demo.provider import DemoSite
 from importer.site.provider import (
     RPC_S_SERVER_UNAVAILABLE,
     CallResult,

@@ -300,7 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _all_properties(class_name: str) -> tuple[str, ...]:
     """What an instance read without $select answers: every property (the demo site's columns)."""
-    from importer.site.demo.site import _FROM
+    from importer.site.demo.wql import _FROM
 
     return tuple(_FROM[class_name][1]) if class_name in _FROM else ()
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner, Result
 
 from importer.cli import cli
 from importer.site.adminservice import odata
+from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
-from importer.site.demo.site import DemoSite
 from importer.site.provider import SMS_R_SYSTEM, SMS_STATE_MIGRATION, MethodCall, Query, add_association_call
 from tests.conftest import (
     PASSWORD,

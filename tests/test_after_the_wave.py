@@ -17,8 +17,8 @@ from importer.journal.records import RunState
 from importer.pipeline import status_wave
 from importer.read.wave import read_wave
 from importer.results import RunOptions
+from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
-from importer.site.demo.site import DemoSite
 from importer.site.gateway import build_site
 from importer.site.provider import CallResult, MethodCall
 from tests.conftest import NO_WAIT, SAMPLES, invoke, remote_args, sheet, site_snapshot
@@ -267,7 +267,7 @@ def test_a_stop_between_delete_and_add_resumes_and_undo_still_restores(
     from importer.pipeline import run_wave
     from importer.read.wave import read_wave
     from importer.results import RunOptions
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
     from importer.site.gateway import build_site
     from importer.site.retry import RetryPolicy
 

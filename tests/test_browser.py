@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from importer.site.demo.site import DemoSite
+from importer.site.demo.provider import DemoSite
 from importer.web.app import WebConfig, build_app
 from importer.web.auth import hash_password
 from importer.web.store import Role, Store

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from importer.site.demo.site import DemoSite
+from importer.site.demo.provider import DemoSite
 from importer.site.provider import (
     SMS_R_SYSTEM,
     SMS_STATE_MIGRATION,

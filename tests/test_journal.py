@@ -302,7 +302,7 @@ def test_undo_reconciles_a_lost_delete(
 ) -> None:
     from importer.after.undo import UndoOptions, undo_run
     from importer.results import RunOptions
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
     from importer.site.gateway import build_site
     from importer.site.retry import RetryPolicy
     from tests.flaky import FlakyProvider

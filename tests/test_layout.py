@@ -225,7 +225,7 @@ def test_undo_honours_the_config_file(
 def test_demo_latency_comes_from_the_environment_object(
     site_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
 
     monkeypatch.setenv("CMASSOC_DEMO_LATENCY", "5")
     site = DemoSite(site_path)  # the site itself never looks at the environment

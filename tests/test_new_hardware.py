@@ -13,8 +13,8 @@ import pytest
 
 from importer.check.values import parse_mac, parse_smbios_guid
 from importer.read.wave import read_wave
+from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
-from importer.site.demo.site import DemoSite
 from importer.site.provider import CallResult, MethodCall
 from tests.conftest import NO_WAIT, SAMPLES, invoke, run_on, run_remote, sheet
 from tests.flaky import FlakyProvider
@@ -312,7 +312,7 @@ def test_a_stop_between_import_and_association_resumes_without_importing_twice(
     from importer.journal.storage import Journal
     from importer.pipeline import run_wave
     from importer.results import RunOptions
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
     from importer.site.gateway import build_site
     from importer.site.retry import RetryPolicy
 

@@ -8,7 +8,7 @@ import pytest
 from importer.exit_status import ExitStatus
 from importer.model import Behavior, Status, UsersFrom
 from importer.results import RunResult
-from importer.site.demo.site import DemoSite
+from importer.site.demo.provider import DemoSite
 from importer.site.provider import CallResult, MethodCall
 from tests.conftest import (
     FREE,

@@ -18,7 +18,8 @@ import pytest
 from importer import db
 from importer.errors import InputError
 from importer.journal.storage import JOURNAL_STEPS, Journal
-from importer.site.demo.site import SITE_STEPS, DemoSite
+from importer.site.demo.provider import DemoSite
+from importer.site.demo.schema import SITE_STEPS
 from importer.web.auth import check_password
 from importer.web.store import STORE_STEPS, Store
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from starlette.testclient import TestClient
 
-from importer.site.demo.site import DemoSite
+from importer.site.demo.provider import DemoSite
 from importer.web.app import COOKIE, WebConfig, build_app
 from importer.web.auth import hash_password
 from importer.web.store import Role, Store

@@ -57,7 +57,7 @@ def demo_site_create(path: Path, inventory: Path | None, associations: Path | No
 @click.option("--json", "as_json", is_flag=True, help="Print computers and associations as JSON.")
 def demo_site_show(path: Path, as_json: bool) -> None:
     """Show the computers and associations of the demo site at PATH."""
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
     from importer.site.records import MIGRATION_STATUS_TEXT
 
     site = DemoSite(path)
@@ -91,7 +91,7 @@ def demo_site_show(path: Path, as_json: bool) -> None:
 def demo_site_migrate(path: Path, source: str, destination: str, stage: str | None) -> None:
     """Move an association of the demo site at PATH through the migration, as a task sequence
     would (to try `cmassoc status`)."""
-    from importer.site.demo.site import DemoSite
+    from importer.site.demo.provider import DemoSite
 
     if stage is None:
         raise click.UsageError("give --captured or --restored.")

@@ -30,8 +30,8 @@ def connect_provider(site: SiteOptions, env: Environment) -> Provider:
     if (site.demo is None) == (site.server is None):
         raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
     if site.demo is not None:
+        from importer.site.demo.provider import DemoSite
         from importer.site.demo.samples import ensure_default_site
-        from importer.site.demo.site import DemoSite
 
         path = Path(site.demo)
         if site.demo == DEFAULT_DEMO_SITE:

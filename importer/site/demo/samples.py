@@ -6,7 +6,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from importer.site.demo.site import create_site
+from importer.site.demo.builder import create_site
 
 
 def _data(name: str) -> Path:

@@ -1,0 +1,161 @@
+"""The demo site as a Provider: DemoSite opens a simulated ConfigMgr site's SQLite file and
+answers the Provider seam, queries through wql and method calls through methods, after a
+simulated round-trip time if asked; it also plays a task sequence's side (migrate) and shows
+what the site holds (snapshot). Like the rest of the demo site it enforces what ConfigMgr is
+known to enforce (configmgr-facts.md) and, where ConfigMgr's behaviour is unconfirmed, takes the
+strict side and says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from importer import db
+from importer.errors import InputError
+from importer.site.demo import methods, wql
+from importer.site.demo.schema import SITE_STEPS
+from importer.site.provider import CallResult, MethodCall, ProviderInfo, Query, QueryResult
+
+
+def _dmtf_now() -> str:
+    """Now, as WMI writes a DateTime (UTC offset in minutes)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S.000000+000")
+
+
+class DemoSite:
+    """The simulated SMS Provider (implements importer.site.provider.Provider)."""
+
+    def __init__(self, path: Path, latency: float = 0.0) -> None:
+        if not path.is_file():
+            raise InputError(
+                f"demo site '{path}' does not exist.", "Create it with `cmassoc demo-site create`."
+            )
+        self.path = path.resolve()  # the journal names the site by it, whatever the working folder
+        # check_same_thread=False: the loopback WinRM endpoint in the tests serves from threads.
+        self._db = db.connect(path)
+        try:
+            row = self._db.execute("SELECT site_code FROM site").fetchone()
+            db.upgrade(self._db, SITE_STEPS)
+            # Each call commits on its own, like the provider; WAL with NORMAL sync makes that a
+            # write to the log instead of an fsync, and a killed process still loses nothing.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        except (sqlite3.DatabaseError, db.NewerSchema) as exc:
+            self._db.close()
+            raise InputError(f"'{path}' is not a demo site this release can use ({exc}).") from exc
+        self._site_code = str(row[0])
+        # A simulated round-trip time, to watch progress or rehearse Ctrl-C and resume:
+        # half before the work of a call, half after it.
+        self.latency = latency
+
+    @property
+    def info(self) -> ProviderInfo:
+        return ProviderInfo("demo", str(self.path), self._site_code)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- queries ---------------------------------------------------------------
+
+    def query(self, queries: Sequence[Query]) -> list[QueryResult]:
+        self._wait()
+        results = [wql.answer(self._db, q) for q in queries]
+        self._wait()
+        return results
+
+    def _wait(self) -> None:
+        if self.latency:
+            time.sleep(self.latency / 2)
+
+    # -- methods ---------------------------------------------------------------
+
+    def call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
+        self._wait()
+        results = methods.call(self._db, calls)
+        self._wait()
+        return results
+
+    # -- the task sequence's side (for `demo-site migrate` and tests) -------------
+
+    def migrate(self, source: str, destination: str, stage: str) -> None:
+        """Move an association through the user state migration, as a task sequence would:
+        "captured" (state stored on a state migration point) or "restored"."""
+        pair = self._db.execute(
+            "SELECT a.SourceClientResourceID, a.RestoreClientResourceID FROM associations a "
+            "JOIN computers s ON s.ResourceID = a.SourceClientResourceID "
+            "JOIN computers r ON r.ResourceID = a.RestoreClientResourceID "
+            "WHERE s.Name = ? COLLATE NOCASE AND r.Name = ? COLLATE NOCASE",
+            (source, destination),
+        ).fetchone()
+        if pair is None:
+            raise InputError(f"the demo site has no association {source} -> {destination}.")
+        stamp = _dmtf_now()
+        with db.transaction(self._db):
+            if stage == "captured":
+                self._db.execute(
+                    "UPDATE associations SET MigrationStatus = 1, StoreCreationDate = ?, StorePath = ? "
+                    "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+                    (stamp, f"\\\\SMP01\\SMPSTORED_{pair[0]:08X}$\\{pair[1]:08X}", *pair),
+                )
+            elif stage == "restored":
+                self._db.execute(
+                    "UPDATE associations SET MigrationStatus = 2, StoreReleaseDate = ?, "
+                    "StoreCreationDate = CASE WHEN StoreCreationDate LIKE '0000%' THEN ? "
+                    "ELSE StoreCreationDate END "
+                    "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+                    (stamp, stamp, *pair),
+                )
+            else:
+                raise InputError(f"unknown migration stage {stage!r}.")
+
+    # -- inspection (for `demo-site show` and tests) ----------------------------
+
+    def snapshot(self) -> dict[str, object]:
+        computers = [
+            dict(
+                zip(
+                    (
+                        "resource_id",
+                        "name",
+                        "domain",
+                        "obsolete",
+                        "active",
+                        "client",
+                        "decommissioned",
+                        "mac",
+                        "smbios_guid",
+                        "creation_date",
+                    ),
+                    row,
+                    strict=True,
+                )
+            )
+            for row in self._db.execute(
+                "SELECT ResourceID, Name, Domain, Obsolete, Active, Client, Decommissioned, MAC, "
+                "SMBIOSGUID, CreationDate FROM computers ORDER BY ResourceID"
+            )
+        ]
+        associations = []
+        for src, dst, beh, status, created, sname, rname in self._db.execute(
+            "SELECT a.SourceClientResourceID, a.RestoreClientResourceID, a.MigrationBehavior, "
+            "a.MigrationStatus, a.Created, s.Name, r.Name FROM associations a "
+            "LEFT JOIN computers s ON s.ResourceID = a.SourceClientResourceID "
+            "LEFT JOIN computers r ON r.ResourceID = a.RestoreClientResourceID "
+            "ORDER BY a.SourceClientResourceID, a.RestoreClientResourceID"
+        ).fetchall():
+            associations.append(
+                {
+                    "source_resource_id": src,
+                    "restore_resource_id": dst,
+                    "source_name": sname,
+                    "restore_name": rname,
+                    "behavior": beh,
+                    "users": [u["UserName"] for u in wql.users(self._db, src, dst)],
+                    "status": status,
+                    "created": created,
+                }
+            )
+        return {"site_code": self._site_code, "computers": computers, "associations": associations}

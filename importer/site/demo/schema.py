@@ -1,0 +1,100 @@
+"""The demo site's SQLite schema: the tables a simulated ConfigMgr site keeps, the numbered
+steps (SITE_STEPS) that bring a file from any earlier release up to them, and the form the
+stamps in those tables take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+
+from importer import db
+
+# WMI's DateTime for "no value": what the store dates hold until a task sequence sets them.
+DMTF_NO_VALUE = "00000000000000.000000+***"
+
+_SCHEMA = """
+CREATE TABLE site (site_code TEXT NOT NULL, site_type INTEGER NOT NULL DEFAULT 2);
+CREATE TABLE admins (
+    LogonName TEXT NOT NULL COLLATE NOCASE,
+    AccountType INTEGER NOT NULL DEFAULT 0,
+    RoleNames TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE computers (
+    ResourceID INTEGER PRIMARY KEY,
+    Name TEXT NOT NULL COLLATE NOCASE,
+    Domain TEXT NOT NULL DEFAULT '',
+    Obsolete INTEGER NOT NULL DEFAULT 0,
+    Active INTEGER NOT NULL DEFAULT 1,
+    Client INTEGER NOT NULL DEFAULT 1,
+    Decommissioned INTEGER NOT NULL DEFAULT 0,
+    MAC TEXT NOT NULL DEFAULT '',
+    SMBIOSGUID TEXT NOT NULL DEFAULT '',
+    CreationDate TEXT NOT NULL DEFAULT '',
+    LastLogonUserDomain TEXT NOT NULL DEFAULT '',
+    LastLogonUserName TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX computers_name ON computers (Name);
+CREATE TABLE collections (
+    CollectionID TEXT PRIMARY KEY COLLATE NOCASE,
+    Name TEXT NOT NULL,
+    CollectionType INTEGER NOT NULL DEFAULT 2  -- 1 user, 2 device
+);
+CREATE TABLE collection_rules (
+    CollectionID TEXT NOT NULL COLLATE NOCASE,
+    ResourceID INTEGER NOT NULL,
+    RuleName TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (CollectionID, ResourceID)
+);
+CREATE TABLE affinity (
+    ResourceID INTEGER NOT NULL,
+    UniqueUserName TEXT NOT NULL,
+    IsActive INTEGER NOT NULL DEFAULT 1,
+    Types TEXT NOT NULL DEFAULT '1'  -- type numbers joined by semicolons, 1 = primary user
+);
+CREATE TABLE associations (
+    SourceClientResourceID INTEGER NOT NULL,
+    RestoreClientResourceID INTEGER NOT NULL,
+    MigrationBehavior INTEGER NOT NULL,
+    MigrationStatus INTEGER NOT NULL DEFAULT 0,
+    MigrationType INTEGER NOT NULL DEFAULT 1,
+    StoreCreationDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
+    StoreReleaseDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
+    StoreDeletionDate TEXT NOT NULL DEFAULT '00000000000000.000000+***',
+    StorePath TEXT NOT NULL DEFAULT '',
+    Created TEXT NOT NULL,
+    PRIMARY KEY (SourceClientResourceID, RestoreClientResourceID)
+);
+CREATE INDEX associations_restore ON associations (RestoreClientResourceID);
+CREATE TABLE association_users (
+    SourceClientResourceID INTEGER NOT NULL,
+    RestoreClientResourceID INTEGER NOT NULL,
+    UserName TEXT NOT NULL,
+    LocaleID INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX association_users_pair
+    ON association_users (SourceClientResourceID, RestoreClientResourceID);
+"""
+
+
+def now() -> str:
+    """When a row was made (an association's Created, an imported computer's CreationDate)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _first_schema(conn: sqlite3.Connection) -> None:
+    """Step 1: the schema of release 0.1.0. A site from before schema versions has most of it;
+    those made by earlier versions lack what later ones read."""
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        conn.execute(re.sub(r"^(\s*CREATE (?:UNIQUE )?(?:TABLE|INDEX))", r"\1 IF NOT EXISTS", statement))
+    if "site_type" not in db.columns(conn, "site"):
+        conn.execute("ALTER TABLE site ADD COLUMN site_type INTEGER NOT NULL DEFAULT 2")
+    if "StorePath" not in db.columns(conn, "associations"):
+        conn.execute("ALTER TABLE associations ADD COLUMN StorePath TEXT NOT NULL DEFAULT ''")
+    computer_columns = db.columns(conn, "computers")
+    for column in ("LastLogonUserDomain", "LastLogonUserName"):
+        if column not in computer_columns:
+            conn.execute(f"ALTER TABLE computers ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
+SITE_STEPS: tuple[db.Step, ...] = (_first_schema,)  # add a step for each change: never edit one

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from importer.cli.app import context
-from importer.cli.options import OutputOptions, SiteOptions, journal_option, output_options, site_options
+from importer.cli.options import OutputOptions, journal_option, output_options
 from importer.cli.output import (
     announce,
     default_report_path,
@@ -19,6 +19,7 @@ from importer.cli.output import (
 )
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
+from importer.cli.site_options import SiteOptions, site_options
 from importer.errors import InputError
 from importer.journal.storage import RUN_ID_PATTERN, Journal, journaled_wave
 from importer.limits import InputLimits

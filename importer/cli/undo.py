@@ -8,14 +8,7 @@ from pathlib import Path
 import click
 
 from importer.cli.app import context
-from importer.cli.options import (
-    OutputOptions,
-    SiteOptions,
-    dry_run_option,
-    journal_option,
-    output_options,
-    site_options,
-)
+from importer.cli.options import OutputOptions, dry_run_option, journal_option, output_options
 from importer.cli.output import (
     announce,
     print_summary,
@@ -26,6 +19,7 @@ from importer.cli.output import (
 )
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site import build_provider
+from importer.cli.site_options import SiteOptions, site_options
 from importer.interrupt import graceful_interrupt
 from importer.journal.storage import Journal
 from importer.progress import progress_for

@@ -10,11 +10,9 @@ from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
     OutputOptions,
-    SiteOptions,
     dry_run_option,
     journal_option,
     output_options,
-    site_options,
     wave_arguments,
 )
 from importer.cli.output import (
@@ -25,6 +23,7 @@ from importer.cli.output import (
     stderr,
     write_reports,
 )
+from importer.cli.site_options import SiteOptions, site_options
 from importer.limits import InputLimits
 from importer.model import Behavior
 from importer.pipeline import run_wave, validate_wave

@@ -713,9 +713,9 @@ def bench_web(work: Path, size: int = 10_000) -> dict[str, Any]:
 
     from starlette.testclient import TestClient
 
+    from importer.report import readback
     from importer.site.demo.provider import DemoSite
     from importer.site.demo.samples import create_sample_site
-    from importer.web import app as web_app
     from importer.web.app import WebConfig, build_app
     from importer.web.auth import hash_password
     from importer.web.store import Role, Store
@@ -742,7 +742,7 @@ def bench_web(work: Path, size: int = 10_000) -> dict[str, Any]:
         )
         timings["upload"] = time.perf_counter() - started
         page = str(answer.url)
-        web_app._ROWS_CACHE.clear()  # the first view parses the report, as after a restart
+        readback._ROWS_CACHE.clear()  # the first view parses the report, as after a restart
         for label, url in (("first", page), ("again", page), ("filtered", page + "?status=valid&page=50")):
             started = time.perf_counter()
             html = client.get(url).text

@@ -57,7 +57,7 @@ def lab_args() -> list[str]:
 
 
 def lab_site_options() -> Any:
-    from importer.cli.options import SiteOptions
+    from importer.cli.site_options import SiteOptions
 
     return SiteOptions(
         server=LAB,

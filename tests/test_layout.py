@@ -14,7 +14,8 @@ import pytest
 
 from importer import config
 from importer.cli import cli
-from importer.cli.options import LIMIT_KEYS, SITE_KEYS, SiteOptions
+from importer.cli.options import LIMIT_KEYS
+from importer.cli.site_options import SITE_KEYS, SiteOptions
 from importer.results import RunOptions
 from importer.site.retry import RetryPolicy
 from importer.site.winrm.settings import WinRMSettings

@@ -14,8 +14,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from importer.site.demo.provider import DemoSite
-from importer.web.app import COOKIE, WebConfig, build_app
+from importer.web.app import WebConfig, build_app
 from importer.web.auth import hash_password
+from importer.web.middleware import COOKIE
 from importer.web.store import Role, Store
 from importer.web.worker import Worker
 from tests.conftest import SAMPLES, invoke, site_snapshot
@@ -382,11 +383,11 @@ def test_serve_takes_the_site_from_the_config_file_and_logout_ends_the_session(
 def test_a_report_too_large_to_show_is_offered_for_download(
     web: tuple[TestClient, Store, Worker], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from importer.web import app as web_app
+    from importer.report import readback
 
     client, _, _ = web
     wave_id = upload(client, login(client, "pia"))
-    monkeypatch.setattr(web_app, "SHOWN_REPORT_LIMIT", 100)
+    monkeypatch.setattr(readback, "SHOWN_REPORT_LIMIT", 100)
     page = client.get(f"/waves/{wave_id}").text
     assert "too large to show here" in page and 'id="rows"' not in page
     assert "Excel report" in page

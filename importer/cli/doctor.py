@@ -8,8 +8,8 @@ import click
 
 from importer.after.doctor import Outcome, Report, check_adminservice, check_demo, check_winrm
 from importer.cli.app import context
-from importer.cli.options import SiteOptions, site_options
 from importer.cli.site import connect_provider
+from importer.cli.site_options import SiteOptions, site_options
 from importer.exit_status import ExitStatus
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from importer.cli.app import context
-from importer.cli.options import SiteOptions, site_options
 from importer.cli.output import announce
 from importer.cli.site import build_provider
+from importer.cli.site_options import SiteOptions, site_options
 from importer.environment import PASSWORD, USERNAME
 from importer.errors import InputError
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from importer.cli.options import DEFAULT_DEMO_SITE, SiteOptions
 from importer.cli.output import announce
+from importer.cli.site_options import DEFAULT_DEMO_SITE, SiteOptions
 from importer.environment import Environment
 from importer.site.gateway import Site
 from importer.site.provider import Provider

@@ -10,14 +10,13 @@ from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
     OutputOptions,
-    SiteOptions,
     dry_run_option,
     journal_option,
     output_options,
-    site_options,
     wave_arguments,
 )
 from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, wiring
+from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute
 from importer.limits import InputLimits
 from importer.model import Behavior

@@ -1,10 +1,13 @@
-"""Reading our own report back: which run it describes and where that run's journal is.
+"""Reading our own reports back: which run a report describes and where that run's journal
+is, and the rows of a JSON report for the web pages to show.
 
-Nothing in a report is trusted: sizes are bounded before anything is parsed, only the JSON's
-"summary" member (found in the file's first megabyte) or the Excel report's Summary sheet
-(its first rows) is read, and the run ID and journal path must have the shapes cmassoc writes.
-Reports written by every release read alike: the JSON's summary may stand anywhere in that
-megabyte, and openpyxl reads the Summary sheet whether its text is inline or shared.
+Nothing in a report given on the command line is trusted: sizes are bounded before anything
+is parsed, only the JSON's "summary" member (found in the file's first megabyte) or the Excel
+report's Summary sheet (its first rows) is read, and the run ID and journal path must have the
+shapes cmassoc writes. Reports written by every release read alike: the JSON's summary may
+stand anywhere in that megabyte, and openpyxl reads the Summary sheet whether its text is
+inline or shared. The rows the web pages show come from reports `cmassoc serve` wrote itself,
+and only from one small enough to hold in memory.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from importer.errors import InputError
 from importer.journal.records import RUN_ID_PATTERN
@@ -23,6 +27,8 @@ REPORT_SUFFIXES = (".json", ".xlsx")
 _SUMMARY_LIMIT = 1 * MB  # a report's summary is a few kilobytes
 _SUMMARY_ROWS = 200  # a Summary sheet holds about 40 rows
 _SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
+SHOWN_REPORT_LIMIT = 64 * MB  # a larger report (about 150,000 rows) is downloaded, not shown
+_ROWS_CACHE: dict[Path, tuple[float, list[dict[str, Any]]]] = {}
 
 
 def run_from_report(path: Path) -> tuple[str | None, str | None]:
@@ -118,3 +124,26 @@ def _xlsx_summary(path: Path) -> dict[str, object]:
     if not rows or rows[0][0] not in (IMPORT_TITLE, STATUS_TITLE):
         raise _not_ours(path, f"its {SUMMARY_SHEET} sheet is not cmassoc's")
     return {label: value for label, value in rows if label in (RUN_ID, JOURNAL)}
+
+
+def report_rows(path: Path | None, shown: str) -> tuple[list[dict[str, Any]], dict[str, int], bool]:
+    """The rows of a JSON report (parsed once per file), filtered by status; a report too
+    large to hold in the server's memory for a page is not read at all."""
+    if path is None or not path.is_file():
+        return [], {}, False
+    if path.stat().st_size > SHOWN_REPORT_LIMIT:
+        return [], {}, True
+    stamp = path.stat().st_mtime
+    cached = _ROWS_CACHE.get(path)
+    if cached is None or cached[0] != stamp:
+        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+        if len(_ROWS_CACHE) > 8:
+            _ROWS_CACHE.clear()
+        _ROWS_CACHE[path] = cached = (stamp, rows)
+    rows = cached[1]
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"] or ""] = counts.get(row["status"] or "", 0) + 1
+    if shown:
+        rows = [r for r in rows if r["status"] == shown]
+    return rows, counts, False

@@ -1,0 +1,295 @@
+"""The pages of `cmassoc serve`, one handler each: sign-in and out, the waves, an upload
+checked as `cmassoc validate` checks a sheet, dry runs, runs, status and undo handed to the
+worker, the jobs' progress, and the sheets and reports to download; each checks the role it
+needs first, and renders its Jinja2 template or redirects.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from importer.errors import ImporterError
+from importer.job import Job, Wiring, execute
+from importer.model import Behavior
+from importer.model.statuses import Status
+from importer.report.readback import report_rows
+from importer.web.auth import check_password
+from importer.web.forms import local_target, save_upload, upload_form
+from importer.web.middleware import COOKIE, Sessions, User, same_origin
+from importer.web.store import Role, Wave, new_id, now
+from importer.web.worker import reports_of, run_options, store_reporters, upload_paths
+
+if TYPE_CHECKING:  # app.py builds the pages from its config: imported for the type only
+    from importer.web.app import WebConfig
+
+PAGE_ROWS = 100
+LOGIN_FAILURES = 5  # per account and address, in LOGIN_WINDOW minutes
+LOGIN_WINDOW = 15
+_ID = set("0123456789abcdef")
+
+
+class Pages:
+    def __init__(self, config: WebConfig) -> None:
+        self.config = config
+        self.store = config.store
+        self.sessions = Sessions(config.store, config.trusted_user_header, config.trusted_roles)
+        self.env = Environment(
+            loader=PackageLoader("importer.web", "templates"), autoescape=select_autoescape()
+        )
+        self.env.globals["Role"] = Role
+
+    # -- plumbing ----------------------------------------------------------------
+
+    def render(
+        self, request: Request, name: str, user: User | None, status: int = 200, **data: Any
+    ) -> HTMLResponse:
+        html = self.env.get_template(name).render(
+            user=user, site=self.config.site_label, csrf=user.csrf if user else "", **data
+        )
+        response = HTMLResponse(html, status_code=status)
+        if user is not None and user.token is not None:
+            self.sessions.set_cookie(request, response, user.token)
+        return response
+
+    def wave_of(self, request: Request) -> Wave:
+        wave_id = request.path_params["wave"]
+        wave = self.store.wave(wave_id) if set(wave_id) <= _ID and len(wave_id) == 32 else None
+        if wave is None:
+            raise HTTPException(404, "no such wave")
+        return wave
+
+    async def error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        user = None
+        try:
+            user = self.sessions.user(request)
+        except Exception:
+            user = None
+        return self.render(request, "error.html", user, status=exc.status_code, message=exc.detail)
+
+    # -- pages -------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        if self.config.trusted_user_header is not None:
+            return RedirectResponse("/", status_code=303)
+        if request.method in ("GET", "HEAD"):
+            return self.render(
+                request, "login.html", None, next=local_target(request.query_params.get("next"))
+            )
+        same_origin(request)
+        form = await request.form(max_files=0, max_fields=5)
+        name, password = str(form.get("name", ""))[:200], str(form.get("password", ""))[:1000]
+        key = f"{name.casefold()}|{request.client.host if request.client else ''}"
+        if self.store.failures(key, LOGIN_WINDOW) >= LOGIN_FAILURES:
+            return self.render(
+                request,
+                "login.html",
+                None,
+                status=429,
+                next="/",
+                message=f"Too many failed sign-ins: wait {LOGIN_WINDOW} minutes.",
+            )
+        account = self.store.user(name)
+        if account is None or not check_password(account[2], password):
+            self.store.failed(key)
+            return self.render(
+                request, "login.html", None, status=401, next="/", message="Wrong name or password."
+            )
+        token, _ = self.store.new_session(account[0], account[1])
+        response = RedirectResponse(local_target(str(form.get("next", "/"))), status_code=303)
+        self.sessions.set_cookie(request, response, token)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        await self.sessions.posted(request, Role.VIEWER)
+        self.store.end_session(request.cookies.get(COOKIE, ""))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    async def waves(self, request: Request) -> Response:
+        user = self.sessions.need(request, Role.VIEWER)
+        return self.render(request, "waves.html", user, waves=self.store.waves())
+
+    async def upload(self, request: Request) -> Response:
+        if request.method in ("GET", "HEAD"):
+            user = self.sessions.need(request, Role.PLANNER)
+            return self.render(request, "upload.html", user, behaviors=list(Behavior))
+        user, form = await self.sessions.posted(request, Role.PLANNER)
+        upload = upload_form(form)
+        stored = await save_upload(self.store, upload.sheet, self.config.upload_limit)
+        users_name = users_stored = None
+        if upload.users is not None:
+            users_name = Path(upload.users.filename or "").name[:200]
+            users_stored = await save_upload(self.store, upload.users, self.config.upload_limit)
+        wave = Wave(
+            new_id(),
+            Path(upload.sheet.filename or "").name[:200],
+            stored,
+            users_name,
+            users_stored,
+            upload.behavior,
+            json.dumps(upload.options),
+            user.name,
+            now(),
+            0,
+            "",
+        )
+        self.store.add_wave(wave)
+        action = self.store.add_action(wave.id, "validate", user.name, state="running")
+        # Reading a large sheet takes seconds: off the event loop, so other pages still answer.
+        await run_in_threadpool(self._validate, wave, action.id, user.name)
+        return RedirectResponse(f"/waves/{wave.id}", status_code=303)
+
+    def _validate(self, wave: Wave, action_id: str, user: str) -> None:
+        """Read and check the upload as `cmassoc validate` does (the same guards, the same reports)."""
+        sheet, users = upload_paths(self.store, wave)
+        job = Job("validate", run_options(wave), sheet, users, self.config.limits)
+        (xlsx, json_name), reporters = store_reporters(self.store)
+        try:
+            result = execute(job, Wiring(reporters=reporters, operator=f"{user} (cmassoc serve)")).result
+        except ImporterError as exc:
+            self.store.update_action(action_id, state="failed", summary=str(exc))
+            self.store.set_wave(wave.id, last=f"not readable: {exc}")
+            return
+        assert result is not None
+        summary = result.tally()
+        self.store.update_action(action_id, state="done", summary=summary, xlsx=xlsx, json=json_name)
+        self.store.set_wave(wave.id, rows=len(result.rows), last=f"validate: {summary}")
+
+    async def wave(self, request: Request) -> Response:
+        user = self.sessions.need(request, Role.VIEWER)
+        wave = self.wave_of(request)
+        shown = request.query_params.get("status", "")
+        try:
+            page = max(int(request.query_params.get("page", "1")), 1)
+        except ValueError:
+            page = 1
+        rows, counts, too_large = report_rows(reports_of(self.store, wave.id), shown)
+        pages = max(-(-len(rows) // PAGE_ROWS), 1)
+        page = min(page, pages)
+        actions = self.store.actions(wave.id)
+        last_run = next((a for a in actions if a.kind == "run" and a.run_id), None)
+        return self.render(
+            request,
+            "wave.html",
+            user,
+            wave=wave,
+            rows=rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+            counts=counts,
+            shown=shown,
+            page=page,
+            pages=pages,
+            total=len(rows),
+            actions=actions,
+            last_run=last_run,
+            latest=next((a for a in actions if a.json), None),
+            too_large=too_large,
+            statuses=[s.value for s in Status],
+            Role=Role,
+        )
+
+    async def dry_run(self, request: Request) -> Response:
+        user, _ = await self.sessions.posted(request, Role.PLANNER)
+        wave = self.wave_of(request)
+        action = self.config.worker.submit(wave, "dry run", user.name)
+        return RedirectResponse(f"/jobs/{action}", status_code=303)
+
+    async def status(self, request: Request) -> Response:
+        user, _ = await self.sessions.posted(request, Role.PLANNER)
+        wave = self.wave_of(request)
+        action = self.config.worker.submit(wave, "status", user.name)
+        return RedirectResponse(f"/jobs/{action}", status_code=303)
+
+    async def run(self, request: Request) -> Response:
+        wave = self.wave_of(request)
+        if request.method in ("GET", "HEAD"):
+            user = self.sessions.need(request, Role.OPERATOR)
+            dry = next(
+                (a for a in self.store.actions(wave.id) if a.kind == "dry run" and a.state == "done"), None
+            )
+            return self.render(request, "run.html", user, wave=wave, dry=dry)
+        user, form = await self.sessions.posted(request, Role.OPERATOR)
+        if form.get("confirm") != "yes":
+            raise HTTPException(400, "confirm the run first")
+        action = self.config.worker.submit(wave, "run", user.name)
+        return RedirectResponse(f"/jobs/{action}", status_code=303)
+
+    async def undo(self, request: Request) -> Response:
+        wave = self.wave_of(request)
+        runs = [a for a in self.store.actions(wave.id) if a.kind == "run" and a.run_id]
+        if request.method in ("GET", "HEAD"):
+            user = self.sessions.need(request, Role.OPERATOR)
+            return self.render(request, "undo.html", user, wave=wave, runs=runs)
+        user, form = await self.sessions.posted(request, Role.OPERATOR)
+        run_id = str(form.get("run", ""))
+        if run_id not in {a.run_id for a in runs}:
+            raise HTTPException(404, "no such run of this wave")
+        kind = "undo" if form.get("confirm") == "yes" else "undo preview"
+        action = self.config.worker.submit(wave, kind, user.name, run_id=run_id)
+        return RedirectResponse(f"/jobs/{action}", status_code=303)
+
+    async def job(self, request: Request) -> Response:
+        user = self.sessions.need(request, Role.VIEWER)
+        action = self._action(request)
+        wave = self.store.wave(action.wave)
+        return self.render(
+            request, "job.html", user, action=action, wave=wave, state=self.config.worker.state(action.id)
+        )
+
+    async def job_state(self, request: Request) -> Response:
+        self.sessions.need(request, Role.VIEWER)
+        action = self._action(request)
+        state = self.config.worker.state(action.id)
+        return JSONResponse(
+            {
+                "state": action.state,
+                "summary": action.summary,
+                "stage": state.stage if state else "",
+                "done": state.done if state else 0,
+                "total": state.total if state else 0,
+                "ahead": state.ahead if state else 0,
+            }
+        )
+
+    def _action(self, request: Request) -> Any:
+        action_id = request.path_params["action"]
+        action = self.store.action(action_id) if set(action_id) <= _ID and len(action_id) == 32 else None
+        if action is None:
+            raise HTTPException(404, "no such job")
+        return action
+
+    async def report(self, request: Request) -> Response:
+        self.sessions.need(request, Role.VIEWER)
+        wave = self.wave_of(request)
+        action = self._action(request)
+        kind = request.path_params["kind"]
+        stored = {"xlsx": action.xlsx, "json": action.json}.get(kind)
+        if action.wave != wave.id or stored is None:
+            raise HTTPException(404, "no such report")
+        stem = Path(wave.name).stem
+        name = f"{stem}-{action.kind.replace(' ', '-')}-{action.at[:19].replace(':', '')}.{kind}"
+        return _attachment(self.store.path("reports", stored), name)
+
+    async def sheet(self, request: Request) -> Response:
+        self.sessions.need(request, Role.VIEWER)
+        wave = self.wave_of(request)
+        return _attachment(self.store.path("uploads", wave.stored), wave.name)
+
+
+def _attachment(path: Path, name: str) -> Response:
+    if not path.is_file():
+        raise HTTPException(404, "that file is no longer kept")
+    return FileResponse(
+        path, filename=name, content_disposition_type="attachment", media_type="application/octet-stream"
+    )

@@ -1,3 +1,5 @@
+"""`python -m importer`: the command line."""
+
 from importer.cli import main
 
 main()

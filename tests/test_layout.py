@@ -32,11 +32,12 @@ STAGES = {
     "apply": "importer.stages.apply",
     "after": "importer.after",
 }
-# What a stage may use of another: reading recognises names and MAC addresses as checking
-# does, and the plan holds the site to ConfigMgr's rules, as the sheet check does.
+# What a stage may use of another: reading recognises names, MAC addresses and GUIDs as
+# checking does, and the plan holds the site to ConfigMgr's rules, as the sheet check does.
 # The template's example row is the one reading knows to skip.
 ALLOWED = {
     ("read", "importer.check.names"),
+    ("read", "importer.check.values"),
     ("resolve", "importer.check.names"),
     ("plan", "importer.check.rules"),
     ("after", "importer.read.aliases"),

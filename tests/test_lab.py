@@ -86,7 +86,7 @@ def test_dry_run_against_the_lab(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not WRITE, reason="CMASSOC_LAB_WRITE=1 is not set")
 def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
-    from importer.cli.site import connect_provider
+    from importer.cli.connect import connect_provider
     from importer.environment import Environment
     from importer.site.gateway import Site
 
@@ -145,7 +145,7 @@ def test_import_a_computer_and_time_until_it_is_queryable() -> None:
     import time
 
     from importer.check.values import parse_mac
-    from importer.cli.site import connect_provider
+    from importer.cli.connect import connect_provider
     from importer.environment import Environment
     from importer.site.gateway import Site
     from importer.site.provider import delete_resource_call, import_machine_call

@@ -13,12 +13,10 @@ from typing import Any, ClassVar
 
 import click
 
-from importer import __version__
+from importer import ExitStatus, ImporterError, __version__
 from importer.cli.output import stderr
 from importer.config import default_map, load_config
 from importer.environment import Environment
-from importer.errors import ImporterError
-from importer.exit_status import ExitStatus
 
 log = logging.getLogger("importer")
 

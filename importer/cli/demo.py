@@ -13,8 +13,8 @@ import click
 @click.option("--force", is_flag=True, help="Write over OUT if it exists.")
 def template(out: Path, force: bool) -> None:
     """Write the blank wave template to OUT (.xlsx)."""
+    from importer import InputError
     from importer.after.template import write_template
-    from importer.errors import InputError
 
     if out.suffix.lower() != ".xlsx":
         raise InputError(f"'{out.name}': the template is an .xlsx workbook.", "Give a name ending in .xlsx.")

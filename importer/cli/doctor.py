@@ -6,11 +6,11 @@ import json
 
 import click
 
+from importer import ExitStatus
 from importer.after.doctor import Outcome, Report, check_adminservice, check_demo, check_winrm
 from importer.cli.app import context
-from importer.cli.site import connect_provider
+from importer.cli.connect import connect_provider
 from importer.cli.site_options import SiteOptions, site_options
-from importer.exit_status import ExitStatus
 
 
 @click.command()

@@ -17,11 +17,9 @@ from typing import Any, TypeVar
 
 import click
 
+from importer import Behavior, InputLimits, RunOptions, UsersFrom
 from importer.check.values import COLLECTION_ID, parse_behavior
-from importer.limits import InputLimits
-from importer.model import Behavior, UsersFrom
 from importer.read.aliases import field_for
-from importer.results import RunOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 

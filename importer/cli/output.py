@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from importer.errors import InputError
+from importer import InputError, RunResult
 from importer.job import Outcome, Wiring
-from importer.results import RunResult
 
 if TYPE_CHECKING:
     from importer.cli.options import OutputOptions

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from importer import InputError
 from importer.environment import Environment
-from importer.errors import InputError
 from importer.journal.records import RUN_ID_PATTERN
 from importer.report.readback import REPORT_SUFFIXES, run_from_report
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
+from importer import InputError
 from importer.cli.app import context
+from importer.cli.connect import build_provider
 from importer.cli.output import announce
-from importer.cli.site import build_provider
 from importer.cli.site_options import SiteOptions, site_options
 from importer.environment import PASSWORD, USERNAME
-from importer.errors import InputError
 
 
 @click.group(invoke_without_command=True)
@@ -61,7 +61,7 @@ def serve(
         return
     import uvicorn
 
-    from importer.cli.site import connect_provider
+    from importer.cli.connect import connect_provider
     from importer.web.app import WebConfig, build_app
     from importer.web.store import Role, Store
     from importer.web.worker import Worker

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import click
 
+from importer import RunOptions
 from importer.cli.options import default, grouped
-from importer.results import RunOptions
 from importer.site.adminservice.settings import AUTH_METHODS as ADMINSERVICE_AUTH
 from importer.site.adminservice.settings import AdminServiceSettings
 from importer.site.retry import RetryPolicy

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import click
 
+from importer import InputError, RunOptions
 from importer.cli.app import context
+from importer.cli.connect import build_provider
 from importer.cli.options import OutputOptions, journal_option, output_options
 from importer.cli.output import announce, default_report_path, finish, unique_path, wiring
 from importer.cli.runs import chosen_journal, find_run
-from importer.cli.site import build_provider
 from importer.cli.site_options import SiteOptions, site_options
-from importer.errors import InputError
 from importer.job import Job, Wiring, execute
 from importer.journal.records import RUN_ID_PATTERN
 from importer.report.readback import REPORT_SUFFIXES, is_report
-from importer.results import RunOptions
 
 
 @click.command()

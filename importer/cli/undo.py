@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
+from importer import RunOptions
 from importer.cli.app import context
+from importer.cli.connect import build_provider
 from importer.cli.options import OutputOptions, dry_run_option, journal_option, output_options
 from importer.cli.output import finish, refuse_overwriting, unique_path, wiring
 from importer.cli.runs import chosen_journal, find_run
-from importer.cli.site import build_provider
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute
-from importer.results import RunOptions
 
 
 @click.command()

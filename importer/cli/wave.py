@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from importer import Behavior, InputLimits, RunOptions
 from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
@@ -18,9 +19,6 @@ from importer.cli.options import (
 from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, wiring
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute
-from importer.limits import InputLimits
-from importer.model import Behavior
-from importer.results import RunOptions
 
 
 @click.command()
@@ -88,8 +86,8 @@ def run(
     to start afresh), and `cmassoc undo` can take it back.
     """
     # Imported here, not above: `cmassoc validate` starts without the site and journal code.
+    from importer.cli.connect import build_provider
     from importer.cli.runs import chosen_journal
-    from importer.cli.site import build_provider
     from importer.journal.storage import default_journal_path
 
     env = context().env

@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from importer.limits import InputLimits
+from importer import InputLimits
 from importer.web.middleware import BodyLimit, SecurityHeaders
 from importer.web.routes import Pages
 from importer.web.store import Role, Store

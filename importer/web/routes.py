@@ -16,9 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from importer.errors import ImporterError
+from importer import Behavior, ImporterError
 from importer.job import Job, Wiring, execute
-from importer.model import Behavior
 from importer.model.statuses import Status
 from importer.report.readback import report_rows
 from importer.web.auth import check_password

@@ -18,8 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from importer import db
-from importer.errors import InputError
+from importer import InputError, db
 
 
 class Role(StrEnum):

@@ -12,12 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from importer.errors import ImporterError
+from importer import Behavior, ImporterError, InputLimits, RunOptions, RunResult, Status, UsersFrom
 from importer.job import Command, Job, Wiring, execute
-from importer.limits import InputLimits
-from importer.model import Behavior, Status, UsersFrom
 from importer.report.reporters import ExcelReport, JsonReport, Reporter
-from importer.results import RunOptions, RunResult
 from importer.site.provider import Provider
 from importer.web.store import Store, Wave, new_id
 

@@ -255,7 +255,7 @@ def test_default_report_path_is_next_to_the_input() -> None:
 
 
 def test_packaged_demo_data_is_the_sample_data() -> None:
-    data = SAMPLES.parent / "importer" / "demo" / "data"
+    data = SAMPLES.parent / "importer" / "site" / "demo" / "data"
     for name in ("demo-inventory.csv", "demo-associations.csv"):
         assert (data / name).read_bytes() == (SAMPLES / name).read_bytes()
 

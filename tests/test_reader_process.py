@@ -7,7 +7,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from importer.read import guard as sheetproc
+from importer.read import guard
 from importer.read.wave import read_wave
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "wave-01.xlsx"
@@ -18,14 +18,14 @@ def _rows(path: Path) -> list[tuple[str, int, dict[str, str]]]:
 
 
 def test_a_single_threaded_command_forks_its_reader() -> None:
-    code = "from importer import sheetproc; print(sheetproc.start_method())"
+    code = "from importer.read import guard; print(guard.start_method())"
     said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert said.stdout.strip() == "fork"
 
 
 def test_a_threaded_process_never_forks_its_reader() -> None:
     with ThreadPoolExecutor(1) as pool:
-        method = pool.submit(sheetproc.start_method).result()
+        method = pool.submit(guard.start_method).result()
         rows = pool.submit(_rows, SAMPLE).result()
     assert method == "forkserver"
     assert rows == _rows(SAMPLE)

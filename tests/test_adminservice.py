@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
@@ -84,6 +85,7 @@ def test_sample_waves_give_the_same_rows_and_site_via_demo_winrm_and_adminservic
     create_sample_site(local)
     create_sample_site(remote)
     winrm = Endpoint(lambda: DemoSite(remote), USERNAME, PASSWORD, cert_dir).start()
+    created = 0
     try:
         for wave in WAVES:
             out = tmp_path / "local.json"
@@ -95,11 +97,29 @@ def test_sample_waves_give_the_same_rows_and_site_via_demo_winrm_and_adminservic
             over_as, as_rows = run_via(service, SAMPLES / wave, tmp_path)
             assert over_as.exit_code == over_winrm.exit_code == expected.exit_code, over_as.output
             assert comparable(as_rows) == comparable(winrm_rows) == local_rows
+            created += [r["status"] for r in as_rows].count("created")
     finally:
         winrm.stop()
     assert associations(site_path) == associations(remote) == associations(local)
-    assert service.handshakes >= 1 and service.requests["POST"] > 0
-    assert all("$filter" in u or "(" in u or "." in u or "$metadata" in u for u in service.urls)
+    assert service.handshakes >= 1
+    # one POST per association made, each made once: 18 over the four sample waves
+    assert service.requests["POST"] == len(adds(service)) == len(set(adds(service))) == created == 18
+    # Every request is a filtered query, a read by key or a method call: never a whole class.
+    assert {request_kind(u) for u in service.urls} == {
+        ("SMS_Site", True),
+        ("SMS_R_System", True),
+        ("SMS_StateMigration", True),
+        ("SMS_StateMigration(key)", False),
+        ("SMS_StateMigration.AddAssociationEx", False),
+    }
+
+
+def request_kind(url: str) -> tuple[str, bool]:
+    """What a request asks for: the class (a keyed instance as `(key)`, a method after a dot),
+    and whether it is filtered."""
+    parts = urlsplit(url)
+    path = re.sub(r"\(.*\)$", "(key)", unquote(parts.path)).removeprefix("/AdminService/wmi/")
+    return path, "$filter" in parse_qs(parts.query)
 
 
 def test_new_hardware_status_export_and_undo_via_adminservice(
@@ -109,10 +129,9 @@ def test_new_hardware_status_export_and_undo_via_adminservice(
     result, rows = run_via(
         service, SAMPLES / "wave-04-new-hardware.xlsx", tmp_path, "--users-from", "primary"
     )
-    assert result.exit_code in (0, 3), result.output
-    statuses = {r["status"] for r in rows}
-    assert "created" in statuses
-    assert any(r["new_computer"] == "imported by this run" for r in rows)
+    assert result.exit_code == 3, result.output  # the sample's last two rows need attention
+    assert [r["status"] for r in rows] == ["created"] * 4 + ["conflict", "unresolved"]
+    assert [r["new_computer"] for r in rows] == ["imported by this run"] * 4 + ["not imported", None]
     found = re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", result.output)
     assert found, result.output
     run_id = found.group(1)
@@ -120,7 +139,8 @@ def test_new_hardware_status_export_and_undo_via_adminservice(
     assert status.exit_code == 0, status.output
     exported = invoke("export", tmp_path / "export.csv", *via(service))
     assert exported.exit_code == 0, exported.output
-    assert (tmp_path / "export.csv").read_text(encoding="utf-8").count("\n") >= len(before)
+    # a header, then every association: the sample site's and the four this run created
+    assert (tmp_path / "export.csv").read_text(encoding="utf-8").count("\n") == 1 + len(before) + 4
     undone = invoke("undo", run_id, *via(service), "--report", tmp_path / "u.xlsx")
     assert undone.exit_code == 0, undone.output
     assert sorted(association_keys(site_path)) == sorted(before)
@@ -200,7 +220,15 @@ def test_a_method_the_service_does_not_offer(tmp_path: Path, service: ODataEndpo
     assert "does not offer SMS_StateMigration.AddAssociationEx" in result.output
     assert "--via winrm" in result.output
     assert association_keys(site_path) == before
-    assert {r["status"] for r in rows} <= {"unknown", "not sent"}
+    # the refusal came with the batch in flight: its rows' outcome is not known to the run
+    assert [r["status"] for r in rows] == ["unknown", "unknown"]
+    stopped = (
+        f"{service.address}: this site's AdminService does not offer SMS_StateMigration.AddAssociationEx "
+        "(HTTP 404). Use --via winrm, or check the ConfigMgr version (static methods on the WMI route need "
+        "1910 or later): cmassoc doctor --via adminservice lists what it offers."
+    )
+    unknown = f"outcome unknown ({stopped}): run the same sheet again; if it was created it will show as exists"
+    assert [r["messages"][-1]["text"] for r in rows] == [unknown, unknown]
 
 
 def test_an_untrusted_certificate_says_how_to_trust_it(tmp_path: Path, service: ODataEndpoint) -> None:
@@ -301,9 +329,12 @@ def test_long_filters_are_split_never_cut(service: ODataEndpoint, monkeypatch: p
     finally:
         provider.close()
     assert result.error is None
-    assert {r["Name"] for r in result.rows} >= {"CON-PC0001", "CON-PC0029"}
+    # every record of the 40 names the site has (CON-PC0007 and CON-PC0013 have two)
+    expected = sorted([*names[:40], "CON-PC0007", "CON-PC0013"])
+    assert sorted(str(r["Name"]) for r in result.rows) == expected
     assert max(len(u) for u in service.urls) <= 400 - len(f"https://{service.address}") + 40
-    assert service.requests["GET"] > 3  # split into several
+    # 49 names halved until each URL fits: 25 + 24, then four of 12 or 13, then eight of 6 or 7
+    assert service.requests["GET"] == 8
 
 
 def test_an_answer_past_the_limit_is_refused_not_read(

@@ -153,37 +153,51 @@ def test_sigkill_then_resume_over_winrm(tmp_path: Path, site_path: Path, endpoin
     assert associations(site_path) == before
 
 
-def test_ctrl_c_finishes_the_batch_in_flight(tmp_path: Path, site_path: Path) -> None:
+def sending(journal_path: Path) -> int:
+    """How many rows the run's journal has as sent, their outcome not known yet."""
+    try:
+        with sqlite3.connect(journal_path) as db:
+            return int(db.execute("SELECT COUNT(*) FROM rows WHERE state = 'sending'").fetchone()[0])
+    except sqlite3.OperationalError:  # the run has not made its journal yet
+        return 0
+
+
+def test_ctrl_c_finishes_the_batch_in_flight(tmp_path: Path, site_path: Path, journal_path: Path) -> None:
     before = associations(site_path)
     sheet = wave(tmp_path)
     out = tmp_path / "r0.json"
-    proc = start(
-        [
-            "run",
-            sheet,
-            "--demo",
-            site_path,
-            "--batch-size",
-            "5",
-            "--json",
-            out,
-            "--report",
-            tmp_path / "r0.xlsx",
-        ],
-        CMASSOC_DEMO_LATENCY="0.4",
-    )
-    wait_for(lambda: count(site_path) >= len(before) + 5)
-    proc.send_signal(signal.SIGINT)
+    # Held here, the site's write lock keeps the first batch in flight (a writer waits up to
+    # SQLite's 5 s for it; reads go on): Ctrl-C comes while that batch is surely being sent.
+    lock = sqlite3.connect(site_path, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        proc = start(
+            [
+                "run",
+                sheet,
+                "--demo",
+                site_path,
+                "--batch-size",
+                "5",
+                "--json",
+                out,
+                "--report",
+                tmp_path / "r0.xlsx",
+            ]
+        )
+        wait_for(lambda: sending(journal_path) == 5)
+        proc.send_signal(signal.SIGINT)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
     output = proc.communicate(timeout=60)[0].decode()
     assert proc.returncode == 130, output
     assert "Stopping after the batch in flight" in output
     rows = rows_of(out)
-    done = [r for r in rows if r["status"] == "created"]
-    assert len(done) in (5, 10)  # the batch in flight when Ctrl-C came was finished
-    assert count(site_path) == len(before) + len(done)  # ... and nothing else was sent
-    assert all(
-        r["messages"][-1]["text"] == "not sent (interrupted)" for r in rows if r["status"] != "created"
-    )
+    # the batch in flight when Ctrl-C came was finished, and no other was sent
+    assert [r["status"] for r in rows] == ["created"] * 5 + ["not sent"] * 20
+    assert [r["messages"][-1]["text"] for r in rows[5:]] == ["not sent (interrupted)"] * 20
+    assert count(site_path) == len(before) + 5
     assert (tmp_path / "r0.xlsx").is_file()
 
     resumed = invoke(

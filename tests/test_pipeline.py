@@ -59,7 +59,12 @@ def test_resolution_rules(tmp_path: Path, site: DemoSite, site_path: Path) -> No
     assert "not on site DEM" in rows[4].messages[0].text
     assert "belongs to CON-PC0018" in rows[5].messages[0].text
     assert "not on site" in rows[6].messages[0].text
-    assert all(r.source_resource_id != 0 and r.restore_resource_id != 0 for r in rows)
+    # never ResourceID 0: a row either has both computers' IDs or none
+    assert [(r.source_resource_id, r.restore_resource_id) for r in rows] == [
+        (ids["CON-PC0007"], ids["CON-NB0007"]),
+        (None, None),
+        (ids["CON-PC0013"], ids["CON-NB0014"]),
+    ] + [(None, None)] * 4
 
 
 def test_resolving_and_planning_in_windows_gives_the_same_rows(
@@ -74,9 +79,9 @@ def test_resolving_and_planning_in_windows_gives_the_same_rows(
         tmp_path,
         "Source,Destination,Behavior,Users\n"
         "CON-PC0001,CON-NB0001,2,CONTOSO\\alice.w\n"  # on the site already: exists
-        "CON-PC0003,CON-NB0003,2,CONTOSO\\a\n"
+        "CON-PC0003,CON-NB0003,1,CONTOSO\\a\n"
         "CON-PC0020,CON-NB0002,0,\n"  # NB0002 already restores PC0002: conflict
-        "CON-PC0004,CON-NB0004,1,\n"  # users from the site
+        "CON-PC0027,CON-NB0004,1,\n"  # users from the site
         "CON-PC0077,CON-NB0005,0,\n"  # nowhere
         "CON-PC0013,CON-NB0013,0,\n"  # two live records
         "CON-PC0002,CON-NB0021,0,\n"
@@ -100,8 +105,17 @@ def test_resolving_and_planning_in_windows_gives_the_same_rows(
     monkeypatch.setattr(resolve, "WINDOW", 2)
     monkeypatch.setattr(plan, "WINDOW", 3)
     assert facts(run_on(path, site, dry_run=True, users_from=UsersFrom.PRIMARY)) == whole
-    seen = {f[1] for f in whole}
-    assert {Status.PLANNED, Status.EXISTS, Status.CONFLICT, Status.UNRESOLVED} <= seen, seen
+    assert [f[1] for f in whole] == [
+        Status.EXISTS,
+        Status.PLANNED,
+        Status.CONFLICT,
+        Status.PLANNED,
+        Status.UNRESOLVED,
+        Status.UNRESOLVED,
+        Status.PLANNED,
+        Status.PLANNED,
+    ]
+    assert whole[3][4] == ["CONTOSO\\zack.i", "CONTOSO\\amy.j"]  # CON-PC0027's primary users
 
 
 def test_dry_run_changes_nothing(tmp_path: Path, site: DemoSite, site_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_csv_encodings(tmp_path: Path, encoding: str, prefix: bytes, label: str)
     path.write_bytes(prefix + text.encode(encoding))
     wave = read_wave(path)
     assert wave.rows[0].values["Notes"] == "Jérôme’s desk"
-    assert any(label in note for note in wave.notes)
+    assert wave.notes == [f"'wave.txt' read as {label}, columns separated by tabs"]
 
 
 def test_powershell_export_csv_type_line_is_skipped(tmp_path: Path) -> None:
@@ -149,7 +149,10 @@ def test_xlsx_users_sheet_and_several_pair_sheets(tmp_path: Path) -> None:
         ("User accounts", 3, "PC2", "CONTOSO\\b"),
     ]
     assert wave.columns == ["Source", "Destination", "Old", "New", "Room"]
-    assert any("Read me" in note for note in wave.notes)
+    assert wave.notes == [
+        "sheet 'Read me' skipped: no header with source and destination (or, on a users sheet, source "
+        "and users) columns"
+    ]
 
 
 def test_separate_users_file(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_users_from_a_separate_file_are_merged_by_source(tmp_path: Path) -> None
     assert rows[0].status is None
     assert rows[1].users == ["CONTOSO\\c"]
     assert rows[1].status is Status.INVALID  # the bad entry is an error of the pair it belongs to
-    assert "users.csv row 6" in (rows[1].messages[-1].column or "")
+    assert rows[1].messages[-1].column == "User (users.csv row 6)"
     orphan = rows[2]
     assert (orphan.sheet, orphan.row, orphan.status) == ("users.csv", 5, Status.INVALID)
     assert "no row of the pairs sheet has source PC9" in errors(orphan)[0]

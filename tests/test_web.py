@@ -313,7 +313,8 @@ def test_upload_options_reach_the_checks_and_the_jobs(
     client, store, _ = web
     csrf = login(client, "pia")
     path = tmp_path / "needs-users.csv"
-    path.write_text("Source,Destination,Behavior,Users\nCON-PC0004,CON-NB0004,2,\n", encoding="utf-8")
+    # CON-PC0026 has a primary user on the demo site (CONTOSO\\yara.h)
+    path.write_text("Source,Destination,Behavior,Users\nCON-PC0026,CON-NB0004,2,\n", encoding="utf-8")
     plain = upload(client, csrf, path)
     assert "1 rows: 1 invalid" in client.get(f"/waves/{plain}").text
     answer = client.post(
@@ -327,11 +328,15 @@ def test_upload_options_reach_the_checks_and_the_jobs(
     assert wave is not None and '"users_from": "primary"' in wave.options and "CON00012" in wave.options
     job = client.post(f"/waves/{wave_id}/dry-run", data={"csrf": csrf})
     page = finished(client, str(job.url))
-    assert "Done" in page or "Failed" in page
+    assert "Done" in page and "Failed" not in page  # the job ran; its one row needs attention
     [dry] = [a for a in store.actions(wave_id) if a.kind == "dry run"]
-    rows = client.get(f"/waves/{wave_id}/reports/{dry.id}.json").json()["rows"]
-    texts = " ".join(m["text"] for m in rows[0]["messages"])
-    assert "primary user" in texts or "collection" in texts, texts
+    [row] = client.get(f"/waves/{wave_id}/reports/{dry.id}.json").json()["rows"]
+    # both options reached the job: the users came from the site, then the collection was looked up
+    assert (row["status"], row["users"], row["users_from"]) == ("conflict", ["CONTOSO\\yara.h"], "primary user")
+    assert [m["text"] for m in row["messages"]] == [
+        "users from the site (primary user): CONTOSO\\yara.h",
+        "collection CON00012 is not on the site (or not visible to this account); row not done",
+    ]
     bad = client.post(
         "/upload",
         data={"csrf": csrf, "behavior": "2", "users_from": "everyone"},

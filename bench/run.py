@@ -418,7 +418,7 @@ def bench_pipeline(waves: list[tuple[int, Path]], work: Path) -> list[dict[str, 
 
 def bench_remote(work: Path, naive_pairs: int) -> dict[str, Any]:
     from importer.site.demo.provider import DemoSite
-    from tests.wsman_endpoint import Endpoint
+    from tests.support.wsman_endpoint import Endpoint
 
     inventory, site = work / "inventory-remote.csv", work / "site-remote.db"
     wavegen.write_inventory(inventory, REMOTE_PAIRS)
@@ -495,7 +495,7 @@ def bench_adminservice(work: Path) -> dict[str, Any]:
     """The same wave, on a fresh site, through the AdminService (the loopback OData endpoint,
     the same 50 ms added to every request): one request per call, several in flight."""
     from importer.site.demo.provider import DemoSite
-    from tests.odata_endpoint import ODataEndpoint
+    from tests.support.odata_endpoint import ODataEndpoint
 
     inventory, site = work / "inventory-remote.csv", work / "site-as.db"
     fresh_site(inventory, site)

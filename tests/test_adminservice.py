@@ -18,7 +18,7 @@ from importer.site.adminservice import odata
 from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
 from importer.site.provider import SMS_R_SYSTEM, SMS_STATE_MIGRATION, MethodCall, Query, add_association_call
-from tests.conftest import (
+from tests.support.helpers import (
     PASSWORD,
     SAMPLES,
     USERNAME,
@@ -28,7 +28,7 @@ from tests.conftest import (
     remote_env,
     run_remote,
 )
-from tests.odata_endpoint import Fault, ODataEndpoint, _parse_filter
+from tests.support.odata_endpoint import Fault, ODataEndpoint, _parse_filter
 from tests.test_winrm import WAVES, associations, comparable
 
 
@@ -79,7 +79,7 @@ def adds(service: ODataEndpoint) -> list[tuple[int, int]]:
 def test_sample_waves_give_the_same_rows_and_site_via_demo_winrm_and_adminservice(
     tmp_path: Path, service: ODataEndpoint, site_path: Path, cert_dir: Path
 ) -> None:
-    from tests.wsman_endpoint import Endpoint
+    from tests.support.wsman_endpoint import Endpoint
 
     local, remote = tmp_path / "local.db", tmp_path / "winrm.db"
     create_sample_site(local)

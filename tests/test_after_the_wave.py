@@ -22,9 +22,9 @@ from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
 from importer.site.gateway import build_site
 from importer.site.provider import CallResult, MethodCall
-from tests.conftest import NO_WAIT, SAMPLES, invoke, remote_args, sheet, site_snapshot
-from tests.flaky import FlakyProvider
-from tests.wsman_endpoint import Endpoint, Fault
+from tests.support.flaky import FlakyProvider
+from tests.support.helpers import NO_WAIT, SAMPLES, invoke, remote_args, sheet, site_snapshot
+from tests.support.wsman_endpoint import Endpoint, Fault
 
 
 def rows_of(path: Path) -> list[dict[str, Any]]:

@@ -14,12 +14,12 @@ import pytest
 from importer.errors import ProviderUnavailable
 from importer.model import Behavior, Hardware, Level, Message, RowResult, Status
 from importer.results import RunOptions
-from importer.site.demo.site import DemoSite
+from importer.site.demo.provider import DemoSite
 from importer.site.gateway import Site, build_site
 from importer.site.provider import WBEM_E_ACCESS_DENIED, CallResult, MethodCall, WmiError
 from importer.stages.apply import apply
-from tests.conftest import NO_WAIT, association_keys, ids_by_name, site_snapshot
-from tests.flaky import FlakyProvider
+from tests.support.flaky import FlakyProvider
+from tests.support.helpers import NO_WAIT, association_keys, ids_by_name, site_snapshot
 
 ALL = Behavior.CAPTURE_AND_RESTORE_ALL
 ONE = Behavior.CAPTURE_AND_RESTORE_SPECIFIED

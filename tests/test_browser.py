@@ -21,7 +21,7 @@ from importer.web.app import WebConfig, build_app
 from importer.web.auth import hash_password
 from importer.web.store import Role, Store
 from importer.web.worker import Worker
-from tests.conftest import ROOT, SAMPLES
+from tests.support.helpers import ROOT, SAMPLES
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
 # README's screenshots are refreshed by running this test with CMASSOC_SCREENSHOTS=1.

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from importer.cli import cli
 from importer.cli.output import default_report_path
-from tests.conftest import SAMPLES, association_keys, ids_by_name, invoke, site_snapshot
+from tests.support.helpers import SAMPLES, association_keys, ids_by_name, invoke, site_snapshot
 
 
 def statuses(json_path: Path) -> list[str]:

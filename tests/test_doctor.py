@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from importer.cli import cli
-from tests.conftest import remote_args, site_snapshot
-from tests.wsman_endpoint import Endpoint, Fault
+from tests.support.helpers import remote_args, site_snapshot
+from tests.support.wsman_endpoint import Endpoint, Fault
 
 ALL = [
     "name resolution",

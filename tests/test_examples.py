@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from importer.read.files import decode_csv_bytes, detect_delimiter
-from tests.conftest import EXAMPLES, association_keys, invoke
+from tests.support.helpers import EXAMPLES, association_keys, invoke
 
 SHEETS = sorted(p for p in EXAMPLES.glob("*.csv") if not p.name.endswith(".users.csv"))
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.conftest import ROOT, SAMPLES
+from tests.support.helpers import ROOT, SAMPLES
 
 MEMORY_LIMIT = 1536 * 1024 * 1024
 TIME_LIMIT = 120

@@ -16,8 +16,8 @@ import pytest
 from importer.journal.listener import JournalRun
 from importer.journal.records import RowState, RunKind, RunState
 from importer.journal.storage import Journal
-from tests.conftest import ROOT, SETUP_SENDS, association_keys, invoke, remote_args, site_snapshot
-from tests.wsman_endpoint import Endpoint, Fault
+from tests.support.helpers import ROOT, SETUP_SENDS, association_keys, invoke, remote_args, site_snapshot
+from tests.support.wsman_endpoint import Endpoint, Fault
 
 FREE = [n for n in range(3, 30) if n != 13]  # sample computers with no association yet
 
@@ -319,7 +319,7 @@ def test_undo_reconciles_a_lost_delete(
     from importer.site.demo.provider import DemoSite
     from importer.site.gateway import build_site
     from importer.site.retry import RetryPolicy
-    from tests.flaky import FlakyProvider
+    from tests.support.flaky import FlakyProvider
 
     before = associations(site_path)
     out = tmp_path / "r.json"

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from importer.site.provider import add_association_call
-from tests.conftest import SAMPLES, invoke
+from tests.support.helpers import SAMPLES, invoke
 
 LAB = os.environ.get("CMASSOC_LAB_SERVER")
 WRITE = os.environ.get("CMASSOC_LAB_WRITE") == "1"

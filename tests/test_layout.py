@@ -19,7 +19,7 @@ from importer.cli.site_options import SITE_KEYS, SiteOptions
 from importer.results import RunOptions
 from importer.site.retry import RetryPolicy
 from importer.site.winrm.settings import WinRMSettings
-from tests.conftest import ROOT, invoke, sheet
+from tests.support.helpers import ROOT, invoke, sheet
 
 PACKAGE = ROOT / "importer"
 # The pipeline's stages, each a folder or module of its own: read -> check -> resolve -> plan

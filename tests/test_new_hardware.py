@@ -16,9 +16,9 @@ from importer.read.wave import read_wave
 from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
 from importer.site.provider import CallResult, MethodCall
-from tests.conftest import NO_WAIT, SAMPLES, invoke, run_on, run_remote, sheet
-from tests.flaky import FlakyProvider
-from tests.wsman_endpoint import Endpoint
+from tests.support.flaky import FlakyProvider
+from tests.support.helpers import NO_WAIT, SAMPLES, invoke, run_on, run_remote, sheet
+from tests.support.wsman_endpoint import Endpoint
 
 WAVE = SAMPLES / "wave-04-new-hardware.xlsx"
 WIZARD = SAMPLES / "import-wizard.csv"
@@ -412,7 +412,7 @@ def test_new_hardware_over_winrm_matches_the_demo_site(
 
 
 def _remote(endpoint: Endpoint) -> list[str | Path]:
-    from tests.conftest import remote_args
+    from tests.support.helpers import remote_args
 
     return remote_args(endpoint)
 

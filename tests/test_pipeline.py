@@ -10,7 +10,8 @@ from importer.model import Behavior, Status, UsersFrom
 from importer.results import RunResult
 from importer.site.demo.provider import DemoSite
 from importer.site.provider import CallResult, MethodCall
-from tests.conftest import (
+from tests.support.flaky import FlakyProvider
+from tests.support.helpers import (
     FREE,
     association_keys,
     ids_by_name,
@@ -19,7 +20,6 @@ from tests.conftest import (
     sheet,
     site_snapshot,
 )
-from tests.flaky import FlakyProvider
 
 
 def statuses(result: RunResult) -> list[Status | None]:

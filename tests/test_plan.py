@@ -13,11 +13,11 @@ import pytest
 
 from importer.model import Behavior, Hardware, Level, Message, RowResult, Status, Tag
 from importer.results import RunOptions
-from importer.site.demo.site import DemoSite
+from importer.site.demo.provider import DemoSite
 from importer.site.gateway import Site, build_site
 from importer.stages.plan import plan
-from tests.conftest import NO_WAIT, ids_by_name, site_snapshot
-from tests.flaky import FlakyProvider
+from tests.support.flaky import FlakyProvider
+from tests.support.helpers import NO_WAIT, ids_by_name, site_snapshot
 
 ALL = Behavior.CAPTURE_AND_RESTORE_ALL
 SOME = Behavior.CAPTURE_ALL_RESTORE_SPECIFIED

@@ -41,7 +41,7 @@ def test_progress_bar_on_a_terminal_one_bar_per_stage() -> None:
 
 
 def test_debug_goes_anywhere_and_keeps_the_exit_status(tmp_path: object) -> None:
-    from tests.conftest import SAMPLES, invoke
+    from tests.support.helpers import SAMPLES, invoke
 
     plain = invoke("validate", SAMPLES / "wave-mistakes.xlsx", "--report", f"{tmp_path}/a.xlsx")
     debug = invoke("validate", SAMPLES / "wave-mistakes.xlsx", "--report", f"{tmp_path}/b.xlsx", "--debug")
@@ -55,7 +55,7 @@ def test_summary_goes_to_stdout_and_a_dry_run_says_planned(tmp_path: object, sit
     from click.testing import CliRunner
 
     from importer.cli import cli
-    from tests.conftest import SAMPLES
+    from tests.support.helpers import SAMPLES
 
     result = CliRunner().invoke(
         cli,

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from importer.errors import InputError
 from importer.report.readback import is_report, run_from_report
-from tests.conftest import SAMPLES, invoke
+from tests.support.helpers import SAMPLES, invoke
 
 FIXTURES = Path(__file__).parent / "fixtures" / "release-0.1.0"
 OLD_RUN = "20261207-054048-b541"

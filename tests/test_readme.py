@@ -8,7 +8,7 @@ import re
 import click
 
 from importer.cli import cli
-from tests.conftest import ROOT
+from tests.support.helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PACKAGE = ROOT / "importer"

@@ -32,7 +32,8 @@ from importer.site.winrm import wire
 from importer.site.winrm.clixml import decode_stderr
 from importer.site.winrm.credentials import resolve_credentials
 from importer.site.winrm.settings import WinRMSettings
-from tests.conftest import (
+from tests.support.flaky import FlakyProvider
+from tests.support.helpers import (
     PASSWORD,
     SETUP_SENDS,
     association_keys,
@@ -45,8 +46,7 @@ from tests.conftest import (
     sheet,
     site_snapshot,
 )
-from tests.flaky import FlakyProvider
-from tests.wsman_endpoint import AMSI_BLOCK, Endpoint, Fault
+from tests.support.wsman_endpoint import AMSI_BLOCK, Endpoint, Fault
 
 EXTENDED = {
     "Description": "Failed to insert the association: the restore client is locked by another operation",

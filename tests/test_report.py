@@ -23,7 +23,7 @@ from importer.report.excel_report import write_xlsx
 from importer.report.json_report import write_json
 from importer.results import RunOptions, RunResult
 from importer.site.demo.provider import DemoSite
-from tests.conftest import SAMPLES, invoke, run_on
+from tests.support.helpers import SAMPLES, invoke, run_on
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "bell\x07"]
 RESULTS_HEADER = [

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import SAMPLES, invoke, sheet
+from tests.support.helpers import SAMPLES, invoke, sheet
 
 
 def rows_of(path: Path) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from importer.web.auth import hash_password
 from importer.web.middleware import COOKIE
 from importer.web.store import Role, Store
 from importer.web.worker import Worker
-from tests.conftest import SAMPLES, invoke, site_snapshot
+from tests.support.helpers import SAMPLES, invoke, site_snapshot
 
 PASSWORDS = {"vera": "viewer-password-1", "pia": "planner-password-1", "otto": "operator-password-1"}
 

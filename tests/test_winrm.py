@@ -15,7 +15,7 @@ from importer.site.provider import SMS_R_SYSTEM, Query
 from importer.site.winrm.provider import WinRMProvider
 from importer.site.winrm.settings import WinRMSettings
 from importer.site.winrm.shell import encoded_command
-from tests.conftest import (
+from tests.support.helpers import (
     PASSWORD,
     SAMPLES,
     SETUP_SENDS,
@@ -26,7 +26,7 @@ from tests.conftest import (
     run_remote,
     site_snapshot,
 )
-from tests.wsman_endpoint import Endpoint, Fault
+from tests.support.wsman_endpoint import Endpoint, Fault
 
 WAVES = ["wave-01.xlsx", "wave-02-users-sheet.xlsx", "wave-03.csv", "wave-mistakes.xlsx"]
 

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from importer.site.adminservice import odata
 from importer.site.provider import DELETE_INSTANCE, MethodCall, Provider, Query, Value, WmiError
-from tests.wsman_endpoint import drop_connection, ntlm_handshake, serve_https, server_channel_bindings
+from tests.support.wsman_endpoint import drop_connection, ntlm_handshake, serve_https, server_channel_bindings
 
 OFFERED_CLASSES = (
     "SMS_R_System",

@@ -1,0 +1,1 @@
+"""What the tests share: the loopback WinRM and OData endpoints, fault-injecting providers."""

@@ -21,7 +21,7 @@ from importer.site.retry import RetryPolicy
 if TYPE_CHECKING:
     from tests.support.wsman_endpoint import Endpoint
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SAMPLES = ROOT / "samples"
 

@@ -20,7 +20,7 @@ from importer.report.summary import summary
 from importer.results import RunResult
 
 CHUNK = 4096  # rows whose own cells are taken from the input at a time
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # rows hold no cycles
 
 
 def write_json(result: RunResult, path: Path) -> None:

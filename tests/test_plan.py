@@ -333,3 +333,29 @@ def test_collections_are_checked_and_members_noted(
             "Collection",
         ),
     ]
+
+
+def test_update_never_deletes_a_version_the_site_would_not_let_it_replace(
+    site: DemoSite, site_path: Path, ids: dict[str, int]
+) -> None:
+    """PC0002 -> NB0002 (behaviour 0) beside PC0002 -> NB0021: the sheet's behaviour 2 for the
+    first may not stand beside the second, so --update must not delete the first."""
+    with sqlite3.connect(site_path) as db:
+        db.execute(
+            "INSERT INTO associations (SourceClientResourceID, RestoreClientResourceID, MigrationBehavior, "
+            "MigrationStatus, Created) VALUES (?, ?, 0, 0, '20261207000000.000000+000')",
+            (ids["CON-PC0002"], ids["CON-NB0021"]),
+        )
+    before = site_snapshot(site_path)
+    [row] = rows = [resolved(ids, 2, "CON-PC0002", "CON-NB0002", ONE, ["CONTOSO\\x"])]
+    plan(rows, gateway(site), update=True)
+    assert (row.status, row.replaces) == (Status.CONFLICT, None)
+    assert said(row) == [
+        error(
+            f"source CON-PC0002 ({ids['CON-PC0002']}) is also associated with CON-NB0021 "
+            f"({ids['CON-NB0021']}) (already on the site, migration not started): with behaviour 2 a source can have only one association (use behaviour 0 or 1 to "
+            "restore to several computers): left untouched (--update would delete the version on the "
+            "site, behaviour 0, users none, and the site would then refuse the sheet's)"
+        )
+    ]
+    assert site_snapshot(site_path) == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import importer.check.rules as rules
 from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag
@@ -106,11 +106,13 @@ def _plan_row(
 ) -> None:
     sid, rid = row.source_resource_id or 0, row.restore_resource_id or 0
     here = existing.get((sid, rid)) if rid else None
-    if here is not None:
-        _compare(row, here, update)
-        return
     pair = _id_pair(row)
     nearby = {id(e): e for e in touching[sid] + (touching[rid] if rid else [])}.values()
+    if here is not None:
+        # --update deletes the site's version before it adds the sheet's: only when the sheet's
+        # may stand beside the source's and destination's other associations.
+        _compare(row, here, update, rules.violations(pair, [_site_pair(e) for e in nearby if not e.in_place]))
+        return
     for item in nearby:
         if item.in_place:
             row.add(
@@ -157,7 +159,7 @@ def _id_pair(row: RowResult) -> rules.Pair:
     )
 
 
-def _compare(row: RowResult, here: Existing, update: bool) -> None:
+def _compare(row: RowResult, here: Existing, update: bool, problems: Sequence[str] = ()) -> None:
     sheet_users = sorted(u.casefold() for u in row.users)
     site_users = sorted(u.casefold() for u in (here.users or ()))
     behavior = int(row.behavior) if row.behavior is not None else -1
@@ -187,6 +189,14 @@ def _compare(row: RowResult, here: Existing, update: bool) -> None:
             f"this pair is on the site with {site_desc}, but {started}: --update never changes an "
             "association whose capture has started (that would lose the link to the stored state)",
         )
+    elif problems:
+        for text in problems:
+            row.add(
+                Level.ERROR,
+                f"{text}: left untouched (--update would delete the version on the site, {site_desc}, "
+                "and the site would then refuse the sheet's)",
+            )
+        row.status = Status.CONFLICT
     else:
         row.status = Status.PLANNED
         row.replaces = (here.behavior, tuple(here.users or ()))

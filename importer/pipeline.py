@@ -13,16 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from importer.after.status import read_status
 from importer.errors import ImporterError
 from importer.interrupt import Interrupts
 from importer.model import RowResult, Status, WaveInput
 from importer.results import RunOptions, RunResult
-from importer.stages.apply import apply
-from importer.stages.plan import plan
-from importer.stages.resolve import resolve
 
-if TYPE_CHECKING:  # `cmassoc validate` starts without the site and journal modules
+if TYPE_CHECKING:  # `cmassoc validate` starts without the site, stage and journal modules
     from importer.journal.listener import JournalRun
     from importer.site.gateway import Site
 
@@ -63,6 +59,10 @@ def run_wave(
     With a journal, every row's plan and every batch's outcome are recorded, and a resumed
     run counts what it created before it stopped (the plan re-reads the site first).
     """
+    from importer.stages.apply import apply
+    from importer.stages.plan import plan
+    from importer.stages.resolve import resolve
+
     checked = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
     rows = checked.materialize()  # the stages fill every row in
     result = RunResult("run", wave, options, rows, provider=site.info)
@@ -114,6 +114,9 @@ def status_rows(wave: WaveInput, rows: list[RowResult], site: Site, options: Run
 
 
 def _status(result: RunResult, site: Site, resolve_names: bool) -> RunResult:
+    from importer.after.status import read_status
+    from importer.stages.resolve import resolve
+
     try:
         if resolve_names:
             resolve(result.rows, site)

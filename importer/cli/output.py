@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from importer import InputError, RunResult
 from importer.job import Outcome, Wiring
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from importer.cli.options import OutputOptions
     from importer.report.reporters import Reporter
     from importer.site.provider import Provider
@@ -27,6 +28,8 @@ def stderr() -> Console:
     """One console for stderr, so a notice printed during a progress bar appears above it."""
     global _CONSOLE
     if _CONSOLE is None or _CONSOLE.file is not sys.stderr:
+        from rich.console import Console  # the first notice or progress bar pays for it
+
         _CONSOLE = Console(stderr=True, highlight=False, soft_wrap=True)
     return _CONSOLE
 

@@ -27,7 +27,7 @@ from importer.journal.records import (
     RunState,
     timestamp,
 )
-from importer.model import RowResult, WaveInput
+from importer.model import Level, RowResult, WaveInput
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -175,11 +175,13 @@ class Journal:
             self._db.executemany(
                 "INSERT INTO rows (run_id, seq, sheet, row, source, destination, source_id, restore_id, "
                 "behavior, users, state, detail, updated, hardware, row_values) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (run_id, seq) DO UPDATE SET source_id = excluded.source_id, "
                 "restore_id = COALESCE(rows.imported_id, excluded.restore_id), "
                 f"state = CASE WHEN rows.state IN ({kept}) "
-                "THEN rows.state ELSE excluded.state END, updated = excluded.updated, "
+                "THEN rows.state ELSE excluded.state END, "
+                f"detail = CASE WHEN rows.state IN ({kept}) THEN rows.detail ELSE excluded.detail END, "
+                "updated = excluded.updated, "
                 "hardware = COALESCE(rows.hardware, excluded.hardware)",
                 (  # a generator: a million rows are never held as tuples at once
                     (
@@ -194,6 +196,7 @@ class Journal:
                         int(r.behavior) if r.behavior is not None else None,
                         json.dumps(r.users),
                         _state_of(r).value,
+                        _why(r),
                         now,
                         r.hardware.value if r.hardware is not None else None,
                         json.dumps(cells, ensure_ascii=False),
@@ -291,6 +294,16 @@ def _state_of(row: RowResult) -> RowState:
         return RowState(row.status.value)
     except ValueError:
         return RowState.PLANNED
+
+
+def _why(row: RowResult) -> str:
+    """Why a row did not go to the site (its first error), for the readings of the run later."""
+    if row.status is None or row.status.value not in _NOT_SENT:
+        return ""
+    return next((m.render() for m in row.messages if m.level is Level.ERROR), "")[:1000]
+
+
+_NOT_SENT = {RowState.INVALID.value, RowState.UNRESOLVED.value, RowState.CONFLICT.value}
 
 
 def _run(row: tuple[object, ...]) -> RunRecord:

@@ -1,0 +1,42 @@
+"""`cmassoc status` of a run gives every row a status: the rows that never reached the site
+keep the run's status and why, and the counts add up to the rows (issue 26, point 3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from tests.support.helpers import SAMPLES, invoke
+
+
+def test_status_of_a_run_gives_every_row_a_status(tmp_path: Path, site_path: Path) -> None:
+    done = invoke("run", SAMPLES / "wave-01.xlsx", "--demo", site_path, "--json", tmp_path / "run.json")
+    assert done.exit_code == 3, done.output
+    run_id = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["summary"]["run_id"]
+    read = invoke(
+        "status", run_id, "--demo", site_path, "--json", tmp_path / "s.json", "--report", tmp_path / "s.xlsx"
+    )
+    assert read.exit_code == 0, read.output
+    assert "Status of 12 rows: 8 not started, 2 invalid, 2 unresolved" in read.output
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    statuses = [(r["row"], r["status"]) for r in data["rows"]]
+    assert statuses == [(n, "not started") for n in range(4, 12)] + [
+        (12, "unresolved"),
+        (13, "unresolved"),
+        (14, "invalid"),
+        (15, "invalid"),
+    ]
+    counts = data["summary"]["counts"]
+    assert sum(counts.values()) == len(data["rows"]) == 12
+    said = [r["messages"][0]["text"] for r in data["rows"][8:]]
+    assert said[0].startswith("the run left this row unresolved: ERROR Old Computer: CON-PC0013 has 2 live records")
+    assert said[3].startswith(
+        "the run left this row invalid: ERROR New Computer: source and destination are both CON-PC0010"
+    )
+    assert all(text.endswith("; it never reached the site") for text in said)
+    sheet = load_workbook(tmp_path / "s.xlsx")["Results"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Status")
+    assert [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)] == [s for _, s in statuses]

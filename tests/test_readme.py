@@ -73,3 +73,23 @@ def test_the_commands_table_names_every_command_and_only_real_options() -> None:
     for name, command in commands.items():
         if not isinstance(command, click.Group) or command.invoke_without_command:
             assert f"`cmassoc {name} " in table or f"`cmassoc {name}`" in table, name
+
+
+def test_git_ignores_the_files_the_commands_write_by_default() -> None:
+    import datetime as dt
+    import subprocess
+
+    from importer.cli.output import default_report_path
+
+    now = dt.datetime(2026, 12, 7, 9, 5, 7)
+    written = [
+        default_report_path(ROOT / "samples" / "wave-01.xlsx", now),  # validate, run
+        default_report_path(ROOT / "samples" / "wave-01.xlsx", now, kind="status"),  # status of a sheet
+        ROOT / "status-20261207-090507-abcd-20261207-090507.xlsx",  # status of a run
+        ROOT / "undo-20261207-090507-abcd-report-20261207-090507.xlsx",
+        ROOT / "samples" / "cmassoc-journal.db",
+        ROOT / "demo-site.db",
+    ]
+    names = [str(p.relative_to(ROOT)) for p in written]
+    said = subprocess.run(["git", "check-ignore", *names], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert said.stdout.split() == names

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from importer.cli import cli
 
 HEADER = ["Source", "Destination", "Behavior", "Notes"]
-ALL_DIGITS = "'{}' is all digits; check it is not a row number"
+ALL_DIGITS = "'{}' is all digits, which a computer name cannot be: check it is not a row number or an asset tag"
 NUMBER_NAME = "'12.5' is a number with a fraction, not a computer name: check that the column holds what its header says"
 
 
@@ -139,21 +139,22 @@ def test_xlsx_cells_of_every_kind_side_by_side(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
 def test_leading_zeros_in_a_computer_name_stay(tmp_path: Path, kind: str) -> None:
+    """An all-digit name is no computer's (Windows refuses them), but the cell stays as typed."""
     if kind == "xlsx":
         sheet = xlsx_wave(tmp_path, ["00123", "NB1", 0, "x"])
     else:
         sheet = csv_wave(tmp_path, ["00123", "NB1", "0", "x"])
-    got = validate(sheet)
+    got = validate(sheet, exit_code=3)
     [row], [result] = got.rows, got.results
     assert (row["status"], row["source"], said(row)) == (
-        "valid",
-        "00123",
-        [("warning", "Source", ALL_DIGITS.format("00123"))],
+        "invalid",
+        None,
+        [("error", "Source", ALL_DIGITS.format("00123"))],
     )
     assert row["values"]["Source"] == "00123"
-    assert result["Source computer"] == ("00123", "s")
+    assert result["Source computer"] == (None, "n")  # no name was read
     assert result["Source"] == ("00123", "s")
-    assert result["Messages"] == ("WARNING Source: " + ALL_DIGITS.format("00123"), "s")
+    assert result["Messages"] == ("ERROR Source: " + ALL_DIGITS.format("00123"), "s")
 
 
 def test_a_number_with_a_fraction_in_a_name_column_is_said_to_be_a_number(tmp_path: Path) -> None:
@@ -168,14 +169,14 @@ def test_a_number_with_a_fraction_in_a_name_column_is_said_to_be_a_number(tmp_pa
 
 
 def test_a_whole_number_cell_as_a_computer_name_reads_as_its_digits(tmp_path: Path) -> None:
-    got = validate(xlsx_wave(tmp_path, [42, "NB1", 0, None]))
+    got = validate(xlsx_wave(tmp_path, [42, "NB1", 0, None]), exit_code=3)
     [row], [result] = got.rows, got.results
     assert (row["status"], row["source"], said(row)) == (
-        "valid",
-        "42",
-        [("warning", "Source", ALL_DIGITS.format("42"))],
+        "invalid",
+        None,
+        [("error", "Source", ALL_DIGITS.format("42"))],
     )
-    assert result["Source computer"] == ("42", "s")
+    assert row["values"]["Source"] == "42"
     assert result["Source"] == ("42", "s")
 
 

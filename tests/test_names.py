@@ -21,7 +21,7 @@ def levels(messages: list) -> list[Level]:  # type: ignore[type-arg]
         ("\u00a0PC0042\u00a0", "PC0042"),
         ("PC\u200b0042", "PC0042"),
         ("ABCDEFGHIJKLMNO", "ABCDEFGHIJKLMNO"),
-        ("00123", "00123"),
+        ("0PC123", "0PC123"),
     ],
 )
 def test_computer_names_accepted(text: str, expected: str) -> None:
@@ -48,6 +48,8 @@ def test_fqdn_and_invisible_characters_leave_a_note() -> None:
         ("PC*01", "'*'"),
         ("bad..name", "DNS name"),
         ("=cmd|' /C calc'!A0", "cannot have"),
+        ("00123", "is all digits, which a computer name cannot be"),  # Windows refuses them (KB244412)
+        ("12345", "is all digits, which a computer name cannot be"),
     ],
 )
 def test_computer_names_rejected_with_reason(text: str, fragment: str) -> None:
@@ -90,6 +92,9 @@ def test_users_accepted(text: str, expected: str, note: bool) -> None:
         ("CONTOSO\\" + "x" * 21, "logon name"),
         ("CONTOSO\\a:b", "logon name"),
         ("CONTOSO DOMAIN\\jdoe", "NetBIOS domain"),
+        # the slash the wrong way round: said so, with the account as it should be written
+        ("CONTOSO/ulla.t", "'CONTOSO/ulla.t': the slash is the wrong way round; write 'CONTOSO\\ulla.t'"),
+        ("a/b/c", "add the domain"),
     ],
 )
 def test_users_rejected(text: str, fragment: str) -> None:

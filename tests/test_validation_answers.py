@@ -32,7 +32,7 @@ NOT_SENT = "behaviour 0 (capture and restore all user accounts) migrates every a
 NOT_A_BEHAVIOUR = "'{}' is not a migration behaviour: use 0 (capture and restore all), 1 (capture all, restore specified) or 2 (capture and restore specified), or the console or New-CMComputerAssociation names"
 DNS_NAME = "'{}' is a DNS name: using its host part '{}'"
 AD_ACCOUNT = "'{}' is an Active Directory account name: using '{}'"
-ALL_DIGITS = "'{}' is all digits; check it is not a row number"
+ALL_DIGITS = "'{}' is all digits, which a computer name cannot be: check it is not a row number or an asset tag"
 NOT_DNS_HOST = "'{}' is not a valid DNS host name (only letters, digits and inner hyphens are); ConfigMgr may know it under another name"
 EMPTY_NAME = "is empty: type the computer name"
 BAD_CHARACTERS = "'{}' contains characters a computer name cannot have ({}): use letters, digits and hyphens"
@@ -178,7 +178,7 @@ NAME_CASES: list[tuple[str, str | None, list[tuple[str, str]]]] = [
     ("PC7\u200b", "PC7", [("note", INVISIBLE.format("zero width space"))]),
     ("\ufeffPC7\u00ad", "PC7", [("note", INVISIBLE.format("soft hyphen, zero width no-break space"))]),
     ("\u00a0PC7\u00a0", "PC7", [("note", NBSP_AROUND)]),
-    ("12345", "12345", [("warning", ALL_DIGITS.format("12345"))]),
+    ("12345", None, [("error", ALL_DIGITS.format("12345"))]),
     ("PC_7", "PC_7", [("warning", NOT_DNS_HOST.format("PC_7"))]),
     ("-PC7", "-PC7", [("warning", NOT_DNS_HOST.format("-PC7"))]),
     ("", None, [("error", EMPTY_NAME)]),
@@ -555,7 +555,7 @@ def test_whole_number_cells_read_as_their_digits(tmp_path: Path) -> None:
     assert [answer(r) for r in got.rows] == [
         ("valid", "PC1", "NB1", 2, ["CONTOSO\\a"], []),
         ("valid", "PC2", "NB2", 2, ["CONTOSO\\a"], []),
-        ("valid", "1234", "NB3", 0, [], [warning("Source", ALL_DIGITS.format("1234"))]),
+        ("invalid", None, "NB3", 0, [], [error("Source", ALL_DIGITS.format("1234"))]),
         ("invalid", "PC4", "NB4", 2, [], [error("Users", NO_DOMAIN.format("12"))]),
     ]
     assert [(r["values"]["SourceResourceID"], r["values"]["Notes"]) for r in got.rows] == [

@@ -175,6 +175,14 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
             column,
         )
         return out
+    if name.isdigit():  # Windows refuses them since Windows 2000 (KB244412): no computer has one
+        out.add(
+            Level.ERROR,
+            f"'{name}' is all digits, which a computer name cannot be: check it is not a row number "
+            "or an asset tag",
+            column,
+        )
+        return out
     if not _DNS_LABEL.match(name):
         out.add(
             Level.WARNING,
@@ -182,8 +190,6 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
             "are); ConfigMgr may know it under another name",
             column,
         )
-    elif name.isdigit():
-        out.add(Level.WARNING, f"'{name}' is all digits; check it is not a row number", column)
     out.value = name.upper()
     return out
 
@@ -224,6 +230,15 @@ def parse_user(text: str, column: str) -> Parsed[str]:
             column,
         )
         raw = f"{netbios}\\{user}"
+    if "\\" not in raw and raw.count("/") == 1:
+        turned = raw.replace("/", "\\")
+        if _PLAIN_USER.fullmatch(turned):  # DOMAIN/user: the slash the wrong way round
+            out.add(
+                Level.ERROR,
+                f"'{quoted(raw)}': the slash is the wrong way round; write '{quoted(turned)}' (DOMAIN\\user)",
+                column,
+            )
+            return out
     if raw.count("\\") != 1:
         hint = "add the domain" if "\\" not in raw else "use a single backslash"
         out.add(Level.ERROR, f"'{quoted(raw)}' is not DOMAIN\\user: {hint}, e.g. CONTOSO\\jdoe", column)

@@ -50,7 +50,8 @@ class RunResult:
     def tally(self) -> str:
         """ "12 rows: 10 valid, 2 invalid", as the console, the web pages and the history say it."""
         counts = ", ".join(f"{n} {s.value}" for s, n in self.counts().items() if n)
-        return f"{len(self.rows)} rows: {counts or 'nothing'}"
+        rows = len(self.rows)
+        return f"{rows} {'row' if rows == 1 else 'rows'}: {counts or 'nothing'}"
 
     def _counted(self) -> Counter[Status | None]:
         fast = getattr(self.rows, "status_counts", None)  # validation's columns count themselves

@@ -403,3 +403,11 @@ def test_json_written_beside_the_excel_report_reports_its_failure(tmp_path: Path
     good = invoke("validate", SAMPLES / "wave-01.xlsx", "--report", report, "--json", tmp_path / "ok.json")
     assert good.exit_code == 3, good.output  # wave-01 has two invalid rows on purpose
     assert json.loads((tmp_path / "ok.json").read_text(encoding="utf-8"))["summary"]["counts"]
+
+
+def test_one_row_is_one_row(tmp_path: Path) -> None:
+    wave = tmp_path / "one.csv"
+    wave.write_text("Source,Destination,Behavior\nPC1,NB1,0\n", encoding="utf-8")
+    done = invoke("validate", wave, "--report", tmp_path / "r.xlsx")
+    assert done.exit_code == 0, done.output
+    assert "Checked 1 row: 1 valid\n" in done.output

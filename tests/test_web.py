@@ -316,14 +316,14 @@ def test_upload_options_reach_the_checks_and_the_jobs(
     # CON-PC0026 has a primary user on the demo site (CONTOSO\\yara.h)
     path.write_text("Source,Destination,Behavior,Users\nCON-PC0026,CON-NB0004,2,\n", encoding="utf-8")
     plain = upload(client, csrf, path)
-    assert "1 rows: 1 invalid" in client.get(f"/waves/{plain}").text
+    assert "1 row: 1 invalid" in client.get(f"/waves/{plain}").text
     answer = client.post(
         "/upload",
         data={"csrf": csrf, "behavior": "2", "users_from": "primary", "collections": "con00012; All Laptops"},
         files={"sheet": (path.name, path.read_bytes(), "text/csv")},
     )
     wave_id = str(answer.url).rsplit("/", 1)[-1]
-    assert "1 rows: 1 valid" in client.get(f"/waves/{wave_id}").text  # the site will give the users
+    assert "1 row: 1 valid" in client.get(f"/waves/{wave_id}").text  # the site will give the users
     wave = store.wave(wave_id)
     assert wave is not None and '"users_from": "primary"' in wave.options and "CON00012" in wave.options
     job = client.post(f"/waves/{wave_id}/dry-run", data={"csrf": csrf})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer.check.checked import Checked
-from importer.check.names import Parsed, parse_computer_name, parse_users
+from importer.check.names import PLAIN_NAME_FORM, Parsed, parse_computer_name, parse_users, plain_user_pattern
 from importer.check.values import (
     parse_behavior,
     parse_collections,
@@ -37,20 +37,14 @@ from importer.model import (
 )
 from importer.model import fields as C
 
-T = TypeVar("T")
-
 # The plain forms, in the regular-expression dialect Arrow's string kernels run (RE2: no
-# look-ahead): a NetBIOS name of letters, digits and inner hyphens, with a letter somewhere;
-# a users cell of DOMAIN\user accounts separated by ; or , (and at most one space).
-_PLAIN_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?"
-
-_USER = r"[A-Za-z0-9][A-Za-z0-9-]{0,14}\\[A-Za-z0-9_-](?:[A-Za-z0-9._-]{0,18}[A-Za-z0-9_-])?"
-
+# look-ahead): a name of the plain shape (plain when it holds a letter); a users cell of plain
+# DOMAIN\user accounts separated by ; or , (and at most one space).
+_USER = plain_user_pattern()
 _PLAIN_USERS = f"{_USER}(?:[;,] ?{_USER})*"
-
 _USER_SEPARATOR = r"[;,] ?"
-
 _LOWER_DOMAIN = r"(?:^|[;,] ?)[^\\;,]*[a-z][^\\;,]*\\"  # a domain with a small letter
+
 
 class PartCheck:
     """The cell checks of one pairs sheet, a column at a time."""
@@ -119,7 +113,7 @@ class PartCheck:
     def _names(self, fld: str) -> pd.Series:
         """The names as ConfigMgr spells them (NA where a cell gives none)."""
         header, cells = self._column(fld) or ("", pd.Series([""] * self.count, dtype="string[pyarrow]"))
-        plain = cells.str.fullmatch(_PLAIN_NAME) & cells.str.contains("[A-Za-z]")
+        plain = cells.str.fullmatch(PLAIN_NAME_FORM) & cells.str.contains("[A-Za-z]")
         names = cells.str.upper()
         texts: list[str] | None = None
         changed: dict[int, str | None] = dict.fromkeys(self.skipped.get(header, ()))

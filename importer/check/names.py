@@ -105,7 +105,10 @@ def clean_text(text: str, column: str | None, messages: list[Message]) -> str:
 
 
 # A plain DNS-safe name of 1-15 characters, not all digits: the common case, settled at once.
-PLAIN_NAME = re.compile(r"(?=[0-9-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?")
+# PLAIN_NAME_FORM is its shape alone, for regex engines without look-ahead (Arrow's RE2): a
+# name of that shape is plain when it holds a letter.
+PLAIN_NAME_FORM = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?"
+PLAIN_NAME = re.compile(r"(?=[0-9-]*[A-Za-z])" + PLAIN_NAME_FORM)
 
 
 def parse_computer_name(text: str, column: str) -> Parsed[str]:

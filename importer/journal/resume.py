@@ -13,45 +13,6 @@ from importer.journal.storage import Journal
 from importer.model import Hardware, Level, RowResult, Status, Tag, WaveInput
 from importer.site.provider import ProviderInfo
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,            -- 'run' or 'undo'
-    undoes TEXT,                   -- for an undo: the run it undoes
-    input_path TEXT NOT NULL,
-    input_sha256 TEXT NOT NULL,
-    site TEXT NOT NULL,            -- site code
-    provider TEXT NOT NULL,        -- kind: location
-    options TEXT NOT NULL,
-    state TEXT NOT NULL,           -- running, finished, interrupted, stopped
-    started TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    report TEXT
-);
-CREATE TABLE IF NOT EXISTS rows (
-    run_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,          -- position in the validated input, stable for one input
-    sheet TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    source TEXT,
-    destination TEXT,
-    source_id INTEGER,
-    restore_id INTEGER,
-    behavior INTEGER,
-    users TEXT NOT NULL DEFAULT '[]',
-    state TEXT NOT NULL,           -- planned, sending, created, deleting, deleted, or a final status
-    detail TEXT NOT NULL DEFAULT '',
-    updated TEXT NOT NULL,
-    hardware TEXT,                 -- the destination: to import, imported by this run, ...
-    imported_id INTEGER,           -- the ResourceID this run's import gave it
-    joined TEXT NOT NULL DEFAULT '[]', -- CollectionIDs this run added a direct rule to
-    previous_behavior INTEGER,     -- --update: the version this run replaced (undo puts it back)
-    previous_users TEXT,
-    row_values TEXT,               -- the row's cells as the user typed them (undo's report shows them)
-    PRIMARY KEY (run_id, seq)
-);
-"""
-
 
 def find_run(
     journal: Journal, wave: WaveInput, info: ProviderInfo, resume_id: str | None, new_run: bool

@@ -43,40 +43,6 @@ class WaveInput:
     def row_count(self) -> int:
         return 0 if self.frame is None else len(self.frame)
 
-    def field(self, name: str) -> pd.Series:
-        """The cells of a canonical field on every row, by position ("" where a sheet lacks it)."""
-        import pandas as pd
-
-        assert self.frame is not None
-        headers = {part.fields.get(name) for part in self.parts}
-        if len(headers) == 1 and None not in headers:
-            return self.frame[headers.pop()].reset_index(drop=True)
-        pieces = []
-        for part in self.parts:
-            header = part.fields.get(name)
-            if header is None:
-                pieces.append(pd.Series([""] * (part.stop - part.start), dtype="string[pyarrow]"))
-            else:
-                pieces.append(self.frame[header].iloc[part.start : part.stop])
-        if not pieces:
-            return pd.Series([], dtype="string[pyarrow]")
-        return pd.concat(pieces, ignore_index=True)
-
-    def cell(self, position: int, header: str) -> str:
-        """One cell as typed (a `Typed` one as such)."""
-        typed = self.typed.get((position, header)) if self.typed else None
-        if typed is not None:
-            return typed
-        assert self.frame is not None
-        value = self.frame[header].iat[position]
-        return "" if value is None or value is _na() else str(value)
-
-    def part_of(self, position: int) -> Part:
-        for part in self.parts:
-            if part.start <= position < part.stop:
-                return part
-        raise IndexError(position)
-
     def cells(self, positions: Sequence[int], names: Sequence[str]) -> list[list[str | None]]:
         """The cells at frame `positions` under `names`, column by column; None where the row's
         sheet has no such column."""
@@ -95,19 +61,19 @@ class WaveInput:
     @property
     def rows(self) -> list[InputRow]:
         """Every pair row as its own object: for small waves and tests; stages read `frame`."""
+        assert self.frame is not None or not self.parts
         out = []
         for part in self.parts:
-            headers = part.headers
-            columns = self.cells(range(part.start, part.stop), headers)
-            for i, position in enumerate(range(part.start, part.stop)):
-                values = {h: self.cell(position, h) if (position, h) in self.typed else (c[i] or "")
-                          for h, c in zip(headers, columns, strict=True)}
-                out.append(InputRow(part.sheet, self.row_number(position), values, part.fields))
+            positions = range(part.start, part.stop)
+            columns = self.cells(positions, part.headers)
+            for i, position in enumerate(positions):
+                values = {
+                    h: self.typed[(position, h)] if (position, h) in self.typed else c[i] or ""
+                    for h, c in zip(part.headers, columns, strict=True)
+                }
+                number = int(self.frame.index[position][1])  # type: ignore[union-attr]
+                out.append(InputRow(part.sheet, number, values, part.fields))
         return out
-
-    def row_number(self, position: int) -> int:
-        assert self.frame is not None
-        return int(self.frame.index[position][1])
 
 
 def _na() -> object:

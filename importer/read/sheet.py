@@ -40,13 +40,6 @@ class Sheet:
     file: str = ""
     typed: dict[tuple[int, int], Typed] = field(default_factory=dict)  # (row, column) -> the cell
 
-    @classmethod
-    def of_rows(cls, name: str, rows: Sequence[Sequence[str]], file: str = "") -> Sheet:
-        builder = SheetBuilder(convert=lambda value: value)  # type: ignore[arg-type,return-value]
-        for start in range(0, len(rows), CHUNK_ROWS):
-            builder.add(rows[start : start + CHUNK_ROWS])
-        return builder.sheet(name, file)
-
     @property
     def width(self) -> int:
         return len(self.frame.columns)

@@ -65,11 +65,15 @@ class Checked(Sequence[RowResult]):
             out[position] = len(users or ())
         return out
 
-    def take_back(self, probe: RowResult) -> None:
-        """What a rule did to a row object made for it goes back into the columns."""
-        position = probe.index
+    def take_messages(self, probe: RowResult) -> None:
+        """The messages a rule gave a row object made for it go back into the columns."""
         if probe.messages:
-            self.messages[position] = list(probe.messages)
+            self.messages[probe.index] = list(probe.messages)
+
+    def take_back(self, probe: RowResult) -> None:
+        """What a rule did to a row object made for it (messages, accounts) goes back."""
+        position = probe.index
+        self.take_messages(probe)
         self.users_from[position] = probe.users_from
         self.own_users[position] = list(probe.users) if probe.users or probe.users_from else None
 

@@ -43,7 +43,8 @@ def check_hardware_ids(checked: Checked) -> None:
                         f"{value} is given for several new computers ({names}): each has its own",
                         result.column(name),
                     )
-                    checked.messages[result.index] = list(result.messages)
+                    checked.take_messages(result)
+
 
 def check_behavior_users(result: RowResult, users_from_site: bool) -> None:
     """A behaviour that needs users has some; one that takes every account names none."""
@@ -70,6 +71,7 @@ def check_behavior_users(result: RowResult, users_from_site: bool) -> None:
         )
         result.users = []
 
+
 def check_sheet_rules(checked: Checked) -> None:
     """Rows whose pair or computers recur: found with `duplicated` and counts over the names
     columns, then worded on row objects made for just those rows."""
@@ -83,7 +85,7 @@ def check_sheet_rules(checked: Checked) -> None:
             "association, which ConfigMgr creates itself; give the new computer's name",
             result.column(C.DESTINATION),
         )
-        checked.messages[result.index] = list(result.messages)
+        checked.take_messages(result)
     index = np.flatnonzero(named)
     both = pairs.iloc[index]
     groups: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
@@ -92,7 +94,7 @@ def check_sheet_rules(checked: Checked) -> None:
     for group in groups.values():
         _flag_repeats(group)
         for result in group:
-            checked.messages[result.index] = list(result.messages)
+            checked.take_messages(result)
     first = ~both.duplicated(keep="first").to_numpy(dtype=bool)
     unique = both[first]
     codes, _ = pd.factorize(pd.concat([unique["source"], unique["destination"]], ignore_index=True))
@@ -101,8 +103,8 @@ def check_sheet_rules(checked: Checked) -> None:
     shared = checked.rows_at(index[first][crowded].tolist())
     _shared_computers(shared)
     for result in shared:
-        if result.messages:
-            checked.messages[result.index] = list(result.messages)
+        checked.take_messages(result)
+
 
 def _shared_computers(shared: list[RowResult]) -> None:
     """ConfigMgr's rules between the (first rows of the) pairs that share a computer."""
@@ -115,6 +117,7 @@ def _shared_computers(shared: list[RowResult]) -> None:
         others = (_pair(n) for n in near if n is not result)
         for text in rules.violations(_pair(result), others):
             result.add(Level.ERROR, text)
+
 
 def _flag_repeats(group: list[RowResult]) -> None:
     first = group[0]
@@ -138,8 +141,10 @@ def _flag_repeats(group: list[RowResult]) -> None:
             "behaviours or users: keep one row (merge the users into it)",
         )
 
+
 def _pair(result: RowResult) -> rules.Pair:
     return rules.Pair(result.source or "", result.destination or "", result.behavior, result.where)
+
 
 def _unique(items: Iterable[RowResult]) -> list[RowResult]:
     seen: dict[int, RowResult] = {}

@@ -54,5 +54,3 @@ def endpoint(site_path: Path, cert_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     server = Endpoint(lambda: DemoSite(site_path), USERNAME, PASSWORD, cert_dir).start()
     yield server
     server.stop()
-
-

@@ -227,7 +227,9 @@ def test_a_method_the_service_does_not_offer(tmp_path: Path, service: ODataEndpo
         "(HTTP 404). Use --via winrm, or check the ConfigMgr version (static methods on the WMI route need "
         "1910 or later): cmassoc doctor --via adminservice lists what it offers."
     )
-    unknown = f"outcome unknown ({stopped}): run the same sheet again; if it was created it will show as exists"
+    unknown = (
+        f"outcome unknown ({stopped}): run the same sheet again; if it was created it will show as exists"
+    )
     assert [r["messages"][-1]["text"] for r in rows] == [unknown, unknown]
 
 

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from importer.cli import cli
 
 HEADER = ["Source", "Destination", "Behavior", "Notes"]
-ALL_DIGITS = "'{}' is all digits, which a computer name cannot be: check it is not a row number or an asset tag"
+ALL_DIGITS = (
+    "'{}' is all digits, which a computer name cannot be: check it is not a row number or an asset tag"
+)
 NUMBER_NAME = "'12.5' is a number with a fraction, not a computer name: check that the column holds what its header says"
 
 

@@ -245,5 +245,7 @@ def test_every_package_is_installed_by_a_normal_install() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert config["tool"]["setuptools"]["packages"]["find"]["include"] == ["importer*"]
     found = {".".join(init.parent.relative_to(ROOT).parts) for init in PACKAGE.rglob("__init__.py")}
-    folders = {".".join(d.relative_to(ROOT).parts) for d in [PACKAGE, *PACKAGE.rglob("*")] if any(d.glob("*.py"))}
+    folders = {
+        ".".join(d.relative_to(ROOT).parts) for d in [PACKAGE, *PACKAGE.rglob("*")] if any(d.glob("*.py"))
+    }
     assert folders == found  # a folder of modules without __init__.py would not be installed

@@ -91,5 +91,7 @@ def test_git_ignores_the_files_the_commands_write_by_default() -> None:
         ROOT / "demo-site.db",
     ]
     names = [str(p.relative_to(ROOT)) for p in written]
-    said = subprocess.run(["git", "check-ignore", *names], cwd=ROOT, capture_output=True, text=True, check=False)
+    said = subprocess.run(
+        ["git", "check-ignore", *names], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert said.stdout.split() == names

@@ -321,7 +321,9 @@ def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSi
     assert summary_sheet.oddHeader.right.text == "Computer association import"
     assert results.print_title_rows == "$1:$1"
     header = [c.value for c in results[1]]
-    widths = [results.column_dimensions[results.cell(1, i).column_letter].width for i in range(1, len(header) + 1)]
+    widths = [
+        results.column_dimensions[results.cell(1, i).column_letter].width for i in range(1, len(header) + 1)
+    ]
     # never narrower than the header (its length + 3), wide enough for the longest line seen (+ 2),
     # at least 6, Messages at most 70; XlsxWriter adds 0.71 to each
     chars = [10, 6, 18, 23, 12, 70, 20, 21, 12, 17, 13, 15, 14, 20, 14, 11, 21, 20]

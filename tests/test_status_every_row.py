@@ -31,7 +31,9 @@ def test_status_of_a_run_gives_every_row_a_status(tmp_path: Path, site_path: Pat
     counts = data["summary"]["counts"]
     assert sum(counts.values()) == len(data["rows"]) == 12
     said = [r["messages"][0]["text"] for r in data["rows"][8:]]
-    assert said[0].startswith("the run left this row unresolved: ERROR Old Computer: CON-PC0013 has 2 live records")
+    assert said[0].startswith(
+        "the run left this row unresolved: ERROR Old Computer: CON-PC0013 has 2 live records"
+    )
     assert said[3].startswith(
         "the run left this row invalid: ERROR New Computer: source and destination are both CON-PC0010"
     )

@@ -141,6 +141,7 @@ def test_steps_run_once_each_in_order(tmp_path: Path) -> None:
         assert db.upgrade(conn, steps) == 2
         assert db.upgrade(conn, steps) == 2  # nothing left to do
         assert db.columns(conn, "t") == {"a", "b"}
+
         def insert(conn: sqlite3.Connection) -> None:
             conn.execute("INSERT INTO t VALUES (1, 'x')")
 
@@ -156,7 +157,9 @@ def test_a_failing_step_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     try:
         db.upgrade(conn, ["CREATE TABLE t (a INTEGER)"])
         with pytest.raises(sqlite3.OperationalError):
-            db.upgrade(conn, ["CREATE TABLE t (a INTEGER)", "ALTER TABLE t ADD COLUMN b TEXT; SELECT nonsense"])
+            db.upgrade(
+                conn, ["CREATE TABLE t (a INTEGER)", "ALTER TABLE t ADD COLUMN b TEXT; SELECT nonsense"]
+            )
         assert db.version(conn) == 1
         assert db.columns(conn, "t") == {"a"}
     finally:

@@ -32,7 +32,9 @@ NOT_SENT = "behaviour 0 (capture and restore all user accounts) migrates every a
 NOT_A_BEHAVIOUR = "'{}' is not a migration behaviour: use 0 (capture and restore all), 1 (capture all, restore specified) or 2 (capture and restore specified), or the console or New-CMComputerAssociation names"
 DNS_NAME = "'{}' is a DNS name: using its host part '{}'"
 AD_ACCOUNT = "'{}' is an Active Directory account name: using '{}'"
-ALL_DIGITS = "'{}' is all digits, which a computer name cannot be: check it is not a row number or an asset tag"
+ALL_DIGITS = (
+    "'{}' is all digits, which a computer name cannot be: check it is not a row number or an asset tag"
+)
 NOT_DNS_HOST = "'{}' is not a valid DNS host name (only letters, digits and inner hyphens are); ConfigMgr may know it under another name"
 EMPTY_NAME = "is empty: type the computer name"
 BAD_CHARACTERS = "'{}' contains characters a computer name cannot have ({}): use letters, digits and hyphens"

@@ -332,7 +332,11 @@ def test_upload_options_reach_the_checks_and_the_jobs(
     [dry] = [a for a in store.actions(wave_id) if a.kind == "dry run"]
     [row] = client.get(f"/waves/{wave_id}/reports/{dry.id}.json").json()["rows"]
     # both options reached the job: the users came from the site, then the collection was looked up
-    assert (row["status"], row["users"], row["users_from"]) == ("conflict", ["CONTOSO\\yara.h"], "primary user")
+    assert (row["status"], row["users"], row["users_from"]) == (
+        "conflict",
+        ["CONTOSO\\yara.h"],
+        "primary user",
+    )
     assert [m["text"] for m in row["messages"]] == [
         "users from the site (primary user): CONTOSO\\yara.h",
         "collection CON00012 is not on the site (or not visible to this account); row not done",

@@ -234,7 +234,9 @@ def test_provider_gone_for_good(tmp_path: Path, endpoint: Endpoint, site_path: P
     texts = [r["messages"][-1]["text"] for r in rows]
     reason = texts[-1].removeprefix("not sent (").removesuffix(")")  # why the run stopped
     assert "still failed after 3 attempts" in reason
-    unknown = f"outcome unknown ({reason}): run the same sheet again; if it was created it will show as exists"
+    unknown = (
+        f"outcome unknown ({reason}): run the same sheet again; if it was created it will show as exists"
+    )
     assert texts == [unknown] * 10 + [f"not sent ({reason})"] * 2
     assert len(association_keys(site_path)) == 4
 

@@ -228,6 +228,7 @@ class PartCheck:
             if named:
                 self.checked.set_rare(position, "collections", list(dict.fromkeys(named)))
 
+
 def _repeating(accounts: pa.ListArray[Any] | pa.ChunkedArray[Any]) -> list[int]:
     """The rows whose (lower-cased) accounts list one twice: each account's row and its code
     among all accounts, sorted, so that a repeat sits beside its twin."""

@@ -25,6 +25,7 @@ def _take(result: RowResult, parsed: Parsed[T]) -> T | None:
         result.extend(parsed.messages)
     return parsed.value
 
+
 def attach_user_rows(checked: Checked, user_rows: list[UserRow]) -> None:
     """Merge users given on a separate sheet or file; rows that match no pair are reported
     (as rows of their own, after the pairs)."""

@@ -54,5 +54,3 @@ def validate(
     if any(part.fields.keys() & {C.MAC, C.SMBIOS_GUID} for part in wave.parts):
         check_hardware_ids(checked)
     return checked
-
-

@@ -14,6 +14,7 @@ from importer.model import Behavior, Level, Typed
 def _squash(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.casefold())
 
+
 _BEHAVIOR_NAMES: dict[str, Behavior] = {}
 for _b in Behavior:
     for _alias in (str(_b.value), _b.name, _b.cmdlet_name, _b.label.split("(", 1)[1].rstrip(")")):
@@ -26,7 +27,6 @@ _BEHAVIOR_NAMES.update(
         "all": Behavior.CAPTURE_AND_RESTORE_ALL,
     }
 )
-
 
 
 def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
@@ -56,7 +56,9 @@ def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
     out.value = behavior
     return out
 
+
 _BEHAVIOR_DIGITS = {str(b.value): b for b in Behavior}
+
 
 def parse_resource_id(text: str, column: str) -> Parsed[int]:
     typed = typed_problem(text, "a ResourceID", column)
@@ -75,6 +77,7 @@ def parse_resource_id(text: str, column: str) -> Parsed[int]:
     out.value = int(raw)
     return out
 
+
 _MAC_FORMS = (
     re.compile(
         r"^([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})$"
@@ -92,6 +95,7 @@ _GUID = re.compile(
 )
 
 COLLECTION_ID = re.compile(r"^[A-Za-z0-9]{3}[0-9A-Fa-f]{5}$")
+
 
 def parse_mac(text: str, column: str) -> Parsed[str]:
     """A MAC address in any common form, as ConfigMgr's import wants it: 00:11:22:33:44:55."""
@@ -120,6 +124,7 @@ def parse_mac(text: str, column: str) -> Parsed[str]:
         out.value = value
     return out
 
+
 def parse_smbios_guid(text: str, column: str) -> Parsed[str]:
     """An SMBIOS GUID with or without braces and hyphens, any case: upper case 8-4-4-4-12."""
     typed = typed_problem(text, "an SMBIOS GUID", column)
@@ -142,6 +147,7 @@ def parse_smbios_guid(text: str, column: str) -> Parsed[str]:
         return out
     out.value = value
     return out
+
 
 def parse_collections(text: str, column: str | None) -> Parsed[list[str]]:
     """Collection IDs (ABC00012) or names, separated by ; or new lines."""

@@ -20,6 +20,7 @@ _FINAL_SEND_STATES = {
     Status.UNKNOWN: RowState.SENDING,  # in flight: what the site says decides, on resume
 }
 
+
 class JournalRun(ResumePolicy):
     """One run's side of the journal, plugged into the pipeline (a BatchListener)."""
 

@@ -15,6 +15,7 @@ class RunKind(StrEnum):
     RUN = "run"
     UNDO = "undo"
 
+
 class RunState(StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
@@ -27,6 +28,7 @@ class RunState(StrEnum):
         if result.stopped_by is None:
             return cls.FINISHED
         return cls.INTERRUPTED if result.interrupted else cls.STOPPED
+
 
 class RowState(StrEnum):
     PLANNED = "planned"
@@ -41,11 +43,14 @@ class RowState(StrEnum):
     DELETED = "deleted"
     REPLACING = "replacing"  # --update: the old version is being deleted, the new one not yet made
 
+
 # What a run did to the site, which a later plan of the same run must not forget.
 SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING, RowState.REPLACING)
 
+
 def timestamp() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -60,6 +65,7 @@ class RunRecord:
     state: RunState
     started: str
     report: str | None
+
 
 @dataclass(frozen=True)
 class RowRecord:
@@ -93,5 +99,6 @@ class RowRecord:
             source_resource_id=self.source_id,
             restore_resource_id=self.restore_id,
         )
+
 
 RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")

@@ -387,5 +387,3 @@ def journaled_wave(record: RunRecord, rows: Sequence[RowRecord]) -> WaveInput:
 
 def default_journal_path(sheet: Path) -> Path:
     return sheet.resolve().parent / "cmassoc-journal.db"
-
-

@@ -23,6 +23,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     try:
@@ -32,6 +33,7 @@ def file_sha256(path: Path) -> str:
     except OSError as exc:
         raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
     return digest.hexdigest()
+
 
 def read_sheets(path: Path, limits: InputLimits | None = None) -> tuple[list[Sheet], list[str]]:
     limits = limits or InputLimits()
@@ -52,6 +54,7 @@ def read_sheets(path: Path, limits: InputLimits | None = None) -> tuple[list[She
         return _read_csv(path)
     except OSError as exc:
         raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
+
 
 def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
     """Streamed: the file is decoded strictly as it is parsed, never held whole in memory."""
@@ -111,6 +114,7 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
     ]
     return [builder.sheet(path.name, path.name)], notes
 
+
 def _first_undecodable(path: Path, codec: str) -> tuple[int, bytes]:
     """The line of the first byte `codec` cannot decode, and the bytes there (a cold path: the
     text reader decodes ahead of the rows, so its own position says nothing)."""
@@ -131,6 +135,7 @@ def _first_undecodable(path: Path, codec: str) -> tuple[int, bytes]:
     pending = getattr(decoder, "buffer", b"")
     return lines + 1 - pending.count(b"\n"), pending[:4]  # cut short at the end of the file
 
+
 def sniff_encoding(head: bytes) -> tuple[str, str]:
     """Excel and PowerShell write UTF-8 with or without BOM, UTF-16 with BOM, or ANSI.
     A file is then decoded strictly: a byte that is not of its encoding is an error."""
@@ -147,10 +152,12 @@ def sniff_encoding(head: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         return "cp1252", "Windows-1252 (ANSI)"
 
+
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     """All of `data` as text, decoded as sniff_encoding says (strictly)."""
     codec, label = sniff_encoding(data[: 64 * 1024])
     return data.decode(codec), label
+
 
 def detect_delimiter(text: str) -> str:
     """The delimiter that makes an early line a recognisable header, else the most regular."""

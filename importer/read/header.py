@@ -20,11 +20,13 @@ from importer.read.sheet import Sheet
 
 HEADER_SEARCH_ROWS = 30
 
+
 @dataclass(frozen=True)
 class Header:
     row: int  # 1-based
     names: list[str]  # as written, made unique
     fields: dict[str, int]  # canonical field -> column index
+
 
 def _column_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> list[str | None]:
     """The field each header cell names: --map first, then the aliases. "Name" is the new
@@ -47,12 +49,14 @@ def _column_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = Non
                 break
     return fields
 
+
 def header_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, fld in enumerate(_column_fields(cells, mapping)):
         if fld is not None and fld not in found:
             found[fld] = index
     return found
+
 
 def _wizard_header(sheet: Sheet) -> Header | None:
     """The console's Import Computer Information file without its header: Name, SMBIOS GUID,
@@ -71,6 +75,7 @@ def _wizard_header(sheet: Sheet) -> Header | None:
         return None
     return Header(0, list(aliases.WIZARD_HEADER), {C.DESTINATION: 0, C.SMBIOS_GUID: 1, C.MAC: 2, C.SOURCE: 3})
 
+
 def find_header(
     sheet: Sheet, required: Iterable[str], mapping: Mapping[str, str] | None = None
 ) -> Header | None:
@@ -80,6 +85,7 @@ def find_header(
         if needed <= fields.keys():
             return _make_header(sheet, index, cells, mapping)
     return None
+
 
 def _make_header(
     sheet: Sheet, index: int, cells: list[str], mapping: Mapping[str, str] | None = None
@@ -113,6 +119,7 @@ def _make_header(
         fields[fld] = col
     return Header(index + 1, names, fields)
 
+
 def classify(sheet: Sheet, mapping: Mapping[str, str] | None = None) -> tuple[str, Header | None]:
     if aliases.is_users_sheet_name(sheet.name):
         header = find_header(sheet, (C.SOURCE, C.USERS))
@@ -121,9 +128,11 @@ def classify(sheet: Sheet, mapping: Mapping[str, str] | None = None) -> tuple[st
     header = find_header(sheet, (C.SOURCE, C.DESTINATION), mapping) or _wizard_header(sheet)
     return ("pairs", header) if header is not None else ("other", None)
 
+
 def data_rows(sheet: Sheet, header: Header) -> Iterable[tuple[int, list[str]]]:
     for index in sheet.filled_rows(header.row).tolist():
         yield index + 1, sheet.row(index)
+
 
 def first_texts(sheets: Sequence[Sheet], limit: int = 12) -> list[str]:
     """The first non-empty cells of the first sheets, as a person would see them."""
@@ -138,6 +147,7 @@ def first_texts(sheets: Sequence[Sheet], limit: int = 12) -> list[str]:
                     return seen
     return seen
 
+
 def check_mapping(sheet: Sheet, header: Header, mapping: Mapping[str, str]) -> None:
     for fld, wanted in mapping.items():
         if fld not in header.fields and fld not in (C.SOURCE, C.DESTINATION):
@@ -147,6 +157,7 @@ def check_mapping(sheet: Sheet, header: Header, mapping: Mapping[str, str]) -> N
                 f"(row {header.row}: {names}).",
                 "Give the header exactly as it is written in the sheet.",
             )
+
 
 def unused_user_columns(sheet: Sheet, header: Header, wave: WaveInput) -> None:
     """A column that looks like users but is not read deserves a word: users may be missing."""

@@ -28,6 +28,7 @@ def drop_example(
     wave.notes.append(f"{sheet.where}: the template's example row was left as it is: ignored")
     return rows[~example]
 
+
 def drop_footer(sheet: Sheet, rows: npt.NDArray[np.int64], wave: WaveInput) -> npt.NDArray[np.int64]:
     """A last row with one filled cell that is no computer name ("Total: 10 machines") is a
     footer, not a pair: skipped, with a note."""

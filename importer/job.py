@@ -179,11 +179,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
         return _finish(status_wave(_read(job), gateway, job.options), wiring)
-    from importer.journal.records import RowState
     from importer.journal.storage import Journal, journaled_wave
-    from importer.model import Level, Status
-
-    NEVER_ON_SITE = {RowState.INVALID, RowState.UNRESOLVED, RowState.CONFLICT, RowState.FAILED}
 
     if job.journal is None:
         raise InputError("the status of a run needs its journal.")
@@ -193,12 +189,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         records = journal.rows(job.run_id)
     finally:
         journal.close()
-    rows = [r.as_result() for r in records]
-    for row, kept in zip(rows, records, strict=True):
-        if kept.state in NEVER_ON_SITE:  # its status is the run's, and why: every row keeps one
-            row.status = Status(kept.state.value)
-            why = f": {kept.detail}" if kept.detail else ""
-            row.add(Level.NOTE, f"the run left this row {kept.state.value}{why}; it never reached the site")
+    rows = [r.as_reading() for r in records]
     result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
     result.run_id = job.run_id
     return _finish(result, wiring)

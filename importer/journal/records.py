@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from importer.model import Behavior, RowResult
+from importer.model import Behavior, Level, RowResult, Status
 from importer.results import RunResult
 
 
@@ -43,6 +43,9 @@ class RowState(StrEnum):
     DELETED = "deleted"
     REPLACING = "replacing"  # --update: the old version is being deleted, the new one not yet made
 
+
+# The final states of rows a run never got onto the site: a reading of the run keeps them.
+NEVER_ON_SITE = frozenset({RowState.INVALID, RowState.UNRESOLVED, RowState.CONFLICT, RowState.FAILED})
 
 # What a run did to the site, which a later plan of the same run must not forget.
 SITE_CHANGED = (RowState.CREATED, RowState.SENDING, RowState.DELETED, RowState.DELETING, RowState.REPLACING)
@@ -99,6 +102,16 @@ class RowRecord:
             source_resource_id=self.source_id,
             restore_resource_id=self.restore_id,
         )
+
+    def as_reading(self) -> RowResult:
+        """The row as a status reading of its run starts from it: a row the run never got onto
+        the site keeps the run's status and why (every row of a reading has a status)."""
+        row = self.as_result()
+        if self.state in NEVER_ON_SITE:
+            row.status = Status(self.state.value)
+            why = f": {self.detail}" if self.detail else ""
+            row.add(Level.NOTE, f"the run left this row {self.state.value}{why}; it never reached the site")
+        return row
 
 
 RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")

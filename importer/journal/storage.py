@@ -19,6 +19,7 @@ from pathlib import Path
 from importer import db
 from importer.errors import InputError
 from importer.journal.records import (
+    NEVER_ON_SITE,
     SITE_CHANGED,
     RowRecord,
     RowState,
@@ -298,12 +299,9 @@ def _state_of(row: RowResult) -> RowState:
 
 def _why(row: RowResult) -> str:
     """Why a row did not go to the site (its first error), for the readings of the run later."""
-    if row.status is None or row.status.value not in _NOT_SENT:
+    if row.status is None or row.status.value not in NEVER_ON_SITE:
         return ""
     return next((m.render() for m in row.messages if m.level is Level.ERROR), "")[:1000]
-
-
-_NOT_SENT = {RowState.INVALID.value, RowState.UNRESOLVED.value, RowState.CONFLICT.value}
 
 
 def _run(row: tuple[object, ...]) -> RunRecord:

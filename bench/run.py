@@ -716,8 +716,9 @@ def bench_web(work: Path, size: int = 10_000) -> dict[str, Any]:
     from importer.report import readback
     from importer.site.demo.provider import DemoSite
     from importer.site.demo.samples import create_sample_site
-    from importer.web.app import WebConfig, build_app
+    from importer.web.app import build_app
     from importer.web.auth import hash_password
+    from importer.web.config import WebConfig
     from importer.web.store import Role, Store
     from importer.web.worker import Worker
 

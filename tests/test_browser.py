@@ -17,8 +17,9 @@ import openpyxl
 import pytest
 
 from importer.site.demo.provider import DemoSite
-from importer.web.app import WebConfig, build_app
+from importer.web.app import build_app
 from importer.web.auth import hash_password
+from importer.web.config import WebConfig
 from importer.web.store import Role, Store
 from importer.web.worker import Worker
 from tests.support.helpers import ROOT, SAMPLES

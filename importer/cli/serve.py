@@ -62,7 +62,8 @@ def serve(
     import uvicorn
 
     from importer.cli.connect import connect_provider
-    from importer.web.app import WebConfig, build_app
+    from importer.web.app import build_app
+    from importer.web.config import WebConfig
     from importer.web.store import Role, Store
     from importer.web.worker import Worker
 

@@ -8,31 +8,15 @@ the command line (read, validate, the pipeline, the reporters): no import logic 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from importer import InputLimits
+from importer.web.config import WebConfig
 from importer.web.middleware import BodyLimit, SecurityHeaders
 from importer.web.routes import Pages
-from importer.web.store import Role, Store
-from importer.web.worker import Worker
-
-
-@dataclass
-class WebConfig:
-    store: Store
-    worker: Worker
-    site_label: str  # "demo site demo-site.db" or "DEM on cm01.contoso.com"
-    upload_limit: int = 50 * 1024 * 1024
-    limits: InputLimits = field(default_factory=InputLimits)
-    trusted_user_header: str | None = None  # set by a reverse proxy doing Windows logon
-    trusted_roles: Mapping[str, Role] = field(default_factory=dict)
 
 
 def build_app(config: WebConfig) -> Starlette:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -21,13 +21,11 @@ from importer.job import Job, Wiring, execute
 from importer.model.statuses import Status
 from importer.report.readback import report_rows
 from importer.web.auth import check_password
+from importer.web.config import WebConfig
 from importer.web.forms import local_target, save_upload, upload_form
 from importer.web.middleware import COOKIE, Sessions, User, same_origin
 from importer.web.store import Role, Wave, new_id, now
 from importer.web.worker import reports_of, run_options, store_reporters, upload_paths
-
-if TYPE_CHECKING:  # app.py builds the pages from its config: imported for the type only
-    from importer.web.app import WebConfig
 
 PAGE_ROWS = 100
 LOGIN_FAILURES = 5  # per account and address, in LOGIN_WINDOW minutes

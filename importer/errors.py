@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from importer.exit_status import ExitStatus
+
+if TYPE_CHECKING:
+    from importer.messages import Code
 
 
 class ImporterError(Exception):
@@ -10,10 +15,11 @@ class ImporterError(Exception):
 
     exit_status: ExitStatus = ExitStatus.FATAL
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, code: Code | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.code = code  # from importer.messages.CATALOG; shown beside the words
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from typing import Generic, TypeVar
 
+from importer.messages import Code
 from importer.model import Level, Message, Typed
 
 # Characters Windows forbids in computer (NetBIOS) names, and space, which
@@ -36,8 +37,8 @@ class Parsed(Generic[T]):
         self.value = value
         self.messages: list[Message] = [] if messages is None else messages
 
-    def add(self, level: Level, text: str, column: str | None) -> None:
-        self.messages.append(Message(level, text, column))
+    def add(self, level: Level, text: str, column: str | None, *, code: Code | None = None) -> None:
+        self.messages.append(Message(level, text, column, code=code))
 
 
 _TYPED_WORDS = {

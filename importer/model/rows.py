@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importer.model.fields import FIELD_TITLES
 from importer.model.statuses import Status
 from importer.model.values import Behavior, Hardware, Level, Message, StoreState, Tag, UsersFrom
+
+if TYPE_CHECKING:
+    from importer.messages import Code
 
 __all__ = ["RowResult"]
 
@@ -151,16 +154,24 @@ class RowResult:
         """Still on its way: no stage has given it a final bad status."""
         return self.status is None or self.status in (Status.PLANNED, Status.VALID)
 
-    def add(self, level: Level, text: str, column: str | None = None, tag: Tag | None = None) -> None:
-        self.extend((Message(level, text, column, tag),))
+    def add(
+        self,
+        level: Level,
+        text: str,
+        column: str | None = None,
+        tag: Tag | None = None,
+        *,
+        code: Code | None = None,
+    ) -> None:
+        self.extend((Message(level, text, column, tag, code=code),))
 
     def extend(self, messages: Sequence[Message]) -> None:
         if messages:
             self.messages = [*self.messages, *messages]
 
-    def fail(self, status: Status, text: str, column: str | None = None) -> None:
+    def fail(self, status: Status, text: str, column: str | None = None, *, code: Code | None = None) -> None:
         self.status = status
-        self.add(Level.ERROR, text, column)
+        self.add(Level.ERROR, text, column, code=code)
 
     @property
     def has_errors(self) -> bool:

@@ -6,6 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importer.messages import Code
 
 __all__ = [
     "Behavior",
@@ -74,13 +78,20 @@ class Message:
     text: str
     column: str | None = None
     tag: Tag | None = None
+    code: Code | None = field(default=None, kw_only=True)  # from importer.messages.CATALOG
 
     def render(self) -> str:
         where = f"{self.column}: " if self.column else ""
-        return f"{self.level.value.upper()} {where}{self.text}"
+        code = f" {self.code}" if self.code else ""
+        return f"{self.level.value.upper()}{code} {where}{self.text}"
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"level": self.level.value, "column": self.column, "text": self.text}
+        return {
+            "level": self.level.value,
+            "code": str(self.code) if self.code else None,
+            "column": self.column,
+            "text": self.text,
+        }
 
 
 class Behavior(IntEnum):

@@ -138,7 +138,8 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
                 journal, wave, provider.info, job.options, job.resume_id, job.new_run, wiring.announce
             )
             wiring.announce(
-                f"run {journal_run.run_id}, journal {journal.path} (a stopped run continues from there)"
+                f"run {journal_run.run_id}, journal {journal.path.absolute()} "
+                "(a stopped run continues from there)"
             )
         with _interrupts(wiring) as interrupts:
             gateway = _gateway(provider, job.options, wiring)

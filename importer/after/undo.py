@@ -77,12 +77,14 @@ def undo_run(
     )
     result.undo_id = undo_id
     targets: list[tuple[RowRecord, RowResult]] = []
-    for row, res in zip(rows, results, strict=True):
+    for i, (row, res) in enumerate(zip(rows, results, strict=True)):
         if row.state in _MAY_BE_ON_SITE and row.source_id and row.restore_id:
             targets.append((row, res))
         elif row.state is RowState.DELETED:
             res.status = Status.ABSENT
             res.add(Level.NOTE, "deleted by an earlier undo")
+        elif row.state in _RUN_WORDS:  # the run's own word, as `status` says it: nothing to undo
+            results[i] = row.as_reading()
         else:
             res.status = Status.SKIPPED
             res.add(Level.NOTE, f"not created by run {record.run_id} ({row.state}): left alone")
@@ -275,6 +277,10 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
 
 def _key(row: RowRecord) -> Key:
     return (row.source_id or 0, row.restore_id or 0)
+
+
+# Rows the run never got onto the site keep the run's status word in undo, as in `status`.
+_RUN_WORDS = frozenset({RowState.INVALID, RowState.UNRESOLVED, RowState.CONFLICT})
 
 
 def _present(site: Site, rows: Sequence[RowRecord]) -> dict[Key, Existing]:

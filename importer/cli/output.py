@@ -138,18 +138,17 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     for note in result.wave.notes:
         if note.startswith("WARNING"):
             announce(note)
-    what = {"validate": "Checked", "undo": "Undo:", "run": "Imported", "status": "Status of"}[result.command]
-    if result.options.dry_run and result.command != "validate":
-        what = (
-            "Planned (dry run, nothing changed):"
-            if result.command == "run"
-            else f"{what} (dry run, nothing changed)"
-        )
-    err.print(f"{what} {result.tally()}", markup=False)
-    if result.wave.row_count and result.command == "run" and result.provider is not None:
+    err.print(f"{summary_title(result)} {result.tally()}", markup=False)
+    extra = result.site_changes()
+    if extra:
+        err.print(f"Also: {extra}", markup=False)
+    if result.provider is not None and result.command in ("run", "undo"):
+        err.print(f"Site {result.provider.site_code} ({result.provider.kind})", markup=False)
+    if result.defaulted and result.command in ("run", "validate"):
+        rows = "1 row gives" if result.defaulted == 1 else f"{result.defaulted:,} rows give"
         err.print(
-            f"Site {result.provider.site_code} ({result.provider.kind}); rows without a behaviour "
-            f"used {result.options.default_behavior.label}",
+            f"Behaviour: {rows} none and {'takes' if result.defaulted == 1 else 'take'} the default, "
+            f"{result.options.default_behavior.label}; --behavior sets another",
             markup=False,
         )
     if result.stopped_by:
@@ -158,5 +157,15 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
         site = result.provider.site_code if result.provider else "?"
         err.print(f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {site}", markup=False)
     if result.run_id and result.command == "run":
-        err.print(f"Run ID: {result.run_id} (journal {result.journal_path})", markup=False)
-    err.print(f"Report: {report}", markup=False)
+        journal = Path(result.journal_path).absolute() if result.journal_path else None
+        err.print(f"Run ID: {result.run_id} (journal {journal})", markup=False)
+    err.print(f"Report: {report if str(report) == '-' else report.absolute()}", markup=False)
+
+
+def summary_title(result: RunResult) -> str:
+    """Each command's summary says what the command did."""
+    dry = result.options.dry_run and result.command != "validate"
+    if result.command == "run":
+        return "Planned (dry run, nothing changed):" if dry else "Imported"
+    title = {"validate": "Validated", "undo": "Undone:", "status": "Status of"}[result.command]
+    return f"{title} (dry run, nothing changed)" if dry else title

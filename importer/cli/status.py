@@ -69,4 +69,4 @@ def export(out: Path, site: SiteOptions, sources: tuple[str, ...], collection: s
     options = RunOptions(batch_size=site.batch_size, retry=site.retry)
     job = Job("export", options, export_to=out, sources=tuple(sources), collection=collection)
     outcome = execute(job, Wiring(connect=lambda: build_provider(site, env), announce=announce))
-    announce(f"exported {outcome.exported} associations to {out}")
+    announce(f"exported {outcome.exported} associations to {out.absolute()}")

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from importer.model import Hardware, Level, RowResult, Status
+from importer.model import Hardware, Level, RowResult, Status, Tag
 from importer.model import fields as C
 from importer.site.batching import chunks
 from importer.site.gateway import Site
@@ -187,11 +187,14 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
             row.restore_resource_id = rid
             if result.out.get("MachineExists") and not overwrite:
                 row.hardware = Hardware.KNOWN
+                _imported_note(row, None)
                 row.add(Level.NOTE, f"{row.destination} was imported by someone else meanwhile ({rid})")
             else:
                 row.hardware = Hardware.IMPORTED
+                _imported_note(row, f"{row.destination} was imported by this run (ResourceID {rid})")
         else:
             row.hardware = Hardware.NOT_IMPORTED
+            _imported_note(row, None)
             row.fail(Status.FAILED, f"the provider did not import {row.destination}: {result.describe()}")
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:
@@ -206,10 +209,25 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
             else:
                 row.restore_resource_id = record.resource_id
                 row.hardware = Hardware.IMPORTED
-                row.add(Level.NOTE, "import confirmed on the site after a retry (not sent twice)")
+                _imported_note(
+                    row,
+                    f"{row.destination} was imported by this run (ResourceID {record.resource_id}); "
+                    "confirmed on the site after a retry, not sent twice",
+                )
         return still
 
     site.send_reconciled(rows, f"importing {len(rows)} computers", call_for, still_needed, settle)
+
+
+def _imported_note(row: RowResult, text: str | None) -> None:
+    """The plan's "it will be imported" becomes what happened (or goes, when a message of its
+    own says it): a report read after the run never promises what is done."""
+    planned = [m for m in row.messages if m.tag is Tag.TO_IMPORT]
+    row.messages = [m for m in row.messages if m.tag is not Tag.TO_IMPORT]
+    if text is not None:
+        taking_over = planned[0].text.partition(", taking over")[2] if planned else ""
+        text += f", taking over{taking_over}" if taking_over else ""
+        row.add(Level.NOTE, text, planned[0].column if planned else None)
 
 
 def _join(rows: Sequence[RowResult], site: Site) -> None:

@@ -125,7 +125,7 @@ def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bo
     if others:
         named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
         text += f", taking over the record of {named} (--overwrite-existing-record)"
-    row.add(Level.NOTE, text, row.column(C.DESTINATION))
+    row.add(Level.NOTE, text, row.column(C.DESTINATION), tag=Tag.TO_IMPORT)
 
 
 def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -> None:

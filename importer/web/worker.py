@@ -30,7 +30,7 @@ class Progress:
     total: int = 0
     ahead: int = 0  # jobs before this one
 
-    def start(self, stage: str, total: int) -> None:
+    def start(self, stage: str, total: int, unit: str = "pairs") -> None:  # noqa: ARG002 (the page says rows)
         self.stage, self.done, self.total = stage, 0, total
 
     def advance(self, amount: int) -> None:

@@ -108,9 +108,10 @@ def wiring(
     output: OutputOptions,
     connect: Callable[[], Provider] | None = None,
     interruptible: bool = False,
+    index: Path | None = None,
 ) -> Wiring:
     """How a command's job reaches the world: its site, progress and notices on stderr, its
-    reports, Ctrl-C after the batch in flight."""
+    reports, Ctrl-C after the batch in flight, the index of runs it records its run in."""
     from importer.interrupt import graceful_interrupt
     from importer.progress import progress_for
 
@@ -120,6 +121,7 @@ def wiring(
         announce=announce,
         reporters=reporters(default, output.report, output.json_path),
         interrupts=(lambda: graceful_interrupt(announce)) if interruptible else None,
+        index=index,
     )
 
 

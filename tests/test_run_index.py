@@ -59,7 +59,7 @@ def test_status_and_undo_find_a_run_by_its_id_from_another_folder(
     undone = invoke("undo", run_id, "--demo", site_path)
     assert undone.exit_code == 0, undone.output
     assert found in undone.stderr.splitlines()
-    assert "Undo: 3 rows: 3 deleted" in undone.stdout
+    assert "Undone: 3 rows: 3 deleted" in undone.stdout
     with RunIndex(_index(user_data), create=False) as index:
         entry = index.find(run_id)
     assert entry is not None

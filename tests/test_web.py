@@ -112,6 +112,8 @@ def test_upload_checks_the_wave_and_shows_its_invalid_rows(web: tuple[TestClient
     wave_id = upload(client, csrf)
     page = client.get(f"/waves/{wave_id}")
     assert "12 rows: 10 valid, 2 invalid" in page.text
+    # row 11 gives no behaviour: the page says which one it took, as the console does
+    assert "1 row without a behaviour took 2 (capture and restore specified user accounts)" in page.text
     invalid = client.get(f"/waves/{wave_id}?status=invalid")
     assert invalid.text.count('class="status s-invalid"') == 2
     assert "ERROR" in invalid.text

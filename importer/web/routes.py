@@ -160,7 +160,7 @@ class Pages:
             self.store.set_wave(wave.id, last=f"not readable: {exc}")
             return
         assert result is not None
-        summary = result.tally()
+        summary = result.in_a_line()
         self.store.update_action(action_id, state="done", summary=summary, xlsx=xlsx, json=json_name)
         self.store.set_wave(wave.id, rows=len(result.rows), last=f"validate: {summary}")
 

@@ -115,12 +115,7 @@ class Worker:
         result = execute(job, wiring).result
         assert result is not None
         planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
-        summary = result.tally()
-        if result.site_changes():
-            summary += f"; also {result.site_changes()}"
-        if result.defaulted:
-            rows = "1 row" if result.defaulted == 1 else f"{result.defaulted:,} rows"
-            summary += f"; {rows} without a behaviour took {result.options.default_behavior.label}"
+        summary = result.in_a_line()
         if result.stopped_by:
             summary += f" (stopped: {result.stopped_by})"
         self.store.update_action(

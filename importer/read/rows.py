@@ -263,5 +263,5 @@ def _described(rows: list[Skipped]) -> str:
         return f"rows {_span(rows)} ({_KINDS[first.kind]})"
     if first.kind == "table":
         return f"row {first.row} (an Excel table's totals row)"
-    text = first.text if len(first.text) <= 40 else first.text[:40] + "..."
+    text = first.text if len(first.text) <= 60 else first.text[:60] + "..."
     return f"row {first.row} '{text}'"

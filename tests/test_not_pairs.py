@@ -50,7 +50,8 @@ def placed(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
 
 def skipped_notes(path: Path) -> list[tuple[messages.Code, str]]:
     """The notices of rows skipped the library gives, with their codes."""
-    return [(n.code, str(n)) for n in read_wave(path).notes if getattr(n, "code", None) is NOT_PAIRS]
+    notes = read_wave(path).notes
+    return [(n.code, str(n)) for n in notes if isinstance(n, messages.Notice) and n.code is NOT_PAIRS]
 
 
 def test_totals_and_headings_of_one_two_and_three_cells_in_a_csv(tmp_path: Path) -> None:
@@ -204,15 +205,17 @@ def test_notes_under_the_table_after_a_blank_row(tmp_path: Path) -> None:
         "Notes:,,\n"  # 6
         "This list was checked by the service desk on 3 May,,\n"  # 7
         ",,\n"
-        "Call the desk before moving any computer,,\n",  # 9
+        "----------,,\n"  # 9: a line drawn
+        "2,2,\n"  # 10: numbers, no computer's name
+        "Call the desk before moving any computer,,\n",  # 11
     )
     code, summary, rows, output = checked(path)
     assert code == 0, output
     assert placed(rows) == [(2, "valid"), (4, "valid")]
     assert (summary["rows"], summary["counts"]) == (2, counts("valid", 2))
     assert summary["notes"][1:] == [
-        "Skipped 3 rows that are not pairs: 'wave.csv' rows 6-7 (notes under the table), "
-        "row 9 'Call the desk before moving any computer'"
+        "Skipped 5 rows that are not pairs: 'wave.csv' rows 6-7 (notes under the table), "
+        "rows 9-11 (notes under the table)"
     ]
 
 
@@ -265,8 +268,14 @@ def test_one_notice_names_the_rows_of_every_sheet(tmp_path: Path) -> None:
 def test_the_templates_example_row_notice_has_its_code(tmp_path: Path) -> None:
     template = tmp_path / "t.xlsx"
     assert invoke("template", template).exit_code == 0
-    example = [n for n in read_wave(template).notes if getattr(n, "code", None) is not None]
-    assert [n.code.code for n in example] == ["CMA331"]  # type: ignore[attr-defined]
+    example = [n for n in read_wave(template).notes if "example row" in n]
+    assert [(getattr(n, "code", None), str(n)) for n in example] == [
+        (
+            messages.EXAMPLE_ROW_IGNORED,
+            "'t.xlsx' sheet 'Associations': the template's example row was left as it is: ignored",
+        )
+    ]
+    assert messages.EXAMPLE_ROW_IGNORED.code == "CMA331" and NOT_PAIRS.code == "CMA330"
 
 
 def _with_table_part(path: Path, part: bytes) -> Path:

@@ -5,10 +5,10 @@ A row whose Source and Destination are both valid computer names (the test the c
 always a pair. Any other row is skipped only when nothing in it could be a computer name: a
 label (Total, Subtotal, Count, Sum, "12 machines", "Finance - 12 machines", "IT Services (2)")
 with only numbers or formulas beside it, anywhere in the sheet; the row an Excel table keeps for
-its totals; free text under the table after a blank row. Every label and note the patterns
-accept holds a space, a colon or a comma, which no computer name can, or is one of the bare
-words (Total, Count...), beside which the row then holds no other text; and none holds a word
-shaped like a computer name (letters, then digits: PC0042, Q3).
+its totals; under the table after a blank row, free text, numbers and lines drawn (----). Every
+label and note the patterns accept holds a space, a colon or a comma, which no computer name
+can, or is one of the bare words (Total, Count...), beside which the row then holds no other
+text; and none holds a word shaped like a computer name (letters, then digits: PC0042, Q3).
 
 The rows are sorted out column by column with Arrow, and only those whose Source or Destination
 is not a plain name are looked at (in a clean wave, none): a 100,000-row wave costs a few passes
@@ -49,6 +49,7 @@ LABEL = "(?i)" + "|".join(
     )
 )
 NUMBER = r"^\d(?:[\d,. ]*\d)?%?$"  # 12, 1,200, 12.5, 1 200, 50%: never a computer name
+RULE = r"^[^\pL\pN]+$"  # ----, ====, ***: a line drawn in the sheet, no letter or digit
 # Free text: three words or more, sixteen characters or more with a space, or a heading such as
 # "Notes:" (a colon, which no computer name has).
 _WORDS = r"\S\s+\S+\s+\S"
@@ -58,7 +59,7 @@ _HEADING = r"^[A-Za-z][A-Za-z ]*:$"
 NAMEISH = r"(?:^|[^A-Za-z0-9-])[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*(?:$|[^A-Za-z0-9-])"
 _PLAIN = f"^(?:{PLAIN_NAME_FORM})$"
 
-_EMPTY, _NUMBER, _LABEL, _PROSE, _OTHER = range(5)
+_EMPTY, _FILLER, _LABEL, _PROSE, _OTHER = range(5)  # _FILLER: a number, a formula, a rule
 _NUMBER_KINDS = {"number", "formula", "error"}  # typed cells a total holds: counts, SUBTOTAL()
 
 LISTED_WITH_TEXT = 12  # a sheet with more ranges than this lists only their row numbers
@@ -92,11 +93,11 @@ def not_pairs(
         return rows, []
     cells = _kinds(sheet, rows[candidates])
     labels = (cells == _LABEL).sum(axis=0)
-    prose = (cells == _PROSE).sum(axis=0)
+    prose = (cells == _PROSE).sum(axis=0)  # free text: a note under the table, not a total
     clean = (cells == _OTHER).sum(axis=0) == 0
     filled = (cells != _EMPTY).sum(axis=0)
     label_row = _spread(len(rows), candidates, clean & (labels > 0) & (prose == 0))
-    note_row = _spread(len(rows), candidates, clean & (prose > 0))
+    note_row = _spread(len(rows), candidates, clean)  # under the table, any row without a name
     single = _spread(len(rows), candidates, filled == 1)
     table = np.isin(rows, np.fromiter(totals, dtype=np.int64, count=len(totals))) & maybe
     notes = note_row & _under_the_table(rows, header, label_row | note_row | table, single)
@@ -141,17 +142,17 @@ def _kinds(sheet: Sheet, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
             return np.asarray(found, dtype=bool)
 
         filled = lengths > 0
-        number = matches(NUMBER) | matches("^=")
+        number = matches(NUMBER) | matches("^=") | matches(RULE)
         nameish = matches(NAMEISH)
         label = ~number & ~nameish & matches(LABEL)
         prose = ~number & ~label & ~nameish & (matches(_WORDS) | (lengths >= 16) & matches(_SPACED))
         prose |= ~number & ~label & matches(_HEADING)
-        kinds = np.select([number, label, prose], [_NUMBER, _LABEL, _PROSE], _OTHER).astype(np.int8)
+        kinds = np.select([number, label, prose], [_FILLER, _LABEL, _PROSE], _OTHER).astype(np.int8)
         out[col] = np.where(filled, kinds, _EMPTY)
     for (index, col), typed in sheet.typed.items():
         at = int(np.searchsorted(rows, index))
         if at < len(rows) and rows[at] == index and col < sheet.width:
-            out[col, at] = _NUMBER if typed.kind in _NUMBER_KINDS else _OTHER
+            out[col, at] = _FILLER if typed.kind in _NUMBER_KINDS else _OTHER
     return out
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from importer import InputError, RunResult
+from importer import InputError, RunResult, messages
 from importer.job import Outcome, Wiring
 
 if TYPE_CHECKING:
@@ -138,7 +138,10 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     """The closing lines, on stdout (so `> log.txt` keeps them), unless the JSON is there."""
     err = stderr() if json_to_stdout else _Out()
     for note in result.wave.notes:
-        if note.startswith("WARNING"):
+        code = getattr(note, "code", None)
+        if code is messages.UNREAD_COLUMNS:
+            announce(f"{code}: {note}")
+        elif note.startswith("WARNING"):
             announce(note)
     err.print(f"{summary_title(result)} {result.tally()}", markup=False)
     extra = result.site_changes()

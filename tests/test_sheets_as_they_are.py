@@ -81,7 +81,7 @@ def test_a_users_like_column_not_read_stops_the_job(tmp_path: Path) -> None:
     out = tmp_path / "w.json"
     result = invoke("validate", path, "--json", out, "--report", tmp_path / "w.xlsx")
     assert result.exit_code == 2, result.output
-    assert "cmassoc: error CMA306: 'wave.csv' column E 'Last User'" in result.output
+    assert "cmassoc: error: CMA306 'wave.csv' column E 'Last User'" in result.output
     assert not out.exists()
     result = invoke(
         "validate", path, "--ignore-column", "Last User", "--json", out, "--report", tmp_path / "w.xlsx"

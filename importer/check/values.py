@@ -67,6 +67,13 @@ _AMBIGUOUS: dict[str, tuple[Behavior, Behavior]] = {
 _NUMBER_AND_WORDS = re.compile(r"([0-9])\s*(?:[-\u2013\u2014:=.]|\(|\s)\s*(.*?)\)?")
 
 
+def _number_and_words(text: str) -> tuple[Behavior, str] | None:
+    both = _NUMBER_AND_WORDS.fullmatch(text.strip())
+    if both is None or both.group(1) not in _BEHAVIOR_SPELLINGS:
+        return None
+    return _BEHAVIOR_SPELLINGS[both.group(1)], both.group(2)
+
+
 def behavior_reading(text: str) -> Behavior | tuple[Behavior, ...] | None:
     """What a cell says as a behaviour: one, the behaviours it could mean (two, or none when a
     number and its words disagree), or None when it is no behaviour at all."""
@@ -77,14 +84,26 @@ def behavior_reading(text: str) -> Behavior | tuple[Behavior, ...] | None:
         return _BEHAVIOR_SPELLINGS[key]
     if key in _AMBIGUOUS:
         return _AMBIGUOUS[key]
-    both = _NUMBER_AND_WORDS.fullmatch(text.strip())
-    if both is None or both.group(1) not in _BEHAVIOR_SPELLINGS:
+    split = _number_and_words(text)
+    if split is None:
         return None
-    number, words = _BEHAVIOR_SPELLINGS[both.group(1)], both.group(2)
+    number, words = split
     said = None if _squash(words).isdigit() else behavior_reading(words)
     if said is None or said is number or (isinstance(said, tuple) and number in said):
         return number  # the words agree with the number, or are a team's own ("2 - default")
     return ()
+
+
+def says_behavior_in_words(text: str) -> bool:
+    """Whether a cell names a behaviour in words (alone or after its number), as only a
+    behaviour column does: "1 - window seat" does not, "0 - All users" does."""
+    key = _squash(text)
+    if not key or key.isdigit():
+        return False
+    if key in _BEHAVIOR_SPELLINGS or key in _AMBIGUOUS:
+        return True
+    split = _number_and_words(text)
+    return split is not None and says_behavior_in_words(split[1])
 
 
 def _choices(behaviors: tuple[Behavior, ...]) -> str:
@@ -111,14 +130,14 @@ def parse_behavior(text: str, column: str | None) -> Parsed[Behavior]:
             code=messages.BEHAVIOR_AMBIGUOUS,
         )
     elif reading is not None:
-        both = _NUMBER_AND_WORDS.fullmatch(raw)
-        number, words = (both.group(1), both.group(2)) if both else ("", raw)
+        split = _number_and_words(raw)
+        assert split is not None  # only a number and its words disagree
+        number, words = split
         said = behavior_reading(words)
-        meant = _choices(said) if isinstance(said, tuple) else _choices((said,)) if said is not None else "?"
+        meant = _choices(said) if isinstance(said, tuple) else _choices((said,)) if said is not None else ""
         out.add(
             Level.ERROR,
-            f"'{raw}': the number says {_choices((_BEHAVIOR_SPELLINGS[number],))} "
-            f"but '{words}' says {meant}: correct one of them",
+            f"'{raw}': the number says {_choices((number,))} but '{words}' says {meant}: correct one of them",
             column,
             code=messages.BEHAVIOR_CONTRADICTS,
         )

@@ -140,7 +140,7 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     for note in result.wave.notes:
         code = getattr(note, "code", None)
         if code is messages.UNREAD_COLUMNS:
-            announce(f"{code}: {note}")
+            announce(f"{code} {note}")
         elif note.startswith("WARNING"):
             announce(note)
     err.print(f"{summary_title(result)} {result.tally()}", markup=False)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import messages
-from importer.check.values import behavior_reading
+from importer.check.values import says_behavior_in_words
 from importer.errors import InputError
 from importer.messages import Code
 from importer.model import fields as C
@@ -64,9 +64,11 @@ class Column:
 
     @property
     def behavior_words(self) -> bool:
-        """Every cell a behaviour spelling (or an ambiguous one), at least one in words."""
-        readings = [behavior_reading(t) for t in self.distinct]
-        return bool(readings) and all(r is not None for r in readings) and not self.digits
+        """Every cell 0, 1, 2 or a behaviour in words (an ambiguous one too), one at least in words."""
+        words = [says_behavior_in_words(t) for t in self.distinct]
+        return any(words) and all(
+            w or t in ("0", "1", "2") for w, t in zip(words, self.distinct, strict=True)
+        )
 
 
 class UnreadColumnsError(InputError):

@@ -354,7 +354,7 @@ def test_the_upload_page_offers_both_ways_on_and_checks_again(
     )
     assert answer.status_code == 400
     page = answer.text
-    assert "CMA305" in page and "column D &#39;USMT behaviour&#39;" in page
+    assert "CMA305 &#39;usmt-behaviour.csv&#39; column D &#39;USMT behaviour&#39;" in page
     assert 'name="add_map" value="Behavior=USMT behaviour"' in page
     assert 'name="add_ignore" value="USMT behaviour"' in page
     pending = re.search(r'name="pending" value="([0-9a-f]{32})"', page)

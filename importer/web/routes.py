@@ -144,6 +144,7 @@ class Pages:
             behaviors=list(Behavior),
             stopped=stopped,
             code=stopped.code,
+            message=stopped.message.replace(wave.stored, wave.name),  # the name the team knows
             pending=wave,
             map_lines="\n".join(f"{FIELD_TITLES[f]}={h}" for f, h in mapping.items()),
             ignore_lines="\n".join(ignore),

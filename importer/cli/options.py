@@ -239,7 +239,7 @@ def wave_arguments(func: F) -> F:
                 "behavior",
                 callback=_behavior_option,
                 metavar="B",
-                help="Behaviour for rows that give none: 0, 1, 2 or a cmdlet name. "
+                help="Behaviour for rows that give none: 0, 1, 2, a cmdlet name or the console's words. "
                 "Default 2 (capture and restore specified accounts, the console's default).",
             ),
         )

@@ -29,8 +29,9 @@ from importer.model.fields import (
 #   ICI   Import-CMComputerInformation's parameters (same repository, Import-CMComputerInformation.md)
 #   CON   the console: Create Computer Association's Source computer / Destination computer and
 #         User Accounts tab (memdocs osd/get-started/manage-user-state.md), the Computer
-#         Association node's Source Computer column (ConfigMgr 2007 console help), the Import
-#         Computer Information file's header (see WIZARD_HEADER)
+#         Association node's Source Computer column (ConfigMgr 2007 console help, "Computer
+#         Association Node", kept at systemscenter.ru/smsv4.en/html/aa665065-5be8-42a0-b118-
+#         188abccf93fb.htm), the Import Computer Information file's header (see WIZARD_HEADER)
 #   OURS  cmassoc's own template, export and report
 #   TEAM  the words migration teams' own sheets use (kept from the first sheets we were given;
 #         no public source)

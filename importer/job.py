@@ -38,6 +38,7 @@ class Job:
     users: Path | None = None
     limits: InputLimits = field(default_factory=InputLimits)
     mapping: Mapping[str, str] = field(default_factory=dict)  # --map: field -> header
+    ignore: tuple[str, ...] = ()  # --ignore-column: headers left unread
     journal: Path | None = None  # run: where it is journaled; undo and status of a run: where it is
     run_id: str | None = None  # undo, and the status of a run
     resume_id: str | None = None  # run: continue this run
@@ -99,11 +100,14 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
 
 
 def _read(job: Job) -> WaveInput:
+    """The wave sheet; a status, which creates nothing, names a column that looks meaningful
+    but is not read instead of stopping on it."""
     from importer.read.wave import read_wave
 
     if job.sheet is None:
         raise InputError(f"`{job.command}` needs a wave sheet.")
-    return read_wave(job.sheet, job.users, job.limits, job.mapping)
+    stop = job.command != "status"
+    return read_wave(job.sheet, job.users, job.limits, job.mapping, job.ignore, stop_unread=stop)
 
 
 def _finish(result: RunResult, wiring: Wiring) -> Outcome:

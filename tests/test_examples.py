@@ -17,7 +17,11 @@ SHEETS = sorted(p for p in EXAMPLES.glob("*.csv") if not p.name.endswith(".users
 
 
 def _rows(path: Path) -> list[list[str]]:
+    """The example's rows from its header on (a PowerShell export's #TYPE line is skipped, as
+    the reader skips it)."""
     text, _ = decode_csv_bytes(path.read_bytes())
+    if text.startswith("#TYPE"):
+        text = text.split("\n", 1)[1]
     return list(csv.reader(text.splitlines(keepends=True), delimiter=detect_delimiter(text)))
 
 

@@ -77,7 +77,7 @@ def test_totals_and_headings_of_one_two_and_three_cells_in_a_csv(tmp_path: Path)
         "row 5 'IT Services (1)', rows 7-10 (totals or headings)"
     )
     assert summary["notes"][1:] == [text]
-    assert f"cmassoc: {text}" in output.splitlines()
+    assert f"cmassoc: CMA330 {text}" in output.splitlines()
     assert skipped_notes(path) == [(NOT_PAIRS, text)]
 
 
@@ -169,7 +169,7 @@ def test_an_excel_tables_totals_row_is_skipped(tmp_path: Path, site_path: Path, 
     assert (summary["rows"], summary["counts"]) == (2, counts("created", 2))
     text = "Skipped 1 row that is not a pair: 'wave.xlsx' sheet 'Wave' row 4 (an Excel table's totals row)"
     assert summary["notes"] == [text]
-    assert f"cmassoc: {text}" in output.splitlines()
+    assert f"cmassoc: CMA330 {text}" in output.splitlines()
 
 
 def test_a_totals_row_with_two_computer_names_is_a_pair(tmp_path: Path) -> None:

@@ -138,7 +138,10 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     """The closing lines, on stdout (so `> log.txt` keeps them), unless the JSON is there."""
     err = stderr() if json_to_stdout else _Out()
     for note in result.wave.notes:
-        if note.startswith("WARNING") or getattr(note, "code", None) is messages.ROWS_NOT_PAIRS:
+        code = getattr(note, "code", None)
+        if code is messages.UNREAD_COLUMNS or code is messages.ROWS_NOT_PAIRS:
+            announce(f"{code} {note}")
+        elif note.startswith("WARNING"):
             announce(note)
     err.print(f"{summary_title(result)} {result.tally()}", markup=False)
     extra = result.site_changes()

@@ -108,7 +108,8 @@ class Worker:
         else:
             sheet, users = upload_paths(self.store, wave)
             command: Command = "status" if kind == "status" else "run"
-            job = Job(command, options, sheet, users, self.limits, journal=journal)
+            mapping, ignore = wave_columns(wave)
+            job = Job(command, options, sheet, users, self.limits, mapping, ignore, journal=journal)
         names, reporters = store_reporters(self.store)
         operator = f"{user} ({self.host})"
         wiring = Wiring(self.connect, progress, reporters=reporters, operator=operator, index=self.index)
@@ -161,6 +162,12 @@ def run_options(wave: Wave, dry_run: bool = False) -> RunOptions:
         overwrite_existing_record=bool(stored.get("overwrite_existing_record")),
         update=bool(stored.get("update")),
     )
+
+
+def wave_columns(wave: Wave) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The --map and --ignore-column a wave was uploaded (or re-checked) with."""
+    stored = json.loads(wave.options or "{}")
+    return dict(stored.get("mapping", {})), tuple(stored.get("ignore", ()))
 
 
 def reports_of(store: Store, wave_id: str) -> Path | None:

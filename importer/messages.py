@@ -216,6 +216,13 @@ DAMAGED = _code(
     "well-formed.",
     "If Excel opens it (Excel repairs some damage), save it again as .xlsx; if not, ask for the file again.",
 )
+BUILTIN_PASSWORD = _code(
+    "CMA070",
+    "Workbook encrypted with Excel's built-in password",
+    "An .xls whose workbook structure is protected is encrypted with the password Excel itself knows "
+    "(Excel opens it without asking); the reader cannot decrypt it.",
+    "Open it in Excel and save it as .xlsx (Excel Workbook).",
+)
 
 # --- CMA100-199: cells (names, accounts, behaviours, values) -------------------------------
 

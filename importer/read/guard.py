@@ -88,7 +88,7 @@ class _Child:
     def result(self, deadline: float) -> Any:
         result = pickle.loads(self._receive(deadline))
         if result[0] == _REFUSED:
-            raise InputError(result[1], result[2] or None, code=result[3])
+            raise InputError(result[1], result[2] or None, code=messages.CATALOG[result[3]])
         if result[0] == _FAILED:
             raise failed(self.path, self.kind, result[1], result[2])
         if result[0] == _MEMORY:
@@ -232,7 +232,7 @@ def _child(path: str, limits: InputLimits, sender: Any, work: Any, errors: Any) 
     try:
         message: tuple[Any, ...] = (_OK, work(Path(path)))
     except _Refusal as refusal:
-        message = (_REFUSED, refusal.message, refusal.hint, refusal.code)
+        message = (_REFUSED, refusal.message, refusal.hint, refusal.code.code)  # the catalog's, not a copy
     except MemoryError:
         message = (_MEMORY,)
     except Exception as exc:  # calamine raises its own types for every kind of bad file

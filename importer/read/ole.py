@@ -40,6 +40,14 @@ def ole_kind(path: Path, refuse: Refuse) -> Kind:
             "If Excel opens it (Excel repairs some damage), save it again as .xlsx; if not, ask for the "
             "file again.",
         ) from exc
+    if encrypted and workbook == "workbook" and _builtin_password(path):
+        raise refuse(
+            path,
+            messages.BUILTIN_PASSWORD,
+            "is encrypted with Excel's built-in password (an .xls whose workbook structure is protected: "
+            "Excel opens it without asking), which cmassoc cannot open",
+            "Open it in Excel and save it as .xlsx (Excel Workbook).",
+        )
     if encrypted or ("encryptioninfo" in entries and "encryptedpackage" in entries):
         raise refuse(
             path,
@@ -78,6 +86,23 @@ def ole_kind(path: Path, refuse: Refuse) -> Kind:
         else "Give the wave's workbook (.xlsx) or CSV file."
     )
     raise refuse(path, code, what, hint)
+
+
+def _builtin_password(path: Path) -> bool:
+    """Whether the .xls opens with the password Excel itself uses when a workbook's structure
+    is protected ("VelvetSweatshop"): msoffcrypto-tool checks the password's verifier only
+    (its decryption would write the plain workbook to a temporary file, so none is done)."""
+    import msoffcrypto
+
+    try:
+        with path.open("rb") as fh:
+            office = msoffcrypto.OfficeFile(fh)
+            if office.format != "xls97":
+                return False
+            office.load_key(password="VelvetSweatshop")
+    except Exception:  # a wrong password, an unsupported method, a stream it cannot parse
+        return False
+    return True
 
 
 def _has_filepass(ole: Any, stream: str) -> bool:

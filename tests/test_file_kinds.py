@@ -512,3 +512,9 @@ def test_real_files(name: str, expected: Code | str) -> None:
         with pytest.raises(InputError) as caught:
             read_wave(path)
         assert one_line(str(caught.value)) and f"'{expected}" in str(caught.value)
+
+
+def test_a_csv_whose_first_header_is_id_is_no_sylk_file(tmp_path: Path) -> None:
+    path = _text("wave.csv", "ID;PC name;New PC;Behavior\n1;CON-PC0003;CON-NB0003;0\n")(tmp_path)
+    wave = read_wave(path, mapping={"source": "PC name", "destination": "New PC"})
+    assert [r.values["PC name"] for r in wave.rows] == ["CON-PC0003"]

@@ -71,7 +71,7 @@ def recognise(path: Path) -> Kind:
     text = _decoded(head)
     _markup(path, text)
     if _is_text(text):
-        if text.lstrip("\ufeff").startswith("ID;P"):
+        if _is_sylk(text):
             raise _refuse(
                 path,
                 messages.OTHER_SPREADSHEET,
@@ -235,6 +235,17 @@ def _decoded(head: bytes) -> str:
         if exc.start >= len(head) - 3:  # a character cut by the end of the head
             return head[: exc.start].decode("utf-8")
         return head.decode("cp1252", "replace")
+
+
+def _is_sylk(text: str) -> bool:
+    """SYLK begins with an ID record and holds cell records (C;Y1;X1;K"Source"); a CSV whose
+    first header is "ID" and second starts with P ("ID;PC name") has no such records."""
+    lines = text.lstrip("\ufeff").splitlines()[:200]
+    return (
+        bool(lines)
+        and lines[0].startswith("ID;P")
+        and any(ln.startswith(("C;Y", "C;X", "B;Y")) for ln in lines)
+    )
 
 
 def _is_text(text: str) -> bool:

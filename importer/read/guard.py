@@ -163,7 +163,7 @@ class _Child:
 
 # The parsers' exceptions that say a workbook's package or XML is broken, by their names
 # (python-calamine's, zipfile's and zlib's, the XML parsers' and defusedxml's).
-_BROKEN_ZIP = {"ZipError", "BadZipFile", "BadZipfile", "error", "EOFError"}
+_BROKEN_ZIP = {"ZipError", "BadZipFile", "zlib.error", "EOFError"}
 _BROKEN_XML = {"XmlError", "ParseError", "ExpatError"}
 _HOSTILE_XML = {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError"}
 
@@ -236,7 +236,8 @@ def _child(path: str, limits: InputLimits, sender: Any, work: Any, errors: Any) 
     except MemoryError:
         message = (_MEMORY,)
     except Exception as exc:  # calamine raises its own types for every kind of bad file
-        message = (_FAILED, type(exc).__name__, str(exc)[:300])
+        name = type(exc).__name__
+        message = (_FAILED, f"zlib.{name}" if type(exc).__module__ == "zlib" else name, str(exc)[:300])
     columns: list[Any] = []
     if message[0] == _OK and isinstance(message[1], list) and all(isinstance(t, _Read) for t in message[1]):
         # A column goes as a message of its own: the child never holds a second copy of the

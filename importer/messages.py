@@ -232,6 +232,25 @@ BUILTIN_PASSWORD = _code(
 
 # --- CMA330-349: rows that are not pairs (totals, group headings, notes) -------------------
 
+ROWS_NOT_PAIRS = _code(
+    "CMA330",
+    "Rows that are not pairs were skipped",
+    "Rows under the header that hold a label (Total, Subtotal, Count, Sum, '12 machines', a group "
+    "heading such as 'Finance - 12 machines' or 'IT Services (2)') and otherwise only numbers or "
+    "formulas, an Excel table's totals row, and free text under the table after a blank row are "
+    "not pairs. They are not read, do not count as rows of the wave and do not make the run need "
+    "attention; the notice names each by its sheet and row number.",
+    "Nothing, when the rows named are indeed not pairs. A row whose Source and Destination are both "
+    "valid computer names is always read as a pair: if a pair was skipped, type both names.",
+)
+EXAMPLE_ROW_IGNORED = _code(
+    "CMA331",
+    "The template's example row was ignored",
+    "The blank template's example row (EXAMPLE-OLD01 to EXAMPLE-NEW01) was left in the sheet as "
+    "it is; it is not a pair and is not read.",
+    "Nothing; delete the row or type over it when you fill in the template.",
+)
+
 # --- CMA350-399: run notices and summaries --------------------------------------------------
 
 # --- CMA600-699: options and commands -------------------------------------------------------

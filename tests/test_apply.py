@@ -386,7 +386,14 @@ def test_a_new_computer_is_imported_then_associated(
     new_id = 16777303  # the demo site numbers a new record after its highest (CON-NB0099's 16777302)
     assert flaky.call_batches == [1, 1]  # the import was confirmed by name, not sent again
     assert (row.status, row.hardware, row.restore_resource_id) == (Status.CREATED, Hardware.IMPORTED, new_id)
-    assert said(row) == [Message(Level.NOTE, "import confirmed on the site after a retry (not sent twice)")]
+    # the plan's "it will be imported" (none here: the row was made planned) becomes what happened
+    assert said(row) == [
+        Message(
+            Level.NOTE,
+            f"NEWPC01 was imported by this run (ResourceID {new_id}); confirmed on the site after a retry, "
+            "not sent twice",
+        )
+    ]
     assert listener.heard == [("before", [2]), ("imported", [2]), ("after", [2])]
     computers = site_snapshot(site_path)["computers"]
     assert isinstance(computers, list)

@@ -579,4 +579,4 @@ def test_json_to_a_closed_or_broken_stdout(tmp_path: Path, how: str) -> None:
         assert "the JSON was cut short" in err
     assert code == 3, err  # what the run deserved: the sample has rows that need attention
     assert "Traceback" not in err and "Exception ignored" not in err
-    assert "Report:" in err and "Checked 12 rows" in err
+    assert "Report:" in err and "Validated 12 rows" in err

@@ -364,16 +364,17 @@ def test_a_new_computer_with_a_mac_or_guid_is_planned_as_an_import(site: DemoSit
     ]
     note = "{} is not on the site: it will be imported ({})"
     assert [said(r) for r in rows] == [
-        [Message(Level.NOTE, note.format("NEWPC01", "00:1A:2B:00:00:01"), "Destination")],
-        [Message(Level.NOTE, note.format("NEWPC02", guid), "Destination")],
+        [Message(Level.NOTE, note.format("NEWPC01", "00:1A:2B:00:00:01"), "Destination", Tag.TO_IMPORT)],
+        [Message(Level.NOTE, note.format("NEWPC02", guid), "Destination", Tag.TO_IMPORT)],
         [
             Message(
                 Level.NOTE,
                 note.format("NEWPC03", "00:1A:2B:00:00:03, 4C4C4544-0042-3510-8052-000000000003"),
                 "Destination",
+                Tag.TO_IMPORT,
             )
         ],
-        [Message(Level.NOTE, note.format("NEWPC04", "00:15:5D:00:00:51"), "Destination")],
+        [Message(Level.NOTE, note.format("NEWPC04", "00:15:5D:00:00:51"), "Destination", Tag.TO_IMPORT)],
         [],
         [error(NOT_ON_SITE.format("CON-PC0077"), "Source", Tag.NOT_ON_SITE)],
     ]
@@ -430,5 +431,6 @@ def test_overwrite_existing_record_plans_the_import_over_the_holder(site: DemoSi
             "NEWPC02 is not on the site: it will be imported (00:15:5D:00:00:50), taking over the record "
             f"of CON-NB0040 {ids['CON-NB0040']} (CONTOSO, created 2026-11-02) (--overwrite-existing-record)",
             "Destination",
+            Tag.TO_IMPORT,
         )
     ]

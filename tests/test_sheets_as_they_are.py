@@ -67,7 +67,7 @@ def test_a_footer_row_is_skipped_with_a_note(tmp_path: Path) -> None:
     notes = json.loads(out.read_text(encoding="utf-8"))["summary"]["notes"]
     assert notes == [
         "'wave.csv' read as UTF-8, columns separated by commas",
-        "'wave.csv' row 4 ('Total: 1 machine') read as a footer, not a pair: skipped",
+        "Skipped 1 row that is not a pair: 'wave.csv' row 4 'Total: 1 machine'",
     ]
 
 

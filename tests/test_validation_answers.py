@@ -993,7 +993,7 @@ def test_rows_keep_their_sheet_and_row_through_titles_blank_rows_and_a_footer(tm
         {"Source": "PC2", "Destination": "NB2", "Behavior": "0", "Users": "", "Notes": "ticket 2"},
     ]
     assert got.summary["notes"] == [
-        "'wave.xlsx' sheet 'Wave' row 8 ('Total: 2 machines') read as a footer, not a pair: skipped"
+        "Skipped 1 row that is not a pair: 'wave.xlsx' sheet 'Wave' row 8 'Total: 2 machines'"
     ]
 
 

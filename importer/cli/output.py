@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from importer import InputError, RunResult
+from importer import InputError, RunResult, messages
 from importer.job import Outcome, Wiring
 
 if TYPE_CHECKING:
@@ -108,9 +108,10 @@ def wiring(
     output: OutputOptions,
     connect: Callable[[], Provider] | None = None,
     interruptible: bool = False,
+    index: Path | None = None,
 ) -> Wiring:
     """How a command's job reaches the world: its site, progress and notices on stderr, its
-    reports, Ctrl-C after the batch in flight."""
+    reports, Ctrl-C after the batch in flight, the index of runs it records its run in."""
     from importer.interrupt import graceful_interrupt
     from importer.progress import progress_for
 
@@ -120,6 +121,7 @@ def wiring(
         announce=announce,
         reporters=reporters(default, output.report, output.json_path),
         interrupts=(lambda: graceful_interrupt(announce)) if interruptible else None,
+        index=index,
     )
 
 
@@ -136,20 +138,19 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     """The closing lines, on stdout (so `> log.txt` keeps them), unless the JSON is there."""
     err = stderr() if json_to_stdout else _Out()
     for note in result.wave.notes:
-        if note.startswith("WARNING"):
+        if note.startswith("WARNING") or getattr(note, "code", None) is messages.ROWS_NOT_PAIRS:
             announce(note)
-    what = {"validate": "Checked", "undo": "Undo:", "run": "Imported", "status": "Status of"}[result.command]
-    if result.options.dry_run and result.command != "validate":
-        what = (
-            "Planned (dry run, nothing changed):"
-            if result.command == "run"
-            else f"{what} (dry run, nothing changed)"
-        )
-    err.print(f"{what} {result.tally()}", markup=False)
-    if result.wave.row_count and result.command == "run" and result.provider is not None:
+    err.print(f"{summary_title(result)} {result.tally()}", markup=False)
+    extra = result.site_changes()
+    if extra:
+        err.print(f"Also: {extra}", markup=False)
+    if result.provider is not None and result.command in ("run", "undo"):
+        err.print(f"Site {result.provider.site_code} ({result.provider.kind})", markup=False)
+    if result.defaulted and result.command in ("run", "validate"):
+        rows = "1 row gives" if result.defaulted == 1 else f"{result.defaulted:,} rows give"
         err.print(
-            f"Site {result.provider.site_code} ({result.provider.kind}); rows without a behaviour "
-            f"used {result.options.default_behavior.label}",
+            f"Behaviour: {rows} none and {'takes' if result.defaulted == 1 else 'take'} the default, "
+            f"{result.options.default_behavior.label}; --behavior sets another",
             markup=False,
         )
     if result.stopped_by:
@@ -158,5 +159,15 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
         site = result.provider.site_code if result.provider else "?"
         err.print(f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {site}", markup=False)
     if result.run_id and result.command == "run":
-        err.print(f"Run ID: {result.run_id} (journal {result.journal_path})", markup=False)
-    err.print(f"Report: {report}", markup=False)
+        journal = Path(result.journal_path).absolute() if result.journal_path else None
+        err.print(f"Run ID: {result.run_id} (journal {journal})", markup=False)
+    err.print(f"Report: {report if str(report) == '-' else report.absolute()}", markup=False)
+
+
+def summary_title(result: RunResult) -> str:
+    """Each command's summary says what the command did."""
+    dry = result.options.dry_run and result.command != "validate"
+    if result.command == "run":
+        return "Planned (dry run, nothing changed):" if dry else "Imported"
+    title = {"validate": "Validated", "undo": "Undone:", "status": "Status of"}[result.command]
+    return f"{title} (dry run, nothing changed)" if dry else title

@@ -112,7 +112,8 @@ def run(
         "run", options, sheet, users_file, limits, mapping, journal_file, resume_id=resume_id, new_run=new_run
     )
     connect = lambda: build_provider(site, env)  # noqa: E731
-    finish(execute(job, wiring(default_report_path(sheet), output, connect, interruptible=True)), output)
+    made = wiring(default_report_path(sheet), output, connect, interruptible=True, index=env.run_index())
+    finish(execute(job, made), output)
 
 
 def _demo(site: SiteOptions) -> Path | None:

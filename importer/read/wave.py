@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from importer.errors import InputError
@@ -27,8 +29,9 @@ from importer.read.header import (
     first_texts,
     unused_user_columns,
 )
-from importer.read.rows import drop_example, drop_footer
+from importer.read.rows import Skipped, drop_example, not_pairs, skipped_notice
 from importer.read.sheet import Sheet
+from importer.read.xlsxscan import table_totals
 
 
 def read_wave(
@@ -43,6 +46,8 @@ def read_wave(
     wave = WaveInput(str(path), file_sha256(path), frame=None, user_rows=[], columns=[], notes=notes)
     pieces: list[pd.DataFrame] = []
     pairs_found = False
+    totals = table_totals(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    skipped: list[tuple[str, list[Skipped]]] = []
     for sheet in sheets:
         kind, header = classify(sheet, mapping)
         if kind == "pairs" and header is not None:
@@ -53,7 +58,11 @@ def read_wave(
                     "Information file (Name = the new computer, SMBIOS GUID, MAC Address, Source Computer)"
                 )
             check_mapping(sheet, header, mapping)
-            _collect_pairs(sheet, header, wave, pieces)
+            rows, not_pair = not_pairs(
+                sheet, header, sheet.filled_rows(header.row), totals.get(sheet.name, frozenset())
+            )
+            skipped.append((sheet.where, not_pair))
+            _collect_pairs(sheet, header, drop_example(sheet, header, rows, wave), wave, pieces)
             unused_user_columns(sheet, header, wave)
         elif kind == "users" and header is not None:
             wave.user_rows.extend(_user_rows(sheet, header))
@@ -62,6 +71,9 @@ def read_wave(
                 f"sheet '{sheet.name}' skipped: no header with source and destination "
                 "(or, on a users sheet, source and users) columns"
             )
+    notice = skipped_notice(skipped)
+    if notice is not None:
+        wave.notes.append(notice)
     if pairs_found:
         wave.frame = pieces[0] if len(pieces) == 1 else pd.concat(pieces, sort=False)
         wave.columns = list(wave.frame.columns)
@@ -96,9 +108,11 @@ def read_wave(
     return wave
 
 
-def _collect_pairs(sheet: Sheet, header: Header, wave: WaveInput, pieces: list[pd.DataFrame]) -> None:
-    """The sheet's data rows join the wave's frame, their sheet and row number as its index."""
-    rows = drop_example(sheet, header, drop_footer(sheet, sheet.filled_rows(header.row), wave), wave)
+def _collect_pairs(
+    sheet: Sheet, header: Header, rows: npt.NDArray[np.int64], wave: WaveInput, pieces: list[pd.DataFrame]
+) -> None:
+    """The sheet's data `rows` (indexes) join the wave's frame, their sheet and row number as its
+    index."""
     names = header.names
     width = min(len(names), sheet.width)
     if len(rows) and int(rows[-1]) - int(rows[0]) + 1 == len(rows):  # the usual block: not copied

@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from importer import Behavior, ImporterError
 from importer.job import Job, Wiring, execute
 from importer.model.statuses import Status
-from importer.report.readback import report_rows
+from importer.report.readback import report_notes, report_rows
 from importer.web.auth import check_password
 from importer.web.config import WebConfig
 from importer.web.forms import local_target, save_upload, upload_form
@@ -160,7 +160,7 @@ class Pages:
             self.store.set_wave(wave.id, last=f"not readable: {exc}")
             return
         assert result is not None
-        summary = result.tally()
+        summary = result.in_a_line()
         self.store.update_action(action_id, state="done", summary=summary, xlsx=xlsx, json=json_name)
         self.store.set_wave(wave.id, rows=len(result.rows), last=f"validate: {summary}")
 
@@ -173,6 +173,10 @@ class Pages:
         except ValueError:
             page = 1
         rows, counts, too_large = report_rows(reports_of(self.store, wave.id), shown)
+        notes = report_notes(reports_of(self.store, wave.id))
+        for stored, name in ((wave.stored, wave.name), (wave.users_stored, wave.users_name)):
+            if stored and name:  # the notices name the file as its uploader did, not as stored
+                notes = [n.replace(stored, name) for n in notes]
         pages = max(-(-len(rows) // PAGE_ROWS), 1)
         page = min(page, pages)
         actions = self.store.actions(wave.id)
@@ -192,6 +196,7 @@ class Pages:
             last_run=last_run,
             latest=next((a for a in actions if a.json), None),
             too_large=too_large,
+            notes=notes,
             statuses=[s.value for s in Status],
             Role=Role,
         )

@@ -30,7 +30,7 @@ class Progress:
     total: int = 0
     ahead: int = 0  # jobs before this one
 
-    def start(self, stage: str, total: int) -> None:
+    def start(self, stage: str, total: int, unit: str = "pairs") -> None:  # noqa: ARG002 (the page says rows)
         self.stage, self.done, self.total = stage, 0, total
 
     def advance(self, amount: int) -> None:
@@ -46,6 +46,7 @@ class Worker:
     connect: Callable[[], Provider]  # a new connection to the site, for one job
     limits: InputLimits = field(default_factory=InputLimits)
     host: str = "cmassoc serve"
+    index: Path | None = None  # the index of runs the jobs record their runs in
     progress: dict[str, Progress] = field(default_factory=dict)
     _queue: queue.Queue[tuple[str, Callable[[Progress], None]]] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
@@ -109,11 +110,12 @@ class Worker:
             command: Command = "status" if kind == "status" else "run"
             job = Job(command, options, sheet, users, self.limits, journal=journal)
         names, reporters = store_reporters(self.store)
-        wiring = Wiring(self.connect, progress, reporters=reporters, operator=f"{user} ({self.host})")
+        operator = f"{user} ({self.host})"
+        wiring = Wiring(self.connect, progress, reporters=reporters, operator=operator, index=self.index)
         result = execute(job, wiring).result
         assert result is not None
         planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
-        summary = result.tally()
+        summary = result.in_a_line()
         if result.stopped_by:
             summary += f" (stopped: {result.stopped_by})"
         self.store.update_action(

@@ -29,4 +29,4 @@ def create_sample_site(
 def ensure_default_site(path: Path) -> None:
     if not path.exists():
         create_sample_site(path)
-        print(f"cmassoc: created demo site {path} from the sample inventory", file=sys.stderr)
+        print(f"cmassoc: created demo site {path.absolute()} from the sample inventory", file=sys.stderr)

@@ -1,12 +1,13 @@
 """Every Excel report is written here: our sheets, columns and styles, on XlsxWriter.
 
 Every sheet: cells aligned to the top, wrapped columns whose rows are as tall as their text,
-each status its colour, widths that follow the headers and the data, and pages that print
-landscape, one page wide. A sheet of rows also has a bold header row, filtered and printed on
-every page, and frozen panes. Text is always text, exactly as given (never a formula, a
-number or a link); a cell longer than Excel holds is cut visibly, and control characters
-Excel cannot hold are shown as \\xNN. XlsxWriter's constant_memory mode writes each row out
-when the next begins, so rows go in order and a million of them take little memory.
+each status its colour, widths that follow the headers and the data, and pages set up as
+importer.report.pages says (paper, landscape, header and footer). A sheet of rows also has a
+bold header row, filtered and printed on every page, and frozen panes; its print area may be
+its first columns only. Text is always text, exactly as given (never a formula, a number or a
+link); a cell longer than Excel holds is cut visibly, and control characters Excel cannot
+hold are shown as \\xNN. XlsxWriter's constant_memory mode writes each row out when the next
+begins, so rows go in order and a million of them take little memory.
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ import xlsxwriter
 
 from importer.limits import EXCEL_MAX_CELL, cut_marker
 from importer.model.statuses import STATUS_TABLE, Status
+from importer.report.pages import Pages
 
-PLAIN, BOLD, WRAP, DATE = "plain", "bold", "wrap", "date"  # styles; a Status is its fill
+PLAIN, BOLD, WRAP, DATE, TITLE = "plain", "bold", "wrap", "date", "title"  # styles; a Status is its fill
+LEFT, CENTER = "left", "center"  # a number aligned as text is, or centred under its header
 STATUS_FILLS = {info.status: info.fill for info in STATUS_TABLE}
 _STYLES: dict[str, dict[str, object]] = {
     PLAIN: {},
     BOLD: {"bold": True},
+    TITLE: {"bold": True, "font_size": 14},
+    LEFT: {"align": "left"},
+    CENTER: {"align": "center"},
     WRAP: {"text_wrap": True},
     DATE: {"num_format": "yyyy-mm-dd hh:mm", "align": "left"},
     **{status: {"pattern": 1, "bg_color": f"#{fill}"} for status, fill in STATUS_FILLS.items()},
@@ -72,7 +78,8 @@ def widths(
 class Book:
     """A workbook written a sheet at a time, each sheet a row at a time (in order)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pages: Pages | None = None) -> None:
+        self.pages = pages or Pages()
         self._book = xlsxwriter.Workbook(str(path), _OPTIONS)
         self._book.set_properties({"author": "cmassoc"})
         self._formats = {key: self._book.add_format({"valign": "top", **s}) for key, s in _STYLES.items()}
@@ -94,21 +101,21 @@ class Book:
         title: str = "",
         header: Sequence[str] = (),
         freeze: tuple[int, int] | None = None,
+        print_columns: int | None = None,
+        one_page: bool = False,
     ) -> Sheet:
-        """A sheet whose pages print landscape, one page wide, with the file name, `title` and
-        page numbers around them. A `header` row is bold, filtered and printed on every page;
-        `freeze` is (rows, columns) kept in view."""
+        """A sheet printed as the book's `pages` say, with `title` (default: its name) in the page
+        header. A `header` row is bold, filtered and printed on every page; `freeze` is (rows,
+        columns) kept in view; `print_columns` leading columns make the print area (default:
+        all); a `one_page` sheet is fitted to one page."""
         sheet = Sheet(self._book, self._book.add_worksheet(name[:31]), self._formats, widths, header)
+        sheet.print_columns = print_columns
         ws = sheet.worksheet
         for column, width in enumerate(widths):
             ws.set_column(column, column, width)
         if freeze:
             ws.freeze_panes(*freeze)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
-        ws.set_header("&L&F&R" + (title or name).replace("&", "&&")[:200], margin=0.3)
-        ws.set_footer("&LPrinted &D &T&RPage &P of &N", margin=0.3)
+        self.pages.apply(ws, title or name, tabular=bool(header), one_page=one_page)
         # Text that looks like a number (00123, a date typed as text) is text on purpose.
         ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
         if header:
@@ -130,6 +137,7 @@ class Sheet:
         self.book, self.worksheet, self.formats = book, worksheet, formats
         self.widths, self.header = widths, header
         self.rows = 0  # written so far
+        self.print_columns: int | None = None  # the print area's columns (None: all)
 
     def row(self, cells: Sequence[object], styles: Sequence[str] = ()) -> None:
         """One row: str is text, int and float numbers, datetime a date, None no cell."""
@@ -246,6 +254,8 @@ class Sheet:
     def finish(self) -> None:
         if self.header:
             self.worksheet.autofilter(0, 0, max(self.rows, 1) - 1, len(self.header) - 1)
+        if self.print_columns:
+            self.worksheet.print_area(0, 0, max(self.rows, 1) - 1, self.print_columns - 1)
 
 
 def _lines(column: Sequence[object], width: float) -> list[int]:

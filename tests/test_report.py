@@ -320,13 +320,17 @@ def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSi
     widths = [
         results.column_dimensions[results.cell(1, i).column_letter].width for i in range(1, len(header) + 1)
     ]
-    # never narrower than the header (its length + 3), wide enough for the longest line seen (+ 2),
-    # at least 6; Messages has what the page leaves beside the other printed columns (64 here, its
-    # long messages would take more); XlsxWriter adds 0.71 to each
-    chars = [10, 6, 18, 23, 12, 64, 12, 17, 20, 21, 13, 15, 14, 20, 14, 11, 21, 20]
+    # never narrower than the header (its length + 3; a printed column's header wraps: its longest
+    # word + 3), wide enough for the longest line seen (+ 2), at least 6; Messages has what the page
+    # leaves beside the other printed columns (79 here, its long messages would take more);
+    # XlsxWriter adds 0.71 to each
+    chars = [10, 6, 12, 14, 12, 79, 12, 17, 20, 21, 13, 15, 14, 20, 14, 11, 21, 20]
     assert widths == [n + 0.7109375 for n in chars]
-    tall = [results.row_dimensions[r].height for r in range(2, results.max_row + 1)]
-    assert tall == [30, 30, 45, 45, 30, 180, 180, 135, 135, 30]  # 15 points a line of the tallest cell
+    tall = [results.row_dimensions[r].height for r in range(1, results.max_row + 1)]
+    # 15 points a line of the tallest cell; the header's "Source computer" and "Destination
+    # computer" take two
+    assert tall == [30, 30, None, 30, 45, 30, 120, 120, 90, 90, 30]
+    assert results["C1"].alignment.wrap_text and results["C1"].font.b
     with_messages = [c for c in results["F"][1:] if c.value]
     assert with_messages and all(c.alignment.wrap_text for c in with_messages)
     assert all(c.value for c in results["F"][1:] if c.has_style or c.value is not None)  # no empty cells

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
 from types import NoneType
@@ -27,12 +27,14 @@ from importer.model.statuses import STATUS_TABLE, Status
 from importer.report.pages import Pages
 
 PLAIN, BOLD, WRAP, DATE, TITLE = "plain", "bold", "wrap", "date", "title"  # styles; a Status is its fill
+HEAD = "head"  # a header cell: bold, wrapped where its column is narrower than its words
 LEFT, CENTER = "left", "center"  # a number aligned as text is, or centred under its header
 STATUS_FILLS = {info.status: info.fill for info in STATUS_TABLE}
 _STYLES: dict[str, dict[str, object]] = {
     PLAIN: {},
     BOLD: {"bold": True},
     TITLE: {"bold": True, "font_size": 14},
+    HEAD: {"bold": True, "text_wrap": True},
     LEFT: {"align": "left"},
     CENTER: {"align": "center"},
     WRAP: {"text_wrap": True},
@@ -63,15 +65,21 @@ def cell_text(text: str) -> str:
 
 
 def widths(
-    headers: Sequence[str], sample: Sequence[Sequence[object]], caps: Mapping[str, float] | None = None
+    headers: Sequence[str],
+    sample: Sequence[Sequence[object]],
+    caps: Mapping[str, float] | None = None,
+    narrow: Collection[str] = (),
 ) -> list[float]:
-    """Never narrower than the header, wide enough for the data seen, within a cap (50)."""
+    """Never narrower than the header (and its filter button), wide enough for the data seen,
+    within a cap (50). A `narrow` column's header may wrap: its longest word is what counts (a
+    printed page's width goes to the data, not to a long header over short names)."""
     out = []
     for header, column in zip(headers, sample, strict=True):
         seen = "\n".join([str(v) for v in column if v is not None])
         longest = max(map(len, seen.split("\n")))
         cap = (caps or {}).get(header, 50)
-        out.append(float(min(max(len(header) + 3, longest + 2, 6), max(cap, len(header) + 3))))
+        least = max(map(len, header.split())) if header in narrow else len(header)
+        out.append(float(min(max(least + 3, longest + 2, 6), max(cap, least + 3))))
     return out
 
 
@@ -120,7 +128,7 @@ class Book:
         ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
         if header:
             ws.repeat_rows(0)
-            sheet.row(header, [BOLD] * len(header))
+            sheet.row(header, [HEAD] * len(header))
         self._sheets.append(sheet)
         return sheet
 
@@ -157,7 +165,7 @@ class Sheet:
             put, column = self._writer(column)
             if put is None:
                 continue
-            if style == WRAP and j < len(self.widths):
+            if style in (WRAP, HEAD) and j < len(self.widths):
                 tall = list(map(max, tall, _lines(column, self.widths[j])))
             formats = (
                 [self.formats[style]] * count

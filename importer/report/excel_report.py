@@ -245,7 +245,8 @@ def _write_rows(
     ]
     status_at = headers.index("Status")
     first = gather(rows[:CHUNK])  # its first 2,000 rows set the widths; it is written first
-    widths = excel.widths(headers, [column[:2000] for column in first], _WIDTH_CAPS)
+    sample = [column[:2000] for column in first]
+    widths = excel.widths(headers, sample, _WIDTH_CAPS, narrow=headers[:printed])
     for name, width in (fixed_widths or {}).items():
         widths[headers.index(name)] = width
     messages = headers.index("Messages")

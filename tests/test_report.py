@@ -421,8 +421,9 @@ def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:
 
 
 def test_input_notes_go_on_a_notes_sheet_of_their_own(tmp_path: Path) -> None:
-    """The Summary stays one page: it says how many notes there are, the Notes sheet holds them,
-    each with its code, wrapped across the page."""
+    """The Summary stays one page: a few short notes stand on it, but when one is long it says
+    how many there are and the Notes sheet holds them, each with its code, wrapped across the
+    page."""
     wave = read_wave(SAMPLES / "wave-03.csv")
     long = "a note long enough to need more than one line at the width of the page: " + "word " * 60
     wave.notes.append(Notice(Code("CMA999", "a note", "for this test", "nothing"), long))

@@ -64,6 +64,7 @@ _WIDTH_CAPS = {
 CHUNK = 8192  # rows gathered into columns and written at a time
 SUMMARY_WIDTHS = (30, 17, 50, 2)
 CHART_ROWS = 18  # the chart stands right of the counts, down to this row; the run's parameters follow
+SHORT_NOTES, SHORT_NOTE = 3, 120  # as many notes, of as many characters, stay on the Summary
 
 _STATUS_TEXT: dict[Status | None, str] = {s: ENUM_TEXT.get(s) or "" for s in [*Status, None]}
 _STATUS_STYLE: dict[Status | None, str] = {None: PLAIN, **{s: s for s in Status}}
@@ -75,13 +76,14 @@ def write_xlsx(result: RunResult, path: Path, paper: Paper = DEFAULT_PAPER) -> N
     title = STATUS_TITLE if result.command == "status" else IMPORT_TITLE
     pages = Pages(paper, title, result.wave.path, _which_run(result))
     with replace_atomically(path) as tmp, excel.Book(tmp, pages) as book:
-        _summary_sheet(book, result, title, len(notes))
+        separate = len(notes) > SHORT_NOTES or any(len(note) > SHORT_NOTE for note in notes)
+        _summary_sheet(book, result, title, notes, separate)
         attention_sheet(book, result, ATTENTION_SHEET)
         if result.command == "status":
             _status_sheet(book, result, carried)
         else:
             _results_sheet(book, result, carried)
-        if notes:
+        if separate:
             _notes_sheet(book, notes)
 
 
@@ -110,8 +112,11 @@ def _notes(result: RunResult, carried: int) -> list[str]:
     return notes
 
 
-def _summary_sheet(book: excel.Book, result: RunResult, title: str, notes: int) -> None:
-    """One page: the outcome in two lines, the counts and their chart, the run's parameters."""
+def _summary_sheet(
+    book: excel.Book, result: RunResult, title: str, notes: Sequence[str], separate: bool
+) -> None:
+    """One page: the outcome in two lines, the counts and their chart, the run's parameters, and
+    the input's notes when they are few and short (else how many the Notes sheet holds)."""
     counts = result.counts()
     sheet = book.sheet(SUMMARY_SHEET, widths=SUMMARY_WIDTHS, one_page=True)
     sheet.worksheet.set_row(0, 21)
@@ -149,8 +154,13 @@ def _summary_sheet(book: excel.Book, result: RunResult, title: str, notes: int) 
             continue
         shown = ("yes" if value else "no") if isinstance(value, bool) else value
         sheet.row([label, shown if isinstance(shown, int | float) else str(shown)], [PLAIN, LEFT])
-    if notes:
-        sheet.row(["Notes about the input", f"{notes:,}: see the {NOTES_SHEET} sheet"])
+    if separate:
+        sheet.row(["Notes about the input", f"{len(notes):,}: see the {NOTES_SHEET} sheet"])
+    elif notes:
+        sheet.row([])
+        sheet.row(["Input notes"], [BOLD])
+        for note, code in zip(notes, _codes(notes), strict=True):
+            sheet.row([f"{code} {note}" if code else str(note)])
 
 
 def _notes_sheet(book: excel.Book, notes: Sequence[str]) -> None:
@@ -159,8 +169,12 @@ def _notes_sheet(book: excel.Book, notes: Sequence[str]) -> None:
     widths = [9.0, 0.0]
     widths[1] = float(int(room(widths[:1])))
     sheet = book.sheet(NOTES_SHEET, widths, header=("Code", "Note"), freeze=(1, 0))
-    codes = [str(code) if (code := getattr(note, "code", None)) else None for note in notes]
-    sheet.write([codes, [str(note) for note in notes]], [PLAIN, WRAP])
+    sheet.write([_codes(notes), [str(note) for note in notes]], [PLAIN, WRAP])
+
+
+def _codes(notes: Sequence[str]) -> list[str | None]:
+    """Each note's code (a `Notice` has one), or None."""
+    return [str(code) if (code := getattr(note, "code", None)) else None for note in notes]
 
 
 def _results_sheet(book: excel.Book, result: RunResult, carried: list[str]) -> None:

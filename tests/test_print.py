@@ -3,8 +3,11 @@ line by line, and (where LibreOffice is installed) the printed pages measured.""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -283,3 +286,19 @@ def test_validation_finds_its_invalid_rows_without_making_the_others(
     write_xlsx(result, report)
     listed = [r[1] for r in load_workbook(report)["Needs attention"].iter_rows(min_row=2, values_only=True)]
     assert listed == invalid
+
+
+def test_a_long_wave_name_with_ampersands_stays_within_excels_header_limit(tmp_path: Path) -> None:
+    result = validate_wave(
+        read_wave(sheet(tmp_path, "Source,Destination,Behavior\nPC1,NB1,0\n")), RunOptions()
+    )
+    result.wave.path = "C:\\Waves\\R&D " + "&" * 100 + ".xlsx"
+    report = tmp_path / "r.xlsx"
+    from importer.report.excel_report import write_xlsx
+
+    write_xlsx(result, report)
+    with zipfile.ZipFile(report) as z:
+        footer = re.search(r"<oddFooter>(.*?)</oddFooter>", z.read("xl/worksheets/sheet3.xml").decode())
+    assert footer is not None and len(html.unescape(footer[1])) <= 255  # Excel's limit
+    left = load_workbook(report)["Results"].oddFooter.left.text
+    assert left.startswith("R&&D &&&&") and left.endswith("...") and len(left) <= 80  # & written as &&

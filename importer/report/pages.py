@@ -49,11 +49,19 @@ def fill(widths: list[float], flexible: Sequence[int], natural: Sequence[float],
 
 
 def part(text: str) -> str:
-    """Text as a page header or footer shows it: & doubled (Excel's escape), kept short."""
+    """Text as a page header or footer shows it: & doubled (Excel's escape), kept short (at most
+    80 characters as written, so a header or footer stays within Excel's 255)."""
     text = re.sub(r"[\x00-\x1f]", " ", text)
-    if len(text) > _PART:
-        text = text[: _PART - 3] + "..."
-    return text.replace("&", "&&")
+    escaped = text.replace("&", "&&")
+    if len(escaped) <= _PART:
+        return escaped
+    out, size = [], 3
+    for char in text:
+        size += 2 if char == "&" else 1
+        if size > _PART:
+            break
+        out.append("&&" if char == "&" else char)
+    return "".join(out) + "..."
 
 
 def file_name(path: str) -> str:

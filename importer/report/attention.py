@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from importer.model import Level, Message, RowResult, Status
 from importer.model.statuses import STATUS_INFO
 from importer.report.excel import BOLD, CENTER, PLAIN, STATUS_FILLS, WRAP
+from importer.report.excel import widths as natural_widths
 from importer.report.labels import ATTENTION_SHEET, ENUM_TEXT
 from importer.report.pages import fill
 
@@ -56,8 +57,7 @@ def all_well(result: RunResult) -> str:
     """The one line that says no row needs attention, and which statuses would."""
     words = [status.value for status in wanted(result)]
     listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
-    rows = len(result.rows)
-    return f"Nothing needs attention: {'no row' if rows != 1 else 'the row'} is {listed}."
+    return f"Nothing needs attention: {'the row' if len(result.rows) == 1 else 'no row'} is {listed}."
 
 
 def needing(result: RunResult) -> int:
@@ -101,21 +101,17 @@ def lines(rows: Iterable[RowResult]) -> list[Line]:
     return out
 
 
-def attention_sheet(book: Book, result: RunResult, title: str) -> None:
+def attention_sheet(book: Book, result: RunResult) -> None:
     """The sheet, with the report's print setup: all its columns make the print area."""
     found = lines(rows_needing(result))
     if not found:
-        sheet = book.sheet(ATTENTION_SHEET, widths=(100,), title=title)
+        sheet = book.sheet(ATTENTION_SHEET, widths=(100,))
         sheet.row([all_well(result)], [BOLD])
         return
-    from importer.report.excel import widths as natural_widths
-
     columns = list(zip(*found, strict=True))
-    sample = [column[:2000] for column in columns]
-    widths = natural_widths(HEADERS, sample, _CAPS)
-    natural = [widths[i] for i in _FLEXIBLE]
-    fill(widths, _FLEXIBLE, natural)
-    sheet = book.sheet(ATTENTION_SHEET, widths, title=title, header=HEADERS, freeze=(1, 0))
+    widths = natural_widths(HEADERS, [column[:2000] for column in columns], _CAPS)
+    fill(widths, _FLEXIBLE, [widths[i] for i in _FLEXIBLE])
+    sheet = book.sheet(ATTENTION_SHEET, widths, header=HEADERS, freeze=(1, 0))
     styles: list[str | list[str]] = list(_STYLES)
     for start in range(0, len(found), CHUNK):
         chunk = [column[start : start + CHUNK] for column in columns]

@@ -1,5 +1,5 @@
 """The Excel report people review and print: Summary, Needs attention, Results (one row per
-input row) and, when the input had any, Notes.
+input row) and, when the input's notes are many or long, Notes.
 
 The Summary's one page says the outcome; Needs attention lists the rows someone must act on
 (importer.report.attention); Results prints the columns a reviewer signs off (sheet, row,
@@ -78,7 +78,7 @@ def write_xlsx(result: RunResult, path: Path, paper: Paper = DEFAULT_PAPER) -> N
     with replace_atomically(path) as tmp, excel.Book(tmp, pages) as book:
         separate = len(notes) > SHORT_NOTES or any(len(note) > SHORT_NOTE for note in notes)
         _summary_sheet(book, result, title, notes, separate)
-        attention_sheet(book, result, ATTENTION_SHEET)
+        attention_sheet(book, result)
         if result.command == "status":
             _status_sheet(book, result, carried)
         else:

@@ -3,9 +3,10 @@ column widths a page holds at a readable size.
 
 A page is laid out for the smaller printable area of A4 and Letter in landscape (Letter's
 11 inches across, A4's 8.27 inches down), so one layout prints on either. The columns a
-reviewer signs off make the print area and share a width planned for 80% scale: fitted one
-page wide, 11-point text prints at about 9 points, and a full page holds 35 to 45 one-line
-rows. Columns right of the print area are for the screen only.
+reviewer signs off make the print area and share a width planned for 85% scale in Excel's
+measure (LibreOffice's Carlito is a little wider: 80% there, on Letter): fitted one page wide,
+11-point text prints at about 9 points, and a full page holds about 35 rows of a line or two.
+Columns right of the print area are for the screen only.
 """
 
 from __future__ import annotations

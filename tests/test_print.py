@@ -300,5 +300,9 @@ def test_a_long_wave_name_with_ampersands_stays_within_excels_header_limit(tmp_p
     with zipfile.ZipFile(report) as z:
         footer = re.search(r"<oddFooter>(.*?)</oddFooter>", z.read("xl/worksheets/sheet3.xml").decode())
     assert footer is not None and len(html.unescape(footer[1])) <= 255  # Excel's limit
-    left = load_workbook(report)["Results"].oddFooter.left.text
+    book = load_workbook(report)
+    assert book["Needs attention"]["A1"].value == (  # one row, and still "no row"
+        "Nothing needs attention: no row is invalid, unresolved, conflict, failed, unknown or not sent."
+    )
+    left = book["Results"].oddFooter.left.text
     assert left.startswith("R&&D &&&&") and left.endswith("...") and len(left) <= 80  # & written as &&

@@ -57,7 +57,7 @@ def all_well(result: RunResult) -> str:
     """The one line that says no row needs attention, and which statuses would."""
     words = [status.value for status in wanted(result)]
     listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
-    return f"Nothing needs attention: {'the row' if len(result.rows) == 1 else 'no row'} is {listed}."
+    return f"Nothing needs attention: no row is {listed}."
 
 
 def needing(result: RunResult) -> int:

@@ -327,6 +327,15 @@ EXAMPLE_ROW_IGNORED = _code(
 
 # --- CMA350-399: run notices and summaries --------------------------------------------------
 
+# --- CMA450-499: reports ---
+
+PAPER_UNKNOWN = _code(
+    "CMA450",
+    "paper not known",
+    "The config file's paper setting names a paper the reports are not laid out for.",
+    'Write paper = "a4" or paper = "letter" in the config file (or give --paper on the command line).',
+)
+
 # --- CMA600-699: options and commands -------------------------------------------------------
 
 # --- CMA700-799: the site connection --------------------------------------------------------

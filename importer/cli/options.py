@@ -20,6 +20,7 @@ import click
 from importer import Behavior, InputLimits, RunOptions, UsersFrom
 from importer.check.values import COLLECTION_ID, parse_behavior
 from importer.read.aliases import mapping_entry
+from importer.report.pages import DEFAULT_PAPER, PAPERS, Paper
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +40,16 @@ def default(cls: type, name: str) -> Any:
 class OutputOptions:
     report: Path | None = None
     json_path: Path | None = None
+    paper: Paper = DEFAULT_PAPER
+
+
+paper_option = click.option(
+    "--paper",
+    type=click.Choice(sorted(PAPERS), case_sensitive=False),
+    default=DEFAULT_PAPER,
+    show_default=True,
+    help="The paper the report is laid out for, landscape (also `paper` in the config file).",
+)
 
 
 def grouped(options: tuple[Callable[[F], F], ...], cls: type, target: str) -> Callable[[F], F]:
@@ -72,6 +83,7 @@ output_options = grouped(
             type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
             help="Also write the results as JSON ('-' for stdout).",
         ),
+        paper_option,
     ),
     OutputOptions,
     "output",

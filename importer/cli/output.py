@@ -13,6 +13,7 @@ import click
 
 from importer import InputError, RunResult, messages
 from importer.job import Outcome, Wiring
+from importer.report.pages import DEFAULT_PAPER, Paper
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,15 +88,19 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def reporters(
-    default: Path | Callable[[RunResult], Path], report: Path | None, json_path: Path | None
+    default: Path | Callable[[RunResult], Path],
+    report: Path | None,
+    json_path: Path | None,
+    paper: Paper = DEFAULT_PAPER,
 ) -> Callable[[RunResult], list[Reporter]]:
     """The command's reporters: the Excel report (--report, else its default place, which may be
-    named after the result's run) and the JSON (--json; `-` is standard output)."""
+    named after the result's run; laid out for `paper`) and the JSON (--json; `-` is standard
+    output)."""
     from importer.report.reporters import STDOUT, ExcelReport, JsonReport
 
     def made(result: RunResult) -> list[Reporter]:
         named = default(result) if callable(default) else default
-        out: list[Reporter] = [ExcelReport(report or named, announce, named.name)]
+        out: list[Reporter] = [ExcelReport(report or named, announce, named.name, paper)]
         if json_path is not None:
             out.append(JsonReport(STDOUT if str(json_path) == "-" else json_path, announce))
         return out
@@ -119,7 +124,7 @@ def wiring(
         connect=connect,
         progress=progress_for(stderr()) if connect is not None else None,
         announce=announce,
-        reporters=reporters(default, output.report, output.json_path),
+        reporters=reporters(default, output.report, output.json_path, output.paper),
         interrupts=(lambda: graceful_interrupt(announce)) if interruptible else None,
         index=index,
     )

@@ -8,6 +8,8 @@ TOOL = "cmassoc (cm-association-importer)"  # the JSON summary's "tool"
 IMPORT_TITLE, STATUS_TITLE = "Computer association import", "Computer association status"  # Summary A1
 SUMMARY_SHEET = "Summary"
 RESULTS_SHEET = "Results"
+ATTENTION_SHEET = "Needs attention"
+NOTES_SHEET = "Notes"
 RUN_ID = "Run ID"
 JOURNAL = "Journal"
 

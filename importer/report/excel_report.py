@@ -11,6 +11,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
+from importer.messages import CATALOG
 from importer.model import RowResult, Status, carried_cells, carried_columns
 from importer.model.statuses import STATUS_INFO
 from importer.report import excel
@@ -29,7 +30,7 @@ from importer.report.summary import summary
 from importer.results import RunResult
 
 STORE_COLUMNS = ("Migration", "Captured", "Restored", "Store deleted", "Store path", "Migration type")
-MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 13  # Sheet, Row and the 11 columns the tool adds
+MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 14  # Sheet, Row and the 12 columns the tool adds
 FIRST_COLUMNS = ("Sheet", "Row", "Source computer", "Destination computer", "Status", "Messages")
 DETAIL_COLUMNS = (
     "Source ResourceID",
@@ -39,9 +40,10 @@ DETAIL_COLUMNS = (
     "Users from",
     "New computer",
     "Collections",
+    "Readiness",
 )
-_WRAPPED = {"Messages", "Users sent", "Collections", "Users on the site"}
-_WIDTH_CAPS = {"Messages": 70.0}
+_WRAPPED = {"Messages", "Users sent", "Collections", "Users on the site", "Readiness"}
+_WIDTH_CAPS = {"Messages": 70.0, "Readiness": 70.0}
 CHUNK = 8192  # rows gathered into columns and written at a time
 
 _STATUS_TEXT: dict[Status | None, str] = {s: ENUM_TEXT.get(s) or "" for s in [*Status, None]}
@@ -83,7 +85,7 @@ def _summary_sheet(book: excel.Book, result: RunResult, carried: int) -> None:
             when = result.started if key == "started" else result.finished
             sheet.row([f"{label} ({zone})", when])
             continue
-        shown = ("yes" if value else "no") if isinstance(value, bool) else value
+        shown = ("yes" if value else "no") if isinstance(value, bool) else _listed(value)
         sheet.row([label, shown if isinstance(shown, int | float) else str(shown)])
     notes = list(result.wave.notes)
     dropped = carried - MAX_ORIGINAL_COLUMNS
@@ -97,6 +99,19 @@ def _summary_sheet(book: excel.Book, result: RunResult, carried: int) -> None:
         sheet.row(["Input notes"], [BOLD])
         for note in notes:  # in the wide column, wrapped, as tall as it needs
             sheet.row([None, None, note], [PLAIN, PLAIN, WRAP])
+
+
+def _listed(value: object) -> object:
+    """A summary value that is a list or a table, as one cell: readiness by code, the site's."""
+    if isinstance(value, dict):
+        if not value:
+            return "none"
+        return "; ".join(
+            f"{CATALOG[k].title} ({k}): {n}" if k in CATALOG else f"{k}: {n}" for k, n in value.items()
+        )
+    if isinstance(value, list):
+        return "\n".join(f"{v['code']} {v['text']}" if isinstance(v, dict) else str(v) for v in value)
+    return value
 
 
 def _results_sheet(book: excel.Book, result: RunResult, carried: list[str]) -> None:
@@ -113,6 +128,7 @@ def _results_sheet(book: excel.Book, result: RunResult, carried: list[str]) -> N
             [ENUM_TEXT.get(row.users_from) for row in rows],
             [ENUM_TEXT.get(row.hardware) for row in rows],
             ["\n".join(row.membership) or None for row in rows],
+            ["\n".join(r.render() for r in row.readiness) or None for row in rows],
             *carried_cells(result.wave, rows, carried),
         ]
 

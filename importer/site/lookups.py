@@ -188,8 +188,8 @@ class Lookups:
                 in_queries(SMS_USER_MACHINE_RELATIONSHIP, AFFINITY_PROPERTIES, "ResourceID", user_sources),
             ),
         ]
-        if points:
-            match = (("RoleName", STATE_MIGRATION_POINT), ("SiteCode", code))
+        if points:  # the site's own roles are kept below (a primary site lists its secondaries' too)
+            match = (("RoleName", STATE_MIGRATION_POINT),)
             groups.append((SMS_SCI_SYS_RES_USE, [Query(SMS_SCI_SYS_RES_USE, SMP_PROPERTIES, (match,))]))
         results = iter(self.read_optional("reading readiness", [q for _, qs in groups for q in qs]))
         rows: dict[str, list[dict[str, object]]] = {}
@@ -220,7 +220,12 @@ class Lookups:
         if points:
             error = facts.unread.pop(SMS_SCI_SYS_RES_USE, None)
             if error is None:
-                facts.points = [_point(r) for r in rows[SMS_SCI_SYS_RES_USE]]
+                own = [
+                    r
+                    for r in rows[SMS_SCI_SYS_RES_USE]
+                    if str(r.get("SiteCode") or code).upper() == code.upper()
+                ]
+                facts.points = [_point(r) for r in own]
             else:
                 facts.points_error = error
         return facts

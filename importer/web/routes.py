@@ -20,6 +20,7 @@ from importer import Behavior, ImporterError
 from importer.job import Job, Wiring, execute
 from importer.model.statuses import Status
 from importer.report.readback import report_rows
+from importer.results import DEFAULT_INACTIVE_DAYS
 from importer.web.auth import check_password
 from importer.web.config import WebConfig
 from importer.web.forms import local_target, save_upload, upload_form
@@ -121,7 +122,9 @@ class Pages:
     async def upload(self, request: Request) -> Response:
         if request.method in ("GET", "HEAD"):
             user = self.sessions.need(request, Role.PLANNER)
-            return self.render(request, "upload.html", user, behaviors=list(Behavior))
+            return self.render(
+                request, "upload.html", user, behaviors=list(Behavior), inactive_days=DEFAULT_INACTIVE_DAYS
+            )
         user, form = await self.sessions.posted(request, Role.PLANNER)
         upload = upload_form(form)
         stored = await save_upload(self.store, upload.sheet, self.config.upload_limit)

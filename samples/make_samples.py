@@ -70,7 +70,15 @@ PRIMARY_USERS = {
     38: "CONTOSO\\ben.k",
     39: "CONTOSO\\cleo.l",
 }
-LAST_LOGON = {3: "CONTOSO\\bob.m", 4: "CONTOSO\\dan.r", 6: "CONTOSO\\frank.o", 26: "CONTOSO\\yara.h", 28: "CONTOSO\\dina.m", 38: "CONTOSO\\ben.k", 40: "CONTOSO\\eli.n"}
+LAST_LOGON = {
+    3: "CONTOSO\\bob.m",
+    4: "CONTOSO\\dan.r",
+    6: "CONTOSO\\frank.o",
+    26: "CONTOSO\\yara.h",
+    28: "CONTOSO\\dina.m",
+    38: "CONTOSO\\ben.k",
+    40: "CONTOSO\\eli.n",
+}
 
 
 # Readiness in the samples: wave 01's CON-PC0005 has not been seen for 40 days, its CON-PC0008

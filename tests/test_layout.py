@@ -192,7 +192,9 @@ def test_defaults_are_written_once() -> None:
 
 
 def test_config_keys_are_the_long_options_readme_promises() -> None:
-    assert set(config.KEYS) == set(SITE_KEYS) | {"behavior", "journal"} | set(LIMIT_KEYS) | config.REFRESH_KEYS
+    assert (
+        set(config.KEYS) == set(SITE_KEYS) | {"behavior", "journal"} | set(LIMIT_KEYS) | config.REFRESH_KEYS
+    )
     run_options = {p.name for p in _command("run").params}
     assert {"journal_path" if k == "journal" else k for k in config.KEYS} <= run_options
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

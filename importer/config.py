@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from importer import messages
 from importer.environment import Environment
 from importer.errors import InputError
 
@@ -85,7 +86,9 @@ def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise InputError(f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).")
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
-            raise InputError(f"config file {path}: '{key}' must be a list of strings.")
+            raise InputError(
+                f"config file {path}: '{key}' must be a list of strings.", code=messages.COPY_SKIP_LIST
+            )
     return data, path
 
 

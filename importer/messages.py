@@ -164,6 +164,12 @@ COPY_REF_UNUSED = _code(
     "No old computer of the wave is a direct member of the collection named, so the option changed nothing.",
     "Check the collection's name or ID.",
 )
+COPY_SKIP_LIST = _code(
+    "CMA513",
+    "skip_collections in the config file is not a list of names",
+    "The config file's skip_collections must be a list of collection names or IDs (strings).",
+    'Write it as skip_collections = ["Legacy VPN Client", "ABC00042"].',
+)
 
 # --- CMA600-699: options and commands -------------------------------------------------------
 

@@ -11,8 +11,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import Result
 
+from importer import messages
+from importer.config import load_config
+from importer.environment import Environment
+from importer.errors import InputError
 from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
 from importer.site.provider import QUERY_LIMITS, over_limits, wql
@@ -163,6 +168,9 @@ def test_skip_collections_from_the_config_file_add_to_the_option(
     Path("cmassoc.toml").write_text("skip_collections = [1]\n", encoding="utf-8")
     bad = invoke("run", WAVE_01, "--demo", site_path, "--dry-run")
     assert bad.exit_code == 2 and "'skip_collections' must be a list of strings" in bad.output
+    with pytest.raises(InputError) as raised:
+        load_config(Path("cmassoc.toml"), Environment.from_os())
+    assert raised.value.code is messages.COPY_SKIP_LIST
 
 
 def test_a_computer_this_run_imports_waits_for_its_limiting_collection(

@@ -265,3 +265,28 @@ def test_doctor_wave_over_winrm(endpoint: Endpoint) -> None:
     assert data["passed"] is True, done.output
     assert data["readiness"]["counts"] == {"CMA500": 1, "CMA501": 1}
     assert [w["code"] for w in data["readiness"]["site"]] == ["CMA507"]
+
+
+def test_a_class_the_adminservice_does_not_offer_is_not_read_not_fatal(
+    tmp_path: Path, site_path: Path, cert_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.helpers import PASSWORD, USERNAME, remote_env
+    from tests.support.odata_endpoint import OFFERED_CLASSES, ODataEndpoint
+    from tests.test_adminservice import run_via
+
+    remote_env(monkeypatch)
+    service = ODataEndpoint(lambda: DemoSite(site_path), USERNAME, PASSWORD, cert_dir)
+    service.classes = tuple(
+        c for c in OFFERED_CLASSES if c not in ("SMS_CombinedDeviceResources", "SMS_SCI_SysResUse")
+    )
+    service.start()
+    try:
+        result, rows = run_via(service, WAVE_01, tmp_path, "--dry-run")
+    finally:
+        service.stop()
+    assert result.exit_code == 3, result.output
+    assert [r["status"] for r in rows].count("planned") == 6
+    summary = json.loads((tmp_path / "as.json").read_text(encoding="utf-8"))["summary"]
+    assert [w["code"] for w in summary["site_readiness"]] == ["CMA508", "CMA506"]
+    assert "does not offer SMS_CombinedDeviceResources" in summary["site_readiness"][0]["text"]
+    assert warned(rows) == [(6, "CON-PC0003", ["CMA503"]), (11, "CON-PC0008", ["CMA502"])]

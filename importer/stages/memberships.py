@@ -100,16 +100,17 @@ def _plan_row(
     new = row.restore_resource_id or 0
     lines: list[str] = []
     copies: list[str] = []
+    named = {*row.collections, *(m.split(" ", 1)[0] for m in row.membership)}
     for cid, direct in sorted(memberships):
         collection = facts.get(cid)
-        if collection is None or collection.kind != DEVICE_COLLECTION or cid in row.collections:
+        if collection is None or collection.kind != DEVICE_COLLECTION or cid in named:
             continue  # not visible to this account, a user collection, or named for the row already
-        source = row.source_resource_id or 0
-        direct = direct and source in collection.direct if not collection.built_in else direct
         if collection.built_in:
             if direct:
                 lines.append(f"{collection.describe()}: built-in, not copied")
             continue
+        # IsDirect, confirmed by the old computer's SMS_CollectionRuleDirect in the collection's rules
+        direct = direct and (row.source_resource_id or 0) in collection.direct
         if not direct:
             lines.append(f"{collection.describe()}: member by a query rule, not copied")
         elif skipping.names(collection):

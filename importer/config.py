@@ -46,14 +46,16 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "max_unpacked_size": int,
     "max_zip_ratio": int,
     "paper": str,
+    "inactive_days": int,
+    "skip_collections": list,  # of names or IDs: never copied by --copy-collections
 }
 LIMIT_KEYS = {"max_file_size", "max_unpacked_size", "max_zip_ratio"}
 REPORT_KEYS = {"paper"}  # every command that writes a report or a sheet takes these
+REFRESH_KEYS = {"inactive_days", "skip_collections"}  # run's; doctor --wave takes inactive_days
 WAVE_KEYS = {"behavior"} | LIMIT_KEYS  # what `cmassoc validate` takes too
-RUN_ONLY_KEYS = WAVE_KEYS  # not options of `cmassoc undo`
-NOT_SITE_KEYS = (
-    {"journal"} | WAVE_KEYS | REPORT_KEYS
-)  # the others describe the site: `cmassoc doctor` takes them
+RUN_ONLY_KEYS = WAVE_KEYS | REFRESH_KEYS  # not options of `cmassoc undo`
+# The others describe the site (or readiness's threshold): `cmassoc doctor` takes them.
+NOT_SITE_KEYS = {"journal", "skip_collections"} | WAVE_KEYS | REPORT_KEYS
 
 
 def default_paths(env: Environment) -> list[Path]:
@@ -87,6 +89,10 @@ def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any]
             )
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise InputError(f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise InputError(
+                f"config file {path}: '{key}' must be a list of strings.", code=messages.COPY_SKIP_LIST
+            )
     paper = data.get("paper")
     if paper is not None:
         if paper.lower() not in PAPERS:

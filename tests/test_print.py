@@ -96,8 +96,8 @@ def test_a_run_report_prints_landscape_on_a4_with_the_wave_and_the_run_on_every_
     assert not book["Needs attention"].print_area  # all of it: it is what gets sent back
     assert not book["Summary"].print_area
     # On screen: the header and the computers stay in view, the filter is on.
-    assert (results.freeze_panes, results.auto_filter.ref) == ("E2", "A1:R13")
-    assert (book["Needs attention"].freeze_panes, book["Needs attention"].auto_filter.ref) == ("A2", "A1:H5")
+    assert (results.freeze_panes, results.auto_filter.ref) == ("E2", "A1:S13")
+    assert (book["Needs attention"].freeze_panes, book["Needs attention"].auto_filter.ref) == ("A2", "A1:H8")
     # The readback finds the run in the report as before, new sheets or not.
     assert run_from_report(report) == (run_id_of(out), str(site_path.parent / "journal.db"))
 
@@ -128,7 +128,7 @@ def test_validate_undo_and_status_reports_print_alike_with_their_own_footer(
     summary = [r[0] for r in validated["Summary"].iter_rows(values_only=True)]
     assert summary[-2:] == [
         "Input notes",
-        "'wave-03.csv' read as UTF-8 (with BOM), columns separated by semicolons",
+        "CMA009 'wave-03.csv' read as UTF-8 (with BOM), columns separated by semicolons",
     ]  # a few short notes stay on the Summary
     when = validated["Results"].oddFooter.center.text
     assert when.startswith("Checked 20") and len(when) == len("Checked 2026-01-01 12:00")
@@ -205,24 +205,29 @@ def test_needs_attention_has_a_line_per_problem_with_its_code_and_what_to_do(
     ws = load_workbook(report)["Needs attention"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ("Sheet", "Row", "Source", "Destination", "Status", "Code", "Message", "What to do")
-    assert [r[:5] for r in rows[1:]] == [
+    assert [r[:6] for r in rows[1:4]] == [  # created, but a readiness warning needs someone
+        ("Wave 01", 6, "CON-PC0003", "CON-NB0003", "created", "CMA503"),
+        ("Wave 01", 8, "CON-PC0005", "CON-NB0005", "created", "CMA501"),
+        ("Wave 01", 11, "CON-PC0008", "CON-NB0008", "created", "CMA502"),
+    ]
+    assert [r[:5] for r in rows[4:]] == [
         ("Wave 01", 12, "CON-PC0013", "CON-NB0013", "unresolved"),
         ("Wave 01", 13, "CON-PC0077", "CON-NB0014", "unresolved"),
         ("Wave 01", 14, "CON-PC0009", "CON-NB0009", "invalid"),
         ("Wave 01", 15, "CON-PC0010", "CON-PC0010", "invalid"),
     ]
-    line = rows[3]
+    line = rows[6]
     assert line[6].startswith(
         "User Names: behaviour 2 (capture and restore specified user accounts) needs at least"
     )
     # Until its message has a code, the message says what to do.
     assert (line[5], line[7]) == (None, line[6].removeprefix("User Names: "))
-    assert [ws.cell(r, 5).fill.start_color.rgb for r in (2, 4)] == ["FFF8CBAD", "FFFFC7CE"]  # their colours
+    assert [ws.cell(r, 5).fill.start_color.rgb for r in (5, 7)] == ["FFF8CBAD", "FFFFC7CE"]  # their colours
     assert ws["G2"].alignment.wrap_text and ws["H2"].alignment.wrap_text
     # The message and what to do share the page: all columns fit its planned width.
-    assert column_widths(ws) == [9, 6, 12, 14, 12, 7, 51, 51]
+    assert column_widths(ws) == [9, 6, 12, 14, 12, 8, 50, 50]
     summary = [r[0] for r in load_workbook(report)["Summary"].iter_rows(max_row=3, values_only=True)]
-    assert summary[2] == "4 rows need attention: see the Needs attention sheet"
+    assert summary[2] == "7 rows need attention: see the Needs attention sheet"
 
 
 def test_lines_sort_by_sheet_as_the_input_has_them_then_row_and_give_the_catalog_advice() -> None:

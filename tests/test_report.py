@@ -41,6 +41,7 @@ RESULTS_HEADER = [  # the first 8 make the print area
     "Users from",
     "New computer",
     "Collections",
+    "Readiness",
 ]
 VALID, INVALID = "FFE2EFDA", "FFFFC7CE"  # the fills of valid and invalid rows
 
@@ -100,6 +101,7 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
         "sheet",
         None,
         None,
+        None,
         "CON-PC0001",
         "CON-NB0001",
         "2",
@@ -107,8 +109,8 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
         "INC-1001",
     )
     assert rows[3][7] == "CONTOSO\\bob.m\nCONTOSO\\carol.d"  # users sent: one per line
-    assert rows[3][16] == "CONTOSO\\bob.m; CONTOSO\\carol.d"  # the cell as typed
-    assert rows[2][15:17] == ("CaptureAndRestoreAllUserAccounts", "")
+    assert rows[3][17] == "CONTOSO\\bob.m; CONTOSO\\carol.d"  # the cell as typed
+    assert rows[2][16:18] == ("CaptureAndRestoreAllUserAccounts", "")
     assert rows[4][5] == (
         "NOTE Old Computer: 'con-pc0004.contoso.com' is a DNS name: using its host part 'con-pc0004'\n"
         "NOTE User Names: 'dan.r@contoso.com' converted to 'CONTOSO\\dan.r' (assumes the NetBIOS domain "
@@ -125,12 +127,12 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
     )
     fills = [results.cell(r, 5).fill.start_color.rgb for r in range(2, 14)]
     assert fills == [VALID] * 10 + [INVALID] * 2
-    assert all(results.cell(1, c).font.b for c in range(1, 19))  # a bold header
+    assert all(results.cell(1, c).font.b for c in range(1, 20))  # a bold header
     assert results.cell(5, 6).alignment.wrap_text and results.cell(5, 6).alignment.vertical == "top"
     assert results.row_dimensions[4].height == 30  # two users: two lines
     assert results.row_dimensions[2].height is None  # one line: Excel's own height
     assert results.freeze_panes == "E2"
-    assert results.auto_filter.ref == "A1:R13"
+    assert results.auto_filter.ref == "A1:S13"
     assert results.print_title_rows == "$1:$1"
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["rows"][3] == {
@@ -169,6 +171,8 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
             "User Names": "dan.r@contoso.com",
             "Ticket": "INC-1004",
         },
+        "readiness": [],
+        "copied_collections": [],
     }
     summary = data["summary"]
     assert summary["counts"] == {"valid": 10, "invalid": 2, "unresolved": 0, "conflict": 0, "failed": 0}
@@ -186,8 +190,12 @@ def test_the_json_of_the_sample_is_the_json_release_0_1_0_wrote(tmp_path: Path) 
     old = json.loads((fixtures / "validate-report.json").read_text(encoding="utf-8"))
     done = invoke("validate", fixtures / "wave-01.xlsx", "--json", "-", "--report", tmp_path / "v.xlsx")
     new = json.loads(done.stdout)
-    assert new["rows"] == old["rows"]
-    assert list(new["summary"]) == [*old["summary"], "rows_with_default_behavior"]  # new keys last
+    new_row_keys = ["readiness", "copied_collections"]  # new keys last, empty for a validation
+    assert [{k: v for k, v in r.items() if k not in new_row_keys} for r in new["rows"]] == old["rows"]
+    assert all(list(r)[-2:] == new_row_keys and not r["readiness"] for r in new["rows"])
+    added = ["rows_with_default_behavior", "inactive_days", "strict_readiness", "readiness", "site_readiness"]
+    added += ["copy_collections", "skip_collections", "include_collections", "copied_collections"]
+    assert list(new["summary"]) == [*old["summary"], *added]  # new keys last
     assert list(new) == ["summary", "rows"]
 
 
@@ -213,7 +221,7 @@ def test_text_is_written_as_text_exactly(tmp_path: Path) -> None:
         f"CON-PC{n:04d},CON-NB{n:04d},0,{_quoted(t)}\n" for n, t in enumerate(texts, 100)
     )
     report = validated(tmp_path, csv)
-    comment = 16  # after the tool's 13 columns: Source, Destination, Behavior, Comment
+    comment = 17  # after the tool's 14 columns: Source, Destination, Behavior, Comment
     shown = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("Results").to_python()
     assert [row[comment] for row in shown[1:]] == texts  # as Excel shows them
     results = load_workbook(report)["Results"]
@@ -238,7 +246,7 @@ def test_a_cell_too_long_for_excel_is_cut_visibly(tmp_path: Path) -> None:
     long, wide = "x" * 40_000, "😀" * 20_000  # the second: 20,000 characters, 40,000 UTF-16 units
     csv = f"Source,Destination,Behavior,Comment\nCON-PC0001,CON-NB0001,0,{long}\nCON-PC0002,CON-NB0002,0,{wide}\n"
     report = validated(tmp_path, csv, exit_code=3)  # a cell longer than a cell can hold is an error
-    [first, second] = [r[16] for r in load_workbook(report)["Results"].iter_rows(min_row=2, values_only=True)]
+    [first, second] = [r[17] for r in load_workbook(report)["Results"].iter_rows(min_row=2, values_only=True)]
     marker = " [... cut: 40,000 characters in all]"
     assert first == "x" * (32_767 - len(marker)) + marker
     # cut by UTF-16 units, as Excel counts: 32,767 less the marker's 36 leave 32,731 units, which
@@ -251,7 +259,7 @@ def test_a_cell_too_long_for_excel_is_cut_visibly(tmp_path: Path) -> None:
 def test_control_characters_are_shown(tmp_path: Path, site: DemoSite) -> None:
     result = make_result(tmp_path, site)
     write_xlsx(result, tmp_path / "report.xlsx")
-    comments = [r[17] for r in load_workbook(tmp_path / "report.xlsx")["Results"].iter_rows(values_only=True)]
+    comments = [r[18] for r in load_workbook(tmp_path / "report.xlsx")["Results"].iter_rows(values_only=True)]
     assert comments[4:8] == HOSTILE[:4]
     assert comments[-1] == "bell\\x07"
 
@@ -324,12 +332,12 @@ def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSi
     # word + 3), wide enough for the longest line seen (+ 2), at least 6; Messages has what the page
     # leaves beside the other printed columns (79 here, its long messages would take more);
     # XlsxWriter adds 0.71 to each
-    chars = [10, 6, 12, 14, 12, 79, 12, 17, 20, 21, 13, 15, 14, 20, 14, 11, 21, 20]
+    chars = [10, 6, 12, 14, 12, 79, 12, 17, 20, 21, 13, 15, 14, 70, 20, 14, 11, 21, 20]
     assert widths == [n + 0.7109375 for n in chars]
     tall = [results.row_dimensions[r].height for r in range(1, results.max_row + 1)]
     # 15 points a line of the tallest cell; the header's "Source computer" and "Destination
-    # computer" take two
-    assert tall == [30, 30, None, 30, 45, 30, 120, 120, 90, 90, 30]
+    # computer" take two; the first pair's readiness warning (on screen, right) wraps to three
+    assert tall == [30, 45, None, 30, 45, 30, 120, 120, 90, 90, 30]
     assert results["C1"].alignment.wrap_text and results["C1"].font.b
     with_messages = [c for c in results["F"][1:] if c.value]
     assert with_messages and all(c.alignment.wrap_text for c in with_messages)
@@ -359,7 +367,7 @@ def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
         "Comment",
     ]
     assert results.freeze_panes == "E2"  # the computer stays in view while scrolling right
-    assert results.auto_filter.ref == f"A1:R{len(result.rows) + 1}"
+    assert results.auto_filter.ref == f"A1:S{len(result.rows) + 1}"
     rows = list(results.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(result.rows) == 3 + len(HOSTILE)
     assert [(r[0], r[1], r[4]) for r in rows[:3]] == [
@@ -382,7 +390,7 @@ def test_xlsx_report_reads_well(tmp_path: Path, site: DemoSite) -> None:
         if cell.value is not None
     }
     numbers = {"B", "G", "I", "J"}
-    assert kinds == {(c, "n" if c in numbers else "s") for c in "ABCDEFGHIJKNOPQR"}
+    assert kinds == {(c, "n" if c in numbers else "s") for c in "ABCDEFGHIJKNOPQRS"}
 
 
 def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:
@@ -394,7 +402,8 @@ def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:
     assert rows[0][0] == "Computer association import" and summary["A1"].font.b
     assert summary["A1"].font.sz == 14
     assert rows[1][0] == "10 rows: 1 created, 1 exists, 7 invalid, 1 unresolved"  # the outcome, first
-    assert rows[2][0] == "8 rows need attention: see the Needs attention sheet"
+    # 7 invalid and 1 unresolved, and the created pair's readiness warning (users never seen there)
+    assert rows[2][0] == "9 rows need attention: see the Needs attention sheet"
     assert rows[4] == ("Status", "Rows", "What it means")
     assert rows[5] == ("created", 1, "created by this run")
     assert summary["A6"].fill.start_color.rgb == "FFC6EFCE"  # each status in its colour
@@ -439,7 +448,7 @@ def test_input_notes_go_on_a_notes_sheet_of_their_own(tmp_path: Path) -> None:
     notes = book["Notes"]
     assert [[c.value for c in row] for row in notes.iter_rows()] == [
         ["Code", "Note"],
-        [None, wave.notes[0]],  # a note without its code yet
+        ["CMA009", wave.notes[0]],  # the reader's note, with its code
         ["CMA999", long],
     ]
     assert notes.print_title_rows == "$1:$1" and notes.freeze_panes == "A2"
@@ -559,6 +568,8 @@ def test_json_report(tmp_path: Path, site: DemoSite) -> None:
         "site",
         "messages",
         "values",
+        "readiness",
+        "copied_collections",
     ]
     assert first["status"] == "created"
     assert first["users"] == ["CONTOSO\\a", "CONTOSO\\b"]
@@ -592,7 +603,7 @@ def test_rows_past_one_sheet_continue_on_another(
         rows = list(book[name].iter_rows(values_only=True))
         lengths.append(len(rows))
         assert rows[0][:2] == ("Sheet", "Row")
-        assert book[name].freeze_panes == "E2" and book[name].auto_filter.ref == f"A1:R{len(rows)}"
+        assert book[name].freeze_panes == "E2" and book[name].auto_filter.ref == f"A1:S{len(rows)}"
         seen += [(r[0], r[1]) for r in rows[1:]]
     assert seen == [(r.sheet, r.row) for r in result.rows]
     assert len(result.rows) == 10 and lengths == [4, 4, 4, 2]  # a header and 3 rows, 3, 3, then 1

@@ -152,6 +152,9 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     extra = result.site_changes()
     if extra:
         err.print(f"Also: {extra}", markup=False)
+    if result.command == "run":
+        for line in readiness_lines(result):
+            err.print(line, markup=False)
     if result.provider is not None and result.command in ("run", "undo"):
         err.print(f"Site {result.provider.site_code} ({result.provider.kind})", markup=False)
     if result.defaulted and result.command in ("run", "validate"):
@@ -170,6 +173,21 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
         journal = Path(result.journal_path).absolute() if result.journal_path else None
         err.print(f"Run ID: {result.run_id} (journal {journal})", markup=False)
     err.print(f"Report: {report if str(report) == '-' else report.absolute()}", markup=False)
+
+
+def readiness_lines(result: RunResult) -> list[str]:
+    """The run's readiness in a few lines: pairs per warning, and what the site lacks."""
+    from importer.messages import CATALOG
+
+    lines = []
+    counts = result.readiness_counts()
+    if counts:
+        pairs = sum(1 for row in result.rows if row.readiness)
+        kinds = "; ".join(f"{CATALOG[code].title} ({code}): {n:,}" for code, n in counts.items())
+        lines.append(f"Readiness: {pairs:,} {'pair' if pairs == 1 else 'pairs'} with warnings: {kinds}")
+    for item in result.site_readiness or ():
+        lines.append(f"Readiness: {item.code} {item.text}")
+    return lines
 
 
 def summary_title(result: RunResult) -> str:

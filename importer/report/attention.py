@@ -61,9 +61,14 @@ def all_well(result: RunResult) -> str:
 
 
 def needing(result: RunResult) -> int:
-    """How many rows need attention (from the counts: no row is looked at)."""
+    """How many rows need attention: by their status (from the counts), and a run's rows that
+    are fine but for a readiness warning."""
     counts = result.counts()
-    return sum(counts.get(status, 0) for status in wanted(result))
+    by_status = sum(counts.get(status, 0) for status in wanted(result))
+    if result.command != "run":  # only a run (or dry run) checks readiness
+        return by_status
+    chosen = frozenset(wanted(result))
+    return by_status + sum(1 for row in result.rows if row.readiness and row.status not in chosen)
 
 
 def rows_needing(result: RunResult) -> Iterator[RowResult]:
@@ -76,7 +81,7 @@ def rows_needing(result: RunResult) -> Iterator[RowResult]:
         found: Iterator[RowResult] = pick(statuses)
         return found
     chosen = frozenset(statuses)
-    return (row for row in result.rows if row.status in chosen)
+    return (row for row in result.rows if row.status in chosen or row.readiness)
 
 
 def lines(rows: Iterable[RowResult]) -> list[Line]:
@@ -88,13 +93,29 @@ def lines(rows: Iterable[RowResult]) -> list[Line]:
     for row in rows:
         order.setdefault(row.sheet, len(order))
         status = ENUM_TEXT.get(row.status)
-        shown: Sequence[Message] = [m for m in row.messages if m.level is not Level.NOTE] or row.messages
+        shown: Sequence[Message] = [m for m in row.messages if m.level is not Level.NOTE] or (
+            row.messages if not row.readiness else ()
+        )
         for message in shown:
             where = f"{message.column}: " if message.column else ""
             text = f"{_PREFIX[message.level]}{where}{message.text}"
             code, todo = (message.code.code, message.code.action) if message.code else (None, message.text)
             out.append((row.sheet, row.row, row.source, row.destination, status, code, text, todo))
-        if not shown:
+        for warning in row.readiness:  # before anything is created: whether the pair can migrate
+            text = f"Readiness: {warning.text}"
+            out.append(
+                (
+                    row.sheet,
+                    row.row,
+                    row.source,
+                    row.destination,
+                    status,
+                    warning.code.code,
+                    text,
+                    warning.code.action,
+                )
+            )
+        if not shown and not row.readiness:
             label = STATUS_INFO[row.status].label if row.status is not None else ""
             out.append((row.sheet, row.row, row.source, row.destination, status, None, label, ""))
     out.sort(key=lambda line: (order[line[0]], line[1]))

@@ -16,6 +16,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
+from importer.messages import CATALOG
 from importer.model import RowResult, Status, carried_cells, carried_columns
 from importer.model.statuses import STATUS_INFO
 from importer.report import excel
@@ -38,10 +39,17 @@ from importer.report.summary import summary
 from importer.results import RunResult
 
 STORE_COLUMNS = ("Migration", "Captured", "Restored", "Store deleted", "Store path", "Migration type")
-MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 13  # Sheet, Row and the 11 columns the tool adds
+MAX_ORIGINAL_COLUMNS = EXCEL_MAX_COLUMNS - 14  # Sheet, Row and the 12 columns the tool adds
 FIRST_COLUMNS = ("Sheet", "Row", "Source computer", "Destination computer", "Status", "Messages")
 PRINTED_COLUMNS = (*FIRST_COLUMNS, "Behaviour", "Users sent")  # the print area
-DETAIL_COLUMNS = ("Source ResourceID", "Restore ResourceID", "Users from", "New computer", "Collections")
+DETAIL_COLUMNS = (
+    "Source ResourceID",
+    "Restore ResourceID",
+    "Users from",
+    "New computer",
+    "Collections",
+    "Readiness",
+)
 STATUS_PRINTED = (*FIRST_COLUMNS, "Captured", "Restored")
 STATUS_DETAILS = (
     "Migration",
@@ -51,7 +59,7 @@ STATUS_DETAILS = (
     "Behaviour",
     "Users on the site",
 )
-_WRAPPED = {"Messages", "Users sent", "Collections", "Users on the site"}
+_WRAPPED = {"Messages", "Users sent", "Collections", "Users on the site", "Readiness"}
 _CENTRED = {"Row", "Behaviour"}  # numbers that would otherwise touch the text beside them
 # What a printed column may take; Messages has what the page leaves (within its cap).
 _WIDTH_CAPS = {
@@ -60,6 +68,7 @@ _WIDTH_CAPS = {
     "Destination computer": 20.0,
     "Users sent": 30.0,
     "Messages": 90.0,
+    "Readiness": 70.0,
 }
 CHUNK = 8192  # rows gathered into columns and written at a time
 SUMMARY_WIDTHS = (30, 17, 50, 2)
@@ -152,7 +161,7 @@ def _summary_sheet(
             when = result.started if key == "started" else result.finished
             sheet.row([f"{label} ({zone})", when])
             continue
-        shown = ("yes" if value else "no") if isinstance(value, bool) else value
+        shown = ("yes" if value else "no") if isinstance(value, bool) else _listed(value)
         sheet.row([label, shown if isinstance(shown, int | float) else str(shown)], [PLAIN, LEFT])
     if separate:
         sheet.row(["Notes about the input", f"{len(notes):,}: see the {NOTES_SHEET} sheet"])
@@ -177,6 +186,19 @@ def _codes(notes: Sequence[str]) -> list[str | None]:
     return [str(code) if (code := getattr(note, "code", None)) else None for note in notes]
 
 
+def _listed(value: object) -> object:
+    """A summary value that is a list or a table, as one cell: readiness by code, the site's."""
+    if isinstance(value, dict):
+        if not value:
+            return "none"
+        return "; ".join(
+            f"{CATALOG[k].title} ({k}): {n}" if k in CATALOG else f"{k}: {n}" for k, n in value.items()
+        )
+    if isinstance(value, list):
+        return "\n".join(f"{v['code']} {v['text']}" if isinstance(v, dict) else str(v) for v in value)
+    return value
+
+
 def _results_sheet(book: excel.Book, result: RunResult, carried: list[str]) -> None:
     carried = carried[:MAX_ORIGINAL_COLUMNS]
     headers = [*PRINTED_COLUMNS, *DETAIL_COLUMNS, *carried]
@@ -191,6 +213,7 @@ def _results_sheet(book: excel.Book, result: RunResult, carried: list[str]) -> N
             [ENUM_TEXT.get(row.users_from) for row in rows],
             [ENUM_TEXT.get(row.hardware) for row in rows],
             ["\n".join(row.membership) or None for row in rows],
+            ["\n".join(r.render() for r in row.readiness) or None for row in rows],
             *carried_cells(result.wave, rows, carried),
         ]
 

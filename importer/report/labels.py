@@ -35,6 +35,14 @@ SUMMARY_LABELS = (
     ("run_id", RUN_ID),
     ("journal", JOURNAL),
     ("stopped_by", "Stopped early by"),
+    ("site_readiness", "State migration points"),
+    ("readiness", "Readiness warnings (pairs)"),
+    ("inactive_days", "Inactive after (days)"),
+    ("strict_readiness", "Refuse pairs that are not ready"),
+    ("copy_collections", "Copy the old computers' collections"),
+    ("skip_collections", "Collections never copied"),
+    ("include_collections", "Collections copied despite a task sequence"),
+    ("copied_collections", "Collection memberships copied"),
 )
 
 # Enum members to what a report writes (an enum's .value is a slow property on a million rows).

@@ -160,7 +160,7 @@ def test_run_reports_print_readable_on_a4_and_letter(tmp_path: Path, site_path: 
     assert summary.text.startswith("Computer association import 12 rows: 6 created, 2 exist, 2 invalid")
     assert "Rows by status" in summary.text  # the chart
     assert summary.line_of(run_id) == f"Run ID {run_id}"
-    assert attention.first_column("Wave") == 4  # its four rows, on a page of their own
+    assert attention.first_column("Wave") == 7  # its seven lines (three readiness warnings), on a page of their own
     # the header, "Source computer" and "Destination computer" wrapped in two lines
     assert results.line_of("") == "Sheet Row Source Destination Status Messages Behaviour Users sent"
     assert results.first_column("Wave") == 12

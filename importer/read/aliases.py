@@ -122,7 +122,7 @@ KNOWN_COLUMNS = frozenset(
         *("migrationstatusreadonly", "capturedreadonly", "restoredreadonly"),  # OURS: export
         *("sourceresourceidreadonly", "restoreresourceidreadonly"),
         *("sheet", "row", "status", "messages", "userssent", "usersfrom", "newcomputer"),  # reports
-        *("migration", "captured", "restored", "storedeleted", "usersonthesite"),
+        *("migration", "captured", "restored", "storedeleted", "usersonthesite", "readiness"),
     )
 )
 # SMS_StateMigration.MigrationType: 1 side-by-side, 2 in-place, set by the site. Beside a

@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from importer import messages as M
 from importer.environment import Environment
 from importer.errors import InputError
 
@@ -56,7 +57,7 @@ def default_paths(env: Environment) -> list[Path]:
 def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any], Path | None]:
     if explicit is not None:
         if not explicit.is_file():
-            raise InputError(f"--config {explicit}: no such file.")
+            raise InputError(f"--config {explicit}: no such file.", code=M.CONFIG_MISSING)
         path: Path | None = explicit
     else:
         path = next((p for p in default_paths(env) if p.is_file()), None)
@@ -65,21 +66,27 @@ def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"config file {path}: {exc}.") from exc
+        raise InputError(f"config file {path}: {exc}.", code=M.CONFIG_UNREADABLE) from exc
     data = dict(data.get("cmassoc", data))
     if any("password" in key.lower() for key in data):
         raise InputError(
             f"config file {path}: passwords do not belong in a file.",
             "Use CMASSOC_PASSWORD, the keyring or the prompt.",
+            code=M.CONFIG_HOLDS_PASSWORD,
         )
     for key, value in data.items():
         kind = KEYS.get(key)
         if kind is None:
             raise InputError(
-                f"config file {path}: unknown key '{key}'.", f"Known keys: {', '.join(sorted(KEYS))}."
+                f"config file {path}: unknown key '{key}'.",
+                f"Known keys: {', '.join(sorted(KEYS))}.",
+                code=M.CONFIG_UNKNOWN_KEY,
             )
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise InputError(f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).")
+            raise InputError(
+                f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).",
+                code=M.CONFIG_WRONG_TYPE,
+            )
     return data, path
 
 

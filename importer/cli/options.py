@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 import click
 
 from importer import Behavior, InputLimits, RunOptions, UsersFrom
+from importer import messages as M
 from importer.check.values import COLLECTION_ID, parse_behavior
+from importer.cli.output import bad_parameter
 from importer.read.aliases import field_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,7 +93,8 @@ def _behavior_option(_ctx: click.Context, _param: click.Parameter, value: str | 
         return default(RunOptions, "default_behavior")  # type: ignore[no-any-return]
     parsed = parse_behavior(value, None)
     if parsed.value is None:
-        raise click.BadParameter(parsed.messages[0].text)
+        said = parsed.messages[0]
+        raise bad_parameter(said.code, said.text)
     return parsed.value
 
 
@@ -187,9 +190,10 @@ def _mapping_option(_ctx: click.Context, _param: click.Parameter, values: tuple[
         name, sep, header = value.partition("=")
         fld = field_for(name)
         if not sep or not header.strip() or fld is None:
-            raise click.BadParameter(
+            raise bad_parameter(
+                M.MAP_INVALID,
                 f'{value!r}: write FIELD=HEADER, e.g. Source="Old PC" (fields: Source, Destination, Users, '
-                "Behavior, MAC, SMBIOSGUID, Collection, SourceResourceID, RestoreResourceID)"
+                "Behavior, MAC, SMBIOSGUID, Collection, SourceResourceID, RestoreResourceID)",
             )
         mapping[fld] = header.strip()
     return mapping

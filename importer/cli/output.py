@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 import click
 
 from importer import InputError, RunResult
+from importer import messages as M
 from importer.job import Outcome, Wiring
+from importer.messages import Code, Notice, notice_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,7 +37,24 @@ def stderr() -> Console:
 
 
 def announce(text: str) -> None:
-    stderr().print(f"cmassoc: {text}", markup=False)
+    """One line on stderr; a notice with its level and code ("cmassoc: note CMA354: ...")."""
+    shown = notice_line(text, upper=False) if isinstance(text, Notice) else text
+    stderr().print(f"cmassoc: {shown}", markup=False)
+
+
+def error_line(code: Code | None, text: str) -> str:
+    """An error as the console shows it: "cmassoc: error CMA612: ..." (no code: "error: ...")."""
+    return f"cmassoc: error {code}: {text}" if code else f"cmassoc: error: {text}"
+
+
+def usage_error(code: Code, text: str) -> click.UsageError:
+    """A wrong use of the command's options, with its code (click prints it under the usage)."""
+    return click.UsageError(f"{code}: {text}")
+
+
+def bad_parameter(code: Code | None, text: str, param_hint: str | None = None) -> click.BadParameter:
+    """A wrong option or argument value, with its code."""
+    return click.BadParameter(f"{code}: {text}" if code else text, param_hint=param_hint)
 
 
 class _Out:
@@ -76,6 +95,7 @@ def refuse_overwriting(inputs: dict[str, Path | None], outputs: dict[str, Path |
                 raise InputError(
                     f"{out_name} {out} is the {in_name}: cmassoc never writes over its input.",
                     f"Choose another path for {out_name}.",
+                    code=M.OUTPUT_IS_INPUT,
                 )
 
 
@@ -153,7 +173,8 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
             markup=False,
         )
     if result.stopped_by:
-        err.print(f"Stopped early: {result.stopped_by}", markup=False)
+        code = f" ({result.stopped_code})" if result.stopped_code else ""
+        err.print(f"Stopped early{code}: {result.stopped_by}", markup=False)
     if result.command == "status" and result.finished is not None:
         site = result.provider.site_code if result.provider else "?"
         err.print(f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {site}", markup=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from importer import InputError
+from importer import messages as M
 from importer.environment import Environment
 from importer.journal.records import RUN_ID_PATTERN
 from importer.report.readback import REPORT_SUFFIXES, run_from_report
@@ -32,12 +33,13 @@ def find_run(
     if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
         run_id, journal = run_from_report(path)
         if run_id is None:
-            raise InputError(f"'{path.name}' names no run: {no_run}.")
+            raise InputError(f"'{path.name}' names no run: {no_run}.", code=M.REPORT_NAMES_NO_RUN)
         return run_id, journal_path or (Path(journal) if journal else DEFAULT_JOURNAL)
     if path.suffix.lower() in REPORT_SUFFIXES:
-        raise InputError(f"'{target}': no such report.")
+        raise InputError(f"'{target}': no such report.", code=M.NO_SUCH_REPORT)
     if not RUN_ID_PATTERN.match(target):
         raise InputError(
-            f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1)."
+            f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1).",
+            code=M.NOT_A_REPORT_OR_RUN_ID,
         )
     return target, journal_path or DEFAULT_JOURNAL

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from importer import Behavior, InputLimits, RunOptions
+from importer import messages as M
 from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
@@ -107,7 +108,12 @@ def run(
         update=update,
     )
     if overwrite_existing_record:
-        announce("--overwrite-existing-record: an import may take over a record holding its MAC or GUID")
+        announce(
+            M.Notice(
+                M.OVERWRITE_RECORDS_ON,
+                "--overwrite-existing-record: an import may take over a record holding its MAC or GUID",
+            )
+        )
     job = Job(
         "run", options, sheet, users_file, limits, mapping, journal_file, resume_id=resume_id, new_run=new_run
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from importer import messages as M
 from importer.errors import InputError
 from importer.limits import InputLimits
 from importer.model import Cell, Part, UserRow, WaveInput
@@ -49,8 +50,12 @@ def read_wave(
             pairs_found = True
             if header.row == 0:
                 wave.notes.append(
-                    f"{sheet.where} has no header row: read as the console's Import Computer "
-                    "Information file (Name = the new computer, SMBIOS GUID, MAC Address, Source Computer)"
+                    M.Notice(
+                        M.READ_AS_IMPORT_FILE,
+                        f"{sheet.where} has no header row: read as the console's Import Computer "
+                        "Information file (Name = the new computer, SMBIOS GUID, MAC Address, "
+                        "Source Computer)",
+                    )
                 )
             check_mapping(sheet, header, mapping)
             _collect_pairs(sheet, header, wave, pieces)
@@ -59,8 +64,11 @@ def read_wave(
             wave.user_rows.extend(_user_rows(sheet, header))
         elif not sheet.is_blank():
             wave.notes.append(
-                f"sheet '{sheet.name}' skipped: no header with source and destination "
-                "(or, on a users sheet, source and users) columns"
+                M.Notice(
+                    M.SHEET_SKIPPED,
+                    f"sheet '{sheet.name}' skipped: no header with source and destination "
+                    "(or, on a users sheet, source and users) columns",
+                )
             )
     if pairs_found:
         wave.frame = pieces[0] if len(pieces) == 1 else pd.concat(pieces, sort=False)
@@ -78,6 +86,7 @@ def read_wave(
             f"{where}: no header row with a source and a destination column in the first "
             f"{HEADER_SEARCH_ROWS} rows (the first rows hold {shown}).",
             f"Name the columns Source and Destination, or say which they are:{example}.",
+            code=M.NO_PAIRS_HEADER,
         )
     if users_path is not None:
         users_sheets, users_notes = read_sheets(users_path, limits)
@@ -92,6 +101,7 @@ def read_wave(
             raise InputError(
                 f"'{users_path.name}': no header row with a source computer and a user column.",
                 "Name the columns Source and User.",
+                code=M.USERS_FILE_NO_HEADER,
             )
     return wave
 

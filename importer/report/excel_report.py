@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 
+from importer import messages as M
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
+from importer.messages import notice_line
 from importer.model import RowResult, Status, carried_cells, carried_columns
 from importer.model.statuses import STATUS_INFO
 from importer.report import excel
@@ -89,14 +91,17 @@ def _summary_sheet(book: excel.Book, result: RunResult, carried: int) -> None:
     dropped = carried - MAX_ORIGINAL_COLUMNS
     if dropped > 0:
         notes.append(
-            f"{dropped:,} of the input's columns are not shown on the Results sheet (Excel holds "
-            f"{EXCEL_MAX_COLUMNS:,} columns); the JSON report and the input file have them"
+            M.Notice(
+                M.COLUMNS_NOT_SHOWN,
+                f"{dropped:,} of the input's columns are not shown on the Results sheet (Excel holds "
+                f"{EXCEL_MAX_COLUMNS:,} columns); the JSON report and the input file have them",
+            )
         )
     if notes:
         sheet.row([])
         sheet.row(["Input notes"], [BOLD])
         for note in notes:  # in the wide column, wrapped, as tall as it needs
-            sheet.row([None, None, note], [PLAIN, PLAIN, WRAP])
+            sheet.row([None, None, notice_line(note)], [PLAIN, PLAIN, WRAP])
 
 
 def _results_sheet(book: excel.Book, result: RunResult, carried: list[str]) -> None:

@@ -33,6 +33,7 @@ SUMMARY_LABELS = (
     ("run_id", RUN_ID),
     ("journal", JOURNAL),
     ("stopped_by", "Stopped early by"),
+    ("stopped_code", "Stopped early: code"),
 )
 
 # Enum members to what a report writes (an enum's .value is a slow property on a million rows).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importer import __version__
+from importer.messages import notice_dict
 from importer.report.labels import TOOL
 from importer.results import RunResult
 
@@ -36,8 +37,10 @@ def summary(result: RunResult) -> dict[str, object]:
         "rows": len(result.rows),
         "counts": {status.value: n for status, n in result.counts().items()},
         "stopped_by": result.stopped_by,
+        "stopped_code": str(result.stopped_code) if result.stopped_code else None,
         "run_id": result.run_id,
         "journal": result.journal_path,
         "exit_status": int(result.exit_status),
-        "notes": list(result.wave.notes),
+        "notes": list(result.wave.notes),  # their texts, as 0.1.0 wrote them; "notices" has their codes
+        "notices": [notice_dict(note) for note in result.wave.notes],
     }

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from importer import messages as M
 from importer.check.values import COLLECTION_ID
 from importer.errors import ProviderUnavailable, TransientProviderError
 from importer.progress import NoProgress, Progress
@@ -199,6 +200,7 @@ class Site:
                 f"site {code} is a {SITE_TYPES.get(kind, f'site of type {kind}')}, not a primary site.",
                 "Computer associations are site-specific and cannot span sites: connect to the SMS "
                 "Provider of the primary site that holds both computers, with its site code.",
+                code=M.NOT_PRIMARY_SITE,
             )
 
     def _queries(self, what: str, queries: Sequence[Query]) -> list[list[dict[str, object]]]:
@@ -213,17 +215,20 @@ class Site:
             if error is not None:
                 message = f"query on {query.class_name} failed: {error.describe()}"
                 if error.transient:
-                    raise TransientProviderError(message)
+                    raise TransientProviderError(message, code=M.TEMPORARY_FAULT)
                 if error.code == WBEM_E_QUOTA_VIOLATION:
                     raise ProviderUnavailable(
                         f"{message}.",
                         "WMI found the query too large: please report this to cmassoc's maintainers.",
+                        code=M.QUERY_TOO_LARGE,
                     )
                 if error.access_denied:
                     raise ProviderUnavailable(
-                        f"{message}.", f"The account needs a ConfigMgr role that may read {query.class_name}."
+                        f"{message}.",
+                        f"The account needs a ConfigMgr role that may read {query.class_name}.",
+                        code=M.QUERY_ACCESS_DENIED,
                     )
-                raise ProviderUnavailable(f"{message}.")
+                raise ProviderUnavailable(f"{message}.", code=M.QUERY_FAILED)
             out.append(result.rows)
         return out
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import tenacity
 
+from importer import messages as M
 from importer.errors import ProviderUnavailable, TransientProviderError
 
 log = logging.getLogger("importer")
@@ -57,5 +58,6 @@ def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) ->
             f"{what}: the provider still failed after {tried} attempts ({exc}).",
             "Check the connection to the SMS Provider and run the same command again: nothing "
             "is done twice (a run shows what it created before as exists; an undo skips what is gone).",
+            code=M.RETRIES_EXHAUSTED,
         ) from exc
     raise AssertionError("unreachable")  # tenacity either returns or raises

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from importer import messages as M
 from importer.model import Hardware, Level, RowResult, Status
 from importer.model import fields as C
 from importer.site.batching import chunks
@@ -109,9 +110,10 @@ def apply(
                     Status.UNKNOWN,
                     f"outcome unknown ({reason}): run the same sheet again; "
                     "if it was created it will show as exists",
+                    code=M.OUTCOME_UNKNOWN,
                 )
             else:
-                row.fail(Status.NOT_SENT, f"not sent ({reason})")
+                row.fail(Status.NOT_SENT, f"not sent ({reason})", code=M.NOT_SENT)
         raise
     finally:
         site.progress.finish()
@@ -132,12 +134,17 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
                 row.add(
                     Level.NOTE,
                     f"replaced the version on the site (behaviour {row.replaces[0]}, users {users})",
+                    code=M.REPLACED,
                 )
         elif result.failed_with(WBEM_E_ALREADY_EXISTS):
             row.status = Status.EXISTS
-            row.add(Level.NOTE, "created by someone else after the plan was made: left as it is")
+            row.add(
+                Level.NOTE,
+                "created by someone else after the plan was made: left as it is",
+                code=M.CREATED_BY_ANOTHER,
+            )
         else:
-            row.fail(Status.FAILED, f"the provider refused it: {result.describe()}")
+            row.fail(Status.FAILED, f"the provider refused it: {result.describe()}", code=M.CREATE_REFUSED)
 
     def still_needed(rows: list[RowResult]) -> list[RowResult]:
         """Rows whose association is on the site now are created; the rest still need sending."""
@@ -146,7 +153,11 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
         for row in rows:
             if _key(row) in found:
                 row.status = Status.CREATED
-                row.add(Level.NOTE, "confirmed on the site after a retry (not sent twice)")
+                row.add(
+                    Level.NOTE,
+                    "confirmed on the site after a retry (not sent twice)",
+                    code=M.CONFIRMED_AFTER_RETRY,
+                )
             else:
                 still.append(row)
         return still
@@ -159,7 +170,11 @@ def _remove_old_versions(rows: Sequence[RowResult], site: Site) -> None:
 
     def settle(row: RowResult, result: CallResult) -> None:
         if not result.ok and not result.failed_with(WBEM_E_NOT_FOUND):
-            row.fail(Status.FAILED, f"the provider refused to replace it: {result.describe()}")
+            row.fail(
+                Status.FAILED,
+                f"the provider refused to replace it: {result.describe()}",
+                code=M.REPLACE_REFUSED,
+            )
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:
         present = {e.key for e in site.associations_by_pair([_key(r) for r in pending])}
@@ -187,12 +202,20 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
             row.restore_resource_id = rid
             if result.out.get("MachineExists") and not overwrite:
                 row.hardware = Hardware.KNOWN
-                row.add(Level.NOTE, f"{row.destination} was imported by someone else meanwhile ({rid})")
+                row.add(
+                    Level.NOTE,
+                    f"{row.destination} was imported by someone else meanwhile ({rid})",
+                    code=M.IMPORTED_BY_ANOTHER,
+                )
             else:
                 row.hardware = Hardware.IMPORTED
         else:
             row.hardware = Hardware.NOT_IMPORTED
-            row.fail(Status.FAILED, f"the provider did not import {row.destination}: {result.describe()}")
+            row.fail(
+                Status.FAILED,
+                f"the provider did not import {row.destination}: {result.describe()}",
+                code=M.IMPORT_REFUSED,
+            )
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:
         found = {
@@ -206,7 +229,11 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
             else:
                 row.restore_resource_id = record.resource_id
                 row.hardware = Hardware.IMPORTED
-                row.add(Level.NOTE, "import confirmed on the site after a retry (not sent twice)")
+                row.add(
+                    Level.NOTE,
+                    "import confirmed on the site after a retry (not sent twice)",
+                    code=M.CONFIRMED_AFTER_RETRY,
+                )
         return still
 
     site.send_reconciled(rows, f"importing {len(rows)} computers", call_for, still_needed, settle)
@@ -246,6 +273,7 @@ def _join(rows: Sequence[RowResult], site: Site) -> None:
                     f"the association is {row.status.value if row.status else 'done'}, but adding "
                     f"{row.destination} to {collection_id} failed: {result.describe()}",
                     row.column(C.COLLECTION),
+                    code=M.JOIN_FAILED,
                 )
 
     def still_needed(pending: list[tuple[str, list[RowResult]]]) -> list[tuple[str, list[RowResult]]]:

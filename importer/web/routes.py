@@ -156,8 +156,8 @@ class Pages:
         try:
             result = execute(job, Wiring(reporters=reporters, operator=f"{user} (cmassoc serve)")).result
         except ImporterError as exc:
-            self.store.update_action(action_id, state="failed", summary=str(exc))
-            self.store.set_wave(wave.id, last=f"not readable: {exc}")
+            self.store.update_action(action_id, state="failed", summary=exc.coded())
+            self.store.set_wave(wave.id, last=f"not readable: {exc.coded()}")
             return
         assert result is not None
         summary = result.tally()

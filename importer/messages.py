@@ -69,7 +69,10 @@ def notice_dict(note: str) -> dict[str, str | None]:
 
 
 def notice_line(note: str, upper: bool = True) -> str:
-    """A notice as a report or the console shows it: "WARNING CMA123: text"."""
+    """A notice as a report or the console shows it: "WARNING CMA123: text"; a plain string
+    (a line nobody coded) as it is."""
+    if not isinstance(note, Notice):
+        return note
     said = notice_dict(note)
     level = (said["level"] or "").upper() if upper else said["level"]
     code = f" {said['code']}" if said["code"] else ""

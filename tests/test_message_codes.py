@@ -231,8 +231,9 @@ def test_a_notice_is_its_text_and_carries_its_code() -> None:
     }
     assert notice_line(warning) == "WARNING CMA704: the server's certificate is not checked"
     assert notice_line(note, upper=False) == "note CMA203: sheet 'Notes' skipped: no header"
-    # an uncoded line (an older reader's, or one nobody coded) still reads
+    # an uncoded line (an older reader's, or one nobody coded) still reads, and shows as it is
     assert notice_dict("a plain line") == {"code": None, "level": "note", "text": "a plain line"}
+    assert notice_line("WARNING: a plain line") == "WARNING: a plain line"
 
 
 def test_an_error_shows_its_code() -> None:

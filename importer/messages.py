@@ -647,8 +647,15 @@ IMPORTED_BEFORE_STOP = _code(
 CREATED_BEFORE_STOP = _code(
     "CMA248",
     "Created by this run before it stopped",
-    "The run stopped and now continues: this association was made before it stopped (or was on "
-    "its way and is on the site), so it is not sent twice.",
+    "The run stopped and now continues: this association was made before it stopped, so it is not "
+    "sent again.",
+    "Nothing.",
+)
+FOUND_AFTER_STOP = _code(
+    "CMA291",
+    "Found on the site: made as the run stopped",
+    "The run stopped while this row was on its way; continuing, cmassoc found the association on "
+    "the site, so it is created and was not sent twice.",
     "Nothing.",
 )
 SENT_AGAIN = _code(
@@ -1585,6 +1592,13 @@ QUERY_TOO_LARGE = _code(
     "A query too large for WMI",
     "One of cmassoc's own queries was too large for WMI (a fault of cmassoc's).",
     "Report it to cmassoc's maintainers; a smaller --batch-size may avoid it meanwhile.",
+)
+RETRYING = _code(
+    "CMA742",
+    "Retrying after a temporary fault",
+    "A request to the provider failed with a temporary fault (the message says which); cmassoc "
+    "waits and tries again, and never does anything twice.",
+    "Nothing, unless it keeps failing (then the command stops with CMA710).",
 )
 DEMO_SITE_MISSING = _code(
     "CMA740",

@@ -125,12 +125,11 @@ class ResumePolicy:
             if row.status is Status.EXISTS:
                 row.status = Status.CREATED
                 row.messages = [m for m in row.messages if m.tag is not Tag.ALREADY_ON_SITE]
-                text = (
-                    "created by this run before it stopped"
-                    if before.state is RowState.CREATED
-                    else "was being sent when the run stopped; found on the site: created (not sent twice)"
-                )
-                row.add(Level.NOTE, text, code=M.CREATED_BEFORE_STOP)
+                if before.state is RowState.CREATED:
+                    row.add(Level.NOTE, "created by this run before it stopped", code=M.CREATED_BEFORE_STOP)
+                else:
+                    text = "was being sent when the run stopped; found on the site: created (not sent twice)"
+                    row.add(Level.NOTE, text, code=M.FOUND_AFTER_STOP)
             elif row.status is Status.PLANNED and before.state is RowState.SENDING:
                 row.add(
                     Level.NOTE,

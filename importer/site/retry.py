@@ -10,7 +10,7 @@ from typing import TypeVar
 import tenacity
 
 from importer import messages as M
-from importer.errors import ProviderUnavailable, TransientProviderError
+from importer.errors import ImporterError, ProviderUnavailable, TransientProviderError
 
 log = logging.getLogger("importer")
 T = TypeVar("T")
@@ -32,12 +32,14 @@ def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) ->
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
+        shown = error.coded() if isinstance(error, ImporterError) else error
         log.warning(
-            "%s: attempt %d of %d failed (%s); retrying",
+            "warning %s: %s: attempt %d of %d failed (%s); retrying",
+            M.RETRYING,
             what,
             state.attempt_number,
             policy.attempts,
-            error,
+            shown,
         )
 
     retrying = tenacity.Retrying(

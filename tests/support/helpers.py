@@ -4,6 +4,7 @@ the options that reach the loopback WinRM endpoint."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,17 @@ SAMPLES = ROOT / "samples"
 EXAMPLES = ROOT / "tests" / "examples"
 
 NO_WAIT = RetryPolicy(attempts=4, max_seconds=30, wait_first=0, wait_max=0)
+
+
+def error_codes(output: str) -> list[str]:
+    """The codes of a command's one-line errors ("cmassoc: error CMA254: ..."), in order."""
+    return re.findall(r"^cmassoc: error (CMA[0-9]{3}): ", output, re.M)
+
+
+def notice_codes(output: str) -> list[tuple[str, str]]:
+    """The level and code of each notice a command printed ("cmassoc: note CMA354: ...")."""
+    return re.findall(r"^cmassoc: (note|warning) (CMA[0-9]{3}): ", output, re.M)
+
 
 # Sample computers with one live record each and no association yet (CON-PC0013 has two records).
 FREE = [n for n in range(3, 30) if n != 13]

@@ -425,5 +425,5 @@ def test_resume_recognises_the_exists_note_by_its_tag_not_its_words() -> None:
     run = JournalRun(NoJournal(), "run-1", previous)  # type: ignore[arg-type]
     run.overlay([tagged, untagged])
     assert [r.status for r in (tagged, untagged)] == [Status.CREATED, Status.CREATED]
-    assert [m.text for m in tagged.messages] == ["created by this run before it stopped"]
-    assert untagged.messages[0].text.startswith("already on the site (a note")
+    assert [m.code for m in tagged.messages] == [M.CREATED_BEFORE_STOP]  # the tag's note, replaced
+    assert [m.code for m in untagged.messages] == [M.CREATED_BY_ANOTHER, M.CREATED_BEFORE_STOP]

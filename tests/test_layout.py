@@ -13,13 +13,14 @@ import click
 import pytest
 
 from importer import config
+from importer import messages as M
 from importer.cli import cli
 from importer.cli.options import LIMIT_KEYS
 from importer.cli.site_options import SITE_KEYS, SiteOptions
 from importer.results import RunOptions
 from importer.site.retry import RetryPolicy
 from importer.site.winrm.settings import WinRMSettings
-from tests.support.helpers import ROOT, invoke, sheet
+from tests.support.helpers import ROOT, error_codes, invoke, sheet
 
 PACKAGE = ROOT / "importer"
 # The pipeline's stages, each a folder or module of its own: read -> check -> resolve -> plan
@@ -237,7 +238,8 @@ def test_demo_latency_comes_from_the_environment_object(
     monkeypatch.setenv("CMASSOC_DEMO_LATENCY", "soon")
     bad = invoke("run", ROOT / "samples" / "wave-03.csv", "--demo", site_path, "--dry-run")
     assert bad.exit_code == 2
-    assert "CMASSOC_DEMO_LATENCY='soon'" in bad.output
+    assert error_codes(bad.output) == [M.DEMO_LATENCY_INVALID.code]
+    assert "CMASSOC_DEMO_LATENCY='soon'" in bad.output  # the value it could not use
 
 
 def test_every_package_is_installed_by_a_normal_install() -> None:

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from starlette.testclient import TestClient
 
+from importer import messages as M
 from importer.site.demo.provider import DemoSite
 from importer.web.app import build_app
 from importer.web.auth import hash_password
@@ -20,7 +21,7 @@ from importer.web.config import WebConfig
 from importer.web.middleware import COOKIE
 from importer.web.store import Role, Store
 from importer.web.worker import Worker
-from tests.support.helpers import SAMPLES, invoke, site_snapshot
+from tests.support.helpers import SAMPLES, error_codes, invoke, site_snapshot
 
 PASSWORDS = {"vera": "viewer-password-1", "pia": "planner-password-1", "otto": "operator-password-1"}
 
@@ -114,7 +115,11 @@ def test_upload_checks_the_wave_and_shows_its_invalid_rows(web: tuple[TestClient
     assert "12 rows: 10 valid, 2 invalid" in page.text
     invalid = client.get(f"/waves/{wave_id}?status=invalid")
     assert invalid.text.count('class="status s-invalid"') == 2
-    assert "ERROR" in invalid.text
+    # each message with its level and code: a behaviour 2 without users, an in-place pair
+    assert re.findall(r'(ERROR|WARNING|NOTE) <span class="code">(CMA[0-9]{3})</span>', invalid.text) == [
+        ("ERROR", M.BEHAVIOUR_NEEDS_USERS.code),
+        ("ERROR", M.SAME_COMPUTER_TWICE.code),
+    ]
     [wave] = store.waves()
     assert (wave.uploaded_by, wave.rows, wave.name) == ("pia", 12, "wave-01.xlsx")
     stored = store.path("uploads", wave.stored)
@@ -238,7 +243,9 @@ def test_attacks_are_refused(web: tuple[TestClient, Store, Worker], tmp_path: Pa
     bomb = tmp_path / "bomb.xlsx"
     bomb.write_bytes(b"PK\x03\x04 not really a zip")
     hostile = upload(client, csrf, bomb)
-    assert "not readable" in client.get("/").text
+    assert f"not readable: {M.NOT_A_WORKBOOK}: " in client.get("/").text  # the wave's error, with its code
+    [failed] = [a for a in store.actions(hostile) if a.state == "failed"]
+    assert failed.summary.startswith(f"{M.NOT_A_WORKBOOK}: ")
     assert client.get(f"/waves/{hostile}").status_code == 200
     # An open redirect after sign-in.
     client.cookies.clear()
@@ -305,7 +312,7 @@ def test_a_second_job_waits_for_the_first(web: tuple[TestClient, Store, Worker])
 def test_serve_refuses_the_network_without_accounts(tmp_path: Path) -> None:
     answer = invoke("serve", "--demo", tmp_path / "s.db", "--data", tmp_path / "d", "--host", "0.0.0.0")
     assert answer.exit_code == 2, answer.output
-    assert "no account yet" in answer.output
+    assert error_codes(answer.output) == [M.OPEN_HOST_WITHOUT_ACCOUNT.code]
 
 
 def test_upload_options_reach_the_checks_and_the_jobs(
@@ -338,10 +345,8 @@ def test_upload_options_reach_the_checks_and_the_jobs(
         ["CONTOSO\\yara.h"],
         "primary user",
     )
-    assert [m["text"] for m in row["messages"]] == [
-        "users from the site (primary user): CONTOSO\\yara.h",
-        "collection CON00012 is not on the site (or not visible to this account); row not done",
-    ]
+    assert [m["code"] for m in row["messages"]] == [M.USERS_FROM_SITE.code, M.COLLECTION_NOT_ON_SITE.code]
+    assert "CON00012" in row["messages"][1]["text"]  # the collection the option named
     bad = client.post(
         "/upload",
         data={"csrf": csrf, "behavior": "2", "users_from": "everyone"},
@@ -359,7 +364,7 @@ def test_add_user_asks_for_the_password_and_keeps_only_a_hash(tmp_path: Path) ->
     short = CliRunner().invoke(
         cli, ["serve", "--data", str(data), "add-user", "ann", "--role", "operator"], input="short\nshort\n"
     )
-    assert short.exit_code == 2 and "shorter than 12" in short.output
+    assert short.exit_code == 2 and error_codes(short.output) == [M.PASSWORD_TOO_SHORT.code]
     secret = "a long enough password"
     made = CliRunner().invoke(
         cli,

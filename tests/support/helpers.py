@@ -36,6 +36,11 @@ def error_codes(output: str) -> list[str]:
     return re.findall(r"^cmassoc: error (CMA[0-9]{3}): ", output, re.M)
 
 
+def usage_codes(output: str) -> list[str]:
+    """The codes of click's usage errors ("Error: CMA606: give either ...")."""
+    return re.findall(r"^Error: (?:Invalid value for [^:]*: )?(CMA[0-9]{3}): ", output, re.M)
+
+
 def notice_codes(output: str) -> list[tuple[str, str]]:
     """The level and code of each notice a command printed ("cmassoc: note CMA354: ...")."""
     return re.findall(r"^cmassoc: (note|warning) (CMA[0-9]{3}): ", output, re.M)

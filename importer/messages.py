@@ -651,13 +651,6 @@ CREATED_BEFORE_STOP = _code(
     "sent again.",
     "Nothing.",
 )
-FOUND_AFTER_STOP = _code(
-    "CMA291",
-    "Found on the site: made as the run stopped",
-    "The run stopped while this row was on its way; continuing, cmassoc found the association on "
-    "the site, so it is created and was not sent twice.",
-    "Nothing.",
-)
 SENT_AGAIN = _code(
     "CMA249",
     "Sent again: it did not reach the site",
@@ -923,6 +916,13 @@ NO_METADATA = _code(
     "CMA290",
     "No list of the classes and methods offered",
     "cmassoc doctor: this provider publishes no $metadata, so what it offers was not checked.",
+    "Nothing.",
+)
+FOUND_AFTER_STOP = _code(
+    "CMA291",
+    "Found on the site: made as the run stopped",
+    "The run stopped while this row was on its way; continuing, cmassoc found the association on "
+    "the site, so it is created and was not sent twice.",
     "Nothing.",
 )
 
@@ -1329,6 +1329,13 @@ EXPORTED = _code(
     "cmassoc export wrote the associations to the file named.",
     "Nothing.",
 )
+DEMO_SITE_CREATED = _code(
+    "CMA652",
+    "A demo site created",
+    "--demo named no site file that exists, so the simulated site was created there from the "
+    "sample inventory (and its sample associations).",
+    "Nothing; cmassoc demo-site show lists what it holds.",
+)
 
 
 # --- CMA700-799: the site connection --------------------------------------------------------
@@ -1593,13 +1600,6 @@ QUERY_TOO_LARGE = _code(
     "One of cmassoc's own queries was too large for WMI (a fault of cmassoc's).",
     "Report it to cmassoc's maintainers; a smaller --batch-size may avoid it meanwhile.",
 )
-RETRYING = _code(
-    "CMA742",
-    "Retrying after a temporary fault",
-    "A request to the provider failed with a temporary fault (the message says which); cmassoc "
-    "waits and tries again, and never does anything twice.",
-    "Nothing, unless it keeps failing (then the command stops with CMA710).",
-)
 DEMO_SITE_MISSING = _code(
     "CMA740",
     "No such demo site",
@@ -1611,6 +1611,13 @@ DEMO_SITE_UNUSABLE = _code(
     "A demo site this version cannot use",
     "The file named is not a demo site, or was made by another version of cmassoc.",
     "Create a new demo site with cmassoc demo-site create.",
+)
+RETRYING = _code(
+    "CMA742",
+    "Retrying after a temporary fault",
+    "A request to the provider failed with a temporary fault (the message says which); cmassoc "
+    "waits and tries again, and never does anything twice.",
+    "Nothing, unless it keeps failing (then the command stops with CMA710).",
 )
 
 

@@ -256,3 +256,21 @@ def test_the_catalog_module_stays_a_leaf() -> None:
 def test_the_exempt_files_exist() -> None:
     for file in NOT_YET | {f for f, _ in NOT_YET_FUNCTIONS}:
         assert Path(PACKAGE / file).is_file(), file
+
+
+def test_every_code_sits_under_its_range() -> None:
+    """The catalog is grouped by the range markers ("# --- CMA100-199: cells"): each code under
+    the marker of its range, in order, so parallel changes add theirs in their own place."""
+    low = high = -1
+    seen: list[int] = []
+    for line in (PACKAGE / "messages.py").read_text(encoding="utf-8").splitlines():
+        marker = re.match(r"# --- CMA([0-9]{3})-([0-9]{3}):", line)
+        if marker:
+            low, high = int(marker.group(1)), int(marker.group(2))
+            continue
+        code = re.match(r'\s+"CMA([0-9]{3})",$', line)
+        if code:
+            number = int(code.group(1))
+            assert low <= number <= high, f"CMA{number:03d} is not under its range's marker"
+            seen.append(number)
+    assert seen == sorted(seen) and len(seen) == len(CATALOG)

@@ -21,7 +21,7 @@ from importer.web.config import WebConfig
 from importer.web.middleware import COOKIE
 from importer.web.store import Role, Store
 from importer.web.worker import Worker
-from tests.support.helpers import SAMPLES, error_codes, invoke, site_snapshot
+from tests.support.helpers import ROOT, SAMPLES, error_codes, invoke, site_snapshot
 
 PASSWORDS = {"vera": "viewer-password-1", "pia": "planner-password-1", "otto": "operator-password-1"}
 
@@ -126,6 +126,26 @@ def test_upload_checks_the_wave_and_shows_its_invalid_rows(web: tuple[TestClient
     assert stored.name != "wave-01.xlsx" and stored.read_bytes() == (SAMPLES / "wave-01.xlsx").read_bytes()
     listing = client.get("/")
     assert "wave-01.xlsx" in listing.text and "pia" in listing.text
+
+
+def test_a_report_written_before_codes_still_shows_its_messages(
+    web: tuple[TestClient, Store, Worker],
+) -> None:
+    """A wave's report from release 0.1.0 has messages without codes: the page shows them as it did."""
+    client, store, _ = web
+    csrf = login(client, "pia")
+    wave_id = upload(client, csrf)
+    [validated] = store.actions(wave_id)
+    assert validated.json
+    old = ROOT / "tests" / "fixtures" / "release-0.1.0" / "validate-report.json"
+    store.path("reports", validated.json).write_bytes(old.read_bytes())
+    page = client.get(f"/waves/{wave_id}?status=invalid")
+    assert page.status_code == 200
+    assert 'class="code"' not in page.text
+    assert re.findall(r"(ERROR) (User Names|New Computer): ", page.text) == [
+        ("ERROR", "User Names"),
+        ("ERROR", "New Computer"),
+    ]
 
 
 def test_the_report_downloads_as_an_attachment_and_opens(web: tuple[TestClient, Store, Worker]) -> None:

@@ -25,8 +25,8 @@ class ImporterError(Exception):
         return f"{self.message} {self.hint}" if self.hint else self.message
 
     def coded(self) -> str:
-        """The message with its code in front, as the web pages show it: "CMA612: ..."."""
-        return f"{self.code}: {self}" if self.code else str(self)
+        """The message with its code in front, as the console and the web pages show it: "CMA612 ..."."""
+        return f"{self.code} {self}" if self.code else str(self)
 
 
 class InputError(ImporterError):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from importer import messages as M
 from importer.errors import InputError
 from importer.limits import InputLimits
-from importer.report.reporters import Reporter, write_reports
+from importer.report.reporters import JsonReport, Reporter, write_reports
 from importer.results import RunOptions, RunResult
 
 if TYPE_CHECKING:  # a validation starts without the site and journal code
@@ -39,6 +39,7 @@ class Job:
     users: Path | None = None
     limits: InputLimits = field(default_factory=InputLimits)
     mapping: Mapping[str, str] = field(default_factory=dict)  # --map: field -> header
+    ignore: tuple[str, ...] = ()  # --ignore-column: headers left unread
     journal: Path | None = None  # run: where it is journaled; undo and status of a run: where it is
     run_id: str | None = None  # undo, and the status of a run
     resume_id: str | None = None  # run: continue this run
@@ -67,12 +68,14 @@ class Wiring:
     # Ctrl-C finishes the batch in flight first (a command in a terminal; the web has none)
     interrupts: Callable[[], AbstractContextManager[Interrupts]] | None = None
     operator: str | None = None  # who, as the reports say it (the web: the signed-in user)
+    index: Path | None = None  # the index of runs (None: runs are not indexed)
 
 
 @dataclass
 class Outcome:
     result: RunResult | None  # None for an export, which writes a sheet and no report
     written: list[Path | None] = field(default_factory=list)  # where each reporter wrote
+    formats: list[str] = field(default_factory=list)  # what each wrote: "xlsx" or "json"
     exported: int = 0  # export: the associations written
 
 
@@ -98,17 +101,38 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
 
 
 def _read(job: Job) -> WaveInput:
+    """The wave sheet; a status, which creates nothing, names a column that looks meaningful
+    but is not read instead of stopping on it."""
     from importer.read.wave import read_wave
 
     if job.sheet is None:
         raise InputError(f"`{job.command}` needs a wave sheet.", code=M.NEEDS_SHEET)
-    return read_wave(job.sheet, job.users, job.limits, job.mapping)
+    stop = job.command != "status"
+    return read_wave(job.sheet, job.users, job.limits, job.mapping, job.ignore, stop_unread=stop)
 
 
 def _finish(result: RunResult, wiring: Wiring) -> Outcome:
     if wiring.operator is not None:
         result.operator = wiring.operator
-    return Outcome(result, write_reports(result, wiring.reporters(result)))
+    reporters = wiring.reporters(result)
+    formats = ["json" if isinstance(r, JsonReport) else "xlsx" for r in reporters]
+    return Outcome(result, write_reports(result, reporters), formats=formats)
+
+
+def _made(outcome: Outcome) -> list[tuple[str, Path]]:
+    """The reports a job wrote for a run, by kind, for the index of runs."""
+    from importer.journal.index import FileKind
+
+    result = outcome.result
+    assert result is not None
+    prefix = {"run": "report", "status": "status", "undo": "undo"}[result.command]
+    if result.command == "undo" and result.options.dry_run:
+        prefix = "undo preview"
+    return [
+        (FileKind(f"{prefix} {fmt}"), path)
+        for path, fmt in zip(outcome.written, outcome.formats, strict=True)
+        if path is not None
+    ]
 
 
 def _gateway(provider: Provider, options: RunOptions, wiring: Wiring) -> Site:
@@ -123,6 +147,7 @@ def _interrupts(wiring: Wiring) -> AbstractContextManager[Interrupts | None]:
 
 def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.interrupt import Interrupts
+    from importer.journal.index import Indexing
     from importer.journal.listener import resume_or_start
     from importer.journal.records import RunState
     from importer.journal.storage import Journal, default_journal_path
@@ -130,6 +155,8 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 
     wave = _read(job)
     journal = None
+    indexing = Indexing(wiring.index, wiring.announce)
+    site = provider.info.site_code
     try:
         journal_run = None
         if not job.options.dry_run:
@@ -141,9 +168,11 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
             wiring.announce(
                 M.Notice(
                     M.RUN_STARTED,
-                    f"run {journal_run.run_id}, journal {journal.path} (a stopped run continues from there)",
+                    f"run {journal_run.run_id}, journal {journal.path.absolute()} "
+                    "(a stopped run continues from there)",
                 )
             )
+            indexing.run(journal_run.run_id, job.sheet.resolve(), journal.path, site)
         with _interrupts(wiring) as interrupts:
             gateway = _gateway(provider, job.options, wiring)
             result = run_wave(wave, gateway, job.options, journal_run, interrupts or Interrupts())
@@ -153,6 +182,8 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         if journal is not None and result.run_id is not None:
             report = next((str(p) for p in outcome.written if p is not None), None)
             journal.finish(result.run_id, RunState.of(result), report)
+            assert job.sheet is not None
+            indexing.files(result.run_id, job.sheet.resolve(), journal.path, site, _made(outcome))
         return outcome
     finally:
         if journal is not None:
@@ -161,6 +192,7 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 
 def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.after.undo import UndoOptions, undo_run
+    from importer.journal.index import Indexing
     from importer.journal.storage import Journal
 
     if job.run_id is None or job.journal is None:
@@ -172,9 +204,14 @@ def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         with _interrupts(wiring) as interrupts:
             result = undo_run(journal, record, _gateway(provider, job.options, wiring), options, interrupts)
         result.journal_path = str(journal.path)
-        return _finish(result, wiring)
+        outcome = _finish(result, wiring)
     finally:
         journal.close()
+    made = _made(outcome)
+    Indexing(wiring.index, wiring.announce).files(
+        record.run_id, record.input_path, job.journal, record.site, made
+    )
+    return outcome
 
 
 def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
@@ -183,6 +220,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
         return _finish(status_wave(_read(job), gateway, job.options), wiring)
+    from importer.journal.index import Indexing
     from importer.journal.storage import Journal, journaled_wave
 
     if job.journal is None:
@@ -196,7 +234,12 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     rows = [r.as_reading() for r in records]
     result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
     result.run_id = job.run_id
-    return _finish(result, wiring)
+    outcome = _finish(result, wiring)
+    made = _made(outcome)
+    Indexing(wiring.index, wiring.announce).files(
+        job.run_id, record.input_path, job.journal, record.site, made
+    )
+    return outcome
 
 
 def _export(job: Job, wiring: Wiring) -> Outcome:

@@ -68,15 +68,10 @@ def notice_dict(note: str) -> dict[str, str | None]:
     }
 
 
-def notice_line(note: str, upper: bool = True) -> str:
-    """A notice as a report or the console shows it: "WARNING CMA123: text"; a plain string
-    (a line nobody coded) as it is."""
-    if not isinstance(note, Notice):
-        return note
-    said = notice_dict(note)
-    level = (said["level"] or "").upper() if upper else said["level"]
-    code = f" {said['code']}" if said["code"] else ""
-    return f"{level}{code}: {said['text']}"
+def notice_line(note: str) -> str:
+    """A notice as the console, the reports and the web pages show it: its code, then its words
+    ("CMA330 ...", "CMA704 WARNING: ..."); a plain string (a line nobody coded) as it is."""
+    return f"{note.code} {note}" if isinstance(note, Notice) else str(note)
 
 
 # --- CMA000-059: reading files and sheets -------------------------------------------------
@@ -925,11 +920,125 @@ FOUND_AFTER_STOP = _code(
     "the site, so it is created and was not sent twice.",
     "Nothing.",
 )
+IMPORTED = _code(
+    "CMA292",
+    "The new computer imported",
+    "The new computer was imported by this run (the message gives its ResourceID, and the record "
+    "it took over with --overwrite-existing-record); the association uses that record.",
+    "Nothing.",
+)
+JOURNAL_MOVED = _code(
+    "CMA293",
+    "The run's journal is not where the index of runs says",
+    "The index of runs (in the user data folder) names the journal that recorded this run, but "
+    "that file was moved or deleted.",
+    "Give the run's journal with --journal.",
+)
+RUN_NOT_FOUND = _code(
+    "CMA294",
+    "A run found in no journal",
+    "The Run ID is neither in the journal the command looked in nor in the index of runs: the run "
+    "was recorded elsewhere (another user, another machine), or the ID is mistyped.",
+    "Give the run's journal with --journal, or its report.",
+)
 
 
 # --- CMA300-329: columns (headers, columns not read) ---------------------------------------
 
+BEHAVIOR_UNKNOWN = _code(
+    "CMA300",
+    "not a migration behaviour",
+    "The cell (or --behavior) is none of the spellings of a migration behaviour: 0, 1, 2, the "
+    "New-CMComputerAssociation names, the console's labels or the WMI names.",
+    "Write 0 (capture and restore all user accounts), 1 (capture all user accounts and restore "
+    "specified accounts) or 2 (capture and restore specified user accounts).",
+)
+BEHAVIOR_AMBIGUOUS = _code(
+    "CMA301",
+    "a behaviour that could mean two",
+    "The words fit two migration behaviours: 'all' (or 'capture all') is said of both 0 and 1, "
+    "'specified' (or 'restore specified') of both 1 and 2. The tool never guesses which.",
+    "Write the number, or the whole name of the behaviour the message offers.",
+)
+BEHAVIOR_CONTRADICTS = _code(
+    "CMA302",
+    "a behaviour number and words that disagree",
+    'The cell gives a number and words ("1 - all users") that name different behaviours.',
+    "Correct the number or the words, so both name the behaviour you mean.",
+)
+HEADER_SAME_FIELD = _code(
+    "CMA303",
+    "two columns mean the same thing",
+    "Two header cells of one sheet name the same field (two source columns, two users columns...).",
+    "Delete or rename one of them, or leave one out with --ignore-column.",
+)
+MAP_NO_COLUMN = _code(
+    "CMA304",
+    "--map names no column",
+    'A --map FIELD="HEADER" gives a header that no column of the sheet\'s header row has.',
+    "Give the header exactly as it is written in the sheet.",
+)
+UNREAD_BEHAVIOR_COLUMN = _code(
+    "CMA305",
+    "a behaviour column not read",
+    "A column the tool does not read holds migration behaviours (or is named like one): every "
+    "row would silently use the default behaviour instead. Nothing was done.",
+    'Read it as the behaviour: --map Behavior="HEADER"; or say it is something else: '
+    '--ignore-column "HEADER". In `cmassoc serve`, choose one of the two on the upload page.',
+)
+UNREAD_USERS_COLUMN = _code(
+    "CMA306",
+    "a users column not read",
+    "A column the tool does not read holds user accounts (DOMAIN\\user, user@domain) or is named "
+    "like users: those users would silently not be migrated. Nothing was done.",
+    'Read it as the users: --map Users="HEADER"; or say it is something else: '
+    '--ignore-column "HEADER". In `cmassoc serve`, choose one of the two on the upload page.',
+)
+MIGRATION_TYPE_COLUMN = _code(
+    "CMA307",
+    "a Migration type column holding 0 to 2",
+    "SMS_StateMigration.MigrationType is how the site stored the user state (1 side-by-side, "
+    "2 in-place), set by ConfigMgr, not the migration behaviour (0, 1, 2) the association is "
+    "created with. A column of that name holding 0 to 2, in a sheet with no behaviour column, "
+    "may be either. Nothing was done.",
+    'If it is the behaviour: --map Behavior="Migration type"; if it is the site\'s migration type: '
+    '--ignore-column "Migration type".',
+)
+UNREAD_COLUMNS = _code(
+    "CMA308",
+    "columns not read",
+    "The sheet has columns with values that the tool does not read; they are carried into the "
+    "report as they are.",
+    "Nothing, if they are your own notes. If one of them is a source, destination, users or "
+    'behaviour column, say so with --map FIELD="HEADER".',
+)
+IGNORE_NO_COLUMN = _code(
+    "CMA309",
+    "--ignore-column names no column",
+    "An --ignore-column gives a header that no pairs sheet's header row has.",
+    "Give the header exactly as it is written in the sheet (any case).",
+)
+
 # --- CMA330-349: rows that are not pairs (totals, group headings, notes) -------------------
+
+ROWS_NOT_PAIRS = _code(
+    "CMA330",
+    "Rows that are not pairs were skipped",
+    "Rows under the header that hold a label (Total, Subtotal, Count, Sum, '12 machines', a group "
+    "heading such as 'Finance - 12 machines' or 'IT Services (2)') and otherwise only numbers or "
+    "formulas, an Excel table's totals row, and free text under the table after a blank row are "
+    "not pairs. They are not read, do not count as rows of the wave and do not make the run need "
+    "attention; the notice names each by its sheet and row number.",
+    "Nothing, when the rows named are indeed not pairs. A row whose Source and Destination are both "
+    "valid computer names is always read as a pair: if a pair was skipped, type both names.",
+)
+EXAMPLE_ROW_IGNORED = _code(
+    "CMA331",
+    "The template's example row was ignored",
+    "The blank template's example row (EXAMPLE-OLD01 to EXAMPLE-NEW01) was left in the sheet as "
+    "it is; it is not a pair and is not read.",
+    "Nothing; delete the row or type over it when you fill in the template.",
+)
 
 # --- CMA350-399: run notices and summaries --------------------------------------------------
 INTERRUPTED = _code(
@@ -999,6 +1108,20 @@ COLUMNS_NOT_SHOWN = _code(
     "The input has more columns than an Excel sheet holds beside the report's own, so the last "
     "ones are not on the Results sheet.",
     "Read them in the JSON report or the input file.",
+)
+READING_JOURNAL = _code(
+    "CMA360",
+    "The journal a command reads",
+    "undo and status read the run from its journal: the message says which run and which journal "
+    "(found next to the report, where --journal points, or through the index of runs).",
+    "Nothing, if it is the run you meant.",
+)
+INDEX_NOT_WRITTEN = _code(
+    "CMA361",
+    "The index of runs could not be written",
+    "The run is done and in its journal, but the index of runs (which lets undo and status find a "
+    "run from any folder) could not be written: the run is not in it.",
+    "From another folder, give the run's journal with --journal (the message names it).",
 )
 
 
@@ -1335,6 +1458,12 @@ DEMO_SITE_CREATED = _code(
     "--demo named no site file that exists, so the simulated site was created there from the "
     "sample inventory (and its sample associations).",
     "Nothing; cmassoc demo-site show lists what it holds.",
+)
+IGNORE_COLUMN_EMPTY = _code(
+    "CMA653",
+    "--ignore-column without a header",
+    "--ignore-column names a column of the sheet by its header, and the value given is empty.",
+    'Give the column\'s header as the sheet has it, e.g. --ignore-column "USMT behaviour".',
 )
 
 

@@ -43,7 +43,7 @@ def _validate() -> Any:
 def validate_wave(wave: WaveInput, options: RunOptions) -> RunResult:
     rows = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
     rows.open_status = Status.VALID  # rows are made as they are read: a reporter's chunk at a time
-    result = RunResult("validate", wave, options, rows)
+    result = RunResult("validate", wave, options, rows, defaulted=rows.defaulted)
     result.finished = dt.datetime.now().astimezone()
     return result
 
@@ -66,7 +66,7 @@ def run_wave(
 
     checked = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
     rows = checked.materialize()  # the stages fill every row in
-    result = RunResult("run", wave, options, rows, provider=site.info)
+    result = RunResult("run", wave, options, rows, provider=site.info, defaulted=checked.defaulted)
     if journal is not None:
         journal.attach(rows, wave)
         result.run_id = journal.run_id

@@ -12,12 +12,19 @@ from operator import attrgetter
 
 from importer.exit_status import ExitStatus
 from importer.messages import Code
-from importer.model import Behavior, RowResult, UsersFrom, WaveInput
+from importer.model import Behavior, Hardware, RowResult, UsersFrom, WaveInput
 from importer.model.statuses import GOOD_STATUSES, STATUS_READINGS, STATUS_TABLE, Status
 from importer.site.provider import ProviderInfo
 from importer.site.retry import RetryPolicy
 
 DEFAULT_BATCH_SIZE = 200
+# What undo says of rows its run never got onto the site (the run's word): nothing for undo to do.
+_RUN_WORDS = frozenset({Status.INVALID, Status.UNRESOLVED, Status.CONFLICT})
+_PLURALS = {Status.EXISTS: "exist"}  # "1 exists", "8 exist": the one status word that is a verb
+
+
+def counted_word(status: Status, n: int) -> str:
+    return _PLURALS.get(status, status.value) if n != 1 else status.value
 
 
 @dataclass(frozen=True)
@@ -48,12 +55,38 @@ class RunResult:
     undo_id: str | None = None
     journal_path: str | None = None
     operator: str = field(default_factory=lambda: operator())
+    defaulted: int = 0  # rows that give no behaviour and take the default
 
     def tally(self) -> str:
-        """ "12 rows: 10 valid, 2 invalid", as the console, the web pages and the history say it."""
-        counts = ", ".join(f"{n} {s.value}" for s, n in self.counts().items() if n)
+        """ "12 rows: 8 exist, 4 invalid", as the console, the web pages and the history say it."""
+        counts = ", ".join(f"{n:,} {counted_word(s, n)}" for s, n in self.counts().items() if n)
         rows = len(self.rows)
-        return f"{rows} {'row' if rows == 1 else 'rows'}: {counts or 'nothing'}"
+        return f"{rows:,} {'row' if rows == 1 else 'rows'}: {counts or 'nothing'}"
+
+    def in_a_line(self) -> str:
+        """The tally, what else the run changed and the default behaviour if a row took it: the
+        one line the web pages and the history keep of a command."""
+        line = self.tally()
+        if self.site_changes():
+            line += f"; also {self.site_changes()}"
+        if self.defaulted:
+            rows = "1 row" if self.defaulted == 1 else f"{self.defaulted:,} rows"
+            line += f"; {rows} without a behaviour took {self.options.default_behavior.label}"
+        return line
+
+    def site_changes(self) -> str:
+        """What a run changed on the site besides associations: "2 computers imported, 3
+        collection memberships added" (empty when nothing)."""
+        if self.command != "run":
+            return ""
+        imported = sum(1 for r in self.rows if r.hardware is Hardware.IMPORTED)
+        joined = sum(len(r.joined) for r in self.rows)
+        parts = []
+        if imported:
+            parts.append(f"{imported:,} {'computer' if imported == 1 else 'computers'} imported")
+        if joined:
+            parts.append(f"{joined:,} collection {'membership' if joined == 1 else 'memberships'} added")
+        return ", ".join(parts)
 
     def _counted(self) -> Counter[Status | None]:
         fast = getattr(self.rows, "status_counts", None)  # validation's columns count themselves
@@ -79,7 +112,8 @@ class RunResult:
             return ExitStatus.FATAL
         if self.command == "status":  # a reading: what it found is not a failure
             return ExitStatus.OK
-        if all(status in GOOD_STATUSES for status, n in self._counted().items() if n):
+        good = GOOD_STATUSES | _RUN_WORDS if self.command == "undo" else GOOD_STATUSES
+        if all(status in good for status, n in self._counted().items() if n):
             return ExitStatus.OK
         return ExitStatus.ROWS_NEED_ATTENTION
 

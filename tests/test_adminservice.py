@@ -221,7 +221,7 @@ def test_a_method_the_service_does_not_offer(tmp_path: Path, service: ODataEndpo
     service.methods = tuple(m for m in service.methods if not m.endswith("AddAssociationEx"))
     result, rows = run_via(service, pairs_sheet(tmp_path, 2), tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"Stopped early ({M.ADMINSERVICE_NOT_OFFERED}): " in result.output
+    assert f"Stopped early: {M.ADMINSERVICE_NOT_OFFERED} " in result.output
     assert "SMS_StateMigration.AddAssociationEx" in result.output  # what it does not offer
     assert association_keys(site_path) == before
     # the refusal came with the batch in flight: its rows' outcome is not known to the run
@@ -344,7 +344,7 @@ def test_an_answer_past_the_limit_is_refused_not_read(
     monkeypatch.setattr(module, "MAX_ANSWER", 300)  # the names lookup answers far more
     result, _ = run_via(service, pairs_sheet(tmp_path, 3), tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"Stopped early ({M.REPLY_TOO_LARGE}): " in result.output, result.output
+    assert f"Stopped early: {M.REPLY_TOO_LARGE} " in result.output, result.output
     assert "Traceback" not in result.output
 
 

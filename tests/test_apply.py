@@ -385,7 +385,9 @@ def test_a_new_computer_is_imported_then_associated(
     new_id = 16777303  # the demo site numbers a new record after its highest (CON-NB0099's 16777302)
     assert flaky.call_batches == [1, 1]  # the import was confirmed by name, not sent again
     assert (row.status, row.hardware, row.restore_resource_id) == (Status.CREATED, Hardware.IMPORTED, new_id)
+    # the plan's "it will be imported" (none here: the row was made planned) becomes what happened
     assert said(row) == [(Level.NOTE, None, M.CONFIRMED_AFTER_RETRY)]
+    assert f"NEWPC01 was imported by this run (ResourceID {new_id})" in row.messages[0].text
     assert listener.heard == [("before", [2]), ("imported", [2]), ("after", [2])]
     computers = site_snapshot(site_path)["computers"]
     assert isinstance(computers, list)

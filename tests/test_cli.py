@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -116,7 +117,10 @@ def test_default_demo_site_is_created_in_the_working_directory(
     assert Path("demo-site.db").is_file()
     reports = list(Path(".").glob("wave-report-*.xlsx"))
     assert len(reports) == 1
-    assert f"Report: {reports[0]}" in result.output
+    assert f"Report: {reports[0].absolute()}" in result.output  # paths printed absolute
+    assert f"created demo site {tmp_path / 'demo-site.db'} " in result.output
+    [journal] = re.findall(r"^Run ID: \S+ \(journal (.+)\)$", result.output, re.MULTILINE)
+    assert Path(journal).is_absolute() and Path(journal).is_file()
 
 
 def test_validate_only(tmp_path: Path) -> None:
@@ -166,7 +170,7 @@ def test_behavior_option(tmp_path: Path) -> None:
         (["run", "{good}", "--demo", "{notasite}"], M.DEMO_SITE_UNUSABLE),
         (["run", "{good}", "--demo", "{nosite}"], M.DEMO_SITE_MISSING),
         (["undo", "{good}", "--demo", "{site}"], M.NOT_A_REPORT_OR_RUN_ID),
-        (["undo", "20261123-000000-abcd", "--demo", "{site}"], M.JOURNAL_MISSING),
+        (["undo", "20261123-000000-abcd", "--demo", "{site}"], M.RUN_NOT_FOUND),
         (["undo", "{missingjson}", "--demo", "{site}"], M.NO_SUCH_REPORT),
         (["validate", "{good}", "--behavior", "7"], "not a migration behaviour"),
     ],
@@ -426,4 +430,4 @@ def test_one_row_is_one_row(tmp_path: Path) -> None:
     wave.write_text("Source,Destination,Behavior\nPC1,NB1,0\n", encoding="utf-8")
     done = invoke("validate", wave, "--report", tmp_path / "r.xlsx")
     assert done.exit_code == 0, done.output
-    assert "Checked 1 row: 1 valid\n" in done.output
+    assert "Validated 1 row: 1 valid\n" in done.output

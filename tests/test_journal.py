@@ -202,7 +202,7 @@ def test_ctrl_c_finishes_the_batch_in_flight(tmp_path: Path, site_path: Path, jo
         lock.close()
     output = proc.communicate(timeout=60)[0].decode()
     assert proc.returncode == 130, output
-    assert f"cmassoc: note {M.STOPPING_AFTER_BATCH}: " in output
+    assert f"cmassoc: {M.STOPPING_AFTER_BATCH} " in output
     rows = rows_of(out)
     # the batch in flight when Ctrl-C came was finished, and no other was sent
     assert [r["status"] for r in rows] == ["created"] * 5 + ["not sent"] * 20

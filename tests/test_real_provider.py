@@ -99,7 +99,7 @@ def test_a_pair_refused_for_good_fails_that_row_only_and_is_sent_once(
         for c in calls_sent(endpoint)
     ]
     assert sent.count(refused) == 1  # exactly one attempt: a refusal is not retried
-    assert f"warning {M.RETRYING}" not in result.output
+    assert f"{M.RETRYING} WARNING" not in result.output
     assert refused not in association_keys(site_path)
     assert len(association_keys(site_path)) == 4 + 5
 
@@ -216,7 +216,7 @@ def test_hardened_servers_get_one_readable_line_at_connect(
     assert result.exit_code == 1, result.output
     assert error_codes(result.output) == [code.code], result.output
     assert "CLIXML" not in result.output and "_x000D_" not in result.output
-    assert f"warning {M.RETRYING}" not in result.output
+    assert f"{M.RETRYING} WARNING" not in result.output
     assert endpoint.requests["Create"] == 1
     assert PASSWORD not in result.output
     assert site_snapshot(site_path) == before
@@ -271,8 +271,8 @@ def test_a_malformed_reply_is_a_fatal_protocol_error_naming_the_batch(
     before = site_snapshot(site_path)
     result, rows = run_remote(endpoint, pairs_sheet(tmp_path, 3), tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"Stopped early ({M.UNREADABLE_REPLY}): " in result.output and "batch 3" in result.output
-    assert f"warning {M.RETRYING}" not in result.output
+    assert f"Stopped early: {M.UNREADABLE_REPLY} " in result.output and "batch 3" in result.output
+    assert f"{M.RETRYING} WARNING" not in result.output
     assert [r["status"] for r in rows] == ["not sent"] * 3  # never read as "not on the site"
     stopped = (
         "batch 3, SMS_R_System query 1: row 1 of the reply is not a list of 10 values (\"{'ResourceID': "

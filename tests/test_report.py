@@ -180,9 +180,9 @@ def test_the_json_of_the_sample_is_the_json_release_0_1_0_wrote(tmp_path: Path) 
     codes = [[m.pop("code") for m in r["messages"]] for r in new["rows"]]
     assert codes == SAMPLE_CODES
     assert new["rows"] == old["rows"]
-    # the same summary keys, in the same order, and the notices' and the stop's codes beside them
-    assert [key for key in new["summary"] if key in old["summary"]] == list(old["summary"])
-    assert sorted(set(new["summary"]) - set(old["summary"])) == ["notices", "stopped_code"]
+    # the same summary keys, in the same order, new keys last: the day's default behaviour, the
+    # notices' and the stop's codes
+    assert list(new["summary"]) == [*old["summary"], "rows_with_default_behavior", "notices", "stopped_code"]
     assert list(new) == ["summary", "rows"]
 
 
@@ -400,7 +400,7 @@ def test_summary_sheet(tmp_path: Path, site: DemoSite) -> None:
     assert cells["Site code"] == "DEM"
     assert cells["Dry run"] == "no"
     assert cells["Batch size"] == 200
-    assert "2 (capture and restore specified user accounts)" in cells["Default behaviour"]
+    assert cells["Default behaviour"] == "not used: every row gives its behaviour"
     assert len(str(cells["Input SHA-256"])) == 64
     assert len(summary._charts) == 1
     with zipfile.ZipFile(out) as z:

@@ -313,7 +313,7 @@ def test_a_new_computer_with_a_mac_or_guid_is_planned_as_an_import(site: DemoSit
         (None, Hardware.KNOWN, ids["CON-PC0008"], ids["CON-NB0008"]),
         (Status.UNRESOLVED, None, None, None),
     ]
-    to_import = [note(M.TO_IMPORT, "Destination")]
+    to_import = [(Level.NOTE, "Destination", M.TO_IMPORT, Tag.TO_IMPORT)]
     assert [said(r) for r in rows] == [
         to_import,
         to_import,
@@ -373,5 +373,5 @@ def test_overwrite_existing_record_plans_the_import_over_the_holder(site: DemoSi
         ids["CON-PC0004"],
         None,
     )
-    assert said(done) == [note(M.TO_IMPORT, "Destination")]
+    assert said(done) == [(Level.NOTE, "Destination", M.TO_IMPORT, Tag.TO_IMPORT)]
     assert named(done, "00:15:5D:00:00:50", f"CON-NB0040 {ids['CON-NB0040']} (CONTOSO, created 2026-11-02)")

@@ -14,7 +14,16 @@ from tests.support.helpers import SAMPLES, invoke
 
 
 def test_status_of_a_run_gives_every_row_a_status(tmp_path: Path, site_path: Path) -> None:
-    done = invoke("run", SAMPLES / "wave-01.xlsx", "--demo", site_path, "--json", tmp_path / "run.json")
+    done = invoke(
+        "run",
+        SAMPLES / "wave-01.xlsx",
+        "--demo",
+        site_path,
+        "--json",
+        tmp_path / "run.json",
+        "--report",
+        tmp_path / "r.xlsx",
+    )
     assert done.exit_code == 3, done.output
     run_id = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["summary"]["run_id"]
     read = invoke(

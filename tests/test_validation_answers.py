@@ -25,9 +25,8 @@ from importer.cli import cli
 Row = dict[str, Any]
 Said = tuple[str, str | None, str]  # a message: level, column, code (text if it has none)
 
-# The messages' codes (their words may change; the codes stay). NOT_A_BEHAVIOUR is the one
-# message still uncoded here (check/values.py's parse_behavior, coded by the columns change):
-# a message without a code is compared by its text, {} what differs from row to row.
+# The messages' codes (their words may change; the codes stay). A message without a code would be
+# compared by its text.
 NEEDS_USERS = M.BEHAVIOUR_NEEDS_USERS.code
 NOT_SENT = M.USERS_NOT_SENT.code
 DNS_NAME = M.NAME_DNS_SHORTENED.code
@@ -61,7 +60,8 @@ DIFFERENT = M.PAIR_REPEATED_DIFFERENTLY.code
 ONE_SOURCE = M.DESTINATION_HAS_ANOTHER_SOURCE.code
 ONE_ASSOCIATION = M.SOURCE_HAS_ANOTHER_DESTINATION.code
 NO_PAIR = M.USER_ROW_WITHOUT_PAIR.code
-NOT_A_BEHAVIOUR = "'{}' is not a migration behaviour: use 0 (capture and restore all), 1 (capture all, restore specified) or 2 (capture and restore specified), or the console or New-CMComputerAssociation names"
+NOT_A_BEHAVIOUR = M.BEHAVIOR_UNKNOWN.code
+ALL_OR_SOME = M.BEHAVIOR_AMBIGUOUS.code
 
 
 def error(column: str | None, text: str) -> Said:
@@ -227,11 +227,14 @@ def test_computer_name_cells(
         ("CaptureAndRestoreSpecifiedUserAccounts", 2, []),
         ("capture and restore specified user accounts", 2, []),
         ("Capture all user accounts and restore specified accounts", 1, []),
-        ("all", 0, [warning("Users", NOT_SENT)]),
-        ("two", None, [error("Behavior", NOT_A_BEHAVIOUR.format("two"))]),
-        ("3", None, [error("Behavior", NOT_A_BEHAVIOUR.format("3"))]),
-        ("-1", None, [error("Behavior", NOT_A_BEHAVIOUR.format("-1"))]),
-        ("2.5", None, [error("Behavior", NOT_A_BEHAVIOUR.format("2.5"))]),
+        ("all users", 0, [warning("Users", NOT_SENT)]),
+        ("0 - All users", 0, [warning("Users", NOT_SENT)]),
+        ("specified users", 2, []),
+        ("all", None, [error("Behavior", ALL_OR_SOME)]),  # 0 and 1 both capture all: never guessed
+        ("two", None, [error("Behavior", NOT_A_BEHAVIOUR)]),
+        ("3", None, [error("Behavior", NOT_A_BEHAVIOUR)]),
+        ("-1", None, [error("Behavior", NOT_A_BEHAVIOUR)]),
+        ("2.5", None, [error("Behavior", NOT_A_BEHAVIOUR)]),
     ],
 )
 def test_behaviour_cells(tmp_path: Path, cell: str, behaviour: int | None, messages: list[Said]) -> None:
@@ -493,7 +496,7 @@ def test_typed_cells_get_a_message_of_their_own(tmp_path: Path, kind: str) -> No
         return error(column, code)
 
     # a number in the Behavior column is judged as a behaviour: 0, 1 and 2 are numbers too
-    behaviour = error("Behavior", NOT_A_BEHAVIOUR.format("12.5")) if kind == "number" else typed("Behavior")
+    behaviour = error("Behavior", NOT_A_BEHAVIOUR) if kind == "number" else typed("Behavior")
     hardware = ["SourceResourceID", "RestoreResourceID", "MAC Address", "SMBIOS GUID", "Collection"]
     got = validate(sheet)
     assert [answer(r) for r in got.rows] == [
@@ -924,7 +927,7 @@ def test_every_problem_of_a_row_is_reported_in_order(tmp_path: Path) -> None:
         [
             error("Source", BAD_CHARACTERS),
             note("Destination", DNS_NAME),
-            error("Behavior", NOT_A_BEHAVIOUR.format("7")),
+            error("Behavior", NOT_A_BEHAVIOUR),
             error("Users", NO_DOMAIN),
             error("SourceResourceID", NOT_AN_ID),
             error("MAC Address", NOT_A_MAC),
@@ -963,7 +966,8 @@ def test_rows_keep_their_sheet_and_row_through_titles_blank_rows_and_a_footer(tm
         {"Source": "PC2", "Destination": "NB2", "Behavior": "0", "Users": "", "Notes": "ticket 2"},
     ]
     assert got.summary["notes"] == [
-        "'wave.xlsx' sheet 'Wave' row 8 ('Total: 2 machines') read as a footer, not a pair: skipped"
+        "Skipped 1 row that is not a pair: 'wave.xlsx' sheet 'Wave' row 8 'Total: 2 machines'",
+        "1 column not read, carried into the report as it is: 'wave.xlsx' sheet 'Wave' column E 'Notes'",
     ]
 
 
@@ -1063,8 +1067,12 @@ def test_pairs_on_several_sheets_are_checked_together(tmp_path: Path) -> None:
         "Behaviour": "0",
         "Desk": "2.17",
     }
-    assert [(n["code"], n["level"]) for n in got.summary["notices"]] == [(M.SHEET_SKIPPED.code, "note")]
+    assert [(n["code"], n["level"]) for n in got.summary["notices"]] == [
+        (M.SHEET_SKIPPED.code, "note"),
+        (M.UNREAD_COLUMNS.code, "note"),
+    ]
     assert [n["text"] for n in got.summary["notices"]] == got.summary["notes"]  # the same lines
+    assert "'wave.xlsx' sheet 'Floor 2' column E 'Desk'" in got.summary["notes"][1]  # the column not read
 
 
 def test_the_exit_status_and_counts_say_whether_every_row_is_valid(tmp_path: Path) -> None:

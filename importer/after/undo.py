@@ -81,12 +81,14 @@ def undo_run(
     )
     result.undo_id = undo_id
     targets: list[tuple[RowRecord, RowResult]] = []
-    for row, res in zip(rows, results, strict=True):
+    for i, (row, res) in enumerate(zip(rows, results, strict=True)):
         if row.state in _MAY_BE_ON_SITE and row.source_id and row.restore_id:
             targets.append((row, res))
         elif row.state is RowState.DELETED:
             res.status = Status.ABSENT
             res.add(Level.NOTE, "deleted by an earlier undo", code=M.UNDO_DELETED_EARLIER)
+        elif row.state in _RUN_WORDS:  # the run's own word, as `status` says it: nothing to undo
+            results[i] = row.as_reading()
         else:
             res.status = Status.SKIPPED
             res.add(
@@ -95,7 +97,9 @@ def undo_run(
                 code=M.UNDO_NOT_THIS_RUN,
             )
     try:
-        present = _present(site, [r for r, _ in targets])
+        with site.stage("Reading the run's associations", len(targets)):
+            present = _present(site, [r for r, _ in targets])
+            site.progress.advance(len(targets))
         deletable: list[tuple[RowRecord, RowResult]] = []
         for row, res in targets:
             found = present.get((row.source_id or 0, row.restore_id or 0))
@@ -184,8 +188,14 @@ def _restore_previous(site: Site, pairs: list[tuple[RowRecord, RowResult]], dry:
         assert row.previous is not None
         return add_association_call(*_key(row), row.previous[0], row.previous[1])
 
-    for batch in chunks(todo, site.batch_size):
-        site.send_reconciled(batch, f"putting back {len(batch)} associations", call_for, still_needed, settle)
+    if not todo:
+        return
+    with site.stage("Putting back replaced associations", len(todo)):
+        for batch in chunks(todo, site.batch_size):
+            site.send_reconciled(
+                batch, f"putting back {len(batch)} associations", call_for, still_needed, settle
+            )
+            site.progress.advance(len(batch))
 
 
 def _undo_steps(
@@ -278,8 +288,12 @@ def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> 
                 )
         return still
 
-    for batch in chunks(rules, site.batch_size):
-        site.send_reconciled(batch, f"removing {len(batch)} collection rules", call_for, still_needed, settle)
+    with site.stage("Removing collection rules", len(rules), "rules"):
+        for batch in chunks(rules, site.batch_size):
+            site.send_reconciled(
+                batch, f"removing {len(batch)} collection rules", call_for, still_needed, settle
+            )
+            site.progress.advance(len(batch))
 
 
 def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) -> None:
@@ -300,7 +314,8 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
 
     def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
         there = {
-            r.resource_id for r in site.systems("ResourceID", [row.imported_id or 0 for row, _ in pending])
+            r.resource_id
+            for r in site.systems("ResourceID", [row.imported_id or 0 for row, _ in pending], advance=False)
         }
         still = []
         for row, res in pending:
@@ -314,18 +329,24 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
                 )
         return still
 
-    for batch in chunks(computers, site.batch_size):
-        site.send_reconciled(
-            batch,
-            f"deleting {len(batch)} imported computers",
-            lambda item: delete_resource_call(item[0].imported_id or 0),
-            still_needed,
-            settle,
-        )
+    with site.stage("Deleting imported computers", len(computers), "computers"):
+        for batch in chunks(computers, site.batch_size):
+            site.send_reconciled(
+                batch,
+                f"deleting {len(batch)} imported computers",
+                lambda item: delete_resource_call(item[0].imported_id or 0),
+                still_needed,
+                settle,
+            )
+            site.progress.advance(len(batch))
 
 
 def _key(row: RowRecord) -> Key:
     return (row.source_id or 0, row.restore_id or 0)
+
+
+# Rows the run never got onto the site keep the run's status word in undo, as in `status`.
+_RUN_WORDS = frozenset({RowState.INVALID, RowState.UNRESOLVED, RowState.CONFLICT})
 
 
 def _present(site: Site, rows: Sequence[RowRecord]) -> dict[Key, Existing]:
@@ -339,7 +360,6 @@ def _delete(
     todo: list[tuple[RowRecord, RowResult]],
     stop_requested: Callable[[], bool],
 ) -> None:
-    site.progress.start("Deleting associations", len(todo))
 
     def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
         present = _present(site, [r for r, _ in pending])
@@ -362,18 +382,18 @@ def _delete(
                 code=M.UNDO_DELETE_REFUSED,
             )
 
-    for batch in chunks(todo, site.batch_size):
-        if stop_requested():
-            raise KeyboardInterrupt
-        journal.mark(run_id, [r.seq for r, _ in batch], RowState.DELETING)
-        site.send_reconciled(
-            batch,
-            f"deleting {len(batch)} associations",
-            lambda item: delete_association_call(*_key(item[0])),
-            still_needed,
-            settle,
-        )
-        gone = [r.seq for r, s in batch if s.status in (Status.DELETED, Status.ABSENT)]
-        journal.mark(run_id, gone, RowState.DELETED)
-        site.progress.advance(len(batch))
-    site.progress.finish()
+    with site.stage("Deleting associations", len(todo)):
+        for batch in chunks(todo, site.batch_size):
+            if stop_requested():
+                raise KeyboardInterrupt
+            journal.mark(run_id, [r.seq for r, _ in batch], RowState.DELETING)
+            site.send_reconciled(
+                batch,
+                f"deleting {len(batch)} associations",
+                lambda item: delete_association_call(*_key(item[0])),
+                still_needed,
+                settle,
+            )
+            gone = [r.seq for r, s in batch if s.status in (Status.DELETED, Status.ABSENT)]
+            journal.mark(run_id, gone, RowState.DELETED)
+            site.progress.advance(len(batch))

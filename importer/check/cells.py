@@ -134,11 +134,15 @@ class PartCheck:
         """Each distinct cell is parsed once (a wave has a handful of them); -1: none."""
         found = self._column(C.BEHAVIOR)
         if found is None:
+            self.checked.defaulted += self.count
             return np.full(self.count, int(default), dtype=np.int8)
         header, cells = found
         texts: list[str] = cells.tolist()
         typed = self.typed.get(header, {})
         known = {t: _behavior(t, header, default) for t in set(texts)}
+        blank = {t for t in known if not t.strip()}
+        if blank:
+            self.checked.defaulted += sum(1 for i, t in enumerate(texts) if t in blank and i not in typed)
         out: list[Behavior | None] = [known[t].value for t in texts]
         skipped = self.skipped.get(header, set())
         wrong = {t for t, parsed in known.items() if parsed.messages}

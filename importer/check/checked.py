@@ -47,6 +47,7 @@ class Checked(Sequence[RowResult]):
         self.rare: dict[int, dict[str, Any]] = {}  # attribute -> value, for the rows that have any
         self.orphans: list[RowResult] = []
         self.open_status: Status | None = None  # what a row without errors reads as
+        self.defaulted = 0  # pair rows that give no behaviour and take the default
 
     # -- filled in by validation ---------------------------------------------------
 

@@ -38,10 +38,8 @@ class Parsed(Generic[T]):
         self.value = value
         self.messages: list[Message] = [] if messages is None else messages
 
-    # code=None only for parse_behavior's message until the columns change codes it; then the
-    # default goes, as RowResult.add's did (tests/test_message_codes.py holds every other call to it).
-    def add(self, level: Level, text: str, column: str | None, *, code: Code | None = None) -> None:
-        self.messages.append(Message(level, text, column, code=code))  # type: ignore[arg-type]
+    def add(self, level: Level, text: str, column: str | None, *, code: Code) -> None:
+        self.messages.append(Message(level, text, column, code=code))
 
 
 _TYPED_WORDS = {

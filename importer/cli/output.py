@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from importer import InputError, RunResult
-from importer import messages as M
+from importer import InputError, RunResult, messages
 from importer.job import Outcome, Wiring
-from importer.messages import Code, Notice, notice_line
+from importer.messages import Code, notice_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,14 +36,13 @@ def stderr() -> Console:
 
 
 def announce(text: str) -> None:
-    """One line on stderr; a notice with its level and code ("cmassoc: note CMA354: ...")."""
-    shown = notice_line(text, upper=False) if isinstance(text, Notice) else text
-    stderr().print(f"cmassoc: {shown}", markup=False)
+    """One line on stderr; a notice with its code first ("cmassoc: CMA354 continuing run ...")."""
+    stderr().print(f"cmassoc: {notice_line(text)}", markup=False)
 
 
 def error_line(code: Code | None, text: str) -> str:
-    """An error as the console shows it: "cmassoc: error CMA612: ..." (no code: "error: ...")."""
-    return f"cmassoc: error {code}: {text}" if code else f"cmassoc: error: {text}"
+    """An error as the console shows it: "cmassoc: error: CMA612 ..." (the code, when it has one)."""
+    return f"cmassoc: error: {code} {text}" if code else f"cmassoc: error: {text}"
 
 
 def usage_error(code: Code, text: str) -> click.UsageError:
@@ -95,7 +93,7 @@ def refuse_overwriting(inputs: dict[str, Path | None], outputs: dict[str, Path |
                 raise InputError(
                     f"{out_name} {out} is the {in_name}: cmassoc never writes over its input.",
                     f"Choose another path for {out_name}.",
-                    code=M.OUTPUT_IS_INPUT,
+                    code=messages.OUTPUT_IS_INPUT,
                 )
 
 
@@ -128,9 +126,10 @@ def wiring(
     output: OutputOptions,
     connect: Callable[[], Provider] | None = None,
     interruptible: bool = False,
+    index: Path | None = None,
 ) -> Wiring:
     """How a command's job reaches the world: its site, progress and notices on stderr, its
-    reports, Ctrl-C after the batch in flight."""
+    reports, Ctrl-C after the batch in flight, the index of runs it records its run in."""
     from importer.interrupt import graceful_interrupt
     from importer.progress import progress_for
 
@@ -140,6 +139,7 @@ def wiring(
         announce=announce,
         reporters=reporters(default, output.report, output.json_path),
         interrupts=(lambda: graceful_interrupt(announce)) if interruptible else None,
+        index=index,
     )
 
 
@@ -156,28 +156,38 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     """The closing lines, on stdout (so `> log.txt` keeps them), unless the JSON is there."""
     err = stderr() if json_to_stdout else _Out()
     for note in result.wave.notes:
-        if note.startswith("WARNING"):
+        code = getattr(note, "code", None)
+        if code is messages.UNREAD_COLUMNS or code is messages.ROWS_NOT_PAIRS or note.startswith("WARNING"):
             announce(note)
-    what = {"validate": "Checked", "undo": "Undo:", "run": "Imported", "status": "Status of"}[result.command]
-    if result.options.dry_run and result.command != "validate":
-        what = (
-            "Planned (dry run, nothing changed):"
-            if result.command == "run"
-            else f"{what} (dry run, nothing changed)"
-        )
-    err.print(f"{what} {result.tally()}", markup=False)
-    if result.wave.row_count and result.command == "run" and result.provider is not None:
+    err.print(f"{summary_title(result)} {result.tally()}", markup=False)
+    extra = result.site_changes()
+    if extra:
+        err.print(f"Also: {extra}", markup=False)
+    if result.provider is not None and result.command in ("run", "undo"):
+        err.print(f"Site {result.provider.site_code} ({result.provider.kind})", markup=False)
+    if result.defaulted and result.command in ("run", "validate"):
+        rows = "1 row gives" if result.defaulted == 1 else f"{result.defaulted:,} rows give"
         err.print(
-            f"Site {result.provider.site_code} ({result.provider.kind}); rows without a behaviour "
-            f"used {result.options.default_behavior.label}",
+            f"Behaviour: {rows} none and {'takes' if result.defaulted == 1 else 'take'} the default, "
+            f"{result.options.default_behavior.label}; --behavior sets another",
             markup=False,
         )
     if result.stopped_by:
-        code = f" ({result.stopped_code})" if result.stopped_code else ""
-        err.print(f"Stopped early{code}: {result.stopped_by}", markup=False)
+        code = f"{result.stopped_code} " if result.stopped_code else ""
+        err.print(f"Stopped early: {code}{result.stopped_by}", markup=False)
     if result.command == "status" and result.finished is not None:
         site = result.provider.site_code if result.provider else "?"
         err.print(f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {site}", markup=False)
     if result.run_id and result.command == "run":
-        err.print(f"Run ID: {result.run_id} (journal {result.journal_path})", markup=False)
-    err.print(f"Report: {report}", markup=False)
+        journal = Path(result.journal_path).absolute() if result.journal_path else None
+        err.print(f"Run ID: {result.run_id} (journal {journal})", markup=False)
+    err.print(f"Report: {report if str(report) == '-' else report.absolute()}", markup=False)
+
+
+def summary_title(result: RunResult) -> str:
+    """Each command's summary says what the command did."""
+    dry = result.options.dry_run and result.command != "validate"
+    if result.command == "run":
+        return "Planned (dry run, nothing changed):" if dry else "Imported"
+    title = {"validate": "Validated", "undo": "Undone:", "status": "Status of"}[result.command]
+    return f"{title} (dry run, nothing changed)" if dry else title

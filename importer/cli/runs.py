@@ -1,4 +1,5 @@
-"""Which journal and which run a command means: --journal, $CMASSOC_JOURNAL, a report, a Run ID."""
+"""Which journal and which run a command means: --journal, $CMASSOC_JOURNAL, a report, a Run ID
+(looked up in the index of runs when its journal is not where the command looks first)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from pathlib import Path
 
 from importer import InputError
 from importer import messages as M
+from importer.cli.output import announce
 from importer.environment import Environment
+from importer.journal.index import locate_run
 from importer.journal.records import RUN_ID_PATTERN
 from importer.report.readback import REPORT_SUFFIXES, run_from_report
 
@@ -23,18 +26,24 @@ def chosen_journal(journal_path: Path | None, env: Environment) -> Path | None:
 def find_run(
     target: str,
     journal_path: Path | None,
+    index: Path,
     no_run: str = "it is a dry run, a validation or an older report",
 ) -> tuple[str, Path]:
-    """A Run ID, or a JSON/Excel report that names its run and journal.
+    """A Run ID, or a JSON/Excel report that names its run and journal; which journal is read is
+    said on stderr.
 
-    `no_run` says why a report that names no run may be so, and what to give instead.
+    A Run ID's journal is `journal_path` (else the current folder's) when it holds the run, else
+    the one the index of runs names. `no_run` says why a report that names no run may be so,
+    and what to give instead.
     """
     path = Path(target)
     if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
-        run_id, journal = run_from_report(path)
+        run_id, named = run_from_report(path)
         if run_id is None:
             raise InputError(f"'{path.name}' names no run: {no_run}.", code=M.REPORT_NAMES_NO_RUN)
-        return run_id, journal_path or (Path(journal) if journal else DEFAULT_JOURNAL)
+        journal = journal_path or (Path(named) if named else DEFAULT_JOURNAL)
+        announce(M.Notice(M.READING_JOURNAL, f"run {run_id}: reading the journal {journal.absolute()}"))
+        return run_id, journal
     if path.suffix.lower() in REPORT_SUFFIXES:
         raise InputError(f"'{target}': no such report.", code=M.NO_SUCH_REPORT)
     if not RUN_ID_PATTERN.match(target):
@@ -42,4 +51,9 @@ def find_run(
             f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1).",
             code=M.NOT_A_REPORT_OR_RUN_ID,
         )
-    return target, journal_path or DEFAULT_JOURNAL
+    found = locate_run(target, journal_path or DEFAULT_JOURNAL, index)
+    how = f" (found in the index of runs {index.absolute()})" if found.from_index else ""
+    announce(
+        M.Notice(M.READING_JOURNAL, f"run {target}: reading the journal {found.journal.absolute()}{how}")
+    )
+    return target, found.journal

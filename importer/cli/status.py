@@ -42,11 +42,11 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
         if not path.is_file() and not RUN_ID_PATTERN.match(target):
             raise InputError(f"'{target[:60]}': no such file, and not a Run ID.", code=M.NO_SUCH_FILE_OR_RUN)
         chosen = chosen_journal(journal_path, env)
-        run_id, journal = find_run(target, chosen, no_run="give the wave sheet itself")
+        run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet itself")
         job = Job("status", options, journal=journal, run_id=run_id)
         stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
         default = unique_path(journal.with_name(f"status-{run_id}-{stamp}.xlsx"))
-    finish(execute(job, wiring(default, output, connect)), output)
+    finish(execute(job, wiring(default, output, connect, index=env.run_index())), output)
 
 
 @click.command()
@@ -72,4 +72,4 @@ def export(out: Path, site: SiteOptions, sources: tuple[str, ...], collection: s
     options = RunOptions(batch_size=site.batch_size, retry=site.retry)
     job = Job("export", options, export_to=out, sources=tuple(sources), collection=collection)
     outcome = execute(job, Wiring(connect=lambda: build_provider(site, env), announce=announce))
-    announce(M.Notice(M.EXPORTED, f"exported {outcome.exported} associations to {out}"))
+    announce(M.Notice(M.EXPORTED, f"exported {outcome.exported} associations to {out.absolute()}"))

@@ -40,7 +40,7 @@ def undo(
     state capture has started (unless --force).
     """
     env = context().env
-    run_id, journal_path = find_run(target, chosen_journal(journal_path, env))
+    run_id, journal_path = find_run(target, chosen_journal(journal_path, env), env.run_index())
     refuse_overwriting(
         {
             "journal": journal_path,
@@ -54,4 +54,5 @@ def undo(
     stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
     default = unique_path(journal_path.with_name(f"undo-{run_id}-report-{stamp}.xlsx"))
     connect = lambda: build_provider(site, env)  # noqa: E731
-    finish(execute(job, wiring(default, output, connect, interruptible=True)), output)
+    made = wiring(default, output, connect, interruptible=True, index=env.run_index())
+    finish(execute(job, made), output)

@@ -70,6 +70,7 @@ class Tag(StrEnum):
     ALREADY_ON_SITE = "already-on-site"
     IMPORT_CONFLICT = "import-conflict"  # another record holds the new computer's MAC or GUID
     NOT_ON_SITE = "not-on-site"
+    TO_IMPORT = "to-import"  # "it will be imported": said again in the past once the run has acted
 
 
 @dataclass(frozen=True)

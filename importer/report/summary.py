@@ -21,7 +21,9 @@ def summary(result: RunResult) -> dict[str, object]:
         "provider": f"{provider.kind}: {provider.location}" if provider else None,
         "default_behavior": int(options.default_behavior),
         "default_behavior_text": f"{options.default_behavior.label}, "
-        f"{options.default_behavior.cmdlet_name} (used for rows without a behaviour)",
+        f"{options.default_behavior.cmdlet_name} (used for rows without a behaviour)"
+        if result.defaulted
+        else "not used: every row gives its behaviour",
         "batch_size": options.batch_size,
         "users_from": options.users_from.value if options.users_from else None,
         "collections": ", ".join(options.collections) or None,
@@ -37,10 +39,12 @@ def summary(result: RunResult) -> dict[str, object]:
         "rows": len(result.rows),
         "counts": {status.value: n for status, n in result.counts().items()},
         "stopped_by": result.stopped_by,
-        "stopped_code": str(result.stopped_code) if result.stopped_code else None,
         "run_id": result.run_id,
         "journal": result.journal_path,
         "exit_status": int(result.exit_status),
         "notes": list(result.wave.notes),  # their texts, as 0.1.0 wrote them; "notices" has their codes
+        # keys after here are new since 0.1.0, whose readers expect the keys above in this order
+        "rows_with_default_behavior": result.defaulted if result.command in ("run", "validate") else None,
         "notices": [notice_dict(note) for note in result.wave.notes],
+        "stopped_code": str(result.stopped_code) if result.stopped_code else None,
     }

@@ -34,7 +34,7 @@ def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) ->
         error = state.outcome.exception() if state.outcome else None
         shown = error.coded() if isinstance(error, ImporterError) else error
         log.warning(
-            "warning %s: %s: attempt %d of %d failed (%s); retrying",
+            "%s WARNING: %s: attempt %d of %d failed (%s); retrying",
             M.RETRYING,
             what,
             state.attempt_number,

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from importer import messages as M
-from importer.model import Hardware, Level, RowResult, Status
+from importer.messages import Code
+from importer.model import Hardware, Level, RowResult, Status, Tag
 from importer.model import fields as C
 from importer.site.batching import chunks
 from importer.site.gateway import Site
@@ -73,32 +74,35 @@ def apply(
     listener = listener or _Nobody()
     rows = list(rows)
     planned = [r for r in rows if r.status is Status.PLANNED]
-    site.progress.start("Creating associations", len(planned))
     in_flight: Sequence[RowResult] = ()
     try:
-        for batch in chunks(planned, site.batch_size):
-            if stop_requested():
-                raise KeyboardInterrupt
-            in_flight = batch
-            listener.before_send(batch)
-            importing = [r for r in batch if r.hardware is Hardware.IMPORT]
-            if importing:
-                _import(importing, site, overwrite_existing_record)
-                listener.imported(importing)
-            replacing = [r for r in batch if r.replaces is not None and r.status is Status.PLANNED]
-            if replacing:
-                listener.replacing(replacing)
-                _remove_old_versions(replacing, site)
-            _send_batch([r for r in batch if r.status is Status.PLANNED], site)
-            _join([r for r in batch if r.collections and r.status is Status.CREATED], site)
-            listener.after_send(batch)
-            in_flight = ()
-            site.progress.advance(len(batch))
+        with site.stage("Creating associations", len(planned)):
+            for batch in chunks(planned, site.batch_size):
+                if stop_requested():
+                    raise KeyboardInterrupt
+                in_flight = batch
+                listener.before_send(batch)
+                importing = [r for r in batch if r.hardware is Hardware.IMPORT]
+                if importing:
+                    _import(importing, site, overwrite_existing_record)
+                    listener.imported(importing)
+                replacing = [r for r in batch if r.replaces is not None and r.status is Status.PLANNED]
+                if replacing:
+                    listener.replacing(replacing)
+                    _remove_old_versions(replacing, site)
+                _send_batch([r for r in batch if r.status is Status.PLANNED], site)
+                _join([r for r in batch if r.collections and r.status is Status.CREATED], site)
+                listener.after_send(batch)
+                in_flight = ()
+                site.progress.advance(len(batch))
         # Rows already associated may still have a collection to join.
         waiting = [r for r in rows if r.collections and r.status is Status.EXISTS]
-        for batch in chunks(waiting, site.batch_size):
-            _join(batch, site)
-            listener.after_send(batch)
+        if waiting:
+            with site.stage("Adding computers to collections", len(waiting)):
+                for batch in chunks(waiting, site.batch_size):
+                    _join(batch, site)
+                    listener.after_send(batch)
+                    site.progress.advance(len(batch))
     except (Exception, KeyboardInterrupt) as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         unknown = {id(r) for r in in_flight}
@@ -115,8 +119,6 @@ def apply(
             else:
                 row.fail(Status.NOT_SENT, f"not sent ({reason})", code=M.NOT_SENT)
         raise
-    finally:
-        site.progress.finish()
 
 
 def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
@@ -202,6 +204,7 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
             row.restore_resource_id = rid
             if result.out.get("MachineExists") and not overwrite:
                 row.hardware = Hardware.KNOWN
+                _imported_note(row, None)
                 row.add(
                     Level.NOTE,
                     f"{row.destination} was imported by someone else meanwhile ({rid})",
@@ -209,8 +212,12 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
                 )
             else:
                 row.hardware = Hardware.IMPORTED
+                _imported_note(
+                    row, f"{row.destination} was imported by this run (ResourceID {rid})", M.IMPORTED
+                )
         else:
             row.hardware = Hardware.NOT_IMPORTED
+            _imported_note(row, None)
             row.fail(
                 Status.FAILED,
                 f"the provider did not import {row.destination}: {result.describe()}",
@@ -219,7 +226,9 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:
         found = {
-            r.name.upper(): r for r in site.systems("Name", [p.destination or "" for p in pending]) if r.live
+            r.name.upper(): r
+            for r in site.systems("Name", [p.destination or "" for p in pending], advance=False)
+            if r.live
         }
         still = []
         for row in pending:
@@ -229,14 +238,26 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
             else:
                 row.restore_resource_id = record.resource_id
                 row.hardware = Hardware.IMPORTED
-                row.add(
-                    Level.NOTE,
-                    "import confirmed on the site after a retry (not sent twice)",
-                    code=M.CONFIRMED_AFTER_RETRY,
+                _imported_note(
+                    row,
+                    f"{row.destination} was imported by this run (ResourceID {record.resource_id}); "
+                    "confirmed on the site after a retry, not sent twice",
+                    M.CONFIRMED_AFTER_RETRY,
                 )
         return still
 
     site.send_reconciled(rows, f"importing {len(rows)} computers", call_for, still_needed, settle)
+
+
+def _imported_note(row: RowResult, text: str | None, code: Code = M.IMPORTED) -> None:
+    """The plan's "it will be imported" becomes what happened (or goes, when a message of its
+    own says it): a report read after the run never promises what is done."""
+    planned = [m for m in row.messages if m.tag is Tag.TO_IMPORT]
+    row.messages = [m for m in row.messages if m.tag is not Tag.TO_IMPORT]
+    if text is not None:
+        taking_over = planned[0].text.partition(", taking over")[2] if planned else ""
+        text += f", taking over{taking_over}" if taking_over else ""
+        row.add(Level.NOTE, text, planned[0].column if planned else None, code=code)
 
 
 def _join(rows: Sequence[RowResult], site: Site) -> None:

@@ -30,14 +30,13 @@ def resolve(
     With `users_from`, rows of behaviour 1/2 without users take them from the site."""
     rows = list(rows)
     todo = [r for r in rows if r.is_open and r.source and r.destination]
-    site.progress.start("Resolving names", len(todo))
-    for start in range(0, len(todo), WINDOW):
-        window = todo[start : start + WINDOW]
-        _resolve_window(window, site, overwrite_existing_record)
-        if users_from is not None:
-            _users_from_site(window, site, users_from)
-        site.progress.advance(len(window))
-    site.progress.finish()
+    with site.stage("Resolving names", len(todo)):
+        for start in range(0, len(todo), WINDOW):
+            window = todo[start : start + WINDOW]
+            _resolve_window(window, site, overwrite_existing_record)
+            if users_from is not None:
+                _users_from_site(window, site, users_from)
+            site.progress.advance(len(window))
 
 
 # Rows are resolved a window at a time: what is looked up for a window (names, records) is
@@ -128,7 +127,7 @@ def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bo
     if others:
         named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
         text += f", taking over the record of {named} (--overwrite-existing-record)"
-    row.add(Level.NOTE, text, row.column(C.DESTINATION), code=M.TO_IMPORT)
+    row.add(Level.NOTE, text, row.column(C.DESTINATION), tag=Tag.TO_IMPORT, code=M.TO_IMPORT)
 
 
 def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -> None:

@@ -32,8 +32,8 @@ NO_WAIT = RetryPolicy(attempts=4, max_seconds=30, wait_first=0, wait_max=0)
 
 
 def error_codes(output: str) -> list[str]:
-    """The codes of a command's one-line errors ("cmassoc: error CMA254: ..."), in order."""
-    return re.findall(r"^cmassoc: error (CMA[0-9]{3}): ", output, re.M)
+    """The codes of a command's one-line errors ("cmassoc: error: CMA254 ..."), in order."""
+    return re.findall(r"^cmassoc: error: (CMA[0-9]{3}) ", output, re.M)
 
 
 def usage_codes(output: str) -> list[str]:
@@ -42,8 +42,12 @@ def usage_codes(output: str) -> list[str]:
 
 
 def notice_codes(output: str) -> list[tuple[str, str]]:
-    """The level and code of each notice a command printed ("cmassoc: note CMA354: ...")."""
-    return re.findall(r"^cmassoc: (note|warning) (CMA[0-9]{3}): ", output, re.M)
+    """The level and code of each notice a command printed ("cmassoc: CMA354 continuing run ...",
+    "cmassoc: CMA704 WARNING: ...")."""
+    return [
+        ("warning" if warning else "note", code)
+        for code, warning in re.findall(r"^cmassoc: (CMA[0-9]{3}) (WARNING: )?", output, re.M)
+    ]
 
 
 # Sample computers with one live record each and no association yet (CON-PC0013 has two records).

@@ -30,5 +30,5 @@ def create_sample_site(
 def ensure_default_site(path: Path) -> None:
     if not path.exists():
         create_sample_site(path)
-        said = M.Notice(M.DEMO_SITE_CREATED, f"created demo site {path} from the sample inventory")
-        print(f"cmassoc: {M.notice_line(said, upper=False)}", file=sys.stderr)
+        said = M.Notice(M.DEMO_SITE_CREATED, f"created demo site {path.absolute()} from the sample inventory")
+        print(f"cmassoc: {M.notice_line(said)}", file=sys.stderr)

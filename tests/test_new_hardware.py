@@ -274,8 +274,8 @@ def test_overwrite_existing_record_is_printed_recorded_and_takes_over(
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["summary"]["overwrite_existing_record"] is True
     [row] = data["rows"]
-    [to_import] = [m for m in row["messages"] if m["code"] == M.TO_IMPORT.code]
-    assert "CON-NB0040" in to_import["text"]  # the record it takes over
+    [imported] = [m for m in row["messages"] if m["code"] == M.IMPORTED.code]
+    assert "CON-NB0040" in imported["text"]  # the record it took over
     assert computer(site_path, "CON-NB0040") == []  # that record now bears the new name
     assert computer(site_path, "CON-NB0105")[0][1] == "00:15:5D:00:00:50"
 

@@ -112,7 +112,7 @@ def test_totals_and_headings_in_an_xlsx_with_numbers_and_formulas(tmp_path: Path
     assert summary["notes"] == [text]
     report = openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"]
     cells = [c for row in report.iter_rows(values_only=True) for c in row if c is not None]
-    assert cells[cells.index("Input notes") + 1 :] == [text]
+    assert cells[cells.index("Input notes") + 1 :] == [f"CMA330 {text}"]  # the report shows the code
 
 
 def test_headings_between_groups_are_skipped_and_listed_by_number(tmp_path: Path) -> None:

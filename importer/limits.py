@@ -35,8 +35,9 @@ class InputLimits:
     memory_mb: int = 1024  # what the spreadsheet parser may use, beyond what the process had
     seconds: int = 600  # how long the spreadsheet parser may take
 
-    def check_file(self, path: Path) -> int:
-        """The file's size, once it is known to be within the limits (zip members included)."""
+    def check_file(self, path: Path, *, zipped: bool | None = None) -> int:
+        """The file's size, once it is known to be within the limits (zip members included;
+        `zipped` says whether it is a zip package, where the content is known, else its name)."""
         try:
             size = path.stat().st_size
         except OSError as exc:
@@ -50,7 +51,7 @@ class InputLimits:
                 "Split the wave, or raise the limit with --max-file-size MB.",
                 code=M.FILE_TOO_LARGE,
             )
-        if path.suffix.lower() in ZIP_SUFFIXES:
+        if path.suffix.lower() in ZIP_SUFFIXES if zipped is None else zipped:
             self._check_zip(path)
         return size
 
@@ -63,7 +64,7 @@ class InputLimits:
                 f"'{path.name}' cannot be read as a spreadsheet (not a readable {path.suffix.lower()} "
                 f"workbook: {exc}).",
                 "Open it in Excel and save it again as .xlsx (without a password).",
-                code=M.NOT_A_WORKBOOK,
+                code=M.DAMAGED,
             ) from exc
         total = 0
         for member in members:

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from importer import messages as M
 from importer.messages import Code
 from importer.model import Level, Message, Typed
+from importer.model.text import quoted as quoted  # one way to quote a cell in a message, for every stage
 
 # Characters Windows forbids in computer (NetBIOS) names, and space, which
 # Windows setup refuses too.
@@ -70,11 +71,6 @@ def typed_problem(text: str, what: str, column: str | None) -> Message | None:
         column,
         code=_TYPED_CODES.get(text.kind, M.CELL_TYPED_VALUE),
     )
-
-
-def quoted(text: str, limit: int = 60) -> str:
-    """A value as a message quotes it: long ones cut, so no message grows with its input."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _describe(ch: str) -> str:

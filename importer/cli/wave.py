@@ -12,12 +12,14 @@ from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
     OutputOptions,
+    RefreshOptions,
     dry_run_option,
     journal_option,
     output_options,
+    refresh_options,
     wave_arguments,
 )
-from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, wiring
+from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, usage_error, wiring
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute
 
@@ -66,6 +68,7 @@ def validate(
 )
 @click.option("--resume", "resume_id", metavar="RUN", help="Continue run RUN (see the report's Run ID).")
 @click.option("--new-run", is_flag=True, help="Do not continue an unfinished run of the same sheet.")
+@refresh_options
 def run(
     sheet: Path,
     users_file: Path | None,
@@ -82,6 +85,7 @@ def run(
     new_run: bool,
     overwrite_existing_record: bool,
     update: bool,
+    refresh: RefreshOptions,
 ) -> None:
     """Create the associations of SHEET on a site (the demo site or a real SMS Provider).
 
@@ -108,7 +112,17 @@ def run(
         collections=hardware.collections,
         overwrite_existing_record=overwrite_existing_record,
         update=update,
+        inactive_days=refresh.inactive_days,
+        strict_readiness=refresh.strict_readiness,
+        copy_collections=refresh.copy_collections,
+        skip_collections=refresh.skip_collections,
+        include_collections=refresh.include_collections,
     )
+    if (refresh.skip_collections or refresh.include_collections) and not refresh.copy_collections:
+        raise usage_error(
+            M.COLLECTION_OPTIONS_ALONE,
+            "--skip-collection and --include-collection go with --copy-collections.",
+        )
     if overwrite_existing_record:
         announce(
             M.Notice(

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from importer import messages as M
 from importer.errors import ReportError
+from importer.report.pages import DEFAULT_PAPER, Paper
 from importer.results import RunResult
 
 STDOUT = Path("-")
@@ -39,6 +40,7 @@ class ExcelReport:
     path: Path
     announce: Callable[[str], None] = field(default=_say_nothing, compare=False)
     fallback_name: str | None = None  # the name it takes in the temporary folder (default: its own)
+    paper: Paper = DEFAULT_PAPER  # what its pages are laid out for
 
     def write(self, result: RunResult) -> Path:
         from importer.report.excel_report import write_xlsx
@@ -48,11 +50,11 @@ class ExcelReport:
                 M.Notice(M.FOLDER_CREATED, f"creating the folder {self.path.parent} for {self.path.name}")
             )
         try:
-            write_xlsx(result, self.path)
+            write_xlsx(result, self.path, self.paper)
         except ReportError as exc:
             fallback = Path(tempfile.gettempdir()) / (self.fallback_name or self.path.name)
             self.announce(M.Notice(M.REPORT_WRITTEN_ELSEWHERE, f"{exc} Writing it to {fallback} instead."))
-            write_xlsx(result, fallback)
+            write_xlsx(result, fallback, self.paper)
             return fallback
         return self.path
 

@@ -21,6 +21,9 @@ SMS_COLLECTION = "SMS_Collection"
 SMS_FULL_COLLECTION_MEMBERSHIP = "SMS_FullCollectionMembership"
 SMS_USER_MACHINE_RELATIONSHIP = "SMS_UserMachineRelationship"
 SMS_COLLECTION_RULE_DIRECT = "SMS_CollectionRuleDirect"
+SMS_COMBINED_DEVICE_RESOURCES = "SMS_CombinedDeviceResources"  # client activity (readiness)
+SMS_SCI_SYS_RES_USE = "SMS_SCI_SysResUse"  # site system roles, from the site control file
+SMS_DEPLOYMENT_SUMMARY = "SMS_DeploymentSummary"  # deployments per collection (FeatureType)
 DELETE_INSTANCE = "Delete"  # with an instance path: WMI's DeleteInstance, not a class method
 EMBEDDED_CLASS = "__class"  # in a parameter object: the embedded WMI class to build it as
 

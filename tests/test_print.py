@@ -150,7 +150,7 @@ def test_validate_undo_and_status_reports_print_alike_with_their_own_footer(
     )  # ... status, messages, captured, restored
     assert [c.value for c in read["Results"][1]][6:8] == ["Captured", "Restored"]
     attention = [r[:6] for r in read["Needs attention"].iter_rows(min_row=2, values_only=True)]
-    assert attention == [("wave-03.csv", 4, "CON-PC0035", "CON-NB0035", "missing", None)]
+    assert attention == [("wave-03.csv", 4, "CON-PC0035", "CON-NB0035", "missing", "CMA260")]
 
     undo = load_workbook(tmp_path / "u.xlsx")
     footer = ("wave-03.csv", f"Undo of run {run_id}")

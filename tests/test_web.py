@@ -444,7 +444,7 @@ def test_the_wave_page_shows_the_notices_of_its_reading(
     page = client.get(f"/waves/{wave_id}").text
     [notes] = re.findall(r'<ul id="notes" class="note">(.*?)</ul>', page, re.DOTALL)
     assert re.findall(r"<li>(.*?)</li>", notes) == [
-        "&#39;totals.csv&#39; read as UTF-8, columns separated by commas",
+        "CMA009 &#39;totals.csv&#39; read as UTF-8, columns separated by commas",
         "CMA330 Skipped 1 row that is not a pair: &#39;totals.csv&#39; row 4 &#39;Total&#39;",
     ]
     assert "2 rows: 2 valid" in page

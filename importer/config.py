@@ -65,7 +65,7 @@ def default_paths(env: Environment) -> list[Path]:
 def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any], Path | None]:
     if explicit is not None:
         if not explicit.is_file():
-            raise InputError(f"--config {explicit}: no such file.")
+            raise InputError(f"--config {explicit}: no such file.", code=messages.CONFIG_MISSING)
         path: Path | None = explicit
     else:
         path = next((p for p in default_paths(env) if p.is_file()), None)
@@ -74,21 +74,27 @@ def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"config file {path}: {exc}.") from exc
+        raise InputError(f"config file {path}: {exc}.", code=messages.CONFIG_UNREADABLE) from exc
     data = dict(data.get("cmassoc", data))
     if any("password" in key.lower() for key in data):
         raise InputError(
             f"config file {path}: passwords do not belong in a file.",
             "Use CMASSOC_PASSWORD, the keyring or the prompt.",
+            code=messages.CONFIG_HOLDS_PASSWORD,
         )
     for key, value in data.items():
         kind = KEYS.get(key)
         if kind is None:
             raise InputError(
-                f"config file {path}: unknown key '{key}'.", f"Known keys: {', '.join(sorted(KEYS))}."
+                f"config file {path}: unknown key '{key}'.",
+                f"Known keys: {', '.join(sorted(KEYS))}.",
+                code=messages.CONFIG_UNKNOWN_KEY,
             )
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise InputError(f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).")
+            raise InputError(
+                f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).",
+                code=messages.CONFIG_WRONG_TYPE,
+            )
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise InputError(
                 f"config file {path}: '{key}' must be a list of strings.", code=messages.COPY_SKIP_LIST

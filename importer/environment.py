@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from importer import messages as M
 from importer.errors import InputError
 
 JOURNAL = "CMASSOC_JOURNAL"
@@ -80,7 +81,9 @@ class Environment:
         except ValueError:
             value = -1.0
         if not 0 <= value <= 60:
-            raise InputError(f"{DEMO_LATENCY}={text!r}: give seconds between 0 and 60.")
+            raise InputError(
+                f"{DEMO_LATENCY}={text!r}: give seconds between 0 and 60.", code=M.DEMO_LATENCY_INVALID
+            )
         return value
 
     def config_dir(self) -> Path:

@@ -24,6 +24,10 @@ class ImporterError(Exception):
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message
 
+    def coded(self) -> str:
+        """The message with its code in front, as the console and the web pages show it: "CMA612 ..."."""
+        return f"{self.code} {self}" if self.code else str(self)
+
 
 class InputError(ImporterError):
     """The input file or options cannot be used; nothing has been done."""

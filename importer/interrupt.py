@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from importer import messages as M
+
 
 class Interrupts:
     def __init__(self, announce: Callable[[str], None] = lambda _text: None) -> None:
@@ -34,7 +36,11 @@ class Interrupts:
         if self._requested.is_set() or not self._deferring:
             raise KeyboardInterrupt
         self._requested.set()
-        self._announce("Stopping after the batch in flight (Ctrl-C again to stop at once).")
+        self._announce(
+            M.Notice(
+                M.STOPPING_AFTER_BATCH, "Stopping after the batch in flight (Ctrl-C again to stop at once)."
+            )
+        )
 
 
 @contextmanager

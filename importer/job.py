@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from importer import messages as M
 from importer.errors import InputError
 from importer.limits import InputLimits
 from importer.report.pages import DEFAULT_PAPER, Paper
@@ -87,7 +88,7 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
 
         return _finish(validate_wave(_read(job), job.options), wiring)
     if wiring.connect is None:
-        raise InputError(f"`{job.command}` needs a site: give --demo or --server.")
+        raise InputError(f"`{job.command}` needs a site: give --demo or --server.", code=M.NEEDS_SITE)
     if job.command == "export":
         return _export(job, wiring)
     provider = wiring.connect()
@@ -107,7 +108,7 @@ def _read(job: Job) -> WaveInput:
     from importer.read.wave import read_wave
 
     if job.sheet is None:
-        raise InputError(f"`{job.command}` needs a wave sheet.")
+        raise InputError(f"`{job.command}` needs a wave sheet.", code=M.NEEDS_SHEET)
     stop = job.command != "status"
     return read_wave(job.sheet, job.users, job.limits, job.mapping, job.ignore, stop_unread=stop)
 
@@ -167,8 +168,11 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
                 journal, wave, provider.info, job.options, job.resume_id, job.new_run, wiring.announce
             )
             wiring.announce(
-                f"run {journal_run.run_id}, journal {journal.path.absolute()} "
-                "(a stopped run continues from there)"
+                M.Notice(
+                    M.RUN_STARTED,
+                    f"run {journal_run.run_id}, journal {journal.path.absolute()} "
+                    "(a stopped run continues from there)",
+                )
             )
             indexing.run(journal_run.run_id, job.sheet.resolve(), journal.path, site)
         with _interrupts(wiring) as interrupts:
@@ -194,7 +198,7 @@ def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.journal.storage import Journal
 
     if job.run_id is None or job.journal is None:
-        raise InputError("`undo` needs the run to undo and its journal.")
+        raise InputError("`undo` needs the run to undo and its journal.", code=M.UNDO_NEEDS_RUN)
     journal = Journal(job.journal, create=False)
     try:
         record = journal.run(job.run_id)
@@ -222,7 +226,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.journal.storage import Journal, journaled_wave
 
     if job.journal is None:
-        raise InputError("the status of a run needs its journal.")
+        raise InputError("the status of a run needs its journal.", code=M.STATUS_NEEDS_JOURNAL)
     journal = Journal(job.journal, create=False)
     try:
         record = journal.run(job.run_id)
@@ -244,7 +248,7 @@ def _export(job: Job, wiring: Wiring) -> Outcome:
     from importer.after.export import Selection, read_associations, write_export
 
     if job.export_to is None:
-        raise InputError("`export` needs the sheet to write.")
+        raise InputError("`export` needs the sheet to write.", code=M.EXPORT_NEEDS_FILE)
     assert wiring.connect is not None
     provider = wiring.connect()
     try:

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from importer import messages as M
 from importer.errors import InputError
 
 MB = 1024 * 1024
@@ -40,12 +41,15 @@ class InputLimits:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
+            raise InputError(
+                f"'{path}': cannot be read ({exc.strerror or exc}).", code=M.FILE_UNREADABLE
+            ) from exc
         if size > self.max_file_mb * MB:
             raise InputError(
                 f"'{path.name}' is {size / MB:,.0f} MB, more than the {self.max_file_mb} MB a wave "
                 "sheet may be.",
                 "Split the wave, or raise the limit with --max-file-size MB.",
+                code=M.FILE_TOO_LARGE,
             )
         if path.suffix.lower() in ZIP_SUFFIXES if zipped is None else zipped:
             self._check_zip(path)
@@ -60,6 +64,7 @@ class InputLimits:
                 f"'{path.name}' cannot be read as a spreadsheet (not a readable {path.suffix.lower()} "
                 f"workbook: {exc}).",
                 "Open it in Excel and save it again as .xlsx (without a password).",
+                code=M.DAMAGED,
             ) from exc
         total = 0
         for member in members:
@@ -70,11 +75,13 @@ class InputLimits:
                     f"'{path.name}': its part '{member.filename[:80]}' unpacks {ratio:,.0f} times "
                     f"its packed size (limit {self.max_zip_ratio}:1), as a zip bomb does.",
                     "Save the sheet again from Excel, or raise the limit with --max-zip-ratio.",
+                    code=M.ZIP_BOMB,
                 )
         if total > self.max_unpacked_mb * MB:
             raise InputError(
                 f"'{path.name}' unpacks to {total / MB:,.0f} MB, more than {self.max_unpacked_mb} MB.",
                 "Split the wave, or raise the limit with --max-unpacked-size MB.",
+                code=M.UNPACKED_TOO_LARGE,
             )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from importer import messages as M
 from importer.errors import ImporterError
 from importer.interrupt import Interrupts
 from importer.model import RowResult, Status, WaveInput
@@ -97,19 +98,20 @@ def run_wave(
             with _timed("apply"), interrupts.deferred() as stop_requested:
                 apply(rows, site, journal, stop_requested, options.overwrite_existing_record)
     except ImporterError as exc:
-        result.stopped_by = str(exc)
+        result.stopped_by, result.stopped_code = str(exc), exc.code
     except KeyboardInterrupt:
-        result.stopped_by = "interrupted by the user (Ctrl-C)"
+        result.stopped_by, result.stopped_code = "interrupted by the user (Ctrl-C)", M.INTERRUPTED
         result.interrupted = True
     except Exception as exc:  # a bug must still leave every row with a status in the report
         log.exception("internal error")
         result.stopped_by = f"internal error ({type(exc).__name__}: {exc})"
+        result.stopped_code = M.INTERNAL_ERROR
     finally:
         result.finished = dt.datetime.now().astimezone()
     if result.stopped_by is not None:
         for row in rows:
             if row.status is None or (row.status is Status.PLANNED and not options.dry_run):
-                row.fail(Status.NOT_SENT, f"not done: {result.stopped_by}")
+                row.fail(Status.NOT_SENT, f"not done: {result.stopped_by}", code=M.NOT_SENT)
     return result
 
 
@@ -134,10 +136,10 @@ def _status(result: RunResult, site: Site, resolve_names: bool) -> RunResult:
             resolve(result.rows, site)
         read_status(result.rows, site)
     except ImporterError as exc:
-        result.stopped_by = str(exc)
+        result.stopped_by, result.stopped_code = str(exc), exc.code
         for row in result.rows:
             if row.status is None:
-                row.fail(Status.NOT_READ, f"not read: {result.stopped_by}")
+                row.fail(Status.NOT_READ, f"not read: {result.stopped_by}", code=M.NOT_READ)
     finally:
         result.finished = dt.datetime.now().astimezone()
     return result

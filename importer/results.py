@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from importer.exit_status import ExitStatus
+from importer.messages import Code
 from importer.model import Behavior, Hardware, Readiness, RowResult, UsersFrom, WaveInput
 from importer.model.statuses import GOOD_STATUSES, STATUS_READINGS, STATUS_TABLE, Status
 from importer.site.provider import ProviderInfo
@@ -55,6 +56,7 @@ class RunResult:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     finished: dt.datetime | None = None
     stopped_by: str | None = None  # the fatal error or interruption that ended the run early
+    stopped_code: Code | None = None  # stopped_by's code
     interrupted: bool = False
     run_id: str | None = None  # the journal's name for this run (for undo: the run undone)
     undo_id: str | None = None

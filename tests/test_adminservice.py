@@ -13,7 +13,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from click.testing import CliRunner, Result
 
+from importer import messages as M
 from importer.cli import cli
+from importer.messages import Code
 from importer.site.adminservice import odata
 from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
@@ -23,6 +25,7 @@ from tests.support.helpers import (
     SAMPLES,
     USERNAME,
     association_keys,
+    error_codes,
     invoke,
     pairs_sheet,
     remote_env,
@@ -191,26 +194,27 @@ def test_a_refused_call_fails_only_its_row_with_the_wmi_code(tmp_path: Path, ser
     result, rows = run_via(service, pairs_sheet(tmp_path, 3), tmp_path, "--concurrency", "1")
     assert result.exit_code == 3, result.output
     assert [r["status"] for r in rows] == ["failed", "created", "created"]
-    text = rows[0]["messages"][-1]["text"]
-    assert "0x80041001" in text and "injected" in text
+    said = rows[0]["messages"][-1]
+    assert said["code"] == M.CREATE_REFUSED.code
+    assert "0x80041001" in said["text"] and "injected" in said["text"]  # the service's own words
     assert len(adds(service)) == 3  # the refused one was sent once, not retried
 
 
 @pytest.mark.parametrize(
-    ("fault", "said"),
+    ("fault", "code"),
     [
-        (Fault("401", method="GET"), "rejected the credentials"),
-        (Fault("403", method="GET"), "may not use the AdminService"),
+        (Fault("401", method="GET"), M.CREDENTIALS_REJECTED),
+        (Fault("403", method="GET"), M.ADMINSERVICE_FORBIDDEN),
     ],
 )
 def test_logon_refusals_are_one_line_and_not_retried(
-    tmp_path: Path, service: ODataEndpoint, site_path: Path, fault: Fault, said: str
+    tmp_path: Path, service: ODataEndpoint, site_path: Path, fault: Fault, code: Code
 ) -> None:
     before = association_keys(site_path)
     service.faults.append(fault)
     result, _ = run_via(service, pairs_sheet(tmp_path, 2), tmp_path, "--retries", "5")
     assert result.exit_code == 1, result.output
-    assert said in result.output and "Traceback" not in result.output
+    assert error_codes(result.output) == [code.code] and "Traceback" not in result.output
     assert service.requests["GET"] == 1  # not retried
     assert association_keys(site_path) == before
 
@@ -220,29 +224,22 @@ def test_a_method_the_service_does_not_offer(tmp_path: Path, service: ODataEndpo
     service.methods = tuple(m for m in service.methods if not m.endswith("AddAssociationEx"))
     result, rows = run_via(service, pairs_sheet(tmp_path, 2), tmp_path)
     assert result.exit_code == 1, result.output
-    assert "does not offer SMS_StateMigration.AddAssociationEx" in result.output
-    assert "--via winrm" in result.output
+    assert f"Stopped early: {M.ADMINSERVICE_NOT_OFFERED} " in result.output
+    assert "SMS_StateMigration.AddAssociationEx" in result.output  # what it does not offer
     assert association_keys(site_path) == before
     # the refusal came with the batch in flight: its rows' outcome is not known to the run
     assert [r["status"] for r in rows] == ["unknown", "unknown"]
-    stopped = (
-        f"{service.address}: this site's AdminService does not offer SMS_StateMigration.AddAssociationEx "
-        "(HTTP 404). Use --via winrm, or check the ConfigMgr version (static methods on the WMI route need "
-        "1910 or later): cmassoc doctor --via adminservice lists what it offers."
-    )
-    unknown = (
-        f"outcome unknown ({stopped}): run the same sheet again; if it was created it will show as exists"
-    )
-    assert [r["messages"][-1]["text"] for r in rows] == [unknown, unknown]
+    said = [r["messages"][-1] for r in rows]
+    assert [m["code"] for m in said] == [M.OUTCOME_UNKNOWN.code] * 2
+    assert all("SMS_StateMigration.AddAssociationEx" in m["text"] for m in said)  # why the run stopped
 
 
 def test_an_untrusted_certificate_says_how_to_trust_it(tmp_path: Path, service: ODataEndpoint) -> None:
     args = [a for a in via(service) if a not in ("--ca-bundle", service.ca_bundle)]
     result = invoke("run", pairs_sheet(tmp_path, 1), *args, "--dry-run", "--report", tmp_path / "r.xlsx")
     assert result.exit_code == 1, result.output
-    assert (
-        "not trusted" in result.output and "SMS Issuing" in result.output and "--ca-bundle" in result.output
-    )
+    assert error_codes(result.output) == [M.TLS_NOT_TRUSTED.code]
+    assert "SMS Issuing" in result.output and "--ca-bundle" in result.output  # how to trust it
 
 
 def test_bearer_token(
@@ -256,7 +253,7 @@ def test_bearer_token(
         assert [r["status"] for r in rows] == ["created", "created"]
         monkeypatch.setenv("CMASSOC_TOKEN", "wrong")
         refused, _ = run_via(server, pairs_sheet(tmp_path, 2), tmp_path, "--auth", "bearer")
-        assert refused.exit_code == 1 and "HTTP 401" in refused.output
+        assert refused.exit_code == 1 and error_codes(refused.output) == [M.CREDENTIALS_REJECTED.code]
         assert "tok-123" not in refused.output and "wrong" not in refused.output
     finally:
         server.stop()
@@ -278,7 +275,7 @@ def test_doctor_reads_what_the_service_offers(service: ODataEndpoint) -> None:
     service.classes = tuple(c for c in service.classes if c != SMS_STATE_MIGRATION)
     bad = invoke("doctor", *via(service))
     assert bad.exit_code == 1
-    assert "does not offer SMS_StateMigration" in bad.output and "--via winrm" in bad.output
+    assert f"{M.ADMINSERVICE_NOT_OFFERED}: " in bad.output and "SMS_StateMigration" in bad.output
 
 
 def test_urls_are_data_only_and_chunked() -> None:
@@ -350,7 +347,8 @@ def test_an_answer_past_the_limit_is_refused_not_read(
     monkeypatch.setattr(module, "MAX_ANSWER", 300)  # the names lookup answers far more
     result, _ = run_via(service, pairs_sheet(tmp_path, 3), tmp_path)
     assert result.exit_code == 1, result.output
-    assert "more than cmassoc reads" in result.output and "Traceback" not in result.output
+    assert f"Stopped early: {M.REPLY_TOO_LARGE} " in result.output, result.output
+    assert "Traceback" not in result.output
 
 
 def test_ntlm_carries_the_tls_channel_binding(
@@ -370,6 +368,6 @@ def test_ntlm_carries_the_tls_channel_binding(
 
         monkeypatch.setattr(auth, "_channel_bindings", lambda _response: None)  # as if none were sent
         refused, _ = run_via(server, pairs_sheet(tmp_path, 2), tmp_path)
-        assert refused.exit_code == 1 and "HTTP 401" in refused.output
+        assert refused.exit_code == 1 and error_codes(refused.output) == [M.CREDENTIALS_REJECTED.code]
     finally:
         server.stop()

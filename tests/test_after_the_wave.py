@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from importer import messages as M
 from importer.exit_status import ExitStatus
 from importer.journal.listener import resume_or_start
 from importer.journal.records import RunState
@@ -23,7 +24,7 @@ from importer.site.demo.samples import create_sample_site
 from importer.site.gateway import build_site
 from importer.site.provider import CallResult, MethodCall
 from tests.support.flaky import FlakyProvider
-from tests.support.helpers import NO_WAIT, SAMPLES, invoke, remote_args, sheet, site_snapshot
+from tests.support.helpers import NO_WAIT, SAMPLES, error_codes, invoke, remote_args, sheet, site_snapshot
 from tests.support.wsman_endpoint import Endpoint, Fault
 
 
@@ -101,10 +102,13 @@ def test_a_status_the_provider_stops_still_gives_every_row_a_status(
     provider = FlakyProvider(DemoSite(site_path), query_faults=[None] * good_round_trips + ["query"] * 9)
     options = RunOptions(retry=NO_WAIT)
     result = status_wave(read_wave(SAMPLES / "wave-03.csv"), build_site(provider, options), options)
-    assert result.stopped_by is not None and "connection reset" in result.stopped_by
+    assert result.stopped_code is M.RETRIES_EXHAUSTED
+    assert result.stopped_by is not None and "connection reset" in result.stopped_by  # the last fault
     assert "run the same command again" in result.stopped_by  # not "the sheet": this was a reading
     assert [r.status.value if r.status else None for r in result.rows] == ["not read"] * 5
-    assert [r.messages[-1].text for r in result.rows] == [f"not read: {result.stopped_by}"] * 5
+    assert [(r.messages[-1].code, result.stopped_by in r.messages[-1].text) for r in result.rows] == [
+        (M.NOT_READ, True)
+    ] * 5
     assert result.exit_status is ExitStatus.FATAL
 
 
@@ -150,7 +154,7 @@ def test_a_provider_fault_while_reading_leaves_no_partial_file(
     out = tmp_path / "export.xlsx"
     result = invoke("export", out, *remote_args(endpoint, "--retries", "2"))
     assert result.exit_code == 1, result.output
-    assert len([ln for ln in result.output.splitlines() if ln.startswith("cmassoc: error:")]) == 1
+    assert error_codes(result.output) == [M.RETRIES_EXHAUSTED.code]
     assert not out.exists() and not list(tmp_path.glob(".export.xlsx.*"))
 
 
@@ -202,7 +206,7 @@ def test_export_of_some_computers_or_a_collection(tmp_path: Path, site_path: Pat
         "CON-NB0036"
     ]
     bad = invoke("export", tmp_path / "x.txt", "--demo", site_path)
-    assert bad.exit_code == 2 and "export writes .xlsx or .csv" in bad.output
+    assert bad.exit_code == 2 and error_codes(bad.output) == [M.EXPORT_FORMAT.code]
 
 
 def update_sheet(tmp_path: Path) -> Path:
@@ -224,7 +228,7 @@ def test_update_replaces_what_differs_while_its_capture_has_not_started(
         "run", path, "--demo", site_path, "--json", tmp_path / "p.json", "--report", tmp_path / "p.xlsx"
     )
     assert plain.exit_code == 3
-    assert "run with --update" in rows_of(tmp_path / "p.json")[0]["messages"][-1]["text"]
+    assert rows_of(tmp_path / "p.json")[0]["messages"][-1]["code"] == M.DIFFERENT_ON_SITE.code
     assert associations(site_path) == before
     out = tmp_path / "u.json"
     updated = invoke(
@@ -242,7 +246,7 @@ def test_update_replaces_what_differs_while_its_capture_has_not_started(
     assert updated.exit_code == 3, updated.output
     rows = rows_of(out)
     assert [r["status"] for r in rows] == ["created", "conflict"]
-    assert "never changes an association whose capture has started" in rows[1]["messages"][-1]["text"]
+    assert rows[1]["messages"][-1]["code"] == M.CAPTURE_STARTED_NOT_UPDATED.code
     after = {(s, d): (b, u) for s, d, b, u in associations(site_path)}
     assert after[("CON-PC0001", "CON-NB0001")] == (2, ["CONTOSO\\alice.w", "CONTOSO\\bob.late"])
     assert after[("CON-PC0030", "CON-NB0030")] == (2, ["CONTOSO\\omar.k"])  # untouched

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from importer import messages as M
 from importer.errors import ProviderUnavailable
-from importer.model import Behavior, Hardware, Level, Message, RowResult, Status
+from importer.messages import Code
+from importer.model import Behavior, Hardware, Level, RowResult, Status
 from importer.results import RunOptions
 from importer.site.demo.provider import DemoSite
 from importer.site.gateway import Site, build_site
@@ -31,7 +33,7 @@ SAMPLE = {
     (16777247, 16777287): (1, ["CONTOSO\\lee.c", "CONTOSO\\svc-scan"]),
 }
 SAMPLE_KEYS = sorted(SAMPLE)
-CONFIRMED = Message(Level.NOTE, "confirmed on the site after a retry (not sent twice)")
+CONFIRMED = (Level.NOTE, None, M.CONFIRMED_AFTER_RETRY)
 
 
 @pytest.fixture
@@ -64,8 +66,16 @@ def key(ids: dict[str, int], n: int) -> tuple[int, int]:
     return (ids[f"CON-PC{n:04d}"], ids[f"CON-NB{n:04d}"])
 
 
-def said(row: RowResult) -> list[Message]:
-    return list(row.messages)
+Said = tuple[Level, str | None, Code]  # a message: level, column, code
+
+
+def said(row: RowResult) -> list[Said]:
+    return [(m.level, m.column, m.code) for m in row.messages]
+
+
+def provider_words(row: RowResult) -> list[str]:
+    """What the provider said, as each message quotes it: from its error code (0x...) on."""
+    return [m.text[m.text.index("0x") :] for m in row.messages if "0x" in m.text]
 
 
 def on_site(site_path: Path) -> dict[tuple[int, int], tuple[int, list[str]]]:
@@ -158,13 +168,13 @@ def test_a_batch_the_provider_refuses_fails_with_its_message(
     assert flaky.call_batches == [2, 1]  # a refusal is not retried
     assert [r.status for r in rows] == [Status.FAILED, Status.FAILED, Status.CREATED]
     refused = (
-        "the provider refused it: 0x80041001 Generic failure: RestoreClientResourceID {} ({}) is "
-        "decommissioned; ErrorCode 2147749889 (0x80041001); Operation ExecMethod; ParameterInfo "
-        "SMS_StateMigration"
+        "0x80041001 Generic failure: RestoreClientResourceID {} ({}) is decommissioned; ErrorCode "
+        "2147749889 (0x80041001); Operation ExecMethod; ParameterInfo SMS_StateMigration"
     )
-    assert [said(r) for r in rows] == [
-        [Message(Level.ERROR, refused.format(ids["CON-NB0003"], "CON-NB0003"))],
-        [Message(Level.ERROR, refused.format(ids["CON-NB0004"], "CON-NB0004"))],
+    assert [said(r) for r in rows] == [[(Level.ERROR, None, M.CREATE_REFUSED)]] * 2 + [[]]
+    assert [provider_words(r) for r in rows] == [
+        [refused.format(ids["CON-NB0003"], "CON-NB0003")],
+        [refused.format(ids["CON-NB0004"], "CON-NB0004")],
         [],
     ]
     assert association_keys(site_path) == sorted([*SAMPLE_KEYS, key(ids, 5)])
@@ -196,15 +206,13 @@ def test_a_refusal_fails_only_its_row_and_a_pair_made_meanwhile_exists(
     assert [r.status for r in rows] == [Status.CREATED, Status.FAILED, Status.EXISTS]
     assert [said(r) for r in rows] == [
         [],
-        [
-            Message(
-                Level.ERROR,
-                f"the provider refused it: 0x80041001 Generic failure: restore client {ids['CON-NB0002']} "
-                f"already restores from {ids['CON-PC0002']}; ErrorCode 2147749889 (0x80041001); Operation "
-                "ExecMethod; ParameterInfo SMS_StateMigration",
-            )
-        ],
-        [Message(Level.NOTE, "created by someone else after the plan was made: left as it is")],
+        [(Level.ERROR, None, M.CREATE_REFUSED)],
+        [(Level.NOTE, None, M.CREATED_BY_ANOTHER)],
+    ]
+    assert provider_words(rows[1]) == [
+        f"0x80041001 Generic failure: restore client {ids['CON-NB0002']} already restores from "
+        f"{ids['CON-PC0002']}; ErrorCode 2147749889 (0x80041001); Operation ExecMethod; ParameterInfo "
+        "SMS_StateMigration"
     ]
     assert association_keys(site_path) == sorted([*SAMPLE_KEYS, key(ids, 3), key(ids, 4)])
 
@@ -226,9 +234,8 @@ def test_access_denied_is_reported_and_never_retried(
     apply(rows, gateway(denied))
     assert denied.call_batches == [2, 1]
     assert [r.status for r in rows] == [Status.FAILED] * 3
-    assert [said(r) for r in rows] == [
-        [Message(Level.ERROR, "the provider refused it: 0x80041003 Access denied: no StateMigration rights")]
-    ] * 3
+    assert [said(r) for r in rows] == [[(Level.ERROR, None, M.CREATE_REFUSED)]] * 3
+    assert [provider_words(r) for r in rows] == [["0x80041003 Access denied: no StateMigration rights"]] * 3
     assert association_keys(site_path) == SAMPLE_KEYS
 
 
@@ -264,21 +271,17 @@ def test_a_provider_gone_for_good_leaves_the_batch_in_flight_unknown_and_the_res
     with pytest.raises(ProviderUnavailable) as stopped:
         apply(rows, gateway(flaky))
     assert flaky.call_batches == [2, 2, 2, 2, 2]  # batch 2: four attempts (NO_WAIT), then no more
+    assert stopped.value.code is M.RETRIES_EXHAUSTED
     reason = str(stopped.value)
-    assert reason.startswith(
-        "creating 2 associations: the provider still failed after 4 attempts (host unreachable)."
-    )
     assert [r.status for r in rows] == [Status.CREATED] * 2 + [Status.UNKNOWN] * 2 + [Status.NOT_SENT]
-    unknown = (
-        f"outcome unknown ({reason}): run the same sheet again; if it was created it will show as exists"
-    )
     assert [said(r) for r in rows] == [
         [],
         [],
-        [Message(Level.ERROR, unknown)],
-        [Message(Level.ERROR, unknown)],
-        [Message(Level.ERROR, f"not sent ({reason})")],
+        [(Level.ERROR, None, M.OUTCOME_UNKNOWN)],
+        [(Level.ERROR, None, M.OUTCOME_UNKNOWN)],
+        [(Level.ERROR, None, M.NOT_SENT)],
     ]
+    assert all(reason in m.text for r in rows for m in r.messages)  # each says why the run stopped
     assert association_keys(site_path) == sorted([*SAMPLE_KEYS, key(ids, 3), key(ids, 4)])
 
 
@@ -292,7 +295,7 @@ def test_an_interruption_between_batches_leaves_the_rest_not_sent(
         apply(rows, gateway(flaky), listener, stop_requested=lambda: len(flaky.call_batches) >= 1)
     assert flaky.call_batches == [2]
     assert [r.status for r in rows] == [Status.CREATED] * 2 + [Status.NOT_SENT] * 3
-    assert [said(r) for r in rows] == [[], []] + [[Message(Level.ERROR, "not sent (interrupted)")]] * 3
+    assert [said(r) for r in rows] == [[], []] + [[(Level.ERROR, None, M.NOT_SENT)]] * 3
     assert listener.heard == [("before", [3, 4]), ("after", [3, 4])]
     assert association_keys(site_path) == sorted([*SAMPLE_KEYS, key(ids, 3), key(ids, 4)])
 
@@ -355,14 +358,10 @@ def test_a_refused_join_fails_the_row_and_says_the_association_is_made(
     rows = [planned(ids, 3, collections=["DEM00011"], membership=["DEM00011 (Wave Refresh - Pilot): to add"])]
     apply(rows, gateway(site))
     assert rows[0].status is Status.FAILED
-    assert said(rows[0]) == [
-        Message(
-            Level.ERROR,
-            "the association is created, but adding CON-NB0003 to DEM00011 failed: 0x80041001 Generic "
-            "failure: DEM00011 is a user collection; ErrorCode 2147749889 (0x80041001); Operation "
-            "ExecMethod; ParameterInfo SMS_Collection",
-            "Collection",
-        )
+    assert said(rows[0]) == [(Level.ERROR, "Collection", M.JOIN_FAILED)]
+    assert provider_words(rows[0]) == [
+        "0x80041001 Generic failure: DEM00011 is a user collection; ErrorCode 2147749889 (0x80041001); "
+        "Operation ExecMethod; ParameterInfo SMS_Collection"
     ]
     assert key(ids, 3) in association_keys(site_path)
     assert rules(site_path) == []
@@ -389,13 +388,8 @@ def test_a_new_computer_is_imported_then_associated(
     assert flaky.call_batches == [1, 1]  # the import was confirmed by name, not sent again
     assert (row.status, row.hardware, row.restore_resource_id) == (Status.CREATED, Hardware.IMPORTED, new_id)
     # the plan's "it will be imported" (none here: the row was made planned) becomes what happened
-    assert said(row) == [
-        Message(
-            Level.NOTE,
-            f"NEWPC01 was imported by this run (ResourceID {new_id}); confirmed on the site after a retry, "
-            "not sent twice",
-        )
-    ]
+    assert said(row) == [(Level.NOTE, None, M.CONFIRMED_AFTER_RETRY)]
+    assert f"NEWPC01 was imported by this run (ResourceID {new_id})" in row.messages[0].text
     assert listener.heard == [("before", [2]), ("imported", [2]), ("after", [2])]
     computers = site_snapshot(site_path)["computers"]
     assert isinstance(computers, list)
@@ -412,9 +406,8 @@ def test_update_replaces_the_version_on_the_site(
     listener = Recorder()
     apply([row], gateway(site), listener)
     assert row.status is Status.CREATED
-    assert said(row) == [
-        Message(Level.NOTE, "replaced the version on the site (behaviour 2, users CONTOSO\\alice.w)")
-    ]
+    assert said(row) == [(Level.NOTE, None, M.REPLACED)]
+    assert "CONTOSO\\alice.w" in row.messages[0].text  # it says which version it replaced
     assert listener.heard == [("before", [1]), ("replacing", [1]), ("after", [1])]
     assert on_site(site_path)[key(ids, 1)] == (2, ["CONTOSO\\bob"])
     assert len(association_keys(site_path)) == 4

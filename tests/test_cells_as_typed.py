@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from importer import messages as M
 from importer.cli import cli
 
 HEADER = ["Source", "Destination", "Behavior", "Notes"]
-ALL_DIGITS = (
-    "'{}' is all digits, which a computer name cannot be: check it is not a row number or an asset tag"
-)
-NUMBER_NAME = "'12.5' is a number with a fraction, not a computer name: check that the column holds what its header says"
+ALL_DIGITS = M.NAME_ALL_DIGITS.code
+NUMBER_NAME = M.CELL_TYPED_VALUE.code
 
 
 @dataclass
@@ -66,7 +66,12 @@ def csv_wave(tmp_path: Path, *rows: list[str]) -> Path:
 
 
 def said(row: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    return [(m["level"], m["column"], m["text"]) for m in row["messages"]]
+    return [(m["level"], m["column"], m["code"]) for m in row["messages"]]
+
+
+def quoted(row: dict[str, Any]) -> list[str]:
+    """The cells the row's messages quote, as the message shows them."""
+    return [q for m in row["messages"] for q in re.findall(r"'([^']*)'", m["text"])]
 
 
 # A carried column (one the import does not read) ----------------------------------------------
@@ -151,23 +156,25 @@ def test_leading_zeros_in_a_computer_name_stay(tmp_path: Path, kind: str) -> Non
     assert (row["status"], row["source"], said(row)) == (
         "invalid",
         None,
-        [("error", "Source", ALL_DIGITS.format("00123"))],
+        [("error", "Source", ALL_DIGITS)],
     )
+    assert quoted(row) == ["00123"]  # the cell as typed, leading zeros and all
     assert row["values"]["Source"] == "00123"
     assert result["Source computer"] == (None, "n")  # no name was read
     assert result["Source"] == ("00123", "s")
-    assert result["Messages"] == ("ERROR Source: " + ALL_DIGITS.format("00123"), "s")
+    assert result["Messages"] == (f"ERROR {ALL_DIGITS} Source: " + row["messages"][0]["text"], "s")
 
 
 def test_a_number_with_a_fraction_in_a_name_column_is_said_to_be_a_number(tmp_path: Path) -> None:
     got = validate(xlsx_wave(tmp_path, [12.5, "NB1", 0, 12.5]), exit_code=3)
     [row], [result] = got.rows, got.results
     assert (row["status"], row["source"], said(row)) == ("invalid", None, [("error", "Source", NUMBER_NAME)])
+    assert quoted(row) == ["12.5"]
     assert row["values"] == {"Source": "12.5", "Destination": "NB1", "Behavior": "0", "Notes": "12.5"}
     assert result["Source computer"] == (None, "n")  # no name was read
     assert result["Source"] == ("12.5", "s")
     assert result["Notes"] == ("12.5", "s")
-    assert result["Messages"] == ("ERROR Source: " + NUMBER_NAME, "s")
+    assert result["Messages"] == (f"ERROR {NUMBER_NAME} Source: " + row["messages"][0]["text"], "s")
 
 
 def test_a_whole_number_cell_as_a_computer_name_reads_as_its_digits(tmp_path: Path) -> None:
@@ -176,8 +183,9 @@ def test_a_whole_number_cell_as_a_computer_name_reads_as_its_digits(tmp_path: Pa
     assert (row["status"], row["source"], said(row)) == (
         "invalid",
         None,
-        [("error", "Source", ALL_DIGITS.format("42"))],
+        [("error", "Source", ALL_DIGITS)],
     )
+    assert quoted(row) == ["42"]
     assert row["values"]["Source"] == "42"
     assert result["Source"] == ("42", "s")
 
@@ -204,12 +212,7 @@ def test_a_cell_longer_than_excel_allows_is_cut_visibly_in_both_reports(tmp_path
     got = validate(csv_wave(tmp_path, ["PC1", "NB1", "0", "x" * 70_000]), exit_code=3)
     marker = " [... cut: 70,000 characters in all]"
     cut = "x" * (32_767 - len(marker)) + marker
-    assert said(got.rows[0]) == [
-        (
-            "error",
-            "Notes",
-            "70,000 characters, more than a cell can hold (32,767): check what was pasted here",
-        )
-    ]
+    assert said(got.rows[0]) == [("error", "Notes", M.CELL_TOO_LONG.code)]
+    assert got.rows[0]["messages"][0]["text"].startswith("70,000 characters")  # how long it was
     assert got.rows[0]["values"]["Notes"] == cut
     assert got.results[0]["Notes"] == (cut, "s")

@@ -11,9 +11,20 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from importer import messages as M
 from importer.cli import cli
 from importer.cli.output import default_report_path
-from tests.support.helpers import SAMPLES, association_keys, ids_by_name, invoke, site_snapshot
+from importer.messages import Code
+from tests.support.helpers import (
+    SAMPLES,
+    association_keys,
+    error_codes,
+    ids_by_name,
+    invoke,
+    notice_codes,
+    site_snapshot,
+    usage_codes,
+)
 
 
 def statuses(json_path: Path) -> list[str]:
@@ -147,24 +158,25 @@ def test_behavior_option(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "fragment"),
+    ("args", "said"),
     [
+        # the error's code, or (the messages the columns change codes) a fragment of its words
         (["run", "{missing}", "--demo", "{site}"], "no such file"),
-        (["run", "{bad}", "--demo", "{site}"], "no header row with a source and a destination"),
-        (["run", "{good}"], "give either --demo"),
-        (["run", "{good}", "--server", "sms01"], "--site-code"),
-        (["run", "{good}", "--server", "sms01", "--site-code", "ABC"], "needs a user name"),
-        (["run", "{good}", "--server", "sms01", "--site-code", "ABCD"], "three letters or digits"),
-        (["run", "{good}", "--demo", "{notasite}"], "is not a demo site"),
-        (["run", "{good}", "--demo", "{nosite}"], "does not exist"),
-        (["undo", "{good}", "--demo", "{site}"], "is neither a report (.xlsx, .json) nor a Run ID"),
-        (["undo", "20261123-000000-abcd", "--demo", "{site}"], "is neither in the journal"),
-        (["undo", "{missingjson}", "--demo", "{site}"], "no such report"),
+        (["run", "{bad}", "--demo", "{site}"], M.NO_PAIRS_HEADER),
+        (["run", "{good}"], M.NEEDS_SITE),
+        (["run", "{good}", "--server", "sms01"], M.SERVER_NEEDS_SITE_CODE),
+        (["run", "{good}", "--server", "sms01", "--site-code", "ABC"], M.USERNAME_NEEDED),
+        (["run", "{good}", "--server", "sms01", "--site-code", "ABCD"], M.SITE_CODE_INVALID),
+        (["run", "{good}", "--demo", "{notasite}"], M.DEMO_SITE_UNUSABLE),
+        (["run", "{good}", "--demo", "{nosite}"], M.DEMO_SITE_MISSING),
+        (["undo", "{good}", "--demo", "{site}"], M.NOT_A_REPORT_OR_RUN_ID),
+        (["undo", "20261123-000000-abcd", "--demo", "{site}"], M.RUN_NOT_FOUND),
+        (["undo", "{missingjson}", "--demo", "{site}"], M.NO_SUCH_REPORT),
         (["validate", "{good}", "--behavior", "7"], "not a migration behaviour"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
-    tmp_path: Path, site_path: Path, args: list[str], fragment: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, site_path: Path, args: list[str], said: Code | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("A,B\n1,2\n", encoding="utf-8")
@@ -186,7 +198,10 @@ def test_bad_input_is_one_line_and_exit_2_and_touches_nothing(
     monkeypatch.setenv("CMASSOC_PASSWORD", "x")
     result = CliRunner().invoke(cli, [a.format(**names) for a in args])
     assert result.exit_code == 2, result.output
-    assert fragment in result.output
+    if isinstance(said, Code):  # one coded line: ours, or click's usage error
+        assert error_codes(result.output) + usage_codes(result.output) == [said.code], result.output
+    else:
+        assert said in result.output
     assert "Traceback" not in result.output
     assert site_snapshot(site_path) == before
     assert not list(tmp_path.glob("*-report-*.xlsx"))
@@ -246,7 +261,7 @@ def test_demo_site_commands(tmp_path: Path) -> None:
     assert snap["associations"] == []
     again = invoke("demo-site", "create", path, "--inventory", inventory)
     assert again.exit_code == 2
-    assert "already exists" in again.output
+    assert error_codes(again.output) == [M.FILE_EXISTS.code]
     text = invoke("demo-site", "show", path)
     assert "Site LAB: 2 computers, 0 associations" in text.output
 
@@ -290,7 +305,7 @@ def test_a_report_that_cannot_be_written_there_goes_to_the_temp_folder(
     assert result.exit_code == 0, result.output  # the work is done; its report is not lost
     [written] = list(spare.glob("wave-03-report-*.xlsx"))
     assert f"Report: {written}" in result.output
-    assert "Writing it to" in result.output
+    assert ("note", M.REPORT_WRITTEN_ELSEWHERE.code) in notice_codes(result.output)
     assert load_workbook(written)["Results"].max_row == 6
 
 
@@ -320,7 +335,7 @@ def test_outputs_never_write_over_inputs(
     before = victim.read_bytes()
     result = invoke("run", sheet, "--users", users, "--demo", site_path, "--report", victim)
     assert result.exit_code == 2, result.output
-    assert "cmassoc never writes over its input" in result.output
+    assert error_codes(result.output) == [M.OUTPUT_IS_INPUT.code]
     assert victim.read_bytes() == before
     again = invoke("validate", sheet, "--users", users, "--json", sheet)
     assert again.exit_code == 2 and sheet.read_bytes() == (
@@ -332,10 +347,10 @@ def test_template_refuses_to_overwrite_or_to_write_another_format(tmp_path: Path
     out = tmp_path / "t.xlsx"
     assert invoke("template", out).exit_code == 0
     again = invoke("template", out)
-    assert again.exit_code == 2 and "exists already" in again.output
+    assert again.exit_code == 2 and error_codes(again.output) == [M.FILE_EXISTS.code]
     assert invoke("template", out, "--force").exit_code == 0
     csv_out = invoke("template", tmp_path / "t.csv")
-    assert csv_out.exit_code == 2 and "is an .xlsx workbook" in csv_out.output
+    assert csv_out.exit_code == 2 and error_codes(csv_out.output) == [M.TEMPLATE_NOT_XLSX.code]
     assert not (tmp_path / "t.csv").exists()
 
 
@@ -343,7 +358,8 @@ def test_a_missing_output_folder_is_created_and_said(tmp_path: Path) -> None:
     out = tmp_path / "reports" / "june" / "v.xlsx"
     result = invoke("validate", SAMPLES / "wave-03.csv", "--report", out)
     assert result.exit_code == 0, result.output
-    assert f"creating the folder {out.parent}" in result.output
+    assert ("note", M.FOLDER_CREATED.code) in notice_codes(result.output)
+    assert str(out.parent) in result.output
     assert out.is_file()
 
 
@@ -401,7 +417,7 @@ def test_json_written_beside_the_excel_report_reports_its_failure(tmp_path: Path
     report = tmp_path / "v.xlsx"
     result = invoke("validate", SAMPLES / "wave-01.xlsx", "--report", report, "--json", blocker / "out.json")
     assert result.exit_code == 1, result.output
-    assert "cannot write the report" in result.output and "out.json" in result.output
+    assert error_codes(result.output) == [M.REPORT_NOT_WRITTEN.code] and "out.json" in result.output
     assert "Traceback" not in result.output
     assert report.exists()
     good = invoke("validate", SAMPLES / "wave-01.xlsx", "--report", report, "--json", tmp_path / "ok.json")

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from importer import messages as M
 from importer.cli import cli
+from importer.messages import Code
 from tests.support.helpers import remote_args, site_snapshot
 from tests.support.wsman_endpoint import Endpoint, Fault
 
@@ -48,6 +50,7 @@ def test_a_healthy_site_passes_every_check(endpoint: Endpoint, site_path: Path) 
     assert code == 0, text
     assert [c["name"] for c in data["checks"]] == ALL
     assert set(outcomes(data).values()) == {"ok"}
+    assert {c["code"] for c in data["checks"]} == {None}  # ok needs no code
     roles = data["checks"][-1]["detail"]
     assert "Operating System Deployment Manager (via CONTOSO\\ConfigMgr OSD Admins)" in roles
     assert "version 5.1" in text and "FullLanguage" in text
@@ -62,19 +65,20 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize(
-    ("failure", "failed", "fragment"),
+    ("failure", "failed", "said", "fragment"),
     [
-        ("dns", "name resolution", "no-such-host.invalid"),
-        ("port", "TCP port", "check the WinRM listener"),
-        ("tls", "TLS certificate", "unable to get local issuer certificate"),
-        ("password", "authentication", "rejected the credentials"),
-        ("shell", "remote shell", "refused to open a remote shell"),
-        ("clm", "PowerShell", "ConstrainedLanguage"),
-        ("amsi", "PowerShell", "antivirus"),
-        ("site-code", "namespace", "site code XYZ not found"),
-        ("cas", "site type", "central administration site"),
-        ("unreadable", "read SMS_StateMigration", "0x80041003"),
-        ("no-role", "security role", "not a ConfigMgr administrative user"),
+        # the check that fails, its code, and what of the case its words name ("": nothing more)
+        ("dns", "name resolution", M.HOST_NOT_FOUND, "no-such-host.invalid"),
+        ("port", "TCP port", M.PORT_CLOSED, ""),
+        ("tls", "TLS certificate", M.TLS_NOT_TRUSTED, "unable to get local issuer certificate"),
+        ("password", "authentication", M.CREDENTIALS_REJECTED, ""),
+        ("shell", "remote shell", M.SHELL_REFUSED, ""),
+        ("clm", "PowerShell", M.CONSTRAINED_LANGUAGE, "ConstrainedLanguage"),
+        ("amsi", "PowerShell", M.SCRIPT_BLOCKED_BY_ANTIVIRUS, ""),
+        ("site-code", "namespace", M.SITE_CODE_NOT_FOUND, "XYZ"),
+        ("cas", "site type", M.NOT_PRIMARY_SITE, "central administration site"),
+        ("unreadable", "read SMS_StateMigration", M.CLASS_NOT_READABLE, "0x80041003"),
+        ("no-role", "security role", M.NOT_AN_ADMINISTRATIVE_USER, ""),
     ],
 )
 def test_each_failure_is_named_with_what_to_do(
@@ -83,6 +87,7 @@ def test_each_failure_is_named_with_what_to_do(
     monkeypatch: pytest.MonkeyPatch,
     failure: str,
     failed: str,
+    said: Code,
     fragment: str,
 ) -> None:
     args = remote_args(endpoint)
@@ -121,7 +126,9 @@ def test_each_failure_is_named_with_what_to_do(
     got = outcomes(data)
     assert got[failed] == "FAIL", text
     [check] = [c for c in data["checks"] if c["name"] == failed]
+    assert check["code"] == said.code, check
     assert fragment in check["detail"] + check["advice"], check
+    assert f"{said}: " in text  # the console shows it too
     assert check["advice"], "every FAIL says what to do"
     assert [c["name"] for c in data["checks"]][: ALL.index(failed) + 1] == ALL[: ALL.index(failed) + 1]
     earlier = ALL[: ALL.index(failed)]
@@ -136,7 +143,8 @@ def test_a_custom_role_cannot_be_confirmed(endpoint: Endpoint, site_path: Path) 
     code, data, _text = doctor(*remote_args(endpoint))
     assert code == 0  # a note, not a failure
     role = data["checks"][-1]
-    assert role["outcome"] == "note" and "could not be confirmed: Wave Team" in role["detail"]
+    assert (role["outcome"], role["code"]) == ("note", M.ROLE_NOT_CONFIRMED.code)
+    assert "Wave Team" in role["detail"]  # the role it could not judge
 
 
 def test_doctor_on_the_demo_site(site_path: Path) -> None:

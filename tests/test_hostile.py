@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from importer import messages as M
+from importer.messages import Code
 from tests.support.helpers import ROOT, SAMPLES
 
 MEMORY_LIMIT = 1536 * 1024 * 1024
@@ -38,6 +40,7 @@ class Case:
     exit: int
     fragment: str = ""  # in the error line (exit 2) or the report's messages
     command: str = "run"
+    code: Code | None = None  # the error line's code (exit 2), or a code among the report's messages
 
 
 def book(path: Path, rows: Sequence[Sequence[object]], title: str = "Wave") -> Path:
@@ -234,7 +237,7 @@ CASES = [
     Case("cell-at-T1048576", lambda d: [str(far_cell(d / "t.xlsx", "T1048576"))], 2, "t.xlsx'"),
     Case("cell-at-XFD2", lambda d: [str(far_cell(d / "wide2.xlsx", "XFD2"))], 0, "", "validate"),
     Case("users-file-far-cell", _users_far, 2, "users-far.xlsx' could not be read within"),
-    Case("zip-ratio-bomb", _ratio_bomb, 2, "ratio.xlsx': its part"),
+    Case("zip-ratio-bomb", _ratio_bomb, 2, "ratio.xlsx'", code=M.ZIP_BOMB),
     Case(
         "unpacked-over-limit",
         lambda d: [
@@ -243,8 +246,9 @@ CASES = [
             "1",
         ],
         2,
-        "tall.xlsx' unpacks to",
+        "tall.xlsx'",
         "validate",
+        M.UNPACKED_TOO_LARGE,
     ),
     Case(
         "file-over-limit",
@@ -255,10 +259,17 @@ CASES = [
         ],
         2,
         "big.csv' is 2 MB",
+        code=M.FILE_TOO_LARGE,
     ),
     Case("lying-zip-sizes", _lying_size, 2, "lying.xlsx'"),
     Case("truncated-zip", _truncated, 2, "truncated.xlsx' is damaged"),
-    Case("not-a-zip", lambda d: [str(text(d, "notzip.xlsx", "just text"))], 2, "notzip.xlsx': no header row"),
+    Case(
+        "not-a-zip",
+        lambda d: [str(text(d, "notzip.xlsx", "just text"))],
+        2,
+        "notzip.xlsx': no header row",
+        code=M.NO_PAIRS_HEADER,
+    ),
     Case("empty-xlsx", lambda d: [str(text(d, "empty.xlsx", b""))], 2, "empty.xlsx' is empty (0 bytes)"),
     Case(
         "ole-as-xlsx",
@@ -287,9 +298,15 @@ CASES = [
     Case("xxe-in-workbook", _xxe, 2, "xxe.xlsx'"),
     Case("billion-laughs", _laughs, 2, "laughs.xlsx'"),
     Case("16380-columns", _many_columns, 0, "", "validate"),
-    Case("cell-over-32767", _long_cell, 3, "40,000 characters, more than a cell can hold"),
-    Case("typed-cells", _typed, 3, "is a number with a fraction, not a computer name", "validate"),
-    Case("no-header", lambda d: [str(book(d / "nohead.xlsx", [["a", "b"], ["c", "d"]]))], 2, "nohead.xlsx'"),
+    Case("cell-over-32767", _long_cell, 3, "40,000 characters", code=M.CELL_TOO_LONG),
+    Case("typed-cells", _typed, 3, "", "validate", M.CELL_TYPED_VALUE),
+    Case(
+        "no-header",
+        lambda d: [str(book(d / "nohead.xlsx", [["a", "b"], ["c", "d"]]))],
+        2,
+        "nohead.xlsx'",
+        code=M.NO_PAIRS_HEADER,
+    ),
     Case(
         "duplicate-header",
         lambda d: [str(book(d / "dup.xlsx", [["Source", "Old", "Destination"], ["A", "B", "C"]]))],
@@ -388,17 +405,23 @@ CASES = [
             str(text(d, "ctrl.csv", "Source,Destination,Behavior\nCON-PC\x070003,CON-NB\x1b0003,0\n"))
         ],
         3,
-        "characters a computer name cannot have",
+        "CON-PC",
+        code=M.NAME_BAD_CHARACTERS,
     ),
     Case(
         "csv-nul-bytes",
         lambda d: [str(text(d, "nul.csv", b"Source,Destination,Behavior\nCON-PC\x000003,CON-NB0003,0\n"))],
         3,
-        "characters a computer name cannot have",
+        "CON-PC",
+        code=M.NAME_BAD_CHARACTERS,
     ),
     Case("csv-empty", lambda d: [str(text(d, "empty.csv", b""))], 2, "empty.csv' is empty (0 bytes)"),
     Case(
-        "csv-whitespace", lambda d: [str(text(d, "blank.csv", "\n \n\t\n"))], 2, "blank.csv': no header row"
+        "csv-whitespace",
+        lambda d: [str(text(d, "blank.csv", "\n \n\t\n"))],
+        2,
+        "blank.csv'",
+        code=M.NO_PAIRS_HEADER,
     ),
     Case(
         "csv-header-far-right",
@@ -417,57 +440,65 @@ CASES = [
         "report-journal-is-the-site",
         lambda d: forged_report(d, {**GOOD_SUMMARY, "journal": str(d / "site.db")}),
         2,
-        "is not a cmassoc run journal",
+        "site.db'",
         "undo",
+        M.NOT_A_JOURNAL,
     ),
     Case(
         "report-journal-in-new-folder",
         lambda d: forged_report(d, {**GOOD_SUMMARY, "journal": str(d / "new" / "j.db")}),
         2,
-        "does not exist",
+        "j.db'",
         "undo",
+        M.JOURNAL_MISSING,
     ),
     Case(
         "report-run-id-not-ours",
         lambda d: forged_report(d, {**GOOD_SUMMARY, "run_id": "../../etc"}),
         2,
-        "forged.json' is not a cmassoc report",
+        "forged.json'",
         "undo",
+        M.NOT_A_REPORT,
     ),
     Case(
         "report-run-id-a-number",
         lambda d: forged_report(d, {**GOOD_SUMMARY, "run_id": 7}),
         2,
-        "forged.json' is not a cmassoc report",
+        "forged.json'",
         "undo",
+        M.NOT_A_REPORT,
     ),
     Case(
         "report-not-ours",
         lambda d: [str(text(d, "list.json", "[1, 2, 3]"))],
         2,
-        "list.json' is not a cmassoc report",
+        "list.json'",
         "undo",
+        M.NOT_A_REPORT,
     ),
     Case(
         "report-huge-line",
         lambda d: [str(text(d, "huge.json", '{"summary": {"x": "' + "y" * 2_000_000 + '"},\n'))],
         2,
-        "huge.json' is not a cmassoc report",
+        "huge.json'",
         "undo",
+        M.NOT_A_REPORT,
     ),
     Case(
         "report-xlsx-without-summary",
         lambda d: [str(good_xlsx(d))],
         2,
-        "good.xlsx' is not a cmassoc report",
+        "good.xlsx'",
         "undo",
+        M.NOT_A_REPORT,
     ),
     Case(
         "report-journal-a-sample",
         lambda d: forged_report(d, {**GOOD_SUMMARY, "journal": str(SAMPLES / "wave-03.csv")}),
         2,
-        "is not a cmassoc run journal",
+        "wave-03.csv'",
         "undo",
+        M.NOT_A_JOURNAL,
     ),
 ]
 
@@ -520,9 +551,11 @@ def test_hostile_input(case: Case, tmp_path: Path, site_path: Path) -> None:
     for bad in ("Traceback", "Exception ignored", "internal error", "memory allocation of"):
         assert bad not in output, output[-2000:]
     if case.exit == 2:
-        errors = [ln for ln in done.stderr.splitlines() if ln.startswith("cmassoc: error:")]
+        errors = [ln for ln in done.stderr.splitlines() if ln.startswith("cmassoc: error: ")]
         assert len(errors) == 1, done.stderr
         assert case.fragment in errors[0], errors[0]
+        if case.code is not None:
+            assert errors[0].startswith(f"cmassoc: error: {case.code} "), errors[0]
         assert len(errors[0]) < 1000
         assert not report.exists() and not out.exists()
     else:
@@ -531,6 +564,9 @@ def test_hostile_input(case: Case, tmp_path: Path, site_path: Path) -> None:
         if case.fragment:
             texts = [m["text"] for r in data["rows"] for m in r["messages"]]
             assert any(case.fragment in t for t in texts), texts[:10]
+        if case.code is not None:
+            codes = {m["code"] for r in data["rows"] for m in r["messages"]}
+            assert case.code.code in codes, codes
         assert all(len(v) <= 32_767 for r in data["rows"] for v in r["values"].values())
     assert associations(site) == before
     assert tables(site) == before_tables  # nothing was added to the site's file either

@@ -13,10 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from importer import messages as M
 from importer.journal.listener import JournalRun
 from importer.journal.records import RowState, RunKind, RunState
 from importer.journal.storage import Journal
-from tests.support.helpers import ROOT, SETUP_SENDS, association_keys, invoke, remote_args, site_snapshot
+from tests.support.helpers import (
+    ROOT,
+    SETUP_SENDS,
+    association_keys,
+    error_codes,
+    invoke,
+    notice_codes,
+    remote_args,
+    site_snapshot,
+)
 from tests.support.wsman_endpoint import Endpoint, Fault
 
 FREE = [n for n in range(3, 30) if n != 13]  # sample computers with no association yet
@@ -105,7 +115,7 @@ def test_sigkill_then_resume_then_undo_on_the_demo_site(
         tmp_path / "r1.xlsx",
     )
     assert resumed.exit_code == 0, resumed.output
-    assert "continuing run" in resumed.output
+    assert ("note", M.RUN_CONTINUED.code) in notice_codes(resumed.output)
     check_resumed(site_path, out, before, 25)
 
     undone = invoke(
@@ -143,8 +153,8 @@ def test_sigkill_then_resume_over_winrm(tmp_path: Path, site_path: Path, endpoin
     resumed = invoke(*args, "--json", out, "--report", tmp_path / "r1.xlsx")
     assert resumed.exit_code == 0, resumed.output
     check_resumed(site_path, out, before, 25)
-    notes = [m["text"] for r in rows_of(out) for m in r["messages"]]
-    assert sum("found on the site: created (not sent twice)" in t for t in notes) == 5
+    notes = [m["code"] for r in rows_of(out) for m in r["messages"]]
+    assert notes.count(M.FOUND_AFTER_STOP.code) == 5  # the batch in flight, found on the site
 
     undone = invoke(
         "undo", out, *remote_args(endpoint), "--json", tmp_path / "u.json", "--report", tmp_path / "u.xlsx"
@@ -192,11 +202,12 @@ def test_ctrl_c_finishes_the_batch_in_flight(tmp_path: Path, site_path: Path, jo
         lock.close()
     output = proc.communicate(timeout=60)[0].decode()
     assert proc.returncode == 130, output
-    assert "Stopping after the batch in flight" in output
+    assert f"cmassoc: {M.STOPPING_AFTER_BATCH} " in output
     rows = rows_of(out)
     # the batch in flight when Ctrl-C came was finished, and no other was sent
     assert [r["status"] for r in rows] == ["created"] * 5 + ["not sent"] * 20
-    assert [r["messages"][-1]["text"] for r in rows[5:]] == ["not sent (interrupted)"] * 20
+    last = [r["messages"][-1] for r in rows[5:]]
+    assert [(m["code"], "interrupted" in m["text"]) for m in last] == [(M.NOT_SENT.code, True)] * 20
     assert count(site_path) == len(before) + 5
     assert (tmp_path / "r0.xlsx").is_file()
 
@@ -265,7 +276,8 @@ def test_undo_keeps_associations_whose_capture_started(tmp_path: Path, site_path
     assert kept.exit_code == 3
     statuses = [r["status"] for r in rows_of(tmp_path / "u.json")]
     assert statuses == ["kept", "deleted"]
-    assert "in progress" in rows_of(tmp_path / "u.json")[0]["messages"][-1]["text"]
+    kept_said = rows_of(tmp_path / "u.json")[0]["messages"][-1]
+    assert kept_said["code"] == M.UNDO_CAPTURE_STARTED.code and "in progress" in kept_said["text"]
     forced = invoke(
         "undo",
         out,
@@ -291,7 +303,7 @@ def test_resume_refuses_a_changed_sheet(tmp_path: Path, site_path: Path) -> None
     sheet.write_text(sheet.read_text() + "CON-PC0020,CON-NB0020,0,\n", encoding="utf-8")
     result = invoke("run", sheet, "--demo", site_path, "--resume", run_id)
     assert result.exit_code == 2
-    assert "another version of the sheet" in result.output
+    assert error_codes(result.output) == [M.RUN_OF_ANOTHER_SHEET.code]
 
 
 def test_dry_runs_are_not_journaled_and_finished_runs_not_resumed(
@@ -304,7 +316,7 @@ def test_dry_runs_are_not_journaled_and_finished_runs_not_resumed(
     first = invoke("run", sheet, "--demo", site_path, "--report", tmp_path / "1.xlsx")
     second = invoke("run", sheet, "--demo", site_path, "--report", tmp_path / "2.xlsx")
     assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
-    assert "continuing" not in first.output + second.output
+    assert M.RUN_CONTINUED.code not in first.output + second.output
     journal = Journal(journal_path)
     assert [r.state for r in journal.runs()] == [RunState.FINISHED, RunState.FINISHED]
     journal.close()
@@ -364,7 +376,8 @@ def test_resume_refuses_another_site(tmp_path: Path, site_path: Path) -> None:
     before = associations(other)
     result = invoke("run", sheet, "--demo", other, "--resume", run_id, "--report", tmp_path / "x.xlsx")
     assert result.exit_code == 2, result.output
-    assert f"run {run_id} was made on site DEM, not LAB" in result.output
+    assert error_codes(result.output) == [M.RUN_ON_ANOTHER_SITE.code]
+    assert run_id in result.output
     assert associations(other) == before
 
 
@@ -381,12 +394,12 @@ def test_an_undo_cannot_be_undone_or_resumed(tmp_path: Path, site_path: Path, jo
     after = associations(site_path)
     again = invoke("undo", undo.run_id, "--demo", site_path, "--report", tmp_path / "u2.xlsx")
     assert again.exit_code == 2, again.output
-    assert f"{undo.run_id} is an undo, not a run" in again.output
+    assert error_codes(again.output) == [M.RUN_IS_AN_UNDO.code]
     resumed = invoke(
         "run", sheet, "--demo", site_path, "--resume", undo.run_id, "--report", tmp_path / "x.xlsx"
     )
     assert resumed.exit_code == 2, resumed.output
-    assert "cannot be resumed" in resumed.output
+    assert error_codes(resumed.output) == [M.RUN_IS_AN_UNDO.code]
     assert associations(site_path) == after
 
 
@@ -396,7 +409,7 @@ def test_resume_recognises_the_exists_note_by_its_tag_not_its_words() -> None:
 
     def row(text: str, tag: Tag | None) -> RowResult:
         result = RowResult("wave.csv", 2, {}, "CON-PC0003", "CON-NB0003", status=Status.EXISTS)
-        result.add(Level.NOTE, text, tag=tag)
+        result.add(Level.NOTE, text, tag=tag, code=M.ALREADY_ON_SITE if tag else M.CREATED_BY_ANOTHER)
         return result
 
     tagged = row("reworded: this pair is on the site", Tag.ALREADY_ON_SITE)
@@ -412,5 +425,5 @@ def test_resume_recognises_the_exists_note_by_its_tag_not_its_words() -> None:
     run = JournalRun(NoJournal(), "run-1", previous)  # type: ignore[arg-type]
     run.overlay([tagged, untagged])
     assert [r.status for r in (tagged, untagged)] == [Status.CREATED, Status.CREATED]
-    assert [m.text for m in tagged.messages] == ["created by this run before it stopped"]
-    assert untagged.messages[0].text.startswith("already on the site (a note")
+    assert [m.code for m in tagged.messages] == [M.CREATED_BEFORE_STOP]  # the tag's note, replaced
+    assert [m.code for m in untagged.messages] == [M.CREATED_BY_ANOTHER, M.CREATED_BEFORE_STOP]

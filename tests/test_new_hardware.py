@@ -11,13 +11,15 @@ from typing import Any
 
 import pytest
 
+from importer import messages as M
 from importer.check.values import parse_mac, parse_smbios_guid
+from importer.messages import Code
 from importer.read.wave import read_wave
 from importer.site.demo.provider import DemoSite
 from importer.site.demo.samples import create_sample_site
 from importer.site.provider import CallResult, MethodCall
 from tests.support.flaky import FlakyProvider
-from tests.support.helpers import NO_WAIT, SAMPLES, invoke, run_on, run_remote, sheet
+from tests.support.helpers import NO_WAIT, SAMPLES, invoke, notice_codes, run_on, run_remote, sheet
 from tests.support.wsman_endpoint import Endpoint
 
 WAVE = SAMPLES / "wave-04-new-hardware.xlsx"
@@ -128,7 +130,8 @@ def test_one_mac_or_guid_on_two_new_computers_invalidates_both(tmp_path: Path) -
     assert invoke("validate", path, "--json", out, "--report", tmp_path / "v.xlsx").exit_code == 3
     rows = rows_of(out)
     assert [r["status"] for r in rows] == ["invalid"] * 4 + ["valid"]
-    assert "given for several new computers (NEW01, NEW02)" in rows[0]["messages"][-1]["text"]
+    assert [[m["code"] for m in r["messages"]] for r in rows] == [[M.HARDWARE_ID_SHARED.code]] * 4 + [[]]
+    assert "NEW01, NEW02" in rows[0]["messages"][-1]["text"]  # the computers that share it
 
 
 def test_an_unknown_destination_without_mac_or_guid_says_to_add_one(tmp_path: Path, site_path: Path) -> None:
@@ -136,7 +139,8 @@ def test_an_unknown_destination_without_mac_or_guid_says_to_add_one(tmp_path: Pa
     result = run_on(path, FlakyProvider(DemoSite(site_path)))
     [row] = result.rows
     assert row.status is not None and row.status.value == "unresolved"
-    assert "add its MAC address or SMBIOS GUID" in row.messages[-1].text
+    assert row.messages[-1].code is M.NOT_ON_SITE
+    assert "MAC address or SMBIOS GUID" in row.messages[-1].text  # it says how to import it
 
 
 def test_the_sample_wave_imports_associates_and_joins_then_undo_takes_it_back(
@@ -179,7 +183,8 @@ def test_the_sample_wave_imports_associates_and_joins_then_undo_takes_it_back(
     assert [r["new_computer"] for r in rows] == ["imported by this run"] * 4 + ["not imported", None]
     assert [r["users_from"] for r in rows[:4]] == ["primary user"] * 4
     assert rows[3]["users"] == ["CONTOSO\\zack.i", "CONTOSO\\amy.j"]
-    assert "already belongs to CON-NB0040" in rows[4]["messages"][-1]["text"]
+    assert rows[4]["messages"][-1]["code"] == M.HARDWARE_HELD_BY_ANOTHER.code
+    assert "CON-NB0040" in rows[4]["messages"][-1]["text"]  # the record that holds it
     [(rid, mac, guid, client)] = computer(site_path, "CON-NB0101")
     assert (rid, mac, client) == (rows[0]["restore_resource_id"], "00:1A:2B:3C:00:65", 0)
     assert guid == "4C4C4544-0042-3510-8052-000000000065"
@@ -223,15 +228,15 @@ def test_keep_imported_and_rules_that_were_there_before(tmp_path: Path, site_pat
 
 
 @pytest.mark.parametrize(
-    ("collection", "fragment"),
+    ("collection", "code"),
     [
-        ("Migration Users", "is a user collection"),
-        ("SMS00001", "is a built-in collection"),
-        ("No Such Collection", "is not on the site"),
+        ("Migration Users", M.COLLECTION_OF_USERS),
+        ("SMS00001", M.COLLECTION_BUILT_IN),
+        ("No Such Collection", M.COLLECTION_NOT_ON_SITE),
     ],
 )
 def test_collections_that_cannot_take_a_computer_are_refused(
-    tmp_path: Path, site_path: Path, collection: str, fragment: str
+    tmp_path: Path, site_path: Path, collection: str, code: Code
 ) -> None:
     path = sheet(tmp_path, "Source,Destination,Behavior\nCON-PC0003,CON-NB0003,0\n")
     out = tmp_path / "r.json"
@@ -249,7 +254,7 @@ def test_collections_that_cannot_take_a_computer_are_refused(
     )
     assert result.exit_code == 3, result.output
     [row] = rows_of(out)
-    assert row["status"] == "conflict" and fragment in row["messages"][-1]["text"]
+    assert row["status"] == "conflict" and row["messages"][-1]["code"] == code.code
     assert query(site_path, "SELECT COUNT(*) FROM associations") == [(4,)]  # nothing done for the row
 
 
@@ -270,11 +275,12 @@ def test_overwrite_existing_record_is_printed_recorded_and_takes_over(
         tmp_path / "r.xlsx",
     )
     assert result.exit_code == 0, result.output
-    assert "--overwrite-existing-record" in result.output
+    assert ("note", M.OVERWRITE_RECORDS_ON.code) in notice_codes(result.output)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["summary"]["overwrite_existing_record"] is True
     [row] = data["rows"]
-    assert "taking over the record of CON-NB0040" in " ".join(m["text"] for m in row["messages"])
+    [imported] = [m for m in row["messages"] if m["code"] == M.IMPORTED.code]
+    assert "CON-NB0040" in imported["text"]  # the record it took over
     assert computer(site_path, "CON-NB0040") == []  # that record now bears the new name
     assert computer(site_path, "CON-NB0105")[0][1] == "00:15:5D:00:00:50"
 

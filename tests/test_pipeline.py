@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from importer import messages as M
 from importer.exit_status import ExitStatus
 from importer.model import Behavior, Status, UsersFrom
 from importer.results import RunResult
@@ -51,14 +52,19 @@ def test_resolution_rules(tmp_path: Path, site: DemoSite, site_path: Path) -> No
     ]
     rows = result.rows
     assert rows[0].source_resource_id == ids["CON-PC0007"]
-    assert "ignored 16777297" in rows[0].messages[0].text
-    assert "2 live records" in rows[1].messages[0].text
-    assert str(ids["CON-PC0013"]) in rows[1].messages[0].text
+    assert [r.messages[0].code if r.messages else None for r in rows] == [
+        M.RETIRED_RECORDS_IGNORED,
+        M.SEVERAL_LIVE_RECORDS,
+        None,
+        M.ONLY_RETIRED_RECORDS,
+        M.NOT_ON_SITE,
+        M.RESOURCE_ID_OF_ANOTHER,
+        M.RESOURCE_ID_NOT_ON_SITE,
+    ]
+    assert "16777297" in rows[0].messages[0].text  # the record ignored
+    assert str(ids["CON-PC0013"]) in rows[1].messages[0].text  # the records to choose from
     assert rows[2].source_resource_id == ids["CON-PC0013"]
-    assert "only retired records" in rows[3].messages[0].text
-    assert "not on site DEM" in rows[4].messages[0].text
-    assert "belongs to CON-PC0018" in rows[5].messages[0].text
-    assert "not on site" in rows[6].messages[0].text
+    assert "CON-PC0018" in rows[5].messages[0].text  # whose ID it is
     # never ResourceID 0: a row either has both computers' IDs or none
     assert [(r.source_resource_id, r.restore_resource_id) for r in rows] == [
         (ids["CON-PC0007"], ids["CON-NB0007"]),
@@ -147,7 +153,8 @@ def test_existing_pair_with_other_users_is_left_alone(tmp_path: Path, site: Demo
     path = sheet(tmp_path, "Source,Destination,Behavior,Users\nCON-PC0001,CON-NB0001,2,CONTOSO\\bob\n")
     [row] = run_on(path, site).rows
     assert row.status is Status.CONFLICT
-    assert "already on the site with behaviour 2, users CONTOSO\\alice.w" in row.messages[0].text
+    assert row.messages[0].code is M.DIFFERENT_ON_SITE
+    assert "behaviour 2, users CONTOSO\\alice.w" in row.messages[0].text  # what the site has
 
 
 def test_conflicts_with_existing_associations(tmp_path: Path, site: DemoSite, site_path: Path) -> None:
@@ -161,8 +168,11 @@ def test_conflicts_with_existing_associations(tmp_path: Path, site: DemoSite, si
     )
     result = run_on(path, site)
     assert statuses(result) == [Status.CONFLICT, Status.CONFLICT, Status.CREATED]
-    assert "behaviour 2" in result.rows[0].messages[0].text
-    assert "only one source" in result.rows[1].messages[0].text
+    assert [[m.code for m in r.messages] for r in result.rows] == [
+        [M.SOURCE_HAS_ANOTHER_DESTINATION],
+        [M.DESTINATION_HAS_ANOTHER_SOURCE],
+        [],
+    ]
     assert len(association_keys(site_path)) == len(before) + 1
 
 
@@ -184,7 +194,7 @@ def test_lost_connection_never_creates_twice(
     assert len(keys) == 4 + 25
     # the retried batch was reconciled first: after a drop "after", nothing is re-sent
     assert flaky.call_batches == ([10, 10, 10, 5] if fault == "before" else [10, 10, 5])
-    confirmed = [r for r in result.rows if any("confirmed" in m.text for m in r.messages)]
+    confirmed = [r for r in result.rows if any(m.code is M.CONFIRMED_AFTER_RETRY for m in r.messages)]
     assert len(confirmed) == (10 if fault == "after" else 0)
 
 
@@ -216,12 +226,11 @@ def test_provider_gone_for_good_stops_with_every_row_accounted(
     )
     result = run_on(path, flaky, batch_size=10)
     assert result.exit_status is ExitStatus.FATAL
+    assert result.stopped_code is M.RETRIES_EXHAUSTED
     assert result.stopped_by and "after 4 attempts" in result.stopped_by
     got = statuses(result)
     assert got == [Status.CREATED] * 10 + [Status.UNKNOWN] * 10 + [Status.NOT_SENT] * 5 + [Status.INVALID]
-    texts = [r.messages[-1].text for r in result.rows[10:25]]
-    assert all(t.startswith("outcome unknown") for t in texts[:10])
-    assert all(t.startswith("not sent") for t in texts[10:])
+    assert [r.messages[-1].code for r in result.rows[10:25]] == [M.OUTCOME_UNKNOWN] * 10 + [M.NOT_SENT] * 5
     assert len(association_keys(site_path)) == 4 + 10
 
 
@@ -240,7 +249,8 @@ def test_permanent_call_error_fails_only_its_row(tmp_path: Path, site: DemoSite,
 
     result = run_on(path, DeletesFirst(site))
     assert statuses(result) == [Status.FAILED, Status.CREATED, Status.CREATED]
-    assert "0x80041002" in result.rows[0].messages[-1].text
+    assert result.rows[0].messages[-1].code is M.CREATE_REFUSED
+    assert "0x80041002" in result.rows[0].messages[-1].text  # the provider's code
     assert result.exit_status is ExitStatus.ROWS_NEED_ATTENTION
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from importer.model import Behavior, Hardware, Level, Message, RowResult, Status, Tag
+from importer import messages as M
+from importer.messages import Code
+from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag
 from importer.results import RunOptions
 from importer.site.demo.provider import DemoSite
 from importer.site.gateway import Site, build_site
@@ -25,21 +27,10 @@ ONE = Behavior.CAPTURE_AND_RESTORE_SPECIFIED
 # The sample site's associations: PC0001 -> NB0001 (2, CONTOSO\alice.w, not started),
 # PC0002 -> NB0002 (0, not started), PC0030 -> NB0030 (2, CONTOSO\omar.k, in progress),
 # PC0031 -> NB0031 (1, CONTOSO\lee.c and CONTOSO\svc-scan, not started).
-LEFT = ": left untouched"
-ONE_SOURCE = (
-    "destination {} is also the destination of {} (already on the site, migration not started): "
-    "a computer can restore the state of only one source" + LEFT
-)
-ONE_ASSOCIATION = (
-    "source {} is also associated with {} (already on the site, migration not started): with "
-    "behaviour 2 a source can have only one association (use behaviour 0 or 1 to restore to several "
-    "computers)" + LEFT
-)
-EXISTS = Message(
-    Level.NOTE,
-    "already on the site with the same behaviour and users: left untouched",
-    tag=Tag.ALREADY_ON_SITE,
-)
+ONE_SOURCE = (Level.ERROR, None, M.DESTINATION_HAS_ANOTHER_SOURCE)
+ONE_ASSOCIATION = (Level.ERROR, None, M.SOURCE_HAS_ANOTHER_DESTINATION)
+EXISTS = (Level.NOTE, None, M.ALREADY_ON_SITE)
+Said = tuple[Level, str | None, Code]  # a message: level, column, code
 
 
 @pytest.fixture
@@ -78,16 +69,14 @@ def label(ids: dict[str, int], name: str) -> str:
     return f"{name} ({ids[name]})"
 
 
-def said(row: RowResult) -> list[Message]:
-    return list(row.messages)
+def said(row: RowResult) -> list[Said]:
+    return [(m.level, m.column, m.code) for m in row.messages]
 
 
-def error(text: str) -> Message:
-    return Message(Level.ERROR, text)
-
-
-def note(text: str) -> Message:
-    return Message(Level.NOTE, text)
+def named(row: RowResult, *parts: str) -> bool:
+    """Whether the row's messages name these (the other association, the versions compared)."""
+    texts = "\n".join(m.text for m in row.messages)
+    return all(part in texts for part in parts)
 
 
 def test_a_pair_on_the_site_as_the_sheet_asks_exists(site: DemoSite, ids: dict[str, int]) -> None:
@@ -100,6 +89,7 @@ def test_a_pair_on_the_site_as_the_sheet_asks_exists(site: DemoSite, ids: dict[s
     plan(rows, gateway(site))
     assert [r.status for r in rows] == [Status.EXISTS] * 3
     assert [said(r) for r in rows] == [[EXISTS]] * 3
+    assert [m.tag for r in rows for m in r.messages] == [Tag.ALREADY_ON_SITE] * 3
     assert [r.replaces for r in rows] == [None] * 3
 
 
@@ -112,24 +102,10 @@ def test_a_pair_on_the_site_in_another_version_is_a_conflict_without_update(
     ]
     plan(rows, gateway(site))
     assert [r.status for r in rows] == [Status.CONFLICT, Status.CONFLICT]
-    advice = (
-        ". Left untouched: run with --update to bring it to the sheet's version (while its capture has "
-        "not started), or change it in the console"
-    )
-    assert [said(r) for r in rows] == [
-        [
-            error(
-                "this pair is already on the site with behaviour 2, users CONTOSO\\alice.w; the sheet asks "
-                "for behaviour 2, users CONTOSO\\bob" + advice
-            )
-        ],
-        [
-            error(
-                "this pair is already on the site with behaviour 0, users none; the sheet asks for "
-                "behaviour 1, users CONTOSO\\x" + advice
-            )
-        ],
-    ]
+    assert [said(r) for r in rows] == [[(Level.ERROR, None, M.DIFFERENT_ON_SITE)]] * 2
+    # each says what the site has and what the sheet asks for
+    assert named(rows[0], "behaviour 2, users CONTOSO\\alice.w", "behaviour 2, users CONTOSO\\bob")
+    assert named(rows[1], "behaviour 0, users none", "behaviour 1, users CONTOSO\\x")
 
 
 def test_conflicts_with_what_is_on_the_site(site: DemoSite, site_path: Path, ids: dict[str, int]) -> None:
@@ -166,13 +142,20 @@ def test_conflicts_with_what_is_on_the_site(site: DemoSite, site_path: Path, ids
         Status.CONFLICT,
     ]
     assert [said(r) for r in rows] == [
-        [error(ONE_SOURCE.format(label(ids, "CON-NB0002"), label(ids, "CON-PC0002")))],
-        [error(ONE_ASSOCIATION.format(label(ids, "CON-PC0001"), label(ids, "CON-NB0001")))],
-        [error(ONE_ASSOCIATION.format(label(ids, "CON-PC0002"), label(ids, "CON-NB0002")))],
+        [ONE_SOURCE],
+        [ONE_ASSOCIATION],
+        [ONE_ASSOCIATION],
         [],
         [],
-        [error(ONE_ASSOCIATION.format(label(ids, "CON-PC0001"), label(ids, "CON-NB0001")))],
+        [ONE_ASSOCIATION],
     ]
+    # each names the association on the site it meets
+    met = [("CON-NB0002", "CON-PC0002"), ("CON-PC0001", "CON-NB0001"), ("CON-PC0002", "CON-NB0002")]
+    met += [("CON-PC0001", "CON-NB0001")]
+    conflicts = [rows[0], rows[1], rows[2], rows[5]]
+    assert [named(r, label(ids, a), label(ids, b)) for r, (a, b) in zip(conflicts, met, strict=True)] == [
+        True
+    ] * 4
     assert site_snapshot(site_path) == before
 
 
@@ -188,12 +171,8 @@ def test_an_in_place_association_is_not_a_conflict(
     [row] = rows = [resolved(ids, 2, "CON-PC0005", "CON-NB0005", ONE, ["CONTOSO\\x"])]
     plan(rows, gateway(site))
     assert row.status is Status.PLANNED
-    assert said(row) == [
-        note(
-            f"{label(ids, 'CON-PC0005')} has an in-place association (a refresh task sequence made it; "
-            "migration not started): not a conflict, left as it is"
-        )
-    ]
+    assert said(row) == [(Level.NOTE, None, M.IN_PLACE_ON_SITE)]
+    assert named(row, label(ids, "CON-PC0005"))
 
 
 def test_update_replaces_a_differing_pair_while_its_capture_has_not_started(
@@ -216,37 +195,17 @@ def test_update_replaces_a_differing_pair_while_its_capture_has_not_started(
         (Status.CONFLICT, None),
         (Status.PLANNED, None),
     ]
-    never = (
-        ": --update never changes an association whose capture has started (that would lose the link "
-        "to the stored state)"
-    )
+    started = (Level.ERROR, None, M.CAPTURE_STARTED_NOT_UPDATED)
     assert [said(r) for r in rows] == [
-        [
-            note(
-                "on the site with behaviour 2, users CONTOSO\\alice.w: will be replaced by the sheet's "
-                "behaviour 2, users CONTOSO\\bob (--update)"
-            )
-        ],
-        [
-            note(
-                "on the site with behaviour 0, users none: will be replaced by the sheet's behaviour 1, "
-                "users CONTOSO\\x, CONTOSO\\y (--update)"
-            )
-        ],
-        [
-            error(
-                "this pair is on the site with behaviour 2, users CONTOSO\\omar.k, but its migration is in "
-                "progress" + never
-            )
-        ],
-        [
-            error(
-                "this pair is on the site with behaviour 1, users CONTOSO\\lee.c, CONTOSO\\svc-scan, but "
-                "its user state is stored" + never
-            )
-        ],
+        [(Level.NOTE, None, M.WILL_REPLACE)],
+        [(Level.NOTE, None, M.WILL_REPLACE)],
+        [started],
+        [started],
         [],
     ]
+    assert named(rows[0], "behaviour 2, users CONTOSO\\alice.w", "behaviour 2, users CONTOSO\\bob")
+    assert named(rows[1], "behaviour 0, users none", "behaviour 1, users CONTOSO\\x, CONTOSO\\y")
+    assert named(rows[2], "in progress") and named(rows[3], "its user state is stored")  # why it stays
     assert site_snapshot(site_path) == before  # planning replaces nothing yet
 
 
@@ -317,22 +276,13 @@ def test_collections_are_checked_and_members_noted(
         (Status.EXISTS, ["DEM00010"], ["DEM00010 (Windows 11 Deployment): to add"]),
     ]
     assert [said(r)[-1] for r in rows[2:5]] == [
-        Message(
-            Level.ERROR,
-            "DEM00020 (Migration Users) is a user collection: computers join device collections; row not done",
-            "Collection",
-        ),
-        Message(
-            Level.ERROR,
-            "SMS00001 (All Systems) is a built-in collection: its members are not added by hand; row not done",
-            "Collection",
-        ),
-        Message(
-            Level.ERROR,
-            "collection No Such Collection is not on the site (or not visible to this account); row not done",
-            "Collection",
-        ),
+        (Level.ERROR, "Collection", M.COLLECTION_OF_USERS),
+        (Level.ERROR, "Collection", M.COLLECTION_BUILT_IN),
+        (Level.ERROR, "Collection", M.COLLECTION_NOT_ON_SITE),
     ]
+    assert [
+        named(r, c) for r, c in zip(rows[2:5], ["DEM00020", "SMS00001", "No Such Collection"], strict=True)
+    ] == [True] * 3
 
 
 def test_update_never_deletes_a_version_the_site_would_not_let_it_replace(
@@ -350,12 +300,6 @@ def test_update_never_deletes_a_version_the_site_would_not_let_it_replace(
     [row] = rows = [resolved(ids, 2, "CON-PC0002", "CON-NB0002", ONE, ["CONTOSO\\x"])]
     plan(rows, gateway(site), update=True)
     assert (row.status, row.replaces) == (Status.CONFLICT, None)
-    assert said(row) == [
-        error(
-            f"source CON-PC0002 ({ids['CON-PC0002']}) is also associated with CON-NB0021 "
-            f"({ids['CON-NB0021']}) (already on the site, migration not started): with behaviour 2 a source can have only one association (use behaviour 0 or 1 to "
-            "restore to several computers): left untouched (--update would delete the version on the "
-            "site, behaviour 0, users none, and the site would then refuse the sheet's)"
-        )
-    ]
+    assert said(row) == [ONE_ASSOCIATION]
+    assert named(row, label(ids, "CON-PC0002"), label(ids, "CON-NB0021"), "--update")
     assert site_snapshot(site_path) == before

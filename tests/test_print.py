@@ -150,7 +150,7 @@ def test_validate_undo_and_status_reports_print_alike_with_their_own_footer(
     )  # ... status, messages, captured, restored
     assert [c.value for c in read["Results"][1]][6:8] == ["Captured", "Restored"]
     attention = [r[:6] for r in read["Needs attention"].iter_rows(min_row=2, values_only=True)]
-    assert attention == [("wave-03.csv", 4, "CON-PC0035", "CON-NB0035", "missing", None)]
+    assert attention == [("wave-03.csv", 4, "CON-PC0035", "CON-NB0035", "missing", "CMA260")]
 
     undo = load_workbook(tmp_path / "u.xlsx")
     footer = ("wave-03.csv", f"Undo of run {run_id}")
@@ -217,11 +217,9 @@ def test_needs_attention_has_a_line_per_problem_with_its_code_and_what_to_do(
         ("Wave 01", 15, "CON-PC0010", "CON-PC0010", "invalid"),
     ]
     line = rows[6]
-    assert line[6].startswith(
-        "User Names: behaviour 2 (capture and restore specified user accounts) needs at least"
-    )
-    # Until its message has a code, the message says what to do.
-    assert (line[5], line[7]) == (None, line[6].removeprefix("User Names: "))
+    assert line[6].startswith("User Names: ")  # the column the message is about, then its words
+    # what to do is the catalog's advice for the message's code
+    assert (line[5], line[7]) == (messages.BEHAVIOUR_NEEDS_USERS.code, messages.BEHAVIOUR_NEEDS_USERS.action)
     assert [ws.cell(r, 5).fill.start_color.rgb for r in (5, 7)] == ["FFF8CBAD", "FFFFC7CE"]  # their colours
     assert ws["G2"].alignment.wrap_text and ws["H2"].alignment.wrap_text
     # The message and what to do share the page: all columns fit its planned width.
@@ -232,6 +230,10 @@ def test_needs_attention_has_a_line_per_problem_with_its_code_and_what_to_do(
 
 def test_lines_sort_by_sheet_as_the_input_has_them_then_row_and_give_the_catalog_advice() -> None:
     code = Code("CMA998", "a title", "what it means", "what to do about it")
+    noted = Code("CMA996", "a note", "it notes", "nothing")
+    odd = Code("CMA995", "odd", "it is odd", "look at it")
+    wrong = Code("CMA994", "wrong", "it is wrong", "fix it")
+    stopped = Code("CMA993", "stopped", "the run stopped", "run it again")
     rows = [
         RowResult(
             "Wave B",
@@ -246,9 +248,9 @@ def test_lines_sort_by_sheet_as_the_input_has_them_then_row_and_give_the_catalog
             source="A3",
             status=Status.INVALID,
             messages=[
-                Message(Level.NOTE, "a note, not a problem", "Users"),
-                Message(Level.WARNING, "odd", "Source"),
-                Message(Level.ERROR, "wrong", "Destination"),
+                Message(Level.NOTE, "a note, not a problem", "Users", code=noted),
+                Message(Level.WARNING, "odd", "Source", code=odd),
+                Message(Level.ERROR, "wrong", "Destination", code=wrong),
             ],
         ),
         RowResult(
@@ -256,16 +258,16 @@ def test_lines_sort_by_sheet_as_the_input_has_them_then_row_and_give_the_catalog
             2,
             source="B2",
             status=Status.NOT_SENT,
-            messages=[Message(Level.NOTE, "not sent (stopped)")],
+            messages=[Message(Level.NOTE, "not sent (stopped)", code=stopped)],
         ),
         RowResult("Wave B", 4, source="B4", status=Status.UNKNOWN),
     ]
     assert lines(rows) == [
-        ("Wave B", 2, "B2", None, "not sent", None, "Note: not sent (stopped)", "not sent (stopped)"),
+        ("Wave B", 2, "B2", None, "not sent", "CMA993", "Note: not sent (stopped)", "run it again"),
         ("Wave B", 4, "B4", None, "unknown", None, "in flight when the run stopped: run the sheet again", ""),
         ("Wave B", 9, "B9", None, "failed", "CMA998", "refused", "what to do about it"),
-        ("Wave A", 3, "A3", None, "invalid", None, "Warning: Source: odd", "odd"),
-        ("Wave A", 3, "A3", None, "invalid", None, "Destination: wrong", "wrong"),
+        ("Wave A", 3, "A3", None, "invalid", "CMA995", "Warning: Source: odd", "look at it"),
+        ("Wave A", 3, "A3", None, "invalid", "CMA994", "Destination: wrong", "fix it"),
     ]
 
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from importer import messages as M
 from importer.errors import InputError
+from importer.messages import Code
 from importer.model import fields as C
 from importer.read.files import decode_csv_bytes, detect_delimiter
 from importer.read.wave import read_wave
@@ -169,21 +171,28 @@ def test_separate_users_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "fragment"),
+    ("name", "content", "said"),
     [
-        ("wave.csv", "Computer;Something\nPC1;NB1\n", "no header row with a source and a destination"),
+        # the error's code, or (the columns change codes these) a fragment of its words
+        ("wave.csv", "Computer;Something\nPC1;NB1\n", M.NO_PAIRS_HEADER),
         ("wave.csv", "Source,Old Computer,Destination\nA,B,C\n", "both mean Source"),
         ("wave.pdf", "x", "unknown file type"),
         # text named .xlsx is read as the text it is (with a notice): refused for its rows
         ("wave.xlsx", "this is not a zip file", "the first rows hold 'this is not a zip file'"),
     ],
 )
-def test_unusable_files_raise_one_clear_error(tmp_path: Path, name: str, content: str, fragment: str) -> None:
+def test_unusable_files_raise_one_clear_error(
+    tmp_path: Path, name: str, content: str, said: Code | str
+) -> None:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_wave(path)
-    assert fragment in str(caught.value)
+    if isinstance(said, Code):
+        assert caught.value.code is said
+    else:
+        assert said in str(caught.value)
+    assert name in str(caught.value)  # it names the file
     assert "\n" not in str(caught.value)
 
 
@@ -197,5 +206,6 @@ def test_users_file_without_user_column(tmp_path: Path) -> None:
     pairs.write_text("Source,Destination\nPC1,NB1\n", encoding="utf-8")
     users = tmp_path / "users.csv"
     users.write_text("Source,Something\nPC1,x\n", encoding="utf-8")
-    with pytest.raises(InputError, match="user column"):
+    with pytest.raises(InputError) as caught:
         read_wave(pairs, users)
+    assert caught.value.code is M.USERS_FILE_NO_HEADER and "users.csv" in str(caught.value)

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from importer import messages as M
 from importer.cli import cli
 from importer.environment import Environment
 from importer.errors import InputError
+from importer.messages import Code
 from importer.site.dates import iso_date, parse_dmtf
 from importer.site.provider import (
     QUERY_LIMITS,
@@ -37,8 +39,10 @@ from tests.support.helpers import (
     PASSWORD,
     SETUP_SENDS,
     association_keys,
+    error_codes,
     ids_by_name,
     invoke,
+    notice_codes,
     pairs_sheet,
     remote_args,
     run_on,
@@ -73,8 +77,10 @@ def test_a_pair_refused_for_good_fails_that_row_only_and_is_sent_once(
     result, rows = run_remote(endpoint, pairs_sheet(tmp_path, 6), tmp_path, "--batch-size", "10")
     assert result.exit_code == 3, result.output  # finished; one row needs attention
     assert [r["status"] for r in rows] == ["created", "created", "failed", "created", "created", "created"]
-    text = rows[2]["messages"][-1]["text"]
-    assert text.startswith("the provider refused it: 0x80041001 Generic failure: Failed to insert")
+    said = rows[2]["messages"][-1]
+    assert said["code"] == M.CREATE_REFUSED.code
+    text = said["text"]  # the provider's own words: its error and every field of its extended status
+    assert "0x80041001 Generic failure: Failed to insert" in text
     for field in (
         "ErrorCode 1078462229 (0x40480715)",
         "Operation ExecMethod",
@@ -93,7 +99,7 @@ def test_a_pair_refused_for_good_fails_that_row_only_and_is_sent_once(
         for c in calls_sent(endpoint)
     ]
     assert sent.count(refused) == 1  # exactly one attempt: a refusal is not retried
-    assert "retrying" not in result.output
+    assert f"{M.RETRYING} WARNING" not in result.output
     assert refused not in association_keys(site_path)
     assert len(association_keys(site_path)) == 4 + 5
 
@@ -157,9 +163,8 @@ class QuotaProvider(FlakyProvider):
 
 def test_a_quota_answer_is_named_as_such_never_as_missing_rights(tmp_path: Path, site: object) -> None:
     result = run_on(pairs_sheet(tmp_path, 2), QuotaProvider(site))  # type: ignore[arg-type]
-    assert result.stopped_by is not None
-    assert "0x8004106C" in result.stopped_by and "too large" in result.stopped_by
-    assert "may read" not in result.stopped_by
+    assert result.stopped_code is M.QUERY_TOO_LARGE  # never QUERY_ACCESS_DENIED
+    assert result.stopped_by is not None and "0x8004106C" in result.stopped_by
 
 
 def test_shells_are_opened_with_an_idle_timeout(tmp_path: Path, endpoint: Endpoint) -> None:
@@ -186,17 +191,17 @@ def test_a_shell_gone_mid_wave_is_replaced_and_reconciled(
 
 
 @pytest.mark.parametrize(
-    ("server", "fragment"),
+    ("server", "code"),
     [
-        ({"language": "ConstrainedLanguage"}, "runs in ConstrainedLanguage mode (WDAC/AppLocker"),
-        ({"amsi_blocks": True}, "the antivirus on the server blocked cmassoc's PowerShell script"),
-        ("shell-disabled", "refused to open a remote shell"),
-        ("jea-only", "refused CONTOSO\\svc-cmassoc a remote shell (access denied)"),
+        ({"language": "ConstrainedLanguage"}, M.CONSTRAINED_LANGUAGE),
+        ({"amsi_blocks": True}, M.SCRIPT_BLOCKED_BY_ANTIVIRUS),
+        ("shell-disabled", M.SHELL_REFUSED),
+        ("jea-only", M.SHELL_ACCESS_DENIED),
     ],
     ids=["constrained-language", "amsi", "shell-disabled", "jea-only"],
 )
 def test_hardened_servers_get_one_readable_line_at_connect(
-    tmp_path: Path, endpoint: Endpoint, site_path: Path, server: object, fragment: str
+    tmp_path: Path, endpoint: Endpoint, site_path: Path, server: object, code: Code
 ) -> None:
     if server == "shell-disabled":
         text = "The WS-Management service does not allow remote shell access"
@@ -209,10 +214,9 @@ def test_hardened_servers_get_one_readable_line_at_connect(
     before = site_snapshot(site_path)
     result, _rows = run_remote(endpoint, pairs_sheet(tmp_path, 3), tmp_path)
     assert result.exit_code == 1, result.output
-    errors = [ln for ln in result.output.splitlines() if ln.startswith("cmassoc: error:")]
-    assert len(errors) == 1 and fragment in errors[0], result.output
+    assert error_codes(result.output) == [code.code], result.output
     assert "CLIXML" not in result.output and "_x000D_" not in result.output
-    assert "retrying" not in result.output
+    assert f"{M.RETRYING} WARNING" not in result.output
     assert endpoint.requests["Create"] == 1
     assert PASSWORD not in result.output
     assert site_snapshot(site_path) == before
@@ -235,8 +239,8 @@ def test_a_central_administration_site_is_refused(
     for args in (["--demo", site_path], remote_args(endpoint)):
         result = CliRunner().invoke(cli, [str(a) for a in ["run", pairs_sheet(tmp_path, 2), *args]])
         assert result.exit_code == 1, result.output
-        assert "site DEM is a central administration site, not a primary site" in result.output
-        assert "primary site that holds both computers" in result.output
+        assert error_codes(result.output) == [M.NOT_PRIMARY_SITE.code]
+        assert "central administration site" in result.output  # what kind of site it is
     assert site_snapshot(site_path) == before
 
 
@@ -256,13 +260,8 @@ def test_in_place_associations_are_noted_not_conflicts(tmp_path: Path, site_path
 
     [row] = json.loads(out.read_text(encoding="utf-8"))["rows"]
     assert row["status"] == "created"
-    assert [(m["level"], m["text"]) for m in row["messages"]] == [
-        (
-            "note",
-            f"CON-NB0003 ({ids['CON-NB0003']}) has an in-place association (a refresh task sequence made "
-            "it; migration in progress): not a conflict, left as it is",
-        )
-    ]
+    assert [(m["level"], m["code"]) for m in row["messages"]] == [("note", M.IN_PLACE_ON_SITE.code)]
+    assert f"CON-NB0003 ({ids['CON-NB0003']})" in row["messages"][0]["text"]  # which computer
 
 
 def test_a_malformed_reply_is_a_fatal_protocol_error_naming_the_batch(
@@ -272,28 +271,31 @@ def test_a_malformed_reply_is_a_fatal_protocol_error_naming_the_batch(
     before = site_snapshot(site_path)
     result, rows = run_remote(endpoint, pairs_sheet(tmp_path, 3), tmp_path)
     assert result.exit_code == 1, result.output
-    assert "the reply is not a list of" in result.output and "batch 3" in result.output
-    assert "retrying" not in result.output
+    assert f"Stopped early: {M.UNREADABLE_REPLY} " in result.output and "batch 3" in result.output
+    assert f"{M.RETRYING} WARNING" not in result.output
     assert [r["status"] for r in rows] == ["not sent"] * 3  # never read as "not on the site"
     stopped = (
         "batch 3, SMS_R_System query 1: row 1 of the reply is not a list of 10 values (\"{'ResourceID': "
         "16777259, 'Name': 'CON-NB0003', 'ResourceDomainORWorkgroup': 'CON\")."
     )
-    assert [[(m["level"], m["text"]) for m in r["messages"]] for r in rows] == [
-        [("error", f"not done: {stopped}")]
-    ] * 3
+    assert [[(m["level"], m["code"], stopped in m["text"]) for m in r["messages"]] for r in rows] == [
+        [("error", M.NOT_SENT.code, True)]
+    ] * 3  # each says why: the batch and the reply's row
     assert site_snapshot(site_path) == before
 
 
 def test_reply_shapes_are_checked_strictly() -> None:
     from importer.errors import ProtocolError
 
-    with pytest.raises(ProtocolError, match="row 1"):
-        wire.query_result({"columns": ["A"], "rows": [{"A": 1}]}, "batch 7")
-    with pytest.raises(ProtocolError, match="not a list"):
-        wire.query_result({"columns": ["A"], "rows": {"value": [], "Count": 0}}, "batch 7")
-    with pytest.raises(ProtocolError, match="ReturnValue"):
-        wire.call_result({}, "batch 7")
+    # one code for any reply out of shape; the words name the part that is (row 1, the rows, ReturnValue)
+    for bad, part in (
+        (lambda: wire.query_result({"columns": ["A"], "rows": [{"A": 1}]}, "batch 7"), "row 1"),
+        (lambda: wire.query_result({"columns": ["A"], "rows": {"value": [], "Count": 0}}, "batch 7"), "rows"),
+        (lambda: wire.call_result({}, "batch 7"), "ReturnValue"),
+    ):
+        with pytest.raises(ProtocolError, match=part) as caught:
+            bad()
+        assert caught.value.code is M.UNREADABLE_REPLY and "batch 7" in str(caught.value)
     assert wire.query_result({"columns": ["A"], "rows": [[1]]}).rows == [{"A": 1}]
 
 
@@ -320,7 +322,8 @@ def test_an_operation_timeout_above_winrm_maximum_warns(tmp_path: Path, endpoint
         endpoint, pairs_sheet(tmp_path, 1), tmp_path, "--operation-timeout", "90", "--read-timeout", "120"
     )
     assert result.exit_code == 0, result.output
-    assert "--operation-timeout 90 is above WinRM's default maximum (60 s" in result.output
+    assert ("warning", M.OPERATION_TIMEOUT_ABOVE_MAX.code) in notice_codes(result.output)
+    assert "--operation-timeout 90" in result.output
 
 
 def test_kerberos_takes_a_principal_and_never_a_password() -> None:
@@ -330,8 +333,9 @@ def test_kerberos_takes_a_principal_and_never_a_password() -> None:
         None,
     )
     assert resolve_credentials("kerberos", None, env, interactive=True) == (None, None)  # the logon ticket
-    with pytest.raises(InputError, match=r"principal such as admin@CONTOSO\.COM"):
+    with pytest.raises(InputError) as refused:
         WinRMSettings("sms01", "ABC", auth="kerberos", username="CONTOSO\\admin")
+    assert refused.value.code is M.KERBEROS_PRINCIPAL
     WinRMSettings("sms01", "ABC", auth="kerberos", username="admin@CONTOSO.COM")
 
 
@@ -353,5 +357,5 @@ def test_kerberos_with_a_domain_user_is_a_clear_exit_2(
         ],
     )
     assert result.exit_code == 2, result.output
-    assert "takes a principal such as admin@CONTOSO.COM, not 'CONTOSO\\\\admin'" in result.output
+    assert error_codes(result.output) == [M.KERBEROS_PRINCIPAL.code]
     assert "Password" not in result.output

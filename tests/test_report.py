@@ -111,20 +111,13 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
     assert rows[3][7] == "CONTOSO\\bob.m\nCONTOSO\\carol.d"  # users sent: one per line
     assert rows[3][17] == "CONTOSO\\bob.m; CONTOSO\\carol.d"  # the cell as typed
     assert rows[2][16:18] == ("CaptureAndRestoreAllUserAccounts", "")
-    assert rows[4][5] == (
-        "NOTE Old Computer: 'con-pc0004.contoso.com' is a DNS name: using its host part 'con-pc0004'\n"
-        "NOTE User Names: 'dan.r@contoso.com' converted to 'CONTOSO\\dan.r' (assumes the NetBIOS domain "
-        "name is CONTOSO; write DOMAIN\\user if it differs)"
-    )
-    assert rows[11][:6] == (
-        "Wave 01",
-        14,
-        "CON-PC0009",
-        "CON-NB0009",
-        "invalid",
-        "ERROR User Names: behaviour 2 (capture and restore specified user accounts) needs at least one "
-        "user (DOMAIN\\user): add users, or use behaviour 0 to capture and restore all accounts",
-    )
+    # one message a line: its level, its code and the column it is about, then its words
+    assert [line.split(": ")[0] for line in rows[4][5].splitlines()] == [
+        "NOTE CMA114 Old Computer",
+        "NOTE CMA131 User Names",
+    ]
+    assert rows[11][:5] == ("Wave 01", 14, "CON-PC0009", "CON-NB0009", "invalid")
+    assert rows[11][5].startswith("ERROR CMA211 User Names: ")
     fills = [results.cell(r, 5).fill.start_color.rgb for r in range(2, 14)]
     assert fills == [VALID] * 10 + [INVALID] * 2
     assert all(results.cell(1, c).font.b for c in range(1, 20))  # a bold header
@@ -135,7 +128,13 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
     assert results.auto_filter.ref == "A1:S13"
     assert results.print_title_rows == "$1:$1"
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["rows"][3] == {
+    fourth = data["rows"][3]
+    assert [list(m) for m in fourth["messages"]] == [["level", "code", "column", "text"]] * 2
+    assert [(m["level"], m["code"], m["column"]) for m in fourth.pop("messages")] == [
+        ("note", "CMA114", "Old Computer"),
+        ("note", "CMA131", "User Names"),
+    ]
+    assert fourth == {
         "sheet": "Wave 01",
         "row": 7,
         "source": "CON-PC0004",
@@ -151,19 +150,6 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
         "collections": [],
         "status": "valid",
         "site": None,
-        "messages": [
-            {
-                "level": "note",
-                "column": "Old Computer",
-                "text": "'con-pc0004.contoso.com' is a DNS name: using its host part 'con-pc0004'",
-            },
-            {
-                "level": "note",
-                "column": "User Names",
-                "text": "'dan.r@contoso.com' converted to 'CONTOSO\\dan.r' (assumes the NetBIOS domain name "
-                "is CONTOSO; write DOMAIN\\user if it differs)",
-            },
-        ],
         "values": {
             "Old Computer": "con-pc0004.contoso.com",
             "New Computer": "CON-NB0004",
@@ -184,17 +170,26 @@ def test_validate_report_of_the_sample_wave(tmp_path: Path) -> None:
     )
 
 
+# The codes of the sample wave's messages, row by row: a DNS name and a user@domain noted, a
+# behaviour 2 without users, an in-place pair.
+SAMPLE_CODES = [[], [], [], ["CMA114", "CMA131"], [], [], [], [], [], [], ["CMA211"], ["CMA206"]]
+
+
 def test_the_json_of_the_sample_is_the_json_release_0_1_0_wrote(tmp_path: Path) -> None:
     """Rows and summary keys as scripts written against the last release read them."""
     fixtures = Path(__file__).parent / "fixtures" / "release-0.1.0"
     old = json.loads((fixtures / "validate-report.json").read_text(encoding="utf-8"))
     done = invoke("validate", fixtures / "wave-01.xlsx", "--json", "-", "--report", tmp_path / "v.xlsx")
     new = json.loads(done.stdout)
+    # the same rows, each message with its code beside what 0.1.0 wrote
+    codes = [[m.pop("code") for m in r["messages"]] for r in new["rows"]]
+    assert codes == SAMPLE_CODES
     new_row_keys = ["readiness", "copied_collections"]  # new keys last, empty for a validation
     assert [{k: v for k, v in r.items() if k not in new_row_keys} for r in new["rows"]] == old["rows"]
     assert all(list(r)[-2:] == new_row_keys and not r["readiness"] for r in new["rows"])
     added = ["rows_with_default_behavior", "inactive_days", "strict_readiness", "readiness", "site_readiness"]
     added += ["copy_collections", "skip_collections", "include_collections", "copied_collections"]
+    added += ["notices", "stopped_code"]  # the notices' and the stop's codes
     assert list(new["summary"]) == [*old["summary"], *added]  # new keys last
     assert list(new) == ["summary", "rows"]
 
@@ -336,8 +331,9 @@ def test_results_sheet_people_can_work_in_and_print(tmp_path: Path, site: DemoSi
     assert widths == [n + 0.7109375 for n in chars]
     tall = [results.row_dimensions[r].height for r in range(1, results.max_row + 1)]
     # 15 points a line of the tallest cell; the header's "Source computer" and "Destination
-    # computer" take two; the first pair's readiness warning (on screen, right) wraps to three
-    assert tall == [30, 45, None, 30, 45, 30, 120, 120, 90, 90, 30]
+    # computer" take two; the first pair's readiness warning (on screen, right) wraps to three;
+    # the re-run's 'exists' note, with its code in front (NOTE CMA227 ...), takes two
+    assert tall == [30, 45, 30, 30, 45, 30, 120, 120, 90, 90, 30]
     assert results["C1"].alignment.wrap_text and results["C1"].font.b
     with_messages = [c for c in results["F"][1:] if c.value]
     assert with_messages and all(c.alignment.wrap_text for c in with_messages)

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from importer.model import Behavior, Hardware, Level, Message, RowResult, Status, Tag, UsersFrom
+from importer import messages as M
+from importer.messages import Code
+from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag, UsersFrom
 from importer.results import RunOptions
 from importer.site.demo.provider import DemoSite
 from importer.site.gateway import Site, build_site
@@ -20,11 +22,7 @@ from tests.support.helpers import NO_WAIT, ids_by_name, site_snapshot
 ALL = Behavior.CAPTURE_AND_RESTORE_ALL
 SOME = Behavior.CAPTURE_ALL_RESTORE_SPECIFIED
 ONE = Behavior.CAPTURE_AND_RESTORE_SPECIFIED
-NOT_ON_SITE = (
-    "{} is not on site DEM, or not visible to this account (security scopes): check the spelling "
-    "and the account's scopes"
-)
-ADD_HARDWARE = "; a new computer can be imported: add its MAC address or SMBIOS GUID to the sheet"
+Said = tuple[Level, str | None, Code, Tag | None]  # a message: level, column, code, tag
 
 
 def row(number: int, source: str, destination: str, behavior: Behavior = ALL, **more: Any) -> RowResult:
@@ -42,12 +40,22 @@ def records_of(site_path: Path, name: str) -> list[int]:
     return [c["resource_id"] for c in computers if c["name"] == name]
 
 
-def said(done: RowResult) -> list[Message]:
-    return list(done.messages)
+def said(done: RowResult) -> list[Said]:
+    return [(m.level, m.column, m.code, m.tag) for m in done.messages]
 
 
-def error(text: str, column: str, tag: Tag | None = None) -> Message:
-    return Message(Level.ERROR, text, column, tag)
+def error(code: Code, column: str, tag: Tag | None = None) -> Said:
+    return (Level.ERROR, column, code, tag)
+
+
+def note(code: Code, column: str) -> Said:
+    return (Level.NOTE, column, code, None)
+
+
+def named(done: RowResult, *parts: str) -> bool:
+    """Whether the row's messages name these: the records found, used or ignored, the IDs."""
+    texts = "\n".join(m.text for m in done.messages)
+    return all(part in texts for part in parts)
 
 
 def test_a_name_with_one_live_record_is_that_record(site: DemoSite, site_path: Path) -> None:
@@ -75,13 +83,8 @@ def test_an_obsolete_twin_is_ignored_with_a_note(site: DemoSite, site_path: Path
         ids["CON-NB0007"],
     )
     assert done.source_resource_id == 16777223
-    assert said(done) == [
-        Message(
-            Level.NOTE,
-            "CON-PC0007: used 16777223; ignored 16777297 (CONTOSO, created 2019-05-04, obsolete)",
-            "Source",
-        )
-    ]
+    assert said(done) == [note(M.RETIRED_RECORDS_IGNORED, "Source")]
+    assert named(done, "16777223", "16777297 (CONTOSO, created 2019-05-04, obsolete)")
 
 
 def test_only_retired_records_leave_the_row_unresolved(site: DemoSite) -> None:
@@ -91,22 +94,9 @@ def test_only_retired_records_leave_the_row_unresolved(site: DemoSite) -> None:
         (Status.UNRESOLVED, None, None),
         (Status.UNRESOLVED, None, None),
     ]
-    assert [said(r) for r in rows] == [
-        [
-            error(
-                "CON-PC0099 has only retired records (16777300 (CONTOSO, created 2021-05-14, obsolete)): "
-                "it was reimaged or decommissioned; check the name",
-                "Source",
-            )
-        ],
-        [
-            error(
-                "CON-PC0098 has only retired records (16777299 (CONTOSO, created 2021-04-13, "
-                "decommissioned)): it was reimaged or decommissioned; check the name",
-                "Source",
-            )
-        ],
-    ]
+    assert [said(r) for r in rows] == [[error(M.ONLY_RETIRED_RECORDS, "Source")]] * 2
+    assert named(rows[0], "16777300 (CONTOSO, created 2021-05-14, obsolete)")
+    assert named(rows[1], "16777299 (CONTOSO, created 2021-04-13, decommissioned)")
 
 
 def test_two_live_records_leave_the_row_unresolved_unless_the_sheet_picks_one(
@@ -126,21 +116,11 @@ def test_two_live_records_leave_the_row_unresolved_unless_the_sheet_picks_one(
         (Status.UNRESOLVED, None, None),
     ]
     both = f"{first} (CONTOSO, created 2021-06-24), {second} (WORKGROUP, created 2024-02-01)"
-    assert said(rows[0]) == [
-        error(
-            f"CON-PC0013 has 2 live records: {both}; put the right one in the SourceResourceID column "
-            "(or remove the duplicate record in the console)",
-            "Source",
-        )
-    ]
+    assert said(rows[0]) == [error(M.SEVERAL_LIVE_RECORDS, "Source")]
+    assert named(rows[0], both, "SourceResourceID")
     assert said(rows[1]) == []
-    assert said(rows[2]) == [  # as a destination: the column for its ID, by the user's header
-        error(
-            f"CON-PC0013 has 2 live records: {both}; put the right one in the New PC ID column "
-            "(or remove the duplicate record in the console)",
-            "Destination",
-        )
-    ]
+    assert said(rows[2]) == [error(M.SEVERAL_LIVE_RECORDS, "Destination")]
+    assert named(rows[2], both, "New PC ID")  # as a destination: the column for its ID, by the user's header
 
 
 def test_a_given_resource_id_is_verified_not_trusted(site: DemoSite, site_path: Path) -> None:
@@ -159,21 +139,12 @@ def test_a_given_resource_id_is_verified_not_trusted(site: DemoSite, site_path: 
         (None, ids["CON-PC0021"], ids["CON-NB0021"]),
     ]
     assert [said(r) for r in rows] == [
-        [
-            error(
-                f"ResourceID {ids['CON-PC0018']} belongs to CON-PC0018, not CON-PC0017: fix the name or the ID",
-                "Source",
-            )
-        ],
-        [
-            error(
-                "ResourceID 99999999 is not on site DEM, or not visible to this account (security scopes)",
-                "Destination",
-            )
-        ],
-        [error("ResourceID 16777297 (CONTOSO, created 2019-05-04, obsolete) is not a live record", "Source")],
+        [error(M.RESOURCE_ID_OF_ANOTHER, "Source")],
+        [error(M.RESOURCE_ID_NOT_ON_SITE, "Destination")],
+        [error(M.RESOURCE_ID_RETIRED, "Source")],
         [],
     ]
+    assert named(rows[0], str(ids["CON-PC0018"]), "CON-PC0018")  # whose ID it is
 
 
 def test_an_unknown_name_is_not_on_the_site(site: DemoSite) -> None:
@@ -182,13 +153,15 @@ def test_an_unknown_name_is_not_on_the_site(site: DemoSite) -> None:
     assert [r.status for r in rows] == [Status.UNRESOLVED] * 3
     assert [(r.source_resource_id, r.restore_resource_id) for r in rows] == [(None, None)] * 3
     assert [said(r) for r in rows] == [
-        [error(NOT_ON_SITE.format("CON-PC0077"), "Source", Tag.NOT_ON_SITE)],
-        [error(NOT_ON_SITE.format("CON-NB0077") + ADD_HARDWARE, "Destination", Tag.NOT_ON_SITE)],
+        [error(M.NOT_ON_SITE, "Source", Tag.NOT_ON_SITE)],
+        [error(M.NOT_ON_SITE, "Destination", Tag.NOT_ON_SITE)],
         [
-            error(NOT_ON_SITE.format("NOPE1"), "Source", Tag.NOT_ON_SITE),
-            error(NOT_ON_SITE.format("NOPE2") + ADD_HARDWARE, "Destination", Tag.NOT_ON_SITE),
+            error(M.NOT_ON_SITE, "Source", Tag.NOT_ON_SITE),
+            error(M.NOT_ON_SITE, "Destination", Tag.NOT_ON_SITE),
         ],
     ]
+    # a destination's message says a new computer can be imported; a source's does not
+    assert [["MAC address" in m.text for m in r.messages] for r in rows] == [[False], [True], [False, True]]
 
 
 @pytest.mark.parametrize("name", ["CON-GHOST", "CON-NB0005"])
@@ -209,32 +182,22 @@ def test_resource_id_0_is_never_an_answer(site: DemoSite, site_path: Path, name:
             None,
             None,
         )
-        assert said(rows[0]) == [
-            error(
-                "CON-GHOST has only retired records (0 (CONTOSO)): it was reimaged or decommissioned; "
-                "check the name",
-                "Destination",
-            )
-        ]
+        assert said(rows[0]) == [error(M.ONLY_RETIRED_RECORDS, "Destination")]
+        assert named(rows[0], "0 (CONTOSO)")
     else:
         assert (rows[0].status, rows[0].source_resource_id, rows[0].restore_resource_id) == (
             None,
             ids["CON-PC0005"],
             16777261,
         )
-        assert said(rows[0]) == [
-            Message(Level.NOTE, "CON-NB0005: used 16777261; ignored 0 (CONTOSO)", "Destination")
-        ]
+        assert said(rows[0]) == [note(M.RETIRED_RECORDS_IGNORED, "Destination")]
+        assert named(rows[0], "16777261", "0 (CONTOSO)")
     assert (rows[1].status, rows[1].source_resource_id, rows[1].restore_resource_id) == (
         Status.UNRESOLVED,
         None,
         None,
     )
-    assert said(rows[1]) == [
-        error(
-            "ResourceID 0 is not on site DEM, or not visible to this account (security scopes)", "Destination"
-        )
-    ]
+    assert said(rows[1]) == [error(M.RESOURCE_ID_NOT_ON_SITE, "Destination")]
 
 
 def test_a_source_without_a_client_resolves(site: DemoSite, site_path: Path) -> None:
@@ -287,9 +250,8 @@ def test_users_from_the_site(site: DemoSite, users_from: UsersFrom, source: str,
         (None, ["CONTOSO\\kept"], None),
         (None, [], None),
     ]
-    assert said(rows[0]) == [
-        Message(Level.NOTE, f"users from the site ({users_from.value}): {', '.join(users)}", "Users")
-    ]
+    assert said(rows[0]) == [note(M.USERS_FROM_SITE, "Users")]
+    assert named(rows[0], users_from.value, ", ".join(users))  # where from, and who
     assert [said(r) for r in rows[1:]] == [[], []]
 
 
@@ -312,13 +274,8 @@ def test_a_source_the_site_knows_no_users_of_is_invalid(
     resolve(rows, gateway(site), users_from)
     assert (done.status, done.users, done.users_from) == (Status.INVALID, [], None)
     assert (done.source_resource_id, done.restore_resource_id) == (ids[source], ids["CON-NB0003"])
-    assert said(done) == [
-        error(
-            f"behaviour 2 (capture and restore specified user accounts) needs users, and the site knows "
-            f"no {users_from.value} of {source}: add them to the sheet",
-            "Users",
-        )
-    ]
+    assert said(done) == [error(M.SITE_KNOWS_NO_USERS, "Users")]
+    assert named(done, users_from.value, source)
 
 
 def test_without_users_from_a_row_without_users_is_left_to_the_checks_before(site: DemoSite) -> None:
@@ -356,22 +313,20 @@ def test_a_new_computer_with_a_mac_or_guid_is_planned_as_an_import(site: DemoSit
         (None, Hardware.KNOWN, ids["CON-PC0008"], ids["CON-NB0008"]),
         (Status.UNRESOLVED, None, None, None),
     ]
-    note = "{} is not on the site: it will be imported ({})"
+    to_import = [(Level.NOTE, "Destination", M.TO_IMPORT, Tag.TO_IMPORT)]
     assert [said(r) for r in rows] == [
-        [Message(Level.NOTE, note.format("NEWPC01", "00:1A:2B:00:00:01"), "Destination", Tag.TO_IMPORT)],
-        [Message(Level.NOTE, note.format("NEWPC02", guid), "Destination", Tag.TO_IMPORT)],
-        [
-            Message(
-                Level.NOTE,
-                note.format("NEWPC03", "00:1A:2B:00:00:03, 4C4C4544-0042-3510-8052-000000000003"),
-                "Destination",
-                Tag.TO_IMPORT,
-            )
-        ],
-        [Message(Level.NOTE, note.format("NEWPC04", "00:15:5D:00:00:51"), "Destination", Tag.TO_IMPORT)],
+        to_import,
+        to_import,
+        to_import,
+        to_import,
         [],
-        [error(NOT_ON_SITE.format("CON-PC0077"), "Source", Tag.NOT_ON_SITE)],
+        [error(M.NOT_ON_SITE, "Source", Tag.NOT_ON_SITE)],
     ]
+    # each says by which MAC address or GUID
+    given = ["00:1A:2B:00:00:01", guid, "00:1A:2B:00:00:03, 4C4C4544-0042-3510-8052-000000000003"]
+    assert [named(r, shown) for r, shown in zip(rows[:4], [*given, "00:15:5D:00:00:51"], strict=True)] == [
+        True
+    ] * 4
     assert records_of(site_path, "NEWPC01") == []  # resolving imports nothing
 
 
@@ -394,19 +349,18 @@ def test_a_mac_or_guid_another_record_holds_is_an_import_conflict(site: DemoSite
         (Status.CONFLICT, Hardware.NOT_IMPORTED, ids["CON-PC0005"], None),
         (Status.CONFLICT, Hardware.NOT_IMPORTED, ids["CON-PC0006"], None),
     ]
-    conflict = (
-        "{} is not on the site, but its MAC address or SMBIOS GUID already belongs to {}: not imported, "
-        "nothing done. Check the hardware list, or run with --overwrite-existing-record to let the import "
-        "take over that record"
-    )
     nb39 = f"CON-NB0039 {ids['CON-NB0039']} (CONTOSO, created 2026-11-02)"
     nb40 = f"CON-NB0040 {ids['CON-NB0040']} (CONTOSO, created 2026-11-02)"
     pc5 = f"CON-PC0005 {ids['CON-PC0005']} (CONTOSO, created 2021-10-16)"
     assert [said(r) for r in rows] == [
-        [error(conflict.format("NEWPC02", nb40), "MAC Address", Tag.IMPORT_CONFLICT)],
-        [error(conflict.format("NEWPC03", pc5), "SMBIOS GUID", Tag.IMPORT_CONFLICT)],
-        [error(conflict.format("NEWPC04", f"{nb39}, {nb40}"), "MAC Address", Tag.IMPORT_CONFLICT)],
+        [error(M.HARDWARE_HELD_BY_ANOTHER, "MAC Address", Tag.IMPORT_CONFLICT)],
+        [error(M.HARDWARE_HELD_BY_ANOTHER, "SMBIOS GUID", Tag.IMPORT_CONFLICT)],
+        [error(M.HARDWARE_HELD_BY_ANOTHER, "MAC Address", Tag.IMPORT_CONFLICT)],
     ]
+    # each names the records that hold the address or GUID
+    assert [named(r, held) for r, held in zip(rows, [nb40, pc5, f"{nb39}, {nb40}"], strict=True)] == [
+        True
+    ] * 3
 
 
 def test_overwrite_existing_record_plans_the_import_over_the_holder(site: DemoSite, site_path: Path) -> None:
@@ -419,12 +373,5 @@ def test_overwrite_existing_record_plans_the_import_over_the_holder(site: DemoSi
         ids["CON-PC0004"],
         None,
     )
-    assert said(done) == [
-        Message(
-            Level.NOTE,
-            "NEWPC02 is not on the site: it will be imported (00:15:5D:00:00:50), taking over the record "
-            f"of CON-NB0040 {ids['CON-NB0040']} (CONTOSO, created 2026-11-02) (--overwrite-existing-record)",
-            "Destination",
-            Tag.TO_IMPORT,
-        )
-    ]
+    assert said(done) == [(Level.NOTE, "Destination", M.TO_IMPORT, Tag.TO_IMPORT)]
+    assert named(done, "00:15:5D:00:00:50", f"CON-NB0040 {ids['CON-NB0040']} (CONTOSO, created 2026-11-02)")

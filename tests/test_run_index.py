@@ -50,7 +50,7 @@ def test_status_and_undo_find_a_run_by_its_id_from_another_folder(
     made, elsewhere = folders
     run_id, _ = _run(made, site_path, monkeypatch)
     journal = made / "cmassoc-journal.db"
-    found = f"cmassoc: run {run_id}: reading the journal {journal} (found in the index of runs {_index(user_data)})"
+    found = f"cmassoc: CMA360 run {run_id}: reading the journal {journal} (found in the index of runs {_index(user_data)})"
     monkeypatch.chdir(elsewhere)
     status = invoke("status", run_id, "--demo", site_path)
     assert status.exit_code == 0, status.output
@@ -79,7 +79,7 @@ def test_the_journal_where_the_command_looks_comes_first(
     status = invoke("status", run_id, "--demo", site_path)  # from the run's own folder
     assert status.exit_code == 0, status.output
     assert (
-        f"cmassoc: run {run_id}: reading the journal {made / 'cmassoc-journal.db'}"
+        f"cmassoc: CMA360 run {run_id}: reading the journal {made / 'cmassoc-journal.db'}"
         in status.stderr.splitlines()
     )
     # The index would say the same; the journal at hand wins even when the index is gone.
@@ -102,7 +102,7 @@ def test_an_unwritable_index_costs_the_index_not_the_run(
     journal = made / "cmassoc-journal.db"
     notices = [line for line in result.stderr.splitlines() if "index of runs" in line]
     assert notices == [
-        f"cmassoc: cannot write the index of runs {blocked / 'cmassoc' / 'runs.db'} ([Errno 20] Not a "
+        f"cmassoc: CMA361 cannot write the index of runs {blocked / 'cmassoc' / 'runs.db'} ([Errno 20] Not a "
         f"directory: '{blocked / 'cmassoc'}'): run {run_id} is not indexed; from another folder, give its "
         f"journal with --journal {journal}"
     ]
@@ -123,7 +123,7 @@ def test_an_unknown_run_id_says_where_it_looked(
         result = invoke(command, UNKNOWN, "--demo", site_path)
         assert result.exit_code == 2
         assert result.stderr.splitlines() == [
-            f"cmassoc: error: run {UNKNOWN} is neither in the journal {elsewhere / 'cmassoc-journal.db'} nor "
+            f"cmassoc: error: CMA294 run {UNKNOWN} is neither in the journal {elsewhere / 'cmassoc-journal.db'} nor "
             f"in the index of runs {_index(user_data)}. Give its journal with --journal, or its report."
         ], command
 
@@ -142,7 +142,7 @@ def test_a_run_whose_journal_moved_says_so(
         result = invoke(command, run_id, "--demo", site_path)
         assert result.exit_code == 2
         assert result.stderr.splitlines() == [
-            f"cmassoc: error: run {run_id}: its journal {journal} (as the index of runs {_index(user_data)} "
+            f"cmassoc: error: CMA293 run {run_id}: its journal {journal} (as the index of runs {_index(user_data)} "
             "has it) is not there any more: moved or deleted. Give its journal with --journal."
         ], command
     undone = invoke("undo", run_id, "--demo", site_path, "--journal", moved)
@@ -162,7 +162,7 @@ def test_a_run_of_release_0_1_0_is_found_the_old_way_then_from_anywhere(
     status = invoke("status", OLD_RUN, "--demo", old / "demo-site.db")
     assert status.exit_code == 0, status.output
     journal = old / "cmassoc-journal.db"
-    assert f"cmassoc: run {OLD_RUN}: reading the journal {journal}" in status.stderr.splitlines()
+    assert f"cmassoc: CMA360 run {OLD_RUN}: reading the journal {journal}" in status.stderr.splitlines()
     monkeypatch.chdir(elsewhere)  # its first reading indexed it
     again = invoke("status", OLD_RUN, "--demo", old / "demo-site.db")
     assert again.exit_code == 0, again.output

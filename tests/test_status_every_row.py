@@ -4,10 +4,12 @@ keep the run's status and why, and the counts add up to the rows (issue 26, poin
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from importer import messages as M
 from tests.support.helpers import SAMPLES, invoke
 
 
@@ -39,14 +41,15 @@ def test_status_of_a_run_gives_every_row_a_status(tmp_path: Path, site_path: Pat
     ]
     counts = data["summary"]["counts"]
     assert sum(counts.values()) == len(data["rows"]) == 12
-    said = [r["messages"][0]["text"] for r in data["rows"][8:]]
-    assert said[0].startswith(
-        "the run left this row unresolved: ERROR Old Computer: CON-PC0013 has 2 live records"
-    )
-    assert said[3].startswith(
-        "the run left this row invalid: ERROR New Computer: source and destination are both CON-PC0010"
-    )
-    assert all(text.endswith("; it never reached the site") for text in said)
+    said = [r["messages"][0] for r in data["rows"][8:]]
+    assert [m["code"] for m in said] == [M.NEVER_REACHED_SITE.code] * 4
+    # each repeats the first error the run gave the row, with its code
+    assert [re.findall(r"ERROR (CMA[0-9]{3}) ", m["text"]) for m in said] == [
+        [M.SEVERAL_LIVE_RECORDS.code],
+        [M.NOT_ON_SITE.code],
+        [M.BEHAVIOUR_NEEDS_USERS.code],
+        [M.SAME_COMPUTER_TWICE.code],
+    ]
     sheet = load_workbook(tmp_path / "s.xlsx")["Results"]
     header = [c.value for c in sheet[1]]
     column = header.index("Status")

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from starlette.testclient import TestClient
 
+from importer import messages as M
 from importer.site.demo.provider import DemoSite
 from importer.web.app import build_app
 from importer.web.auth import hash_password
@@ -21,7 +22,7 @@ from importer.web.config import WebConfig
 from importer.web.middleware import COOKIE
 from importer.web.store import Role, Store
 from importer.web.worker import Worker
-from tests.support.helpers import SAMPLES, invoke, site_snapshot
+from tests.support.helpers import ROOT, SAMPLES, error_codes, invoke, site_snapshot
 
 PASSWORDS = {"vera": "viewer-password-1", "pia": "planner-password-1", "otto": "operator-password-1"}
 
@@ -117,13 +118,37 @@ def test_upload_checks_the_wave_and_shows_its_invalid_rows(web: tuple[TestClient
     assert "1 row without a behaviour took 2 (capture and restore specified user accounts)" in page.text
     invalid = client.get(f"/waves/{wave_id}?status=invalid")
     assert invalid.text.count('class="status s-invalid"') == 2
-    assert "ERROR" in invalid.text
+    # each message with its level and code: a behaviour 2 without users, an in-place pair
+    assert re.findall(r'(ERROR|WARNING|NOTE) <span class="code">(CMA[0-9]{3})</span>', invalid.text) == [
+        ("ERROR", M.BEHAVIOUR_NEEDS_USERS.code),
+        ("ERROR", M.SAME_COMPUTER_TWICE.code),
+    ]
     [wave] = store.waves()
     assert (wave.uploaded_by, wave.rows, wave.name) == ("pia", 12, "wave-01.xlsx")
     stored = store.path("uploads", wave.stored)
     assert stored.name != "wave-01.xlsx" and stored.read_bytes() == (SAMPLES / "wave-01.xlsx").read_bytes()
     listing = client.get("/")
     assert "wave-01.xlsx" in listing.text and "pia" in listing.text
+
+
+def test_a_report_written_before_codes_still_shows_its_messages(
+    web: tuple[TestClient, Store, Worker],
+) -> None:
+    """A wave's report from release 0.1.0 has messages without codes: the page shows them as it did."""
+    client, store, _ = web
+    csrf = login(client, "pia")
+    wave_id = upload(client, csrf)
+    [validated] = store.actions(wave_id)
+    assert validated.json
+    old = ROOT / "tests" / "fixtures" / "release-0.1.0" / "validate-report.json"
+    store.path("reports", validated.json).write_bytes(old.read_bytes())
+    page = client.get(f"/waves/{wave_id}?status=invalid")
+    assert page.status_code == 200
+    assert 'class="code"' not in page.text
+    assert re.findall(r"(ERROR) (User Names|New Computer): ", page.text) == [
+        ("ERROR", "User Names"),
+        ("ERROR", "New Computer"),
+    ]
 
 
 def test_the_report_downloads_as_an_attachment_and_opens(web: tuple[TestClient, Store, Worker]) -> None:
@@ -241,7 +266,9 @@ def test_attacks_are_refused(web: tuple[TestClient, Store, Worker], tmp_path: Pa
     bomb = tmp_path / "bomb.xlsx"
     bomb.write_bytes(b"PK\x03\x04 not really a zip")
     hostile = upload(client, csrf, bomb)
-    assert "not readable" in client.get("/").text
+    assert f"not readable: {M.DAMAGED} " in client.get("/").text  # the wave's error, with its code
+    [failed] = [a for a in store.actions(hostile) if a.state == "failed"]
+    assert failed.summary.startswith(f"{M.DAMAGED} ")
     assert client.get(f"/waves/{hostile}").status_code == 200
     # An open redirect after sign-in.
     client.cookies.clear()
@@ -308,7 +335,7 @@ def test_a_second_job_waits_for_the_first(web: tuple[TestClient, Store, Worker])
 def test_serve_refuses_the_network_without_accounts(tmp_path: Path) -> None:
     answer = invoke("serve", "--demo", tmp_path / "s.db", "--data", tmp_path / "d", "--host", "0.0.0.0")
     assert answer.exit_code == 2, answer.output
-    assert "no account yet" in answer.output
+    assert error_codes(answer.output) == [M.OPEN_HOST_WITHOUT_ACCOUNT.code]
 
 
 def test_upload_options_reach_the_checks_and_the_jobs(
@@ -341,10 +368,8 @@ def test_upload_options_reach_the_checks_and_the_jobs(
         ["CONTOSO\\yara.h"],
         "primary user",
     )
-    assert [m["text"] for m in row["messages"]] == [
-        "users from the site (primary user): CONTOSO\\yara.h",
-        "collection CON00012 is not on the site (or not visible to this account); row not done",
-    ]
+    assert [m["code"] for m in row["messages"]] == [M.USERS_FROM_SITE.code, M.COLLECTION_NOT_ON_SITE.code]
+    assert "CON00012" in row["messages"][1]["text"]  # the collection the option named
     bad = client.post(
         "/upload",
         data={"csrf": csrf, "behavior": "2", "users_from": "everyone"},
@@ -362,7 +387,7 @@ def test_add_user_asks_for_the_password_and_keeps_only_a_hash(tmp_path: Path) ->
     short = CliRunner().invoke(
         cli, ["serve", "--data", str(data), "add-user", "ann", "--role", "operator"], input="short\nshort\n"
     )
-    assert short.exit_code == 2 and "shorter than 12" in short.output
+    assert short.exit_code == 2 and error_codes(short.output) == [M.PASSWORD_TOO_SHORT.code]
     secret = "a long enough password"
     made = CliRunner().invoke(
         cli,
@@ -419,8 +444,8 @@ def test_the_wave_page_shows_the_notices_of_its_reading(
     page = client.get(f"/waves/{wave_id}").text
     [notes] = re.findall(r'<ul id="notes" class="note">(.*?)</ul>', page, re.DOTALL)
     assert re.findall(r"<li>(.*?)</li>", notes) == [
-        "&#39;totals.csv&#39; read as UTF-8, columns separated by commas",
-        "Skipped 1 row that is not a pair: &#39;totals.csv&#39; row 4 &#39;Total&#39;",
+        "CMA009 &#39;totals.csv&#39; read as UTF-8, columns separated by commas",
+        "CMA330 Skipped 1 row that is not a pair: &#39;totals.csv&#39; row 4 &#39;Total&#39;",
     ]
     assert "2 rows: 2 valid" in page
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from importer import messages as M
 from importer.cli import cli
+from importer.messages import Code
 from importer.site.demo.samples import create_sample_site
 from importer.site.provider import SMS_R_SYSTEM, Query
 from importer.site.winrm.provider import WinRMProvider
@@ -21,7 +23,9 @@ from tests.support.helpers import (
     SETUP_SENDS,
     USERNAME,
     association_keys,
+    error_codes,
     invoke,
+    notice_codes,
     remote_args,
     run_remote,
     site_snapshot,
@@ -192,12 +196,12 @@ def test_transient_faults_are_retried_without_duplicates(
     result, rows = run_remote(endpoint, wave(tmp_path), tmp_path, "--batch-size", "10")
     assert result.exit_code == 0, result.output
     assert_complete(site_path, rows, 25)
-    assert "retrying" in result.output
+    assert f"cmassoc: {M.RETRYING} WARNING: " in result.output
     # The server works on a batch when it is sent: a fault on its Receive, or one that drops the
     # Send's reply, comes after the work (the batch of 10 is read back, not sent again); any
     # other comes before it (the batch is sent again).
     applied = fault.action == "Receive" or fault.kind == "drop-after"
-    confirmed = [r for r in rows if any("confirmed" in m["text"] for m in r["messages"])]
+    confirmed = [r for r in rows if any(m["code"] == M.CONFIRMED_AFTER_RETRY.code for m in r["messages"])]
     assert len(confirmed) == (10 if applied else 0)
     assert PASSWORD not in result.output
 
@@ -210,7 +214,8 @@ def test_slow_reply_hits_the_read_timeout_and_is_retried(
         endpoint, wave(tmp_path, 5), tmp_path, "--operation-timeout", "5", "--read-timeout", "6"
     )
     assert result.exit_code == 0, result.output
-    assert "no answer within 6 s" in result.output
+    assert f"cmassoc: {M.RETRYING} WARNING: " in result.output
+    assert f"({M.NO_ANSWER} " in result.output and " 6 s" in result.output  # the read timeout
     assert_complete(site_path, rows, 5)
 
 
@@ -220,7 +225,7 @@ def test_operation_timeout_on_receive_is_just_polled_again(
     endpoint.faults = [Fault("Receive", "optimeout"), Fault("Receive", "pass"), Fault("Receive", "optimeout")]
     result, rows = run_remote(endpoint, wave(tmp_path, 5), tmp_path)
     assert result.exit_code == 0, result.output
-    assert "retrying" not in result.output
+    assert f"cmassoc: {M.RETRYING} WARNING: " not in result.output
     assert_complete(site_path, rows, 5)
 
 
@@ -230,27 +235,24 @@ def test_provider_gone_for_good(tmp_path: Path, endpoint: Endpoint, site_path: P
     endpoint.faults = [Fault("", "pass") for _ in range(setup)] + [Fault("", "503") for _ in range(200)]
     result, rows = run_remote(endpoint, wave(tmp_path, 12), tmp_path, "--batch-size", "10", "--retries", "3")
     assert result.exit_code == 1, result.output
-    assert "still failed after 3 attempts" in result.output
+    assert f"Stopped early: {M.RETRIES_EXHAUSTED} " in result.output
+    assert "after 3 attempts" in result.output
     assert [r["status"] for r in rows] == ["unknown"] * 10 + ["not sent"] * 2  # honest: never "failed"
-    texts = [r["messages"][-1]["text"] for r in rows]
-    reason = texts[-1].removeprefix("not sent (").removesuffix(")")  # why the run stopped
-    assert "still failed after 3 attempts" in reason
-    unknown = (
-        f"outcome unknown ({reason}): run the same sheet again; if it was created it will show as exists"
-    )
-    assert texts == [unknown] * 10 + [f"not sent ({reason})"] * 2
+    said = [r["messages"][-1] for r in rows]
+    assert [m["code"] for m in said] == [M.OUTCOME_UNKNOWN.code] * 10 + [M.NOT_SENT.code] * 2
+    assert all("after 3 attempts" in m["text"] for m in said)  # each says why the run stopped
     assert len(association_keys(site_path)) == 4
 
 
 @pytest.mark.parametrize(
-    ("setup", "extra", "fragment"),
+    ("setup", "extra", "code"),
     [
-        ("bad-password", [], "rejected the credentials of CONTOSO\\svc-cmassoc (HTTP 401)"),
-        ("401", [], "rejected the credentials"),
-        ("access-denied", [], "access denied"),
-        ("no-ca", [], "TLS failure"),
-        ("site", [], "site code XYZ not found"),
-        ("http400", [], "HTTP 400"),
+        ("bad-password", [], M.CREDENTIALS_REJECTED),
+        ("401", [], M.CREDENTIALS_REJECTED),
+        ("access-denied", [], M.SHELL_ACCESS_DENIED),
+        ("no-ca", [], M.TLS_NOT_TRUSTED),
+        ("site", [], M.SITE_CODE_NOT_FOUND),
+        ("http400", [], M.WINRM_HTTP_ERROR),
     ],
 )
 def test_permanent_faults_are_one_clear_line_and_not_retried(
@@ -260,7 +262,7 @@ def test_permanent_faults_are_one_clear_line_and_not_retried(
     monkeypatch: pytest.MonkeyPatch,
     setup: str,
     extra: list[str],
-    fragment: str,
+    code: Code,
 ) -> None:
     args = remote_args(endpoint)
     if setup == "bad-password":
@@ -278,11 +280,11 @@ def test_permanent_faults_are_one_clear_line_and_not_retried(
     before = site_snapshot(site_path)
     result = CliRunner().invoke(cli, [str(a) for a in ["run", wave(tmp_path, 3), *args, *extra]])
     assert result.exit_code == 1, result.output
-    assert fragment in result.output
-    lines = [ln for ln in result.output.splitlines() if ln.startswith("cmassoc: error:")]
-    assert len(lines) == 1
+    assert error_codes(result.output) == [code.code]  # one line, and what it is
+    if setup == "bad-password":
+        assert "CONTOSO\\svc-cmassoc" in result.output  # whose credentials
     assert "Traceback" not in result.output
-    assert "retrying" not in result.output
+    assert f"cmassoc: {M.RETRYING} WARNING: " not in result.output
     # a wrong password or an untrusted certificate stops the first request before WinRM takes
     # it; the rest open their shell once, and never again
     assert endpoint.requests["Create"] == (0 if setup in ("bad-password", "no-ca") else 1)
@@ -295,16 +297,16 @@ def test_wrong_host_and_refused_connection(tmp_path: Path, endpoint: Endpoint) -
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    for server, fragment in (
-        (f"127.0.0.1:{closed}", "refused the connection: WinRM is not listening there"),
-        ("no-such-host.invalid", "host name not found"),
+    for server, code in (
+        (f"127.0.0.1:{closed}", M.WINRM_NOT_LISTENING),
+        ("no-such-host.invalid", M.HOST_NOT_FOUND),
     ):
         args = remote_args(endpoint)
         args[args.index(endpoint.address)] = server
         result = CliRunner().invoke(cli, [str(a) for a in ["run", wave(tmp_path, 1), *args]])
         assert result.exit_code == 1, result.output
-        assert fragment in result.output
-        assert "retrying" not in result.output
+        assert error_codes(result.output) == [code.code]
+        assert f"cmassoc: {M.RETRYING} WARNING: " not in result.output
 
 
 def test_credentials_never_come_from_a_flag(
@@ -313,7 +315,8 @@ def test_credentials_never_come_from_a_flag(
     monkeypatch.delenv("CMASSOC_PASSWORD")
     result = CliRunner().invoke(cli, [str(a) for a in ["run", wave(tmp_path, 1), *remote_args(endpoint)]])
     assert result.exit_code == 2
-    assert "no password for CONTOSO\\svc-cmassoc" in result.output
+    assert error_codes(result.output) == [M.NO_PASSWORD.code]
+    assert "CONTOSO\\svc-cmassoc" in result.output
     flag = CliRunner().invoke(cli, ["run", "x.csv", "--password", "x"])
     assert flag.exit_code == 2
     assert "No such option" in flag.output
@@ -325,8 +328,7 @@ def test_logons_that_map_to_local_accounts_are_refused(tmp_path: Path, endpoint:
         cli, [str(a) for a in ["run", wave(tmp_path, 1), *remote_args(endpoint), "--auth", auth]]
     )
     assert result.exit_code == 2, result.output
-    assert f"--auth {auth} cannot work with ConfigMgr" in result.output
-    assert "local account cannot hold a ConfigMgr security role" in result.output
+    assert error_codes(result.output) == [M.AUTH_LOCAL_ONLY.code]
     assert endpoint.requests["Create"] == 0
 
 
@@ -347,7 +349,7 @@ def test_config_file_makes_a_short_command(tmp_path: Path, endpoint: Endpoint) -
     config.write_text('password = "x"\n', encoding="utf-8")
     refused = CliRunner().invoke(cli, ["--config", str(config), "validate", "x.csv"])
     assert refused.exit_code == 2
-    assert "passwords do not belong in a file" in refused.output
+    assert error_codes(refused.output) == [M.CONFIG_HOLDS_PASSWORD.code]
 
 
 def test_insecure_flag_warns(tmp_path: Path, endpoint: Endpoint) -> None:
@@ -368,7 +370,7 @@ def test_insecure_flag_warns(tmp_path: Path, endpoint: Endpoint) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "WARNING: the server's certificate is not checked" in result.output
+    assert ("warning", M.TLS_UNCHECKED.code) in notice_codes(result.output)
 
 
 def test_password_appears_nowhere(tmp_path: Path, endpoint: Endpoint) -> None:
@@ -437,4 +439,4 @@ def test_ntlm_the_default_auth(tmp_path: Path, endpoint: Endpoint, monkeypatch: 
     monkeypatch.setenv("CMASSOC_PASSWORD", "not-the-password")
     refused = CliRunner().invoke(cli, [str(a) for a in ["run", wave(tmp_path, 3), *args]])
     assert refused.exit_code == 1
-    assert "rejected the credentials" in refused.output
+    assert error_codes(refused.output) == [M.CREDENTIALS_REJECTED.code]

@@ -6,7 +6,6 @@ a check whose prerequisite failed is skipped. Nothing on the site changes.
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 from collections.abc import Callable, Sequence
@@ -14,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from importer import messages as M
 from importer.errors import ImporterError, InputError
-from importer.site.adminservice.settings import AdminServiceSettings
+from importer.messages import Code
 from importer.site.gateway import PRIMARY_SITE, SITE_TYPES, Site
 from importer.site.provider import SMS_ADMIN, SMS_R_SYSTEM, SMS_STATE_MIGRATION, Provider, Query
 from importer.site.retry import RetryPolicy
@@ -41,9 +41,10 @@ class Check:
     outcome: Outcome
     detail: str
     advice: str = ""
+    code: Code | None = None  # a FAIL or a note says what it is; ok and skipped need no code
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self) | {"outcome": self.outcome.value}
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self) | {"outcome": self.outcome.value, "code": str(self.code) if self.code else None}
 
 
 @dataclass
@@ -55,8 +56,10 @@ class Report:
     def passed(self) -> bool:
         return all(c.outcome is not Outcome.FAIL for c in self.checks)
 
-    def add(self, name: str, outcome: Outcome, detail: str, advice: str = "") -> Check:
-        check = Check(name, outcome, detail, advice)
+    def add(
+        self, name: str, outcome: Outcome, detail: str, advice: str = "", code: Code | None = None
+    ) -> Check:
+        check = Check(name, outcome, detail, advice, code)
         self.checks.append(check)
         return check
 
@@ -79,20 +82,23 @@ def check_winrm(settings: WinRMSettings, connect: Callable[[], Provider]) -> Rep
         f"Nothing answers on {port}: check the WinRM listener (winrm enumerate "
         "winrm/config/listener) and the firewall; HTTPS is 5986, HTTP (--http) 5985."
     )
-    if not _reach(report, host, port, port_advice, SESSION_CHECKS + SITE_CHECKS):
+    if not reach(report, host, port, port_advice, SESSION_CHECKS + SITE_CHECKS):
         return report
     if parts.scheme != "https":
         report.add(
-            "TLS certificate", Outcome.NOTE, "HTTP: messages are sealed by NTLM/Kerberos, no certificate"
+            "TLS certificate",
+            Outcome.NOTE,
+            "HTTP: messages are sealed by NTLM/Kerberos, no certificate",
+            code=M.NO_TLS_OVER_HTTP,
         )
     elif not settings.verify_tls:
-        report.add("TLS certificate", Outcome.NOTE, UNCHECKED_TLS, "Do not run waves so.")
+        report.add("TLS certificate", Outcome.NOTE, UNCHECKED_TLS, "Do not run waves so.", M.TLS_UNCHECKED)
     else:
         tls_advice = (
             "Pass the CA that signed the listener's certificate with --ca-bundle, and use the "
             "host name the certificate was issued to."
         )
-        if not _tls(report, host, port, settings.ca_bundle, tls_advice, SESSION_CHECKS + SITE_CHECKS):
+        if not tls_trusted(report, host, port, settings.ca_bundle, tls_advice, SESSION_CHECKS + SITE_CHECKS):
             return report
     try:
         provider = connect()
@@ -115,12 +121,18 @@ def check_winrm(settings: WinRMSettings, connect: Callable[[], Provider]) -> Rep
     return report
 
 
-def _reach(report: Report, host: str, port: int, port_advice: str, later: Sequence[str]) -> bool:
+def reach(report: Report, host: str, port: int, port_advice: str, later: Sequence[str]) -> bool:
     """Name resolution and the TCP port; on a failure the later checks are skipped."""
     try:
         addresses = sorted({str(a[4][0]) for a in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
     except OSError as exc:
-        report.add("name resolution", Outcome.FAIL, f"{host}: {exc.strerror or exc}", "Check --server (DNS).")
+        report.add(
+            "name resolution",
+            Outcome.FAIL,
+            f"{host}: {exc.strerror or exc}",
+            "Check --server (DNS).",
+            M.HOST_NOT_FOUND,
+        )
         report.skip([*NETWORK_CHECKS[1:], *later])
         return False
     report.add("name resolution", Outcome.OK, f"{host} is {', '.join(addresses)}")
@@ -128,19 +140,21 @@ def _reach(report: Report, host: str, port: int, port_advice: str, later: Sequen
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
             pass
     except OSError as exc:
-        report.add("TCP port", Outcome.FAIL, f"{host}:{port}: {exc.strerror or exc}", port_advice)
+        report.add(
+            "TCP port", Outcome.FAIL, f"{host}:{port}: {exc.strerror or exc}", port_advice, M.PORT_CLOSED
+        )
         report.skip([*NETWORK_CHECKS[2:], *later])
         return False
     report.add("TCP port", Outcome.OK, f"{host}:{port} accepts connections")
     return True
 
 
-def _tls(
+def tls_trusted(
     report: Report, host: str, port: int, ca_bundle: str | None, advice: str, later: Sequence[str]
 ) -> bool:
     failure = _tls_failure(host, port, ca_bundle)
     if failure is not None:
-        report.add("TLS certificate", Outcome.FAIL, failure, advice)
+        report.add("TLS certificate", Outcome.FAIL, failure, advice, M.TLS_NOT_TRUSTED)
         report.skip(later)
         return False
     report.add("TLS certificate", Outcome.OK, f"valid for {host}")
@@ -161,25 +175,33 @@ def _tls_failure(host: str, port: int, ca_bundle: str | None) -> str | None:
         return str(exc)
 
 
+# Which step of the session a connection failure stopped at, by its code; any other: the namespace.
+_SESSION_STEPS = {
+    code: step
+    for step, codes in (
+        ("authentication", (M.CREDENTIALS_REJECTED,)),
+        ("remote shell", (M.SHELL_ACCESS_DENIED, M.SHELL_REFUSED, M.SHELL_GONE)),
+        ("PowerShell", (M.SCRIPT_BLOCKED_BY_ANTIVIRUS, M.SCRIPT_REFUSED, M.POWERSHELL_ENDED)),
+        ("PowerShell", (M.CONSTRAINED_LANGUAGE, M.BOOTSTRAP_NOT_READY)),
+    )
+    for code in codes
+}
+
+
 def _session_failure(report: Report, exc: ImporterError) -> None:
-    """Which step the connection stopped at, from what the provider said."""
-    text = str(exc)
+    """Which step the connection stopped at, from what the provider said (for a fault retried
+    until the retries ran out, from the last fault)."""
     if isinstance(exc, InputError):
-        report.add("authentication", Outcome.FAIL, exc.message, exc.hint or "")
+        report.add("authentication", Outcome.FAIL, exc.message, exc.hint or "", exc.code)
         report.skip(SESSION_CHECKS[1:] + SITE_CHECKS)
         return
     steps = list(SESSION_CHECKS)
-    if "rejected the credentials" in text or "HTTP 401" in text:
-        failed = "authentication"
-    elif "remote shell" in text:
-        failed = "remote shell"
-    elif any(word in text for word in ("PowerShell", "antivirus", "Language", "mode (WDAC")):
-        failed = "PowerShell"
-    else:
-        failed = "namespace"
+    cause = exc.__cause__ if exc.code is M.RETRIES_EXHAUSTED else exc
+    code = cause.code if isinstance(cause, ImporterError) else None
+    failed = _SESSION_STEPS.get(code, "namespace") if code is not None else "namespace"
     for step in steps[: steps.index(failed)]:
         report.add(step, Outcome.OK, "passed")
-    report.add(failed, Outcome.FAIL, exc.message, exc.hint or "")
+    report.add(failed, Outcome.FAIL, exc.message, exc.hint or "", exc.code)
     report.skip(steps[steps.index(failed) + 1 :] + list(SITE_CHECKS))
 
 
@@ -195,14 +217,19 @@ def check_site(provider: Provider, report: Report, user: str = "", groups: Seque
     try:
         kind = site.site_type()
     except ImporterError as exc:
-        report.add("site type", Outcome.FAIL, exc.message, exc.hint or "")
+        report.add("site type", Outcome.FAIL, exc.message, exc.hint or "", exc.code)
         report.skip(SITE_CHECKS[1:])
         return report
     code = provider.info.site_code
     if kind == PRIMARY_SITE:
         report.add("site type", Outcome.OK, f"{code} is a primary site")
     elif kind is None:
-        report.add("site type", Outcome.NOTE, f"SMS_Site does not say what kind of site {code} is")
+        report.add(
+            "site type",
+            Outcome.NOTE,
+            f"SMS_Site does not say what kind of site {code} is",
+            code=M.SITE_TYPE_UNKNOWN,
+        )
     else:
         report.add(
             "site type",
@@ -210,6 +237,7 @@ def check_site(provider: Provider, report: Report, user: str = "", groups: Seque
             f"{code} is a {SITE_TYPES.get(kind, f'site of type {kind}')}",
             "Associations are made on the primary site that holds both computers: use its provider "
             "and site code.",
+            M.NOT_PRIMARY_SITE,
         )
     for name, query in (
         ("read SMS_R_System", Query(SMS_R_SYSTEM, ("ResourceID",), ((("Name", "CMASSOC-DOCTOR"),),))),
@@ -227,6 +255,7 @@ def check_site(provider: Provider, report: Report, user: str = "", groups: Seque
                 Outcome.FAIL,
                 result.error.describe(),
                 "The account needs a ConfigMgr security role that may read this class.",
+                M.CLASS_NOT_READABLE,
             )
     _check_roles(provider, report, user, groups)
     return report
@@ -234,7 +263,12 @@ def check_site(provider: Provider, report: Report, user: str = "", groups: Seque
 
 def _check_roles(provider: Provider, report: Report, user: str, groups: Sequence[str]) -> None:
     if not user:
-        report.add("security role", Outcome.NOTE, "not checked: the provider did not say who is logged on")
+        report.add(
+            "security role",
+            Outcome.NOTE,
+            "not checked: the provider did not say who is logged on",
+            code=M.ROLE_NOT_CHECKED,
+        )
         return
     [result] = provider.query([Query(SMS_ADMIN, ("LogonName", "AccountType", "RoleNames"), ())])
     if result.error is not None:
@@ -243,6 +277,7 @@ def _check_roles(provider: Provider, report: Report, user: str, groups: Sequence
             Outcome.NOTE,
             f"could not be checked: SMS_Admin is not readable ({result.error.describe()})",
             "Make sure the account holds a role with the State Migration permissions.",
+            M.ROLE_NOT_CHECKED,
         )
         return
     identities = {name.casefold() for name in (user, *groups)}
@@ -260,6 +295,7 @@ def _check_roles(provider: Provider, report: Report, user: str, groups: Sequence
             f"{user} is not a ConfigMgr administrative user (neither it nor its groups hold a role)",
             "Add the account (or one of its groups) under Administration > Security > Administrative "
             "Users with a role such as Operating System Deployment Manager and the right scopes.",
+            M.NOT_AN_ADMINISTRATIVE_USER,
         )
         return
     shown = ", ".join(f"{role} (via {via})" for role, via in sorted(roles.items()))
@@ -271,109 +307,5 @@ def _check_roles(provider: Provider, report: Report, user: str, groups: Sequence
             Outcome.NOTE,
             f"could not be confirmed: {shown}; custom roles' permissions are not read",
             "Make sure one of these roles may create computer associations (State Migration).",
+            M.ROLE_NOT_CONFIRMED,
         )
-
-
-AS_SESSION_CHECKS = ("authentication", "ConfigMgr version", "classes and methods offered")
-# What cmassoc asks of the AdminService's WMI route: the classes it reads, and its methods.
-NEEDED_CLASSES = ("SMS_R_System", "SMS_StateMigration", "SMS_Site")
-NEEDED_METHODS = (
-    "SMS_StateMigration.AddAssociationEx",
-    "SMS_StateMigration.DeleteAssociation",
-    "SMS_Site.ImportMachineEntry",
-    "SMS_Collection.AddMembershipRules",
-    "SMS_Collection.DeleteMembershipRule",
-)
-FIRST_WITH_STATIC_METHODS = 8913  # ConfigMgr 1910's build: static methods on the WMI route
-
-
-def check_adminservice(settings: AdminServiceSettings, connect: Callable[[], Provider]) -> Report:
-    """Reachability, TLS, logon, the version, and what the service's $metadata offers, before
-    the site's own checks. `connect` opens the provider."""
-    report = Report(settings.base)
-    parts = urlsplit(settings.base)
-    host, port = parts.hostname or "", parts.port or 443
-    later = AS_SESSION_CHECKS + SITE_CHECKS
-    port_advice = (
-        "Nothing answers on HTTPS there: the AdminService runs on the SMS Provider (SMS_REST_PROVIDER "
-        "component); check the firewall, or give the URL with its port."
-    )
-    if not _reach(report, host, port, port_advice, later):
-        return report
-    if not settings.verify_tls:
-        report.add("TLS certificate", Outcome.NOTE, UNCHECKED_TLS, "Do not run waves so.")
-    else:
-        tls_advice = (
-            "The site signs the AdminService's certificate itself unless a PKI one is bound: export "
-            'the "SMS Issuing" root from the provider as Base-64 .cer and pass it with --ca-bundle.'
-        )
-        if not _tls(report, host, port, settings.ca_bundle, tls_advice, later):
-            return report
-    try:
-        provider = connect()
-    except ImporterError as exc:
-        report.add("authentication", Outcome.FAIL, exc.message, exc.hint or "")
-        report.skip(AS_SESSION_CHECKS[1:] + SITE_CHECKS)
-        return report
-    try:
-        report.add("authentication", Outcome.OK, f"logged on as {settings.username or 'the token given'}")
-        _check_version(provider, report)
-        if not _check_offered(provider, report):
-            report.skip(SITE_CHECKS)
-            return report
-        check_site(provider, report, user=settings.username or "")
-    finally:
-        provider.close()
-    return report
-
-
-def _check_version(provider: Provider, report: Report) -> None:
-    code = provider.info.site_code
-    [result] = provider.query([Query("SMS_Site", ("SiteCode", "Version"), ((("SiteCode", code),),))])
-    version = str(result.rows[0].get("Version") or "") if result.error is None and result.rows else ""
-    build = version.split(".")[2] if version.count(".") >= 2 else ""
-    if not build.isdigit():
-        report.add(
-            "ConfigMgr version",
-            Outcome.NOTE,
-            f"not read ({result.error.describe() if result.error else 'no Version'})",
-        )
-    elif int(build) < FIRST_WITH_STATIC_METHODS:
-        report.add(
-            "ConfigMgr version",
-            Outcome.FAIL,
-            f"{version}: before 1910, the AdminService calls no WMI methods",
-            "Use --via winrm, or update ConfigMgr.",
-        )
-    else:
-        report.add("ConfigMgr version", Outcome.OK, f"{version} (build {build})")
-
-
-def _check_offered(provider: Provider, report: Report) -> bool:
-    metadata = getattr(provider, "metadata", None)
-    if metadata is None:
-        report.add("classes and methods offered", Outcome.NOTE, "this provider has no $metadata")
-        return True
-    try:
-        text = metadata()
-    except ImporterError as exc:
-        report.add("classes and methods offered", Outcome.FAIL, exc.message, exc.hint or "")
-        return False
-    classes = set(re.findall(r'<EntityType\s+Name="(\w+)"', text))
-    actions = set(re.findall(r'<Action\s+Name="(\w+)"', text))
-    missing = [c for c in NEEDED_CLASSES if c not in classes]
-    missing += [m for m in NEEDED_METHODS if m.split(".")[1] not in actions]
-    if missing:
-        report.add(
-            "classes and methods offered",
-            Outcome.FAIL,
-            f"$metadata does not offer {', '.join(missing)}",
-            "Use --via winrm on this site (the WMI route is an allow-list that grows with versions).",
-        )
-        return False
-    report.add(
-        "classes and methods offered",
-        Outcome.OK,
-        f"{', '.join(NEEDED_CLASSES)} and {len(NEEDED_METHODS)} methods, per $metadata",
-    )
-    return True

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from importer import messages as M
 from importer.errors import InputError
 from importer.report.atomic import replace_atomically
 from importer.report.excel import PLAIN, WRAP, Book
@@ -47,7 +48,10 @@ def read_associations(site: Site, selection: Selection) -> list[Existing]:
     if selection.collection is not None:
         matches = site.collections([selection.collection])
         if not matches:
-            raise InputError(f"--collection {selection.collection}: no such collection on the site.")
+            raise InputError(
+                f"--collection {selection.collection}: no such collection on the site.",
+                code=M.EXPORT_NO_SUCH_COLLECTION,
+            )
         found = matches[0]
         ids = sorted(site.members(found.collection_id))
         items = site.associations_touching(ids, ids) if ids else []
@@ -90,7 +94,7 @@ def _csv_text(value: object) -> object:
 def write_export(items: Sequence[Existing], path: Path, paper: Paper = DEFAULT_PAPER) -> None:
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
-        raise InputError(f"'{path.name}': export writes .xlsx or .csv, not '{suffix}'.")
+        raise InputError(f"'{path.name}': export writes .xlsx or .csv, not '{suffix}'.", code=M.EXPORT_FORMAT)
     with replace_atomically(path) as tmp:
         if suffix == ".csv":
             with tmp.open("w", newline="", encoding="utf-8-sig") as fh:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from importer import messages as M
 from importer.model import Behavior, Level, RowResult, Status, StoreState
 from importer.site.gateway import Site
 from importer.site.records import Existing
@@ -22,7 +23,11 @@ def read_status(rows: Iterable[RowResult], site: Site) -> None:
             item = found.get((row.source_resource_id or 0, row.restore_resource_id or 0))
             if item is None:
                 row.status = Status.MISSING
-                row.add(Level.NOTE, "this pair is not on the site (never created, or removed)")
+                row.add(
+                    Level.NOTE,
+                    "this pair is not on the site (never created, or removed)",
+                    code=M.PAIR_NOT_ON_SITE,
+                )
             else:
                 _apply(row, item)
             site.progress.advance(1)

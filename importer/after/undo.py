@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from importer.errors import InputError
+from importer import messages as M
+from importer.errors import ImporterError, InputError
 from importer.interrupt import Interrupts
 from importer.journal.records import RowRecord, RowState, RunKind, RunRecord, RunState
 from importer.journal.storage import Journal, journaled_wave
@@ -51,12 +52,15 @@ def undo_run(
     interrupts: Interrupts | None = None,
 ) -> RunResult:
     if record.kind is not RunKind.RUN:
-        raise InputError(f"{record.run_id} is an undo, not a run: only runs can be undone.")
+        raise InputError(
+            f"{record.run_id} is an undo, not a run: only runs can be undone.", code=M.RUN_IS_AN_UNDO
+        )
     info = site.info
     if info.site_code.upper() != record.site.upper():
         raise InputError(
             f"run {record.run_id} was made on site {record.site}, not {info.site_code}.",
             "Point --demo/--server at the site of that run.",
+            code=M.RUN_ON_ANOTHER_SITE,
         )
     rows = journal.rows(record.run_id)
     results = [r.as_result() for r in rows]
@@ -82,12 +86,16 @@ def undo_run(
             targets.append((row, res))
         elif row.state is RowState.DELETED:
             res.status = Status.ABSENT
-            res.add(Level.NOTE, "deleted by an earlier undo")
+            res.add(Level.NOTE, "deleted by an earlier undo", code=M.UNDO_DELETED_EARLIER)
         elif row.state in _RUN_WORDS:  # the run's own word, as `status` says it: nothing to undo
             results[i] = row.as_reading()
         else:
             res.status = Status.SKIPPED
-            res.add(Level.NOTE, f"not created by run {record.run_id} ({row.state}): left alone")
+            res.add(
+                Level.NOTE,
+                f"not created by run {record.run_id} ({row.state}): left alone",
+                code=M.UNDO_NOT_THIS_RUN,
+            )
     try:
         with site.stage("Reading the run's associations", len(targets)):
             present = _present(site, [r for r, _ in targets])
@@ -97,12 +105,17 @@ def undo_run(
             found = present.get((row.source_id or 0, row.restore_id or 0))
             if found is None:
                 res.status = Status.ABSENT
-                res.add(Level.NOTE, "not on the site (already removed, or never created)")
+                res.add(
+                    Level.NOTE,
+                    "not on the site (already removed, or never created)",
+                    code=M.UNDO_ALREADY_GONE,
+                )
             elif found.status in _CAPTURE_STARTED and not options.force:
                 res.fail(
                     Status.KEPT,
                     f"the user state capture is {found.status_text}: deleting the association "
                     "would lose the link to the stored state; kept (use --force to delete anyway)",
+                    code=M.UNDO_CAPTURE_STARTED,
                 )
             else:
                 res.status = Status.PLANNED
@@ -113,14 +126,15 @@ def undo_run(
         _restore_previous(site, list(zip(rows, results, strict=True)), options.run.dry_run)
         _undo_steps(journal, record.run_id, site, list(zip(rows, results, strict=True)), options)
     except KeyboardInterrupt:
-        result.stopped_by = "interrupted by the user (Ctrl-C)"
+        result.stopped_by, result.stopped_code = "interrupted by the user (Ctrl-C)", M.INTERRUPTED
         result.interrupted = True
     except Exception as exc:
         result.stopped_by = str(exc)
+        result.stopped_code = exc.code if isinstance(exc, ImporterError) else M.INTERNAL_ERROR
     result.finished = dt.datetime.now().astimezone()
     for res in results:
         if res.status is None or (res.status is Status.PLANNED and not options.run.dry_run):
-            res.fail(Status.NOT_SENT, f"not deleted: {result.stopped_by or 'stopped'}")
+            res.fail(Status.NOT_SENT, f"not deleted: {result.stopped_by or 'stopped'}", code=M.UNDO_NOT_DONE)
     if undo_id is not None:
         state = RunState.FINISHED if result.stopped_by is None else RunState.STOPPED
         journal.finish(undo_id, RunState.INTERRUPTED if result.interrupted else state, None)
@@ -145,15 +159,25 @@ def _restore_previous(site: Site, pairs: list[tuple[RowRecord, RowResult]], dry:
 
     if dry:
         for row, res in todo:
-            res.add(Level.NOTE, f"the version this run replaced would be put back ({shown(row)})")
+            res.add(
+                Level.NOTE,
+                f"the version this run replaced would be put back ({shown(row)})",
+                code=M.UNDO_WOULD_PUT_BACK,
+            )
         return
 
     def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
         row, res = item
         if outcome.ok:
-            res.add(Level.NOTE, f"put back the version this run replaced ({shown(row)})")
+            res.add(
+                Level.NOTE, f"put back the version this run replaced ({shown(row)})", code=M.UNDO_PUT_BACK
+            )
         else:
-            res.fail(Status.FAILED, f"could not put back the version this run replaced: {outcome.describe()}")
+            res.fail(
+                Status.FAILED,
+                f"could not put back the version this run replaced: {outcome.describe()}",
+                code=M.UNDO_PUT_BACK_FAILED,
+            )
 
     def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
         present = {e.key for e in site.associations_by_pair([_key(r) for r, _ in pending])}
@@ -193,9 +217,17 @@ def _undo_steps(
     computers = [(row, res) for row, res in free if row.imported_id and not options.keep_imported]
     if dry:
         for cid, _row, res in rules:
-            res.add(Level.NOTE, f"would be removed from collection {cid} (this run added it)")
+            res.add(
+                Level.NOTE,
+                f"would be removed from collection {cid} (this run added it)",
+                code=M.UNDO_WOULD_REMOVE_RULE,
+            )
         for row, res in computers:
-            res.add(Level.NOTE, f"the computer record {row.imported_id} this run imported would be deleted")
+            res.add(
+                Level.NOTE,
+                f"the computer record {row.imported_id} this run imported would be deleted",
+                code=M.UNDO_WOULD_DELETE_COMPUTER,
+            )
         return
     if rules:
         _remove_rules(site, rules)
@@ -207,6 +239,7 @@ def _undo_steps(
                 res.add(
                     Level.NOTE,
                     f"kept the computer record {row.imported_id} this run imported (--keep-imported)",
+                    code=M.UNDO_COMPUTER_KEPT,
                 )
     journal.mark_steps(
         run_id,
@@ -228,9 +261,15 @@ def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> 
     def settle(item: tuple[str, RowRecord, RowResult], outcome: CallResult) -> None:
         cid, _row, res = item
         if outcome.ok or outcome.failed_with(WBEM_E_NOT_FOUND):
-            res.add(Level.NOTE, f"removed from collection {cid} (this run added it)")
+            res.add(
+                Level.NOTE, f"removed from collection {cid} (this run added it)", code=M.UNDO_RULE_REMOVED
+            )
         else:
-            res.fail(Status.FAILED, f"could not remove it from collection {cid}: {outcome.describe()}")
+            res.fail(
+                Status.FAILED,
+                f"could not remove it from collection {cid}: {outcome.describe()}",
+                code=M.UNDO_RULE_REMOVE_FAILED,
+            )
 
     def still_needed(
         pending: list[tuple[str, RowRecord, RowResult]],
@@ -242,7 +281,11 @@ def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> 
             if (cid, row.restore_id or 0) in members:
                 still.append(item)
             else:
-                res.add(Level.NOTE, f"removed from collection {cid} (confirmed after a retry)")
+                res.add(
+                    Level.NOTE,
+                    f"removed from collection {cid} (confirmed after a retry)",
+                    code=M.CONFIRMED_AFTER_RETRY,
+                )
         return still
 
     with site.stage("Removing collection rules", len(rules), "rules"):
@@ -257,10 +300,16 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
     def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
         row, res = item
         if outcome.ok or outcome.failed_with(WBEM_E_NOT_FOUND):
-            res.add(Level.NOTE, f"deleted the computer record {row.imported_id} this run imported")
+            res.add(
+                Level.NOTE,
+                f"deleted the computer record {row.imported_id} this run imported",
+                code=M.UNDO_COMPUTER_DELETED,
+            )
         else:
             res.fail(
-                Status.FAILED, f"could not delete the computer record {row.imported_id}: {outcome.describe()}"
+                Status.FAILED,
+                f"could not delete the computer record {row.imported_id}: {outcome.describe()}",
+                code=M.UNDO_COMPUTER_DELETE_FAILED,
             )
 
     def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
@@ -274,7 +323,9 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
                 still.append((row, res))
             else:
                 res.add(
-                    Level.NOTE, f"deleted the computer record {row.imported_id} (confirmed after a retry)"
+                    Level.NOTE,
+                    f"deleted the computer record {row.imported_id} (confirmed after a retry)",
+                    code=M.CONFIRMED_AFTER_RETRY,
                 )
         return still
 
@@ -323,9 +374,13 @@ def _delete(
             res.status = Status.DELETED
         elif outcome.failed_with(WBEM_E_NOT_FOUND):
             res.status = Status.ABSENT
-            res.add(Level.NOTE, "removed by someone else meanwhile")
+            res.add(Level.NOTE, "removed by someone else meanwhile", code=M.UNDO_REMOVED_BY_ANOTHER)
         else:
-            res.fail(Status.FAILED, f"the provider refused to delete it: {outcome.describe()}")
+            res.fail(
+                Status.FAILED,
+                f"the provider refused to delete it: {outcome.describe()}",
+                code=M.UNDO_DELETE_REFUSED,
+            )
 
     with site.stage("Deleting associations", len(todo)):
         for batch in chunks(todo, site.batch_size):

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import messages as M
 from importer.check.checked import Checked
 from importer.check.names import PLAIN_NAME_FORM, Parsed, parse_computer_name, parse_users, plain_user_pattern
 from importer.check.values import (
@@ -98,6 +99,7 @@ class PartCheck:
                             f"{int(lengths[i]):,} characters, more than a cell can hold "
                             f"({EXCEL_MAX_CELL:,}): check what was pasted here",
                             header,
+                            code=M.CELL_TOO_LONG,
                         )
                     ],
                 )

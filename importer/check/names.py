@@ -10,6 +10,7 @@ import re
 import unicodedata
 from typing import Generic, TypeVar
 
+from importer import messages as M
 from importer.messages import Code
 from importer.model import Level, Message, Typed
 from importer.model.text import quoted as quoted  # one way to quote a cell in a message, for every stage
@@ -38,7 +39,7 @@ class Parsed(Generic[T]):
         self.value = value
         self.messages: list[Message] = [] if messages is None else messages
 
-    def add(self, level: Level, text: str, column: str | None, *, code: Code | None = None) -> None:
+    def add(self, level: Level, text: str, column: str | None, *, code: Code) -> None:
         self.messages.append(Message(level, text, column, code=code))
 
 
@@ -48,6 +49,7 @@ _TYPED_WORDS = {
     "error": "an Excel error value",
     "formula": "a formula that was never calculated",
 }
+_TYPED_CODES = {"error": M.CELL_ERROR_VALUE, "formula": M.CELL_FORMULA_NOT_CALCULATED}
 _TYPED_ADVICE = {
     "number": "check that the column holds what its header says",
     "boolean": "check that the column holds what its header says",
@@ -67,6 +69,7 @@ def typed_problem(text: str, what: str, column: str | None) -> Message | None:
         f"{shown}is {_TYPED_WORDS.get(text.kind, 'a typed value')}, not {what}: "
         f"{_TYPED_ADVICE.get(text.kind, 'type the value as text')}",
         column,
+        code=_TYPED_CODES.get(text.kind, M.CELL_TYPED_VALUE),
     )
 
 
@@ -83,7 +86,14 @@ def clean_text(text: str, column: str | None, messages: list[Message]) -> str:
     if removed:
         text = "".join(ch for ch in text if ch not in _ZERO_WIDTH)
         shown = ", ".join(_describe(c) for c in removed)
-        messages.append(Message(Level.NOTE, f"removed invisible characters ({shown})", column))
+        messages.append(
+            Message(
+                Level.NOTE,
+                f"removed invisible characters ({shown})",
+                column,
+                code=M.INVISIBLE_CHARACTERS_REMOVED,
+            )
+        )
     if any(ch in _ODD_SPACES for ch in text):
         stripped = text.strip("".join(_ODD_SPACES) + " \t\r\n")
         if any(ch in _ODD_SPACES for ch in stripped):
@@ -93,10 +103,15 @@ def clean_text(text: str, column: str | None, messages: list[Message]) -> str:
                     f"'{text.strip()}' contains a non-breaking space inside the value: "
                     "retype it without spaces",
                     column,
+                    code=M.NBSP_INSIDE,
                 )
             )
             return ""
-        messages.append(Message(Level.NOTE, "removed non-breaking spaces around the value", column))
+        messages.append(
+            Message(
+                Level.NOTE, "removed non-breaking spaces around the value", column, code=M.NBSP_AROUND_REMOVED
+            )
+        )
         text = stripped
     return text.strip()
 
@@ -118,20 +133,24 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
     out: Parsed[str] = Parsed(None)
     if len(text) > 255:  # no name is near this long: say so without quoting it all
         out.add(
-            Level.ERROR, f"{quoted(text)} is not a computer name (at most {_NETBIOS_MAX} characters)", column
+            Level.ERROR,
+            f"{quoted(text)} is not a computer name (at most {_NETBIOS_MAX} characters)",
+            column,
+            code=M.NAME_TOO_LONG,
         )
         return out
     name = clean_text(text, column, out.messages)
     if out.messages and any(m.level is Level.ERROR for m in out.messages):
         return out
     if not name:
-        out.add(Level.ERROR, "is empty: type the computer name", column)
+        out.add(Level.ERROR, "is empty: type the computer name", column, code=M.NAME_EMPTY)
         return out
     if "\\" in name:
         out.add(
             Level.ERROR,
             f"'{name}' looks like DOMAIN\\NAME: type only the computer name (part after the \\)",
             column,
+            code=M.NAME_WITH_DOMAIN,
         )
         return out
     if "." in name:
@@ -142,16 +161,23 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
                 f"'{name}' is neither a computer name nor a valid DNS name: "
                 "use the computer's name, e.g. PC0042",
                 column,
+                code=M.NAME_NOT_DNS,
             )
             return out
         host = labels[0]
-        out.add(Level.NOTE, f"'{name}' is a DNS name: using its host part '{host}'", column)
+        out.add(
+            Level.NOTE,
+            f"'{name}' is a DNS name: using its host part '{host}'",
+            column,
+            code=M.NAME_DNS_SHORTENED,
+        )
         name = host
     if name.endswith("$") and len(name) > 1:
         out.add(
             Level.NOTE,
             f"'{name}' is an Active Directory account name: using '{name[:-1]}'",
             column,
+            code=M.NAME_AD_ACCOUNT,
         )
         name = name[:-1]
     bad = sorted({ch for ch in name if ch in _NETBIOS_FORBIDDEN or not ch.isprintable()})
@@ -162,10 +188,11 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
             f"'{name}' contains characters a computer name cannot have ({shown}): "
             "use letters, digits and hyphens",
             column,
+            code=M.NAME_BAD_CHARACTERS,
         )
         return out
     if name.startswith("."):
-        out.add(Level.ERROR, f"'{name}' cannot start with a dot", column)
+        out.add(Level.ERROR, f"'{name}' cannot start with a dot", column, code=M.NAME_LEADING_DOT)
         return out
     if len(name) > _NETBIOS_MAX:
         out.add(
@@ -173,6 +200,7 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
             f"'{name}' is {len(name)} characters long; computer names have at most "
             f"{_NETBIOS_MAX}: check for a typo or a missing separator",
             column,
+            code=M.NAME_TOO_LONG,
         )
         return out
     if name.isdigit():  # Windows refuses them since Windows 2000 (KB244412): no computer has one
@@ -181,6 +209,7 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
             f"'{name}' is all digits, which a computer name cannot be: check it is not a row number "
             "or an asset tag",
             column,
+            code=M.NAME_ALL_DIGITS,
         )
         return out
     if not _DNS_LABEL.match(name):
@@ -189,6 +218,7 @@ def parse_computer_name(text: str, column: str) -> Parsed[str]:
             f"'{name}' is not a valid DNS host name (only letters, digits and inner hyphens "
             "are); ConfigMgr may know it under another name",
             column,
+            code=M.NAME_NOT_DNS_HOST,
         )
     out.value = name.upper()
     return out
@@ -221,13 +251,19 @@ def parse_user(text: str, column: str) -> Parsed[str]:
         user, _, domain = raw.rpartition("@")
         netbios = domain.split(".")[0].upper()
         if not user or not domain or not netbios:
-            out.add(Level.ERROR, f"'{quoted(raw)}' is not an account: write DOMAIN\\user", column)
+            out.add(
+                Level.ERROR,
+                f"'{quoted(raw)}' is not an account: write DOMAIN\\user",
+                column,
+                code=M.USER_NOT_ACCOUNT,
+            )
             return out
         out.add(
             Level.NOTE,
             f"'{quoted(raw)}' converted to '{netbios}\\{user}' (assumes the NetBIOS domain name is "
             f"{netbios}; write DOMAIN\\user if it differs)",
             column,
+            code=M.USER_UPN_CONVERTED,
         )
         raw = f"{netbios}\\{user}"
     if "\\" not in raw and raw.count("/") == 1:
@@ -237,15 +273,24 @@ def parse_user(text: str, column: str) -> Parsed[str]:
                 Level.ERROR,
                 f"'{quoted(raw)}': the slash is the wrong way round; write '{quoted(turned)}' (DOMAIN\\user)",
                 column,
+                code=M.USER_SLASH_WRONG_WAY,
             )
             return out
     if raw.count("\\") != 1:
         hint = "add the domain" if "\\" not in raw else "use a single backslash"
-        out.add(Level.ERROR, f"'{quoted(raw)}' is not DOMAIN\\user: {hint}, e.g. CONTOSO\\jdoe", column)
+        code = M.USER_NO_DOMAIN if "\\" not in raw else M.USER_SEVERAL_BACKSLASHES
+        out.add(
+            Level.ERROR, f"'{quoted(raw)}' is not DOMAIN\\user: {hint}, e.g. CONTOSO\\jdoe", column, code=code
+        )
         return out
     domain, user = (part.strip() for part in raw.split("\\"))
     if not domain or not user:
-        out.add(Level.ERROR, f"'{quoted(raw)}' is not DOMAIN\\user: both parts are needed", column)
+        out.add(
+            Level.ERROR,
+            f"'{quoted(raw)}' is not DOMAIN\\user: both parts are needed",
+            column,
+            code=M.USER_PART_MISSING,
+        )
         return out
     if len(domain) > _NETBIOS_MAX or any(c in _NETBIOS_FORBIDDEN for c in domain):
         out.add(
@@ -253,6 +298,7 @@ def parse_user(text: str, column: str) -> Parsed[str]:
             f"'{quoted(domain)}' in '{quoted(raw)}' is not a NetBIOS domain (or computer) name "
             f'(at most {_NETBIOS_MAX} characters, no spaces or \\/:*?"<>|,)',
             column,
+            code=M.USER_BAD_DOMAIN,
         )
         return out
     bad = sorted({c for c in user if c in _SAM_FORBIDDEN or not c.isprintable()})
@@ -263,6 +309,7 @@ def parse_user(text: str, column: str) -> Parsed[str]:
             "none of "
             '"/\\[]:;|=,+*?<>, not ending in a dot)',
             column,
+            code=M.USER_BAD_LOGON_NAME,
         )
         return out
     out.value = f"{domain.upper()}\\{user}"
@@ -293,7 +340,7 @@ def parse_users(cells: list[tuple[str, str]]) -> Parsed[list[str]]:
                 value = parsed.value
             key = value.casefold()
             if key in seen:
-                out.add(Level.NOTE, f"'{part}' is listed twice: kept once", column)
+                out.add(Level.NOTE, f"'{part}' is listed twice: kept once", column, code=M.USER_LISTED_TWICE)
                 continue
             seen[key] = value
     out.value = list(seen.values())

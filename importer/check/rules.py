@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from importer import messages as M
+from importer.messages import Code
 from importer.model import Behavior
 
 
@@ -32,25 +34,32 @@ class Pair:
         return self.destination_label or self.destination
 
 
-def violations(pair: Pair, others: Iterable[Pair]) -> list[str]:
-    """Why `pair` cannot sit beside `others` (associations sharing its source or destination)."""
-    found: list[str] = []
+def violations(pair: Pair, others: Iterable[Pair]) -> list[tuple[Code, str]]:
+    """Why `pair` cannot sit beside `others` (associations sharing its source or destination):
+    each rule broken, by its code and in words."""
+    found: list[tuple[Code, str]] = []
     for other in others:
         if other.source == pair.source and other.destination == pair.destination:
             continue
         if other.destination == pair.destination:
             found.append(
-                f"destination {pair.destination_name} is also the destination of "
-                f"{other.source_name} ({other.origin}): a computer can restore the state of "
-                "only one source"
+                (
+                    M.DESTINATION_HAS_ANOTHER_SOURCE,
+                    f"destination {pair.destination_name} is also the destination of "
+                    f"{other.source_name} ({other.origin}): a computer can restore the state of "
+                    "only one source",
+                )
             )
         elif other.source == pair.source and Behavior.CAPTURE_AND_RESTORE_SPECIFIED in (
             pair.behavior,
             other.behavior,
         ):
             found.append(
-                f"source {pair.source_name} is also associated with {other.destination_name} "
-                f"({other.origin}): with behaviour 2 a source can have only one association "
-                "(use behaviour 0 or 1 to restore to several computers)"
+                (
+                    M.SOURCE_HAS_ANOTHER_DESTINATION,
+                    f"source {pair.source_name} is also associated with {other.destination_name} "
+                    f"({other.origin}): with behaviour 2 a source can have only one association "
+                    "(use behaviour 0 or 1 to restore to several computers)",
+                )
             )
     return found

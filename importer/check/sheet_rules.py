@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from importer import messages as M
 from importer.check import rules
 from importer.check.checked import Checked
 from importer.model import (
@@ -42,6 +43,7 @@ def check_hardware_ids(checked: Checked) -> None:
                         Level.ERROR,
                         f"{value} is given for several new computers ({names}): each has its own",
                         result.column(name),
+                        code=M.HARDWARE_ID_SHARED,
                     )
                     checked.take_messages(result)
 
@@ -62,12 +64,14 @@ def check_behavior_users(result: RowResult, users_from_site: bool) -> None:
             f"behaviour {behavior.label} needs at least one user (DOMAIN\\user): "
             "add users, or use behaviour 0 to capture and restore all accounts",
             users_column,
+            code=M.BEHAVIOUR_NEEDS_USERS,
         )
     else:
         result.add(
             Level.WARNING,
             f"behaviour {behavior.label} migrates every account: the {count} user(s) listed are not sent",
             users_column,
+            code=M.USERS_NOT_SENT,
         )
         result.users = []
 
@@ -84,6 +88,7 @@ def check_sheet_rules(checked: Checked) -> None:
             f"source and destination are both {result.source}: that is an in-place "
             "association, which ConfigMgr creates itself; give the new computer's name",
             result.column(C.DESTINATION),
+            code=M.SAME_COMPUTER_TWICE,
         )
         checked.take_messages(result)
     index = np.flatnonzero(named)
@@ -115,8 +120,8 @@ def _shared_computers(shared: list[RowResult]) -> None:
     for result in shared:
         near = _unique(touching[result.source or ""] + touching[result.destination or ""])
         others = (_pair(n) for n in near if n is not result)
-        for text in rules.violations(_pair(result), others):
-            result.add(Level.ERROR, text)
+        for code, text in rules.violations(_pair(result), others):
+            result.add(Level.ERROR, text, code=code)
 
 
 def _flag_repeats(group: list[RowResult]) -> None:
@@ -131,6 +136,7 @@ def _flag_repeats(group: list[RowResult]) -> None:
             repeat.add(
                 Level.ERROR,
                 f"repeats the pair of {first.where}; only that row is imported: delete this one",
+                code=M.PAIR_REPEATED,
             )
         return
     rows = ", ".join(r.where for r in group)
@@ -139,6 +145,7 @@ def _flag_repeats(group: list[RowResult]) -> None:
             Level.ERROR,
             f"the pair {first.source} -> {first.destination} is in {rows} with different "
             "behaviours or users: keep one row (merge the users into it)",
+            code=M.PAIR_REPEATED_DIFFERENTLY,
         )
 
 

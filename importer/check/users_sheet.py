@@ -7,6 +7,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from importer import messages as M
 from importer.check.checked import Checked
 from importer.check.names import Parsed, parse_computer_name, parse_users
 from importer.model import (
@@ -57,6 +58,7 @@ def attach_user_rows(checked: Checked, user_rows: list[UserRow]) -> None:
                 probe.add(
                     Level.ERROR,
                     f"no row of the pairs sheet has {pair}: add the pair or remove this user row",
+                    code=M.USER_ROW_WITHOUT_PAIR,
                 )
             probe.source, probe.destination = source, destination
             probe.status = Status.INVALID

@@ -168,6 +168,7 @@ def parse_resource_id(text: str, column: str) -> Parsed[int]:
             f"'{raw}' is not a ResourceID (a whole number above 0): "
             "leave the cell empty to look the computer up by name",
             column,
+            code=messages.RESOURCE_ID_INVALID,
         )
         return out
     out.value = int(raw)
@@ -206,16 +207,32 @@ def parse_mac(text: str, column: str) -> Parsed[str]:
             Level.ERROR,
             f"'{quoted(raw)}' is not a MAC address: write six pairs of hex digits, e.g. 00:15:5D:0A:1B:2C",
             column,
+            code=messages.MAC_INVALID,
         )
         return out
     octets = [int(g, 16) for g in match.groups()]
     value = ":".join(f"{o:02X}" for o in octets)
     if not any(octets):
-        out.add(Level.ERROR, f"{value} is the all-zero MAC address, which no network card has", column)
+        out.add(
+            Level.ERROR,
+            f"{value} is the all-zero MAC address, which no network card has",
+            column,
+            code=messages.MAC_ALL_ZERO,
+        )
     elif all(o == 0xFF for o in octets):
-        out.add(Level.ERROR, f"{value} is the broadcast address, not a network card's", column)
+        out.add(
+            Level.ERROR,
+            f"{value} is the broadcast address, not a network card's",
+            column,
+            code=messages.MAC_BROADCAST,
+        )
     elif octets[0] & 1:
-        out.add(Level.ERROR, f"{value} is a multicast address (odd first byte), not a network card's", column)
+        out.add(
+            Level.ERROR,
+            f"{value} is a multicast address (odd first byte), not a network card's",
+            column,
+            code=messages.MAC_MULTICAST,
+        )
     else:
         out.value = value
     return out
@@ -235,11 +252,17 @@ def parse_smbios_guid(text: str, column: str) -> Parsed[str]:
             f"'{quoted(raw)}' is not an SMBIOS GUID: 32 hex digits, "
             "e.g. 4C4C4544-0042-3510-8052-B8C04F4C4B32",
             column,
+            code=messages.GUID_INVALID,
         )
         return out
     value = "-".join(match.groups()).upper()
     if set(value) <= {"0", "-"} or set(value) <= {"F", "-"}:
-        out.add(Level.ERROR, f"{value} is a placeholder GUID, not a computer's", column)
+        out.add(
+            Level.ERROR,
+            f"{value} is a placeholder GUID, not a computer's",
+            column,
+            code=messages.GUID_PLACEHOLDER,
+        )
         return out
     out.value = value
     return out

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 import click
 
 from importer import ExitStatus, ImporterError, __version__
-from importer.cli.output import stderr
+from importer import messages as M
+from importer.cli.output import error_line, stderr
 from importer.config import default_map, load_config
 from importer.environment import Environment
 
@@ -59,11 +60,10 @@ class _Cli(click.Group):
         except ImporterError as exc:
             if _debug(ctx):
                 traceback.print_exc()
-            code = f"{exc.code} " if exc.code is not None else ""
-            stderr().print(f"cmassoc: error: {code}{exc}", markup=False)
+            stderr().print(error_line(exc.code, str(exc)), markup=False)
             ctx.exit(int(exc.exit_status))
         except KeyboardInterrupt:
-            stderr().print("cmassoc: interrupted", markup=False)
+            stderr().print(error_line(M.INTERRUPTED, "interrupted"), markup=False)
             ctx.exit(int(ExitStatus.INTERRUPTED))
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -75,7 +75,10 @@ class _Cli(click.Group):
             if _debug(ctx):
                 traceback.print_exc()
             stderr().print(
-                f"cmassoc: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)",
+                error_line(
+                    M.INTERNAL_ERROR,
+                    f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)",
+                ),
                 markup=False,
             )
             ctx.exit(int(ExitStatus.FATAL))

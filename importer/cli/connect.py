@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
-from importer.cli.output import announce
+from importer import messages as M
+from importer.cli.output import announce, usage_error
 from importer.cli.site_options import DEFAULT_DEMO_SITE, SiteOptions
 from importer.environment import Environment
 from importer.site.gateway import Site
@@ -28,7 +27,7 @@ def build_provider(site: SiteOptions, env: Environment) -> Provider:
 def connect_provider(site: SiteOptions, env: Environment) -> Provider:
     """The provider the options name, connected; nothing about the site is checked yet."""
     if (site.demo is None) == (site.server is None):
-        raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
+        raise usage_error(M.NEEDS_SITE, "give either --demo [SITE.db] or --server HOST --site-code ABC.")
     if site.demo is not None:
         from importer.site.demo.provider import DemoSite
         from importer.site.demo.samples import ensure_default_site
@@ -38,7 +37,9 @@ def connect_provider(site: SiteOptions, env: Environment) -> Provider:
             ensure_default_site(path)
         return DemoSite(path, latency=env.demo_latency)
     if not site.site_code:
-        raise click.UsageError("--server needs --site-code (the three-character site code).")
+        raise usage_error(
+            M.SERVER_NEEDS_SITE_CODE, "--server needs --site-code (the three-character site code)."
+        )
     if site.via == "adminservice":
         from importer.site.adminservice.connect import connect_adminservice
 

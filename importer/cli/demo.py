@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from importer import messages as M
+from importer.cli.output import usage_error
+
 
 @click.command()
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
@@ -17,9 +20,17 @@ def template(out: Path, force: bool) -> None:
     from importer.after.template import write_template
 
     if out.suffix.lower() != ".xlsx":
-        raise InputError(f"'{out.name}': the template is an .xlsx workbook.", "Give a name ending in .xlsx.")
+        raise InputError(
+            f"'{out.name}': the template is an .xlsx workbook.",
+            "Give a name ending in .xlsx.",
+            code=M.TEMPLATE_NOT_XLSX,
+        )
     if out.exists() and not force:
-        raise InputError(f"'{out}' exists already.", "Choose another name, or add --force to replace it.")
+        raise InputError(
+            f"'{out}' exists already.",
+            "Choose another name, or add --force to replace it.",
+            code=M.FILE_EXISTS,
+        )
     write_template(out)
     click.echo(f"Template written: {out}")
 
@@ -94,7 +105,7 @@ def demo_site_migrate(path: Path, source: str, destination: str, stage: str | No
     from importer.site.demo.provider import DemoSite
 
     if stage is None:
-        raise click.UsageError("give --captured or --restored.")
+        raise usage_error(M.DEMO_STAGE_NEEDED, "give --captured or --restored.")
     site = DemoSite(path)
     try:
         site.migrate(source, destination, stage)

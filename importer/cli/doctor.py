@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 
 from importer import ExitStatus, RunOptions, RunResult, Status
-from importer.after.doctor import Outcome, Report, check_adminservice, check_demo, check_winrm
+from importer import messages as M
+from importer.after.doctor import Outcome, Report, check_demo, check_winrm
+from importer.after.doctor_adminservice import check_adminservice
 from importer.cli.app import context
 from importer.cli.connect import connect_provider
 from importer.cli.options import inactive_days_option
-from importer.cli.output import readiness_lines
+from importer.cli.output import readiness_lines, usage_error
 from importer.cli.site_options import SiteOptions, site_options
 
 
@@ -43,7 +45,7 @@ def doctor(site: SiteOptions, as_json: bool, wave: Path | None, inactive_days: i
     else:
         once = SiteOptions(**{**site.__dict__, "retries": 1})
         if not (site.server and site.site_code):
-            raise click.UsageError("give either --demo [SITE.db] or --server HOST --site-code ABC.")
+            raise usage_error(M.NEEDS_SITE, "give either --demo [SITE.db] or --server HOST --site-code ABC.")
         if site.via == "adminservice":
             report = check_adminservice(once.adminservice_settings(), lambda: connect_provider(once, env))
         else:
@@ -129,7 +131,8 @@ def _print(report: Report) -> None:
     click.echo(f"cmassoc doctor: {report.target}")
     width = max(len(c.name) for c in report.checks)
     for check in report.checks:
-        line = f"  {check.outcome.value:<7} {check.name:<{width}}  {check.detail}"
+        code = f"{check.code}: " if check.code else ""
+        line = f"  {check.outcome.value:<7} {check.name:<{width}}  {code}{check.detail}"
         click.echo(line)
         if check.advice and check.outcome in (Outcome.FAIL, Outcome.NOTE):
             click.echo(f"  {'':<7} {'':<{width}}  -> {check.advice}")

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 import click
 
 from importer import Behavior, InputLimits, RunOptions, UsersFrom
+from importer import messages as M
 from importer.check.values import COLLECTION_ID, parse_behavior
+from importer.cli.output import bad_parameter
 from importer.read.aliases import mapping_entry
 from importer.report.pages import DEFAULT_PAPER, PAPERS, Paper
 
@@ -103,7 +105,8 @@ def _behavior_option(_ctx: click.Context, _param: click.Parameter, value: str | 
         return default(RunOptions, "default_behavior")  # type: ignore[no-any-return]
     parsed = parse_behavior(value, None)
     if parsed.value is None:
-        raise click.BadParameter(parsed.messages[0].text)
+        said = parsed.messages[0]
+        raise bad_parameter(said.code, said.text)
     return parsed.value
 
 
@@ -278,9 +281,10 @@ def _mapping_option(_ctx: click.Context, _param: click.Parameter, values: tuple[
     for value in values:
         entry = mapping_entry(value)
         if entry is None:
-            raise click.BadParameter(
+            raise bad_parameter(
+                M.MAP_INVALID,
                 f'{value!r}: write FIELD=HEADER, e.g. Source="Old PC" (fields: Source, Destination, Users, '
-                "Behavior, MAC, SMBIOSGUID, Collection, SourceResourceID, RestoreResourceID)"
+                "Behavior, MAC, SMBIOSGUID, Collection, SourceResourceID, RestoreResourceID)",
             )
         mapping[entry[0]] = entry[1]
     return mapping
@@ -289,7 +293,9 @@ def _mapping_option(_ctx: click.Context, _param: click.Parameter, values: tuple[
 def _ignore_option(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     headers = tuple(dict.fromkeys(v.strip() for v in values))
     if any(not h for h in headers):
-        raise click.BadParameter('give the column\'s header, e.g. --ignore-column "USMT behaviour"')
+        raise bad_parameter(
+            M.IGNORE_COLUMN_EMPTY, 'give the column\'s header, e.g. --ignore-column "USMT behaviour"'
+        )
     return headers
 
 

@@ -13,6 +13,7 @@ import click
 
 from importer import InputError, RunResult, messages
 from importer.job import Outcome, Wiring
+from importer.messages import Code, notice_line
 from importer.report.pages import DEFAULT_PAPER, Paper
 
 if TYPE_CHECKING:
@@ -36,7 +37,23 @@ def stderr() -> Console:
 
 
 def announce(text: str) -> None:
-    stderr().print(f"cmassoc: {text}", markup=False)
+    """One line on stderr; a notice with its code first ("cmassoc: CMA354 continuing run ...")."""
+    stderr().print(f"cmassoc: {notice_line(text)}", markup=False)
+
+
+def error_line(code: Code | None, text: str) -> str:
+    """An error as the console shows it: "cmassoc: error: CMA612 ..." (the code, when it has one)."""
+    return f"cmassoc: error: {code} {text}" if code else f"cmassoc: error: {text}"
+
+
+def usage_error(code: Code, text: str) -> click.UsageError:
+    """A wrong use of the command's options, with its code (click prints it under the usage)."""
+    return click.UsageError(f"{code}: {text}")
+
+
+def bad_parameter(code: Code | None, text: str, param_hint: str | None = None) -> click.BadParameter:
+    """A wrong option or argument value, with its code."""
+    return click.BadParameter(f"{code}: {text}" if code else text, param_hint=param_hint)
 
 
 class _Out:
@@ -77,6 +94,7 @@ def refuse_overwriting(inputs: dict[str, Path | None], outputs: dict[str, Path |
                 raise InputError(
                     f"{out_name} {out} is the {in_name}: cmassoc never writes over its input.",
                     f"Choose another path for {out_name}.",
+                    code=messages.OUTPUT_IS_INPUT,
                 )
 
 
@@ -144,9 +162,7 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     err = stderr() if json_to_stdout else _Out()
     for note in result.wave.notes:
         code = getattr(note, "code", None)
-        if code is messages.UNREAD_COLUMNS or code is messages.ROWS_NOT_PAIRS:
-            announce(f"{code} {note}")
-        elif note.startswith("WARNING"):
+        if code is messages.UNREAD_COLUMNS or code is messages.ROWS_NOT_PAIRS or note.startswith("WARNING"):
             announce(note)
     err.print(f"{summary_title(result)} {result.tally()}", markup=False)
     extra = result.site_changes()
@@ -165,7 +181,8 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
             markup=False,
         )
     if result.stopped_by:
-        err.print(f"Stopped early: {result.stopped_by}", markup=False)
+        code = f"{result.stopped_code} " if result.stopped_code else ""
+        err.print(f"Stopped early: {code}{result.stopped_by}", markup=False)
     if result.command == "status" and result.finished is not None:
         site = result.provider.site_code if result.provider else "?"
         err.print(f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {site}", markup=False)

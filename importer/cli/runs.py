@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from importer import InputError
+from importer import messages as M
 from importer.cli.output import announce
 from importer.environment import Environment
 from importer.journal.index import locate_run
@@ -39,17 +40,20 @@ def find_run(
     if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
         run_id, named = run_from_report(path)
         if run_id is None:
-            raise InputError(f"'{path.name}' names no run: {no_run}.")
+            raise InputError(f"'{path.name}' names no run: {no_run}.", code=M.REPORT_NAMES_NO_RUN)
         journal = journal_path or (Path(named) if named else DEFAULT_JOURNAL)
-        announce(f"run {run_id}: reading the journal {journal.absolute()}")
+        announce(M.Notice(M.READING_JOURNAL, f"run {run_id}: reading the journal {journal.absolute()}"))
         return run_id, journal
     if path.suffix.lower() in REPORT_SUFFIXES:
-        raise InputError(f"'{target}': no such report.")
+        raise InputError(f"'{target}': no such report.", code=M.NO_SUCH_REPORT)
     if not RUN_ID_PATTERN.match(target):
         raise InputError(
-            f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1)."
+            f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1).",
+            code=M.NOT_A_REPORT_OR_RUN_ID,
         )
     found = locate_run(target, journal_path or DEFAULT_JOURNAL, index)
     how = f" (found in the index of runs {index.absolute()})" if found.from_index else ""
-    announce(f"run {target}: reading the journal {found.journal.absolute()}{how}")
+    announce(
+        M.Notice(M.READING_JOURNAL, f"run {target}: reading the journal {found.journal.absolute()}{how}")
+    )
     return target, found.journal

@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from importer import InputError
+from importer import messages as M
 from importer.cli.app import context
 from importer.cli.connect import build_provider
-from importer.cli.output import announce
+from importer.cli.output import announce, bad_parameter
 from importer.cli.site_options import SiteOptions, site_options
 from importer.environment import PASSWORD, USERNAME
 
@@ -72,11 +73,15 @@ def serve(
     store = Store(folder)
     roles = _roles(roles_file) if trusted_user_header else {}
     if trusted_user_header and not roles:
-        raise InputError("--trusted-user-header needs --roles: a file that gives each user a role.")
+        raise InputError(
+            "--trusted-user-header needs --roles: a file that gives each user a role.",
+            code=M.TRUSTED_HEADER_NEEDS_ROLES,
+        )
     if not _loopback(host) and not store.has_users() and not trusted_user_header:
         raise InputError(
             f"--host {host} would let anyone on the network in, and there is no account yet.",
             "Add one first: cmassoc serve add-user NAME --role operator (or serve on 127.0.0.1).",
+            code=M.OPEN_HOST_WITHOUT_ACCOUNT,
         )
     if site.demo is None and site.server is None:
         site = dataclasses.replace(site, demo="demo-site.db")
@@ -100,9 +105,15 @@ def serve(
         trusted_user_header=trusted_user_header,
         trusted_roles={k.casefold(): Role(v) for k, v in roles.items()},
     )
-    announce(f"serving {label} on http://{host}:{port}/ (data in {folder}); Ctrl-C stops")
+    announce(
+        M.Notice(M.SERVING, f"serving {label} on http://{host}:{port}/ (data in {folder}); Ctrl-C stops")
+    )
     if not store.has_users() and not trusted_user_header:
-        announce("no account yet: add one with `cmassoc serve add-user NAME --role operator`")
+        announce(
+            M.Notice(
+                M.NO_ACCOUNT_YET, "no account yet: add one with `cmassoc serve add-user NAME --role operator`"
+            )
+        )
     try:
         uvicorn.run(build_app(config), host=host, port=port, log_level="warning", server_header=False)
     finally:
@@ -121,16 +132,18 @@ def add_user(ctx: click.Context, name: str, role: str) -> None:
 
     folder = ctx.meta.get("cmassoc.serve.data") or context().env.data_dir()
     if not name.strip() or len(name) > 100:
-        raise click.BadParameter("give a name of 1 to 100 characters", param_hint="NAME")
+        raise bad_parameter(M.ACCOUNT_NAME_LENGTH, "give a name of 1 to 100 characters", param_hint="NAME")
     password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"the password is shorter than {MIN_PASSWORD} characters.")
+        raise InputError(
+            f"the password is shorter than {MIN_PASSWORD} characters.", code=M.PASSWORD_TOO_SHORT
+        )
     store = Store(folder)
     try:
         store.add_user(name.strip(), Role(role), hash_password(password))
     finally:
         store.close()
-    announce(f"account {name} ({role}) saved in {folder}")
+    announce(M.Notice(M.ACCOUNT_SAVED, f"account {name} ({role}) saved in {folder}"))
 
 
 def _loopback(host: str) -> bool:
@@ -148,9 +161,11 @@ def _roles(path: Path | None) -> dict[str, str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"'{path}': not a roles file ({exc}).") from exc
+        raise InputError(f"'{path}': not a roles file ({exc}).", code=M.ROLES_FILE_UNREADABLE) from exc
     roles = data.get("roles", {})
     bad = {k: v for k, v in roles.items() if v not in ("viewer", "planner", "operator")}
     if not isinstance(roles, dict) or bad:
-        raise InputError(f"'{path}': each user's role must be viewer, planner or operator ({bad}).")
+        raise InputError(
+            f"'{path}': each user's role must be viewer, planner or operator ({bad}).", code=M.ROLES_INVALID
+        )
     return {str(k): str(v) for k, v in roles.items()}

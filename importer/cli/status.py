@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from importer import InputError, RunOptions
+from importer import messages as M
 from importer.cli.app import context
 from importer.cli.connect import build_provider
 from importer.cli.options import OutputOptions, journal_option, output_options, paper_option
-from importer.cli.output import announce, default_report_path, finish, unique_path, wiring
+from importer.cli.output import announce, default_report_path, finish, unique_path, usage_error, wiring
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, Wiring, execute
@@ -40,7 +41,7 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
         default = default_report_path(path, kind="status")
     else:
         if not path.is_file() and not RUN_ID_PATTERN.match(target):
-            raise InputError(f"'{target[:60]}': no such file, and not a Run ID.")
+            raise InputError(f"'{target[:60]}': no such file, and not a Run ID.", code=M.NO_SUCH_FILE_OR_RUN)
         chosen = chosen_journal(journal_path, env)
         run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet itself")
         job = Job("status", options, journal=journal, run_id=run_id)
@@ -66,11 +67,13 @@ def export(
     from importer.after.export import EXPORT_SUFFIXES
 
     if out.suffix.lower() not in EXPORT_SUFFIXES:
-        raise InputError(f"'{out.name}': export writes .xlsx or .csv, not '{out.suffix}'.")
+        raise InputError(
+            f"'{out.name}': export writes .xlsx or .csv, not '{out.suffix}'.", code=M.EXPORT_FORMAT
+        )
     if sources and collection:
-        raise click.UsageError("give --source or --collection, not both.")
+        raise usage_error(M.SOURCE_OR_COLLECTION, "give --source or --collection, not both.")
     env = context().env
     options = RunOptions(batch_size=site.batch_size, retry=site.retry)
     job = Job("export", options, export_to=out, sources=tuple(sources), collection=collection, paper=paper)
     outcome = execute(job, Wiring(connect=lambda: build_provider(site, env), announce=announce))
-    announce(f"exported {outcome.exported} associations to {out.absolute()}")
+    announce(M.Notice(M.EXPORTED, f"exported {outcome.exported} associations to {out.absolute()}"))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from importer import Behavior, InputLimits, RunOptions
+from importer import messages as M
 from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
@@ -18,7 +19,7 @@ from importer.cli.options import (
     refresh_options,
     wave_arguments,
 )
-from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, wiring
+from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, usage_error, wiring
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute
 
@@ -118,9 +119,17 @@ def run(
         include_collections=refresh.include_collections,
     )
     if (refresh.skip_collections or refresh.include_collections) and not refresh.copy_collections:
-        raise click.UsageError("--skip-collection and --include-collection go with --copy-collections.")
+        raise usage_error(
+            M.COLLECTION_OPTIONS_ALONE,
+            "--skip-collection and --include-collection go with --copy-collections.",
+        )
     if overwrite_existing_record:
-        announce("--overwrite-existing-record: an import may take over a record holding its MAC or GUID")
+        announce(
+            M.Notice(
+                M.OVERWRITE_RECORDS_ON,
+                "--overwrite-existing-record: an import may take over a record holding its MAC or GUID",
+            )
+        )
     job = Job(
         "run",
         options,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from importer import db
+from importer import db, messages
 from importer.errors import InputError
 from importer.journal.records import timestamp
 
@@ -201,8 +201,11 @@ class Indexing:
         except IndexUnavailable as exc:
             self._failed = True
             self.announce(
-                f"cannot write the index of runs {self.path.absolute()} ({exc}): run {run_id} is not "
-                f"indexed; from another folder, give its journal with --journal {journal.absolute()}"
+                messages.Notice(
+                    messages.INDEX_NOT_WRITTEN,
+                    f"cannot write the index of runs {self.path.absolute()} ({exc}): run {run_id} is not "
+                    f"indexed; from another folder, give its journal with --journal {journal.absolute()}",
+                )
             )
 
 
@@ -230,6 +233,7 @@ def locate_run(run_id: str, first: Path, index_path: Path) -> Located:
                 f"run {run_id}: its journal {entry.journal} (as the index of runs {index_path.absolute()} "
                 "has it) is not there any more: moved or deleted.",
                 "Give its journal with --journal.",
+                code=messages.JOURNAL_MOVED,
             )
         return Located(entry.journal, True)
     if held is None:  # `first` is there but unreadable: opening it says precisely why
@@ -238,6 +242,7 @@ def locate_run(run_id: str, first: Path, index_path: Path) -> Located:
         f"run {run_id} is neither in the journal {first.absolute()} nor in the index of runs "
         f"{index_path.absolute()}{trouble}.",
         "Give its journal with --journal, or its report.",
+        code=messages.RUN_NOT_FOUND,
     )
 
 

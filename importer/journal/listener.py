@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from importer import messages as M
 from importer.journal.records import RowState, RunKind
 from importer.journal.resume import ResumePolicy, find_run
 from importer.journal.storage import Journal
@@ -81,8 +82,11 @@ def resume_or_start(
     if record is not None:
         journal.reopen(record.run_id)
         announce(
-            f"continuing run {record.run_id} ({record.state.value}, started {record.started}); "
-            "--new-run starts afresh"
+            M.Notice(
+                M.RUN_CONTINUED,
+                f"continuing run {record.run_id} ({record.state.value}, started {record.started}); "
+                "--new-run starts afresh",
+            )
         )
         return JournalRun(journal, record.run_id, journal.rows(record.run_id))
     settings: dict[str, object] = {

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from importer import messages as M
 from importer.model import Behavior, Level, RowResult, Status
 from importer.results import RunResult
 
@@ -110,7 +111,11 @@ class RowRecord:
         if self.state in NEVER_ON_SITE:
             row.status = Status(self.state.value)
             why = f": {self.detail}" if self.detail else ""
-            row.add(Level.NOTE, f"the run left this row {self.state.value}{why}; it never reached the site")
+            row.add(
+                Level.NOTE,
+                f"the run left this row {self.state.value}{why}; it never reached the site",
+                code=M.NEVER_REACHED_SITE,
+            )
         return row
 
 

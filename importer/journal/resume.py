@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from importer import messages as M
 from importer.errors import InputError
 from importer.journal.records import RowRecord, RowState, RunKind, RunRecord
 from importer.journal.storage import Journal
@@ -22,16 +23,20 @@ def find_run(
     if resume_id is not None:
         record = journal.run(resume_id)
         if record.kind is not RunKind.RUN:
-            raise InputError(f"{resume_id} is an undo, not a run: it cannot be resumed.")
+            raise InputError(
+                f"{resume_id} is an undo, not a run: it cannot be resumed.", code=M.RUN_IS_AN_UNDO
+            )
         if record.input_sha256 != wave.sha256:
             raise InputError(
                 f"run {resume_id} was made from another version of the sheet (its SHA-256 differs).",
                 "Start a new run with --new-run.",
+                code=M.RUN_OF_ANOTHER_SHEET,
             )
         if record.site.upper() != info.site_code.upper():
             raise InputError(
                 f"run {resume_id} was made on site {record.site}, not {info.site_code}.",
                 "Point --demo/--server at the site of that run, or start a new run with --new-run.",
+                code=M.RUN_ON_ANOTHER_SITE,
             )
         return record
     if new_run:
@@ -76,6 +81,7 @@ class ResumePolicy:
                 f"run {self.run_id} was made from other rows (the sheet, the users file or "
                 "--behavior differ).",
                 "Start a new run with --new-run.",
+                code=M.RUN_OF_OTHER_ROWS,
             )
 
     def restore_imports(self, rows: Sequence[RowResult]) -> None:
@@ -97,7 +103,9 @@ class ResumePolicy:
                     m for m in row.messages if m.tag not in (Tag.IMPORT_CONFLICT, Tag.NOT_ON_SITE)
                 ]
                 row.add(
-                    Level.NOTE, f"imported by this run before it stopped ({before.imported_id}): not again"
+                    Level.NOTE,
+                    f"imported by this run before it stopped ({before.imported_id}): not again",
+                    code=M.IMPORTED_BEFORE_STOP,
                 )
             elif (
                 before.hardware == Hardware.IMPORT.value
@@ -117,11 +125,14 @@ class ResumePolicy:
             if row.status is Status.EXISTS:
                 row.status = Status.CREATED
                 row.messages = [m for m in row.messages if m.tag is not Tag.ALREADY_ON_SITE]
-                text = (
-                    "created by this run before it stopped"
-                    if before.state is RowState.CREATED
-                    else "was being sent when the run stopped; found on the site: created (not sent twice)"
-                )
-                row.add(Level.NOTE, text)
+                if before.state is RowState.CREATED:
+                    row.add(Level.NOTE, "created by this run before it stopped", code=M.CREATED_BEFORE_STOP)
+                else:
+                    text = "was being sent when the run stopped; found on the site: created (not sent twice)"
+                    row.add(Level.NOTE, text, code=M.FOUND_AFTER_STOP)
             elif row.status is Status.PLANNED and before.state is RowState.SENDING:
-                row.add(Level.NOTE, "was being sent when the run stopped; not on the site: sent again")
+                row.add(
+                    Level.NOTE,
+                    "was being sent when the run stopped; not on the site: sent again",
+                    code=M.SENT_AGAIN,
+                )

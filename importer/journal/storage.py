@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from importer import db
+from importer import messages as M
 from importer.errors import InputError
 from importer.journal.records import (
     NEVER_ON_SITE,
@@ -83,7 +84,9 @@ class Journal:
         exists = path.exists()
         if not create and not exists:
             raise InputError(
-                f"the run journal '{path}' does not exist.", "Give the right one with --journal."
+                f"the run journal '{path}' does not exist.",
+                "Give the right one with --journal.",
+                code=M.JOURNAL_MISSING,
             )
         if exists:
             _check_is_journal(path, require_tables=not create)
@@ -94,11 +97,15 @@ class Journal:
             db.upgrade(self._db, JOURNAL_STEPS)
         except db.NewerSchema as exc:
             raise InputError(
-                f"the run journal '{path}' was written by a newer cmassoc ({exc}).", "Upgrade cmassoc."
+                f"the run journal '{path}' was written by a newer cmassoc ({exc}).",
+                "Upgrade cmassoc.",
+                code=M.WRITTEN_BY_NEWER,
             ) from exc
         except (OSError, sqlite3.Error) as exc:
             raise InputError(
-                f"cannot open the run journal '{path}': {exc}.", "Choose another with --journal."
+                f"cannot open the run journal '{path}': {exc}.",
+                "Choose another with --journal.",
+                code=M.JOURNAL_UNOPENABLE,
             ) from exc
 
     def close(self) -> None:
@@ -150,7 +157,7 @@ class Journal:
     def run(self, run_id: str) -> RunRecord:
         row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
-            raise InputError(f"run {run_id} is not in the journal '{self.path}'.")
+            raise InputError(f"run {run_id} is not in the journal '{self.path}'.", code=M.RUN_NOT_IN_JOURNAL)
         return _run(row)
 
     def unfinished(self, sha256: str, site: str, provider: str) -> RunRecord | None:
@@ -279,7 +286,8 @@ class Journal:
             return RowState(text)
         except ValueError:
             raise InputError(
-                f"the journal '{self.path}' holds a row state it does not know: {text!r}."
+                f"the journal '{self.path}' holds a row state it does not know: {text!r}.",
+                code=M.JOURNAL_UNKNOWN_VALUE,
             ) from None
 
     # -- resume --------------------------------------------------------------------
@@ -309,7 +317,9 @@ def _run(row: tuple[object, ...]) -> RunRecord:
     try:
         run_kind, run_state = RunKind(str(kind)), RunState(str(state))
     except ValueError:
-        raise InputError(f"run {run_id} has a kind or state this version does not know.") from None
+        raise InputError(
+            f"run {run_id} has a kind or state this version does not know.", code=M.JOURNAL_UNKNOWN_VALUE
+        ) from None
     return RunRecord(
         str(run_id),
         run_kind,
@@ -374,6 +384,7 @@ def _check_is_journal(path: Path, require_tables: bool) -> None:
         raise InputError(
             f"'{path}' is not a cmassoc run journal: {problem}.",
             "Give the journal of the run with --journal (a demo site or another database never is one).",
+            code=M.NOT_A_JOURNAL,
         )
 
 

@@ -167,7 +167,7 @@ class RowResult:
         column: str | None = None,
         tag: Tag | None = None,
         *,
-        code: Code | None = None,
+        code: Code,
     ) -> None:
         self.extend((Message(level, text, column, tag, code=code),))
 
@@ -175,7 +175,7 @@ class RowResult:
         if messages:
             self.messages = [*self.messages, *messages]
 
-    def fail(self, status: Status, text: str, column: str | None = None, *, code: Code | None = None) -> None:
+    def fail(self, status: Status, text: str, column: str | None = None, *, code: Code) -> None:
         self.status = status
         self.add(Level.ERROR, text, column, code=code)
 

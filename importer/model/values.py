@@ -80,7 +80,9 @@ class Message:
     text: str
     column: str | None = None
     tag: Tag | None = None
-    code: Code | None = field(default=None, kw_only=True)  # from importer.messages.CATALOG
+    code: Code = field(
+        kw_only=True
+    )  # from importer.messages.CATALOG: what the message is, for people and code
 
     def render(self) -> str:
         where = f"{self.column}: " if self.column else ""

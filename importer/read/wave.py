@@ -64,8 +64,12 @@ def read_wave(
             pairs_found = True
             if header.row == 0:
                 wave.notes.append(
-                    f"{sheet.where} has no header row: read as the console's Import Computer "
-                    "Information file (Name = the new computer, SMBIOS GUID, MAC Address, Source Computer)"
+                    messages.Notice(
+                        messages.READ_AS_IMPORT_FILE,
+                        f"{sheet.where} has no header row: read as the console's Import Computer "
+                        "Information file (Name = the new computer, SMBIOS GUID, MAC Address, "
+                        "Source Computer)",
+                    )
                 )
             check_mapping(sheet, header, mapping)
             rows, not_pair = not_pairs(
@@ -81,8 +85,11 @@ def read_wave(
             wave.user_rows.extend(_user_rows(sheet, header))
         elif not sheet.is_blank():
             wave.notes.append(
-                f"sheet '{sheet.name}' skipped: no header with source and destination "
-                "(or, on a users sheet, source and users) columns"
+                messages.Notice(
+                    messages.SHEET_SKIPPED,
+                    f"sheet '{sheet.name}' skipped: no header with source and destination "
+                    "(or, on a users sheet, source and users) columns",
+                )
             )
     notice = skipped_notice(skipped)
     if notice is not None:
@@ -103,6 +110,7 @@ def read_wave(
             f"{where}: no header row with a source and a destination column in the first "
             f"{HEADER_SEARCH_ROWS} rows (the first rows hold {shown}).",
             f"Name the columns Source and Destination, or say which they are:{example}.",
+            code=messages.NO_PAIRS_HEADER,
         )
     if users_path is not None:
         users_sheets, users_notes = read_sheets(users_path, limits)
@@ -117,6 +125,7 @@ def read_wave(
             raise InputError(
                 f"'{users_path.name}': no header row with a source computer and a user column.",
                 "Name the columns Source and User.",
+                code=messages.USERS_FILE_NO_HEADER,
             )
     unknown = [given for key, given in ignored.items() if key not in headers_seen]
     if unknown:

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from importer import messages as M
 from importer.errors import ReportError
 
 
@@ -17,7 +18,9 @@ def replace_atomically(path: Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise ReportError(f"cannot write the report '{path}': {exc.strerror}.") from exc
+        raise ReportError(
+            f"cannot write the report '{path}': {exc.strerror}.", code=M.REPORT_NOT_WRITTEN
+        ) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -27,6 +30,7 @@ def replace_atomically(path: Path) -> Iterator[Path]:
         raise ReportError(
             f"cannot write the report '{path}': {exc.strerror}.",
             "Close it in Excel, or choose another path with --report.",
+            code=M.REPORT_NOT_WRITTEN,
         ) from exc
     finally:
         tmp.unlink(missing_ok=True)

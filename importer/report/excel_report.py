@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 
+from importer import messages
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 from importer.messages import CATALOG
 from importer.model import RowResult, Status, carried_cells, carried_columns
@@ -115,8 +116,11 @@ def _notes(result: RunResult, carried: int) -> list[str]:
     dropped = carried - MAX_ORIGINAL_COLUMNS
     if dropped > 0:
         notes.append(
-            f"{dropped:,} of the input's columns are not shown on the Results sheet (Excel holds "
-            f"{EXCEL_MAX_COLUMNS:,} columns); the JSON report and the input file have them"
+            messages.Notice(
+                messages.COLUMNS_NOT_SHOWN,
+                f"{dropped:,} of the input's columns are not shown on the Results sheet (Excel holds "
+                f"{EXCEL_MAX_COLUMNS:,} columns); the JSON report and the input file have them",
+            )
         )
     return notes
 

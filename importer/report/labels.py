@@ -35,6 +35,7 @@ SUMMARY_LABELS = (
     ("run_id", RUN_ID),
     ("journal", JOURNAL),
     ("stopped_by", "Stopped early by"),
+    ("stopped_code", "Stopped early: code"),
     ("site_readiness", "State migration points"),
     ("readiness", "Readiness warnings (pairs)"),
     ("inactive_days", "Inactive after (days)"),

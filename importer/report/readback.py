@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from importer import messages as M
 from importer.errors import InputError
 from importer.journal.records import RUN_ID_PATTERN
 from importer.limits import MB, InputLimits
@@ -36,7 +37,9 @@ def run_from_report(path: Path) -> tuple[str | None, str | None]:
     try:
         summary = _json_summary(path) if path.suffix.lower() == ".json" else _xlsx_summary(path)
     except OSError as exc:
-        raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
+        raise InputError(
+            f"'{path}': cannot be read ({exc.strerror or exc}).", code=M.REPORT_UNREADABLE
+        ) from exc
     run_id, journal = summary.get(RUN_ID), summary.get(JOURNAL)
     if run_id is not None and (not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id)):
         raise _not_ours(path, f"its run ID {str(run_id)[:40]!r} is not one cmassoc writes")
@@ -56,7 +59,9 @@ def is_report(path: Path) -> bool:
 
 def _not_ours(path: Path, why: str) -> InputError:
     return InputError(
-        f"'{path.name}' is not a cmassoc report: {why}.", "Give the report a run wrote, or its Run ID."
+        f"'{path.name}' is not a cmassoc report: {why}.",
+        "Give the report a run wrote, or its Run ID.",
+        code=M.NOT_A_REPORT,
     )
 
 
@@ -154,8 +159,19 @@ def _parsed(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     cached = _ROWS_CACHE.get(path)
     if cached is None or cached[0] != stamp:
         data = json.loads(path.read_text(encoding="utf-8"))
-        notes = [str(n) for n in data.get("summary", {}).get("notes") or []]
+        summary = data.get("summary", {})
+        notices = summary.get("notices")  # since codes; a report of 0.1.0 has the notes' words only
+        notes = [_notice(n) for n in notices] if isinstance(notices, list) else summary.get("notes") or []
+        notes = [str(n) for n in notes]
         if len(_ROWS_CACHE) > 8:
             _ROWS_CACHE.clear()
         _ROWS_CACHE[path] = cached = (stamp, data["rows"], notes)
     return cached[1], cached[2]
+
+
+def _notice(said: Any) -> str:
+    """A notice of the JSON's summary as the console shows it: "CMA330 ..."."""
+    if not isinstance(said, dict):
+        return str(said)
+    text = f"WARNING: {said.get('text')}" if said.get("level") == "warning" else str(said.get("text"))
+    return f"{said['code']} {text}" if said.get("code") else text

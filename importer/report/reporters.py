@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from importer import messages as M
 from importer.errors import ReportError
 from importer.report.pages import DEFAULT_PAPER, Paper
 from importer.results import RunResult
@@ -45,12 +46,14 @@ class ExcelReport:
         from importer.report.excel_report import write_xlsx
 
         if not self.path.parent.exists():
-            self.announce(f"creating the folder {self.path.parent} for {self.path.name}")
+            self.announce(
+                M.Notice(M.FOLDER_CREATED, f"creating the folder {self.path.parent} for {self.path.name}")
+            )
         try:
             write_xlsx(result, self.path, self.paper)
         except ReportError as exc:
             fallback = Path(tempfile.gettempdir()) / (self.fallback_name or self.path.name)
-            self.announce(f"{exc} Writing it to {fallback} instead.")
+            self.announce(M.Notice(M.REPORT_WRITTEN_ELSEWHERE, f"{exc} Writing it to {fallback} instead."))
             write_xlsx(result, fallback, self.paper)
             return fallback
         return self.path
@@ -68,21 +71,32 @@ class JsonReport:
 
         if self.path != STDOUT:
             if not self.path.parent.exists():
-                self.announce(f"creating the folder {self.path.parent} for {self.path.name}")
+                self.announce(
+                    M.Notice(M.FOLDER_CREATED, f"creating the folder {self.path.parent} for {self.path.name}")
+                )
             write_json(result, self.path)
             return self.path
         stream = sys.stdout
         if stream is None:
-            self.announce("the JSON was not written: standard output is closed.")
+            self.announce(
+                M.Notice(M.JSON_STDOUT_LOST, "the JSON was not written: standard output is closed.")
+            )
             return None
         try:
             write_json_to(result, stream)
             stream.flush()
         except BrokenPipeError:
-            self.announce("the JSON was cut short: the program reading standard output stopped reading.")
+            self.announce(
+                M.Notice(
+                    M.JSON_STDOUT_LOST,
+                    "the JSON was cut short: the program reading standard output stopped reading.",
+                )
+            )
             _silence(stream)
         except (OSError, ValueError) as exc:
-            self.announce(f"the JSON could not be written to standard output ({exc}).")
+            self.announce(
+                M.Notice(M.JSON_STDOUT_LOST, f"the JSON could not be written to standard output ({exc}).")
+            )
             _silence(stream)
         return None
 

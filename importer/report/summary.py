@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importer import __version__
+from importer.messages import notice_dict
 from importer.report.labels import TOOL
 from importer.results import RunResult
 
@@ -42,7 +43,7 @@ def summary(result: RunResult) -> dict[str, object]:
         "run_id": result.run_id,
         "journal": result.journal_path,
         "exit_status": int(result.exit_status),
-        "notes": list(result.wave.notes),
+        "notes": list(result.wave.notes),  # their texts, as 0.1.0 wrote them; "notices" has their codes
         # keys after here are new since 0.1.0, whose readers expect the keys above in this order
         "rows_with_default_behavior": result.defaulted if result.command in ("run", "validate") else None,
         "inactive_days": options.inactive_days if ran else None,
@@ -53,4 +54,6 @@ def summary(result: RunResult) -> dict[str, object]:
         "skip_collections": ", ".join(options.skip_collections) or None if ran else None,
         "include_collections": ", ".join(options.include_collections) or None if ran else None,
         "copied_collections": result.copied_count() if ran and options.copy_collections else None,
+        "notices": [notice_dict(note) for note in result.wave.notes],
+        "stopped_code": str(result.stopped_code) if result.stopped_code else None,
     }

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from importer import messages as M
 from importer.check.values import COLLECTION_ID
 from importer.errors import ProviderUnavailable, TransientProviderError
 from importer.progress import NoProgress, Progress, stage
@@ -203,6 +204,7 @@ class Site(Lookups):
                 f"site {code} is a {SITE_TYPES.get(kind, f'site of type {kind}')}, not a primary site.",
                 "Computer associations are site-specific and cannot span sites: connect to the SMS "
                 "Provider of the primary site that holds both computers, with its site code.",
+                code=M.NOT_PRIMARY_SITE,
             )
 
     def _queries(self, what: str, queries: Sequence[Query]) -> list[list[dict[str, object]]]:
@@ -233,7 +235,9 @@ class Site(Lookups):
             return [result for query in queries for result in self._optional_trip([query])]
         for query, result in zip(queries, results, strict=True):
             if result.error is not None and result.error.transient:
-                raise TransientProviderError(f"query on {query.class_name} failed: {result.error.describe()}")
+                raise TransientProviderError(
+                    f"query on {query.class_name} failed: {result.error.describe()}", code=M.TEMPORARY_FAULT
+                )
         return results
 
     def _round_trip(self, queries: Sequence[Query]) -> list[list[dict[str, object]]]:
@@ -245,17 +249,20 @@ class Site(Lookups):
             if error is not None:
                 message = f"query on {query.class_name} failed: {error.describe()}"
                 if error.transient:
-                    raise TransientProviderError(message)
+                    raise TransientProviderError(message, code=M.TEMPORARY_FAULT)
                 if error.code == WBEM_E_QUOTA_VIOLATION:
                     raise ProviderUnavailable(
                         f"{message}.",
                         "WMI found the query too large: please report this to cmassoc's maintainers.",
+                        code=M.QUERY_TOO_LARGE,
                     )
                 if error.access_denied:
                     raise ProviderUnavailable(
-                        f"{message}.", f"The account needs a ConfigMgr role that may read {query.class_name}."
+                        f"{message}.",
+                        f"The account needs a ConfigMgr role that may read {query.class_name}.",
+                        code=M.QUERY_ACCESS_DENIED,
                     )
-                raise ProviderUnavailable(f"{message}.")
+                raise ProviderUnavailable(f"{message}.", code=M.QUERY_FAILED)
             out.append(result.rows)
         return out
 

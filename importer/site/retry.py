@@ -9,7 +9,8 @@ from typing import TypeVar
 
 import tenacity
 
-from importer.errors import ProviderUnavailable, TransientProviderError
+from importer import messages as M
+from importer.errors import ImporterError, ProviderUnavailable, TransientProviderError
 
 log = logging.getLogger("importer")
 T = TypeVar("T")
@@ -31,12 +32,14 @@ def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) ->
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
+        shown = error.coded() if isinstance(error, ImporterError) else error
         log.warning(
-            "%s: attempt %d of %d failed (%s); retrying",
+            "%s WARNING: %s: attempt %d of %d failed (%s); retrying",
+            M.RETRYING,
             what,
             state.attempt_number,
             policy.attempts,
-            error,
+            shown,
         )
 
     retrying = tenacity.Retrying(
@@ -57,5 +60,6 @@ def with_retries(policy: RetryPolicy, what: str, attempt: Callable[[int], T]) ->
             f"{what}: the provider still failed after {tried} attempts ({exc}).",
             "Check the connection to the SMS Provider and run the same command again: nothing "
             "is done twice (a run shows what it created before as exists; an undo skips what is gone).",
+            code=M.RETRIES_EXHAUSTED,
         ) from exc
     raise AssertionError("unreachable")  # tenacity either returns or raises

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from importer import messages as M
 from importer.errors import ProtocolError
 from importer.site.provider import QUERY_LIMITS, Query, QueryLimits, Value, over_limits, wql, wql_literal
 
@@ -55,4 +56,7 @@ def refuse_oversized(queries: Sequence[Query]) -> None:
     for query in queries:
         problem = over_limits(query, QUERY_LIMITS)
         if problem is not None:  # a bug of ours: never send what WMI would refuse
-            raise ProtocolError(f"a query of cmassoc's own is too large ({problem}): {wql(query)[:120]}...")
+            raise ProtocolError(
+                f"a query of cmassoc's own is too large ({problem}): {wql(query)[:120]}...",
+                code=M.QUERY_TOO_LARGE,
+            )

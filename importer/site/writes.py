@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from importer import messages as M
 from importer.errors import TransientProviderError
 from importer.site.provider import CallResult, MethodCall, Provider
 from importer.site.retry import RetryPolicy, with_retries
@@ -43,6 +44,6 @@ def send_reconciled(
                 settle(item, result)
         pending = retry
         if pending:
-            raise TransientProviderError(f"{len(pending)} call(s) failed: {last}")
+            raise TransientProviderError(f"{len(pending)} call(s) failed: {last}", code=M.TEMPORARY_FAULT)
 
     with_retries(retry_policy, what, attempt)

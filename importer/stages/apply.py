@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from importer import messages as M
+from importer.messages import Code
 from importer.model import Hardware, Level, RowResult, Status, Tag
 from importer.model import fields as C
 from importer.site.batching import chunks
@@ -112,9 +114,10 @@ def apply(
                     Status.UNKNOWN,
                     f"outcome unknown ({reason}): run the same sheet again; "
                     "if it was created it will show as exists",
+                    code=M.OUTCOME_UNKNOWN,
                 )
             else:
-                row.fail(Status.NOT_SENT, f"not sent ({reason})")
+                row.fail(Status.NOT_SENT, f"not sent ({reason})", code=M.NOT_SENT)
         raise
 
 
@@ -133,12 +136,17 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
                 row.add(
                     Level.NOTE,
                     f"replaced the version on the site (behaviour {row.replaces[0]}, users {users})",
+                    code=M.REPLACED,
                 )
         elif result.failed_with(WBEM_E_ALREADY_EXISTS):
             row.status = Status.EXISTS
-            row.add(Level.NOTE, "created by someone else after the plan was made: left as it is")
+            row.add(
+                Level.NOTE,
+                "created by someone else after the plan was made: left as it is",
+                code=M.CREATED_BY_ANOTHER,
+            )
         else:
-            row.fail(Status.FAILED, f"the provider refused it: {result.describe()}")
+            row.fail(Status.FAILED, f"the provider refused it: {result.describe()}", code=M.CREATE_REFUSED)
 
     def still_needed(rows: list[RowResult]) -> list[RowResult]:
         """Rows whose association is on the site now are created; the rest still need sending."""
@@ -147,7 +155,11 @@ def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
         for row in rows:
             if _key(row) in found:
                 row.status = Status.CREATED
-                row.add(Level.NOTE, "confirmed on the site after a retry (not sent twice)")
+                row.add(
+                    Level.NOTE,
+                    "confirmed on the site after a retry (not sent twice)",
+                    code=M.CONFIRMED_AFTER_RETRY,
+                )
             else:
                 still.append(row)
         return still
@@ -160,7 +172,11 @@ def _remove_old_versions(rows: Sequence[RowResult], site: Site) -> None:
 
     def settle(row: RowResult, result: CallResult) -> None:
         if not result.ok and not result.failed_with(WBEM_E_NOT_FOUND):
-            row.fail(Status.FAILED, f"the provider refused to replace it: {result.describe()}")
+            row.fail(
+                Status.FAILED,
+                f"the provider refused to replace it: {result.describe()}",
+                code=M.REPLACE_REFUSED,
+            )
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:
         present = {e.key for e in site.associations_by_pair([_key(r) for r in pending])}
@@ -189,14 +205,24 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
             if result.out.get("MachineExists") and not overwrite:
                 row.hardware = Hardware.KNOWN
                 _imported_note(row, None)
-                row.add(Level.NOTE, f"{row.destination} was imported by someone else meanwhile ({rid})")
+                row.add(
+                    Level.NOTE,
+                    f"{row.destination} was imported by someone else meanwhile ({rid})",
+                    code=M.IMPORTED_BY_ANOTHER,
+                )
             else:
                 row.hardware = Hardware.IMPORTED
-                _imported_note(row, f"{row.destination} was imported by this run (ResourceID {rid})")
+                _imported_note(
+                    row, f"{row.destination} was imported by this run (ResourceID {rid})", M.IMPORTED
+                )
         else:
             row.hardware = Hardware.NOT_IMPORTED
             _imported_note(row, None)
-            row.fail(Status.FAILED, f"the provider did not import {row.destination}: {result.describe()}")
+            row.fail(
+                Status.FAILED,
+                f"the provider did not import {row.destination}: {result.describe()}",
+                code=M.IMPORT_REFUSED,
+            )
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:
         found = {
@@ -216,13 +242,14 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
                     row,
                     f"{row.destination} was imported by this run (ResourceID {record.resource_id}); "
                     "confirmed on the site after a retry, not sent twice",
+                    M.CONFIRMED_AFTER_RETRY,
                 )
         return still
 
     site.send_reconciled(rows, f"importing {len(rows)} computers", call_for, still_needed, settle)
 
 
-def _imported_note(row: RowResult, text: str | None) -> None:
+def _imported_note(row: RowResult, text: str | None, code: Code = M.IMPORTED) -> None:
     """The plan's "it will be imported" becomes what happened (or goes, when a message of its
     own says it): a report read after the run never promises what is done."""
     planned = [m for m in row.messages if m.tag is Tag.TO_IMPORT]
@@ -230,7 +257,7 @@ def _imported_note(row: RowResult, text: str | None) -> None:
     if text is not None:
         taking_over = planned[0].text.partition(", taking over")[2] if planned else ""
         text += f", taking over{taking_over}" if taking_over else ""
-        row.add(Level.NOTE, text, planned[0].column if planned else None)
+        row.add(Level.NOTE, text, planned[0].column if planned else None, code=code)
 
 
 def _join(rows: Sequence[RowResult], site: Site) -> None:
@@ -269,6 +296,7 @@ def _join(rows: Sequence[RowResult], site: Site) -> None:
                     f"the association is {row.status.value if row.status else 'done'}, but adding "
                     f"{row.destination} to {collection_id} failed: {result.describe()}",
                     row.column(C.COLLECTION),
+                    code=M.JOIN_FAILED,
                 )
 
     def still_needed(pending: list[tuple[str, list[RowResult]]]) -> list[tuple[str, list[RowResult]]]:

@@ -6,6 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import importer.check.rules as rules
+from importer import messages as M
+from importer.messages import Code
 from importer.model import Behavior, Hardware, Level, RowResult, Status, Tag
 from importer.model import fields as C
 from importer.site.gateway import Site
@@ -76,17 +78,25 @@ def _plan_collections(rows: list[RowResult], site: Site) -> None:
         outcome: list[str] = []
         for ref in row.collections:
             collection = by_ref.get(ref.casefold())
-            problem = None
+            problem: tuple[Code, str] | None = None
             if collection is None:
-                problem = f"collection {ref} is not on the site (or not visible to this account)"
+                problem = (
+                    M.COLLECTION_NOT_ON_SITE,
+                    f"collection {ref} is not on the site (or not visible to this account)",
+                )
             elif collection.kind != DEVICE_COLLECTION:
-                problem = f"{collection.describe()} is a user collection: computers join device collections"
+                problem = (
+                    M.COLLECTION_OF_USERS,
+                    f"{collection.describe()} is a user collection: computers join device collections",
+                )
             elif collection.built_in:
                 problem = (
-                    f"{collection.describe()} is a built-in collection: its members are not added by hand"
+                    M.COLLECTION_BUILT_IN,
+                    f"{collection.describe()} is a built-in collection: its members are not added by hand",
                 )
             if problem is not None:
-                row.fail(Status.CONFLICT, f"{problem}; row not done", row.column(C.COLLECTION))
+                code, text = problem
+                row.fail(Status.CONFLICT, f"{text}; row not done", row.column(C.COLLECTION), code=code)
                 break
             assert collection is not None
             if (collection.collection_id, row.restore_resource_id or 0) in members:
@@ -120,12 +130,13 @@ def _plan_row(
                 Level.NOTE,
                 f"{_label(item.source_name, item.source_id)} has an in-place association (a refresh task "
                 f"sequence made it; migration {item.status_text}): not a conflict, left as it is",
+                code=M.IN_PLACE_ON_SITE,
             )
     on_site = [_site_pair(e) for e in nearby if not e.in_place]
     problems = rules.violations(pair, on_site)
     if problems:
-        for text in problems:
-            row.add(Level.ERROR, text + ": left untouched")
+        for code, text in problems:
+            row.add(Level.ERROR, text + ": left untouched", code=code)
         row.status = Status.CONFLICT
         return
     # The sheet's own rules (repeats, one source per destination...) were applied by validation
@@ -160,7 +171,7 @@ def _id_pair(row: RowResult) -> rules.Pair:
     )
 
 
-def _compare(row: RowResult, here: Existing, update: bool, problems: Sequence[str] = ()) -> None:
+def _compare(row: RowResult, here: Existing, update: bool, problems: Sequence[tuple[Code, str]] = ()) -> None:
     sheet_users = sorted(u.casefold() for u in row.users)
     site_users = sorted(u.casefold() for u in (here.users or ()))
     behavior = int(row.behavior) if row.behavior is not None else -1
@@ -170,6 +181,7 @@ def _compare(row: RowResult, here: Existing, update: bool, problems: Sequence[st
             Level.NOTE,
             "already on the site with the same behaviour and users: left untouched",
             tag=Tag.ALREADY_ON_SITE,
+            code=M.ALREADY_ON_SITE,
         )
         return
     site_desc = f"behaviour {here.behavior}, users {', '.join(here.users or ()) or 'none'}"
@@ -180,6 +192,7 @@ def _compare(row: RowResult, here: Existing, update: bool, problems: Sequence[st
             f"this pair is already on the site with {site_desc}; the sheet asks for {sheet_desc}. "
             "Left untouched: run with --update to bring it to the sheet's version (while its capture "
             "has not started), or change it in the console",
+            code=M.DIFFERENT_ON_SITE,
         )
     elif here.capture_started:
         started = (
@@ -189,13 +202,15 @@ def _compare(row: RowResult, here: Existing, update: bool, problems: Sequence[st
             Status.CONFLICT,
             f"this pair is on the site with {site_desc}, but {started}: --update never changes an "
             "association whose capture has started (that would lose the link to the stored state)",
+            code=M.CAPTURE_STARTED_NOT_UPDATED,
         )
     elif problems:
-        for text in problems:
+        for code, text in problems:
             row.add(
                 Level.ERROR,
                 f"{text}: left untouched (--update would delete the version on the site, {site_desc}, "
                 "and the site would then refuse the sheet's)",
+                code=code,
             )
         row.status = Status.CONFLICT
     else:
@@ -204,4 +219,5 @@ def _compare(row: RowResult, here: Existing, update: bool, problems: Sequence[st
         row.add(
             Level.NOTE,
             f"on the site with {site_desc}: will be replaced by the sheet's {sheet_desc} (--update)",
+            code=M.WILL_REPLACE,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from importer import messages as M
 from importer.model import Hardware, Level, RowResult, Status, Tag, UsersFrom
 from importer.model import fields as C
 from importer.site.gateway import Site
@@ -110,6 +111,7 @@ def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bo
             "--overwrite-existing-record to let the import take over that record",
             column,
             tag=Tag.IMPORT_CONFLICT,
+            code=M.HARDWARE_HELD_BY_ANOTHER,
         )
         return
     row.hardware = Hardware.IMPORT
@@ -118,7 +120,7 @@ def _plan_import(row: RowResult, holders: dict[str, list[Record]], overwrite: bo
     if others:
         named = ", ".join(f"{r.name} {r.describe()}" for r in others.values())
         text += f", taking over the record of {named} (--overwrite-existing-record)"
-    row.add(Level.NOTE, text, row.column(C.DESTINATION), tag=Tag.TO_IMPORT)
+    row.add(Level.NOTE, text, row.column(C.DESTINATION), tag=Tag.TO_IMPORT, code=M.TO_IMPORT)
 
 
 def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -> None:
@@ -145,6 +147,7 @@ def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -
                 Level.NOTE,
                 f"users from the site ({users_from.value}): {', '.join(row.users)}",
                 row.column(C.USERS),
+                code=M.USERS_FROM_SITE,
             )
         else:
             row.fail(
@@ -152,6 +155,7 @@ def _users_from_site(rows: list[RowResult], site: Site, users_from: UsersFrom) -
                 f"behaviour {row.behavior.label if row.behavior else ''} needs users, and the site knows no "
                 f"{users_from.value} of {row.source}: add them to the sheet",
                 row.column(C.USERS),
+                code=M.SITE_KNOWS_NO_USERS,
             )
 
 
@@ -172,6 +176,7 @@ def _pick(
                 Level.ERROR,
                 f"ResourceID {given} is not on site {site}, or not visible to this account (security scopes)",
                 column,
+                code=M.RESOURCE_ID_NOT_ON_SITE,
             )
             return None
         if record.name.upper() != name:
@@ -179,10 +184,16 @@ def _pick(
                 Level.ERROR,
                 f"ResourceID {given} belongs to {record.name}, not {name}: fix the name or the ID",
                 column,
+                code=M.RESOURCE_ID_OF_ANOTHER,
             )
             return None
         if not record.live:
-            row.add(Level.ERROR, f"ResourceID {record.describe()} is not a live record", column)
+            row.add(
+                Level.ERROR,
+                f"ResourceID {record.describe()} is not a live record",
+                column,
+                code=M.RESOURCE_ID_RETIRED,
+            )
             return None
         return record
     candidates = by_name.get(name, [])
@@ -194,12 +205,14 @@ def _pick(
                 Level.NOTE,
                 f"{name}: used {live[0].resource_id}; ignored " + ", ".join(r.describe() for r in ignored),
                 column,
+                code=M.RETIRED_RECORDS_IGNORED,
             )
         return live[0]
     if not candidates:
         row.add(
             Level.ERROR,
             tag=Tag.NOT_ON_SITE,
+            code=M.NOT_ON_SITE,
             column=column,
             text=f"{name} is not on site {site}, or not visible to this account (security scopes): check "
             "the spelling and the account's scopes"
@@ -216,6 +229,7 @@ def _pick(
             + ", ".join(r.describe() for r in candidates)
             + "): it was reimaged or decommissioned; check the name",
             column,
+            code=M.ONLY_RETIRED_RECORDS,
         )
     else:
         id_field = C.SOURCE_ID if field == C.SOURCE else C.RESTORE_ID
@@ -226,5 +240,6 @@ def _pick(
             + f"; put the right one in the {row.column(id_field)} column "
             "(or remove the duplicate record in the console)",
             column,
+            code=M.SEVERAL_LIVE_RECORDS,
         )
     return None

@@ -200,8 +200,8 @@ class Pages:
         try:
             result = execute(job, Wiring(reporters=reporters, operator=f"{user} (cmassoc serve)")).result
         except ImporterError as exc:
-            self.store.update_action(action_id, state="failed", summary=str(exc))
-            self.store.set_wave(wave.id, last=f"not readable: {exc}")
+            self.store.update_action(action_id, state="failed", summary=exc.coded())
+            self.store.set_wave(wave.id, last=f"not readable: {exc.coded()}")
             return exc if isinstance(exc, UnreadColumnsError) else None
         assert result is not None
         summary = result.in_a_line()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from importer import InputError, db
+from importer import messages as M
 
 
 class Role(StrEnum):
@@ -100,7 +101,9 @@ class Store:
         try:
             db.upgrade(self._db, STORE_STEPS)
         except db.NewerSchema as exc:
-            raise InputError(f"'{folder / 'web.db'}' was written by a newer cmassoc ({exc}).") from exc
+            raise InputError(
+                f"'{folder / 'web.db'}' was written by a newer cmassoc ({exc}).", code=M.WRITTEN_BY_NEWER
+            ) from exc
 
     def close(self) -> None:
         self._db.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer import Behavior, ImporterError, InputLimits, RunOptions, RunResult, Status, UsersFrom
+from importer import messages as M
 from importer.job import Command, Job, Wiring, execute
 from importer.report.reporters import ExcelReport, JsonReport, Reporter
 from importer.results import DEFAULT_INACTIVE_DAYS
@@ -88,7 +89,7 @@ class Worker:
             try:
                 job(self.progress[action_id])
             except ImporterError as exc:
-                self.store.update_action(action_id, state="failed", summary=str(exc))
+                self.store.update_action(action_id, state="failed", summary=exc.coded())
             except Exception as exc:  # a bug must not stop the worker for every later job
                 log.exception("web job failed")
                 self.store.update_action(
@@ -104,7 +105,7 @@ class Worker:
         journal = self.store.folder / "journal.db"
         if kind in ("undo", "undo preview"):
             if run_id is None:
-                raise ImporterError("this wave has no run to undo.")
+                raise ImporterError("this wave has no run to undo.", code=M.NO_RUN_TO_UNDO)
             job = Job("undo", options, journal=journal, run_id=run_id)
         else:
             sheet, users = upload_paths(self.store, wave)
@@ -119,7 +120,8 @@ class Worker:
         planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
         summary = result.in_a_line()
         if result.stopped_by:
-            summary += f" (stopped: {result.stopped_by})"
+            code = f"{result.stopped_code} " if result.stopped_code else ""
+            summary += f" (stopped: {code}{result.stopped_by})"
         self.store.update_action(
             action_id,
             state="done" if result.stopped_by is None else "failed",

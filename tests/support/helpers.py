@@ -4,6 +4,7 @@ the options that reach the loopback WinRM endpoint."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,26 @@ SAMPLES = ROOT / "samples"
 EXAMPLES = ROOT / "tests" / "examples"
 
 NO_WAIT = RetryPolicy(attempts=4, max_seconds=30, wait_first=0, wait_max=0)
+
+
+def error_codes(output: str) -> list[str]:
+    """The codes of a command's one-line errors ("cmassoc: error: CMA254 ..."), in order."""
+    return re.findall(r"^cmassoc: error: (CMA[0-9]{3}) ", output, re.M)
+
+
+def usage_codes(output: str) -> list[str]:
+    """The codes of click's usage errors ("Error: CMA606: give either ...")."""
+    return re.findall(r"^Error: (?:Invalid value for [^:]*: )?(CMA[0-9]{3}): ", output, re.M)
+
+
+def notice_codes(output: str) -> list[tuple[str, str]]:
+    """The level and code of each notice a command printed ("cmassoc: CMA354 continuing run ...",
+    "cmassoc: CMA704 WARNING: ...")."""
+    return [
+        ("warning" if warning else "note", code)
+        for code, warning in re.findall(r"^cmassoc: (CMA[0-9]{3}) (WARNING: )?", output, re.M)
+    ]
+
 
 # Sample computers with one live record each and no association yet (CON-PC0013 has two records).
 FREE = [n for n in range(3, 30) if n != 13]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from importer import messages as M
 from importer.environment import TOKEN, Environment
 from importer.errors import InputError
 from importer.site.adminservice.provider import AdminServiceProvider
@@ -43,20 +44,27 @@ def device_code_token(env: Environment, warn: Callable[[str], None]) -> str:
             f"--auth bearer needs a token: set {TOKEN}, or {CMG_CLIENT_ID}, {CMG_TENANT} and {CMG_SCOPE} "
             "to sign in with a device code.",
             "See README, 'Through a cloud management gateway'.",
+            code=M.TOKEN_NEEDED,
         )
     try:
         import msal  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
         raise InputError(
-            "device-code sign-in needs msal.", "pip install 'cm-association-importer[cmg]'"
+            "device-code sign-in needs msal.",
+            "pip install 'cm-association-importer[cmg]'",
+            code=M.MSAL_MISSING,
         ) from exc
     app = msal.PublicClientApplication(client_id, authority=f"https://login.microsoftonline.com/{tenant}")
     flow = app.initiate_device_flow(scopes=[scope])
     if "user_code" not in flow:
-        raise InputError(f"Entra ID refused the sign-in: {flow.get('error_description', flow)}")
-    warn(str(flow["message"]))
+        raise InputError(
+            f"Entra ID refused the sign-in: {flow.get('error_description', flow)}", code=M.SIGN_IN_FAILED
+        )
+    warn(M.Notice(M.DEVICE_CODE_SIGN_IN, str(flow["message"])))
     result = app.acquire_token_by_device_flow(flow)
     token = result.get("access_token") if isinstance(result, dict) else None
     if not token:
-        raise InputError(f"Entra ID gave no token: {result.get('error_description', result)}")
+        raise InputError(
+            f"Entra ID gave no token: {result.get('error_description', result)}", code=M.SIGN_IN_FAILED
+        )
     return str(token)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from importer import messages as M
 from importer.errors import ProtocolError, ProviderError, ProviderUnavailable, TransientProviderError
 from importer.site.adminservice import odata
 from importer.site.adminservice.auth import BearerAuth, SpnegoAuth
@@ -64,14 +65,18 @@ class AdminServiceProvider:
         [found] = self.query([Query(SMS_SITE, ("SiteCode",), ((("SiteCode", code),),))])
         if found.error is not None:
             raise ProviderUnavailable(
-                f"{self.settings.host}: reading SMS_Site failed: {found.error.describe()}"
+                f"{self.settings.host}: reading SMS_Site failed: {found.error.describe()}",
+                code=M.QUERY_FAILED,
             )
 
     def metadata(self) -> str:
         """The service's CSDL ($metadata): which classes and methods its WMI route offers."""
         answer = self._send("GET", f"{self.settings.base}/wmi/$metadata", None, "$metadata")
         if answer.status_code >= 400:
-            raise ProviderUnavailable(f"{self.settings.host}: $metadata answered HTTP {answer.status_code}.")
+            raise ProviderUnavailable(
+                f"{self.settings.host}: $metadata answered HTTP {answer.status_code}.",
+                code=M.ADMINSERVICE_HTTP_ERROR,
+            )
         answer.encoding = answer.encoding or "utf-8"
         return answer.text
 
@@ -151,7 +156,10 @@ class AdminServiceProvider:
             if not next_link:
                 return rows
             url = str(next_link)
-        raise ProtocolError(f"{self.settings.host}: {query.class_name} kept answering with more pages.")
+        raise ProtocolError(
+            f"{self.settings.host}: {query.class_name} kept answering with more pages.",
+            code=M.UNREADABLE_REPLY,
+        )
 
     def _call(self, call: MethodCall) -> CallResult:
         method, url, body = odata.call_request(self.settings.base, call)
@@ -167,7 +175,10 @@ class AdminServiceProvider:
         data = odata.from_json(_json(answer, what))
         value = data.pop("ReturnValue", 0)
         if not isinstance(value, int):
-            raise ProtocolError(f"{self.settings.host}: {what} answered a ReturnValue that is not a number.")
+            raise ProtocolError(
+                f"{self.settings.host}: {what} answered a ReturnValue that is not a number.",
+                code=M.UNREADABLE_REPLY,
+            )
         return CallResult(return_value=value, out=data)
 
     # -- HTTP --------------------------------------------------------------------------
@@ -206,16 +217,23 @@ class AdminServiceProvider:
                 "The site signs it itself unless a PKI certificate is bound: export its root (the "
                 '"SMS Issuing" certificate, from the provider\'s Trusted Root store) as Base-64 .cer '
                 "and pass it with --ca-bundle, or bind a certificate from your PKI.",
+                code=M.TLS_NOT_TRUSTED,
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             text = str(exc)
             if re.search(
                 r"Name or service not known|getaddrinfo failed|NameResolution|Failed to resolve", text
             ):
-                raise ProviderUnavailable(f"{host}: host name not found (DNS).", "Check --server.") from exc
-            raise TransientProviderError(f"{host}: connection lost ({_short(text)})") from exc
+                raise ProviderUnavailable(
+                    f"{host}: host name not found (DNS).", "Check --server.", code=M.HOST_NOT_FOUND
+                ) from exc
+            raise TransientProviderError(
+                f"{host}: connection lost ({_short(text)})", code=M.CONNECTION_LOST
+            ) from exc
         except requests.exceptions.Timeout as exc:
-            raise TransientProviderError(f"{host}: no answer within {self.settings.read_timeout} s") from exc
+            raise TransientProviderError(
+                f"{host}: no answer within {self.settings.read_timeout} s", code=M.NO_ANSWER
+            ) from exc
         status = answer.status_code
         if status == 401:
             who = self.settings.username or "this account"
@@ -223,6 +241,7 @@ class AdminServiceProvider:
                 f"{host} rejected the credentials of {who} (HTTP 401).",
                 "Check the user name and password (or the token); a rejected logon is never retried, "
                 "to spare the account a lockout.",
+                code=M.CREDENTIALS_REJECTED,
             )
         if status == 403:
             raise ProviderUnavailable(
@@ -230,14 +249,16 @@ class AdminServiceProvider:
                 "(HTTP 403).",
                 "The account must be a ConfigMgr administrative user with a role that may create "
                 "computer associations.",
+                code=M.ADMINSERVICE_FORBIDDEN,
             )
         if status in (408, 429, 502, 503, 504):
-            raise TransientProviderError(f"{host}: HTTP {status} (busy) for {what}")
+            raise TransientProviderError(f"{host}: HTTP {status} (busy) for {what}", code=M.PROVIDER_BUSY)
         if status == 404 and not _is_instance_missing(answer):
             raise ProviderUnavailable(
                 f"{host}: this site's AdminService does not offer {what} (HTTP 404).",
                 "Use --via winrm, or check the ConfigMgr version (static methods on the WMI route "
                 "need 1910 or later): cmassoc doctor --via adminservice lists what it offers.",
+                code=M.ADMINSERVICE_NOT_OFFERED,
             )
         return answer
 
@@ -249,10 +270,14 @@ class AdminServiceProvider:
         body = _json(answer, what, allow_empty=True)
         error, coded = odata.error_of(body, status)
         if coded and error.code in TRANSIENT_WMI_CODES:
-            raise TransientProviderError(f"{self.settings.host}: {error.describe()} ({what})")
+            raise TransientProviderError(
+                f"{self.settings.host}: {error.describe()} ({what})", code=M.TEMPORARY_FAULT
+            )
         if status >= 500 and not coded:
             # No WMI code: the work may or may not have happened. The gateway reconciles.
-            raise TransientProviderError(f"{self.settings.host}: HTTP {status} for {what}")
+            raise TransientProviderError(
+                f"{self.settings.host}: HTTP {status} for {what}", code=M.PROVIDER_BUSY
+            )
         if not coded:
             return WmiError(WBEM_E_INVALID_QUERY if status == 400 else 0, error.message)
         return error
@@ -261,7 +286,7 @@ class AdminServiceProvider:
         try:
             return odata.rows_of(_json(answer, what))
         except ValueError as exc:
-            raise ProtocolError(f"{self.settings.host}: {what}: {exc}.") from exc
+            raise ProtocolError(f"{self.settings.host}: {what}: {exc}.", code=M.UNREADABLE_REPLY) from exc
 
 
 def _read_bounded(answer: requests.Response, host: str) -> None:
@@ -270,11 +295,16 @@ def _read_bounded(answer: requests.Response, host: str) -> None:
     declared = answer.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_ANSWER:
         answer.close()
-        raise ProtocolError(f"{host}: an answer of {int(declared):,} bytes, more than cmassoc reads.")
+        raise ProtocolError(
+            f"{host}: an answer of {int(declared):,} bytes, more than cmassoc reads.", code=M.REPLY_TOO_LARGE
+        )
     body = answer.raw.read(MAX_ANSWER + 1, decode_content=True) or b""
     if len(body) > MAX_ANSWER:
         answer.close()
-        raise ProtocolError(f"{host}: an answer larger than {MAX_ANSWER:,} bytes, more than cmassoc reads.")
+        raise ProtocolError(
+            f"{host}: an answer larger than {MAX_ANSWER:,} bytes, more than cmassoc reads.",
+            code=M.REPLY_TOO_LARGE,
+        )
     answer._content = body
     answer._content_consumed = True
     answer.raw.release_conn()
@@ -290,13 +320,15 @@ def _json(answer: requests.Response, what: str, allow_empty: bool = False) -> An
     if not answer.content:
         if allow_empty:
             return {}
-        raise ProtocolError(f"{answer.url}: an empty answer for {what}.")
+        raise ProtocolError(f"{answer.url}: an empty answer for {what}.", code=M.UNREADABLE_REPLY)
     try:
         return answer.json()
     except ValueError as exc:
         if allow_empty:
             return {}
-        raise ProtocolError(f"{answer.url}: the answer for {what} is not JSON.") from exc
+        raise ProtocolError(
+            f"{answer.url}: the answer for {what} is not JSON.", code=M.UNREADABLE_REPLY
+        ) from exc
 
 
 def _is_instance_missing(answer: requests.Response) -> bool:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from importer import messages as M
 from importer.errors import InputError
 
 # Windows integrated logon (SPNEGO through pyspnego): negotiate (Kerberos, falling back to
@@ -31,16 +32,22 @@ class AdminServiceSettings:
     def __post_init__(self) -> None:
         if self.auth not in AUTH_METHODS:
             raise InputError(
-                f"--auth {self.auth} is not for the AdminService: use one of {', '.join(AUTH_METHODS)}."
+                f"--auth {self.auth} is not for the AdminService: use one of {', '.join(AUTH_METHODS)}.",
+                code=M.AUTH_UNKNOWN,
             )
         if not re.fullmatch(r"[A-Za-z0-9]{3}", self.site_code):
-            raise InputError(f"--site-code {self.site_code!r}: a site code is three letters or digits.")
+            raise InputError(
+                f"--site-code {self.site_code!r}: a site code is three letters or digits.",
+                code=M.SITE_CODE_INVALID,
+            )
         if "://" in self.server and urlsplit(self.server).scheme != "https":
             raise InputError(
-                "the AdminService is reached over HTTPS only.", "Give https://host/AdminService."
+                "the AdminService is reached over HTTPS only.",
+                "Give https://host/AdminService.",
+                code=M.HTTPS_ONLY,
             )
         if not 1 <= self.concurrency <= 16:
-            raise InputError("--concurrency: between 1 and 16 requests at once.")
+            raise InputError("--concurrency: between 1 and 16 requests at once.", code=M.CONCURRENCY_RANGE)
 
     @property
     def base(self) -> str:

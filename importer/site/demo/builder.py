@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from importer import db
+from importer import messages as M
 from importer.errors import InputError
 from importer.site.demo.schema import SITE_STEPS, now
 
@@ -62,17 +63,19 @@ def create_site(
     import pandas as pd
 
     if path.exists():
-        raise InputError(f"'{path}' already exists.", "Delete it or choose another path.")
+        raise InputError(f"'{path}' already exists.", "Delete it or choose another path.", code=M.FILE_EXISTS)
     try:
         computers = pd.read_csv(inventory, dtype=str, keep_default_na=False)
         pairs = (
             pd.read_csv(associations, dtype=str, keep_default_na=False) if associations is not None else None
         )
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read demo inventory: {exc}") from exc
+        raise InputError(f"cannot read demo inventory: {exc}", code=M.DEMO_INVENTORY_UNREADABLE) from exc
     required = {"Name", "ResourceID"}
     if not required <= set(computers.columns):
-        raise InputError(f"'{inventory.name}' needs the columns Name and ResourceID.")
+        raise InputError(
+            f"'{inventory.name}' needs the columns Name and ResourceID.", code=M.DEMO_INVENTORY_COLUMNS
+        )
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(db.connect(path)) as conn:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from importer import db
+from importer import messages as M
 from importer.errors import InputError
 from importer.site.demo import methods, wql
 from importer.site.demo.schema import SITE_STEPS
@@ -31,7 +32,9 @@ class DemoSite:
     def __init__(self, path: Path, latency: float = 0.0) -> None:
         if not path.is_file():
             raise InputError(
-                f"demo site '{path}' does not exist.", "Create it with `cmassoc demo-site create`."
+                f"demo site '{path}' does not exist.",
+                "Create it with `cmassoc demo-site create`.",
+                code=M.DEMO_SITE_MISSING,
             )
         self.path = path.resolve()  # the journal names the site by it, whatever the working folder
         # check_same_thread=False: the loopback WinRM endpoint in the tests serves from threads.
@@ -45,7 +48,9 @@ class DemoSite:
             self._db.execute("PRAGMA synchronous=NORMAL")
         except (sqlite3.DatabaseError, db.NewerSchema) as exc:
             self._db.close()
-            raise InputError(f"'{path}' is not a demo site this release can use ({exc}).") from exc
+            raise InputError(
+                f"'{path}' is not a demo site this release can use ({exc}).", code=M.DEMO_SITE_UNUSABLE
+            ) from exc
         self._site_code = str(row[0])
         # A simulated round-trip time, to watch progress or rehearse Ctrl-C and resume:
         # half before the work of a call, half after it.
@@ -91,7 +96,10 @@ class DemoSite:
             (source, destination),
         ).fetchone()
         if pair is None:
-            raise InputError(f"the demo site has no association {source} -> {destination}.")
+            raise InputError(
+                f"the demo site has no association {source} -> {destination}.",
+                code=M.DEMO_NO_SUCH_ASSOCIATION,
+            )
         stamp = _dmtf_now()
         with db.transaction(self._db):
             if stage == "captured":
@@ -109,7 +117,7 @@ class DemoSite:
                     (stamp, stamp, *pair),
                 )
             else:
-                raise InputError(f"unknown migration stage {stage!r}.")
+                raise InputError(f"unknown migration stage {stage!r}.", code=M.DEMO_STAGE_NEEDED)
 
     # -- inspection (for `demo-site show` and tests) ----------------------------
 

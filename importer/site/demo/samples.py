@@ -6,6 +6,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from importer import messages as M
 from importer.site.demo.builder import create_site
 
 
@@ -29,4 +30,5 @@ def create_sample_site(
 def ensure_default_site(path: Path) -> None:
     if not path.exists():
         create_sample_site(path)
-        print(f"cmassoc: created demo site {path.absolute()} from the sample inventory", file=sys.stderr)
+        said = M.Notice(M.DEMO_SITE_CREATED, f"created demo site {path.absolute()} from the sample inventory")
+        print(f"cmassoc: {M.notice_line(said)}", file=sys.stderr)

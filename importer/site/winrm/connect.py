@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+from importer import messages as M
 from importer.environment import Environment
 from importer.site.retry import RetryPolicy, with_retries
 from importer.site.winrm.credentials import resolve_credentials
@@ -24,9 +25,12 @@ def connect_winrm(
     warn_if_unchecked(settings.verify_tls, warn)
     if settings.operation_timeout > WINRM_MAX_OPERATION_TIMEOUT:
         warn(
-            f"WARNING: --operation-timeout {settings.operation_timeout} is above WinRM's default maximum "
-            f"({WINRM_MAX_OPERATION_TIMEOUT} s, winrm/config MaxTimeoutms): unless the server allows more, "
-            "every request will fault."
+            M.Notice(
+                M.OPERATION_TIMEOUT_ABOVE_MAX,
+                f"WARNING: --operation-timeout {settings.operation_timeout} is above WinRM's default maximum "
+                f"({WINRM_MAX_OPERATION_TIMEOUT} s, winrm/config MaxTimeoutms): unless the server allows "
+                "more, every request will fault.",
+            )
         )
     return open_with_retries(WinRMProvider(settings), retry, settings.host)
 
@@ -52,6 +56,9 @@ def open_with_retries(provider: C, retry: RetryPolicy, host: str) -> C:
 def warn_if_unchecked(verify_tls: bool, warn: Callable[[str], None]) -> None:
     if not verify_tls:
         warn(
-            "WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
-            "anyone in the middle could read the credentials and the data."
+            M.Notice(
+                M.TLS_UNCHECKED,
+                "WARNING: the server's certificate is not checked (--insecure-skip-tls-verify): "
+                "anyone in the middle could read the credentials and the data.",
+            )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 
+from importer import messages as M
 from importer.environment import PASSWORD, USERNAME, Environment
 from importer.errors import InputError
 
@@ -40,6 +41,7 @@ def resolve_credentials(
         raise InputError(
             f"--auth {auth} needs a user name.",
             f"Give --username DOMAIN\\user or set {USERNAME}.",
+            code=M.USERNAME_NEEDED,
         )
     if password is None:
         password = _from_keyring(username)
@@ -51,6 +53,7 @@ def resolve_credentials(
                 f"no password for {username}.",
                 f"Set {PASSWORD}, store it with `keyring set {SERVICE} {username}`, "
                 "or run in a terminal to be asked.",
+                code=M.NO_PASSWORD,
             )
         password = getpass.getpass(f"Password for {username}: ")
     return username, password

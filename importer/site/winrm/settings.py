@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from importer import messages as M
 from importer.errors import InputError
 
 AUTH_METHODS = ("ntlm", "kerberos", "credssp")
@@ -41,21 +42,32 @@ class WinRMSettings:
                 "accounts of the server only, and a local account cannot hold a ConfigMgr security role.",
                 "Use --auth ntlm (the default) or kerberos with a domain account that is a ConfigMgr "
                 "administrative user.",
+                code=M.AUTH_LOCAL_ONLY,
             )
         if self.auth not in AUTH_METHODS:
-            raise InputError(f"--auth {self.auth}: use one of {', '.join(AUTH_METHODS)}.")
+            raise InputError(
+                f"--auth {self.auth}: use one of {', '.join(AUTH_METHODS)}.", code=M.AUTH_UNKNOWN
+            )
         if not re.fullmatch(r"[A-Za-z0-9]{3}", self.site_code):
-            raise InputError(f"--site-code {self.site_code!r}: a site code is three letters or digits.")
+            raise InputError(
+                f"--site-code {self.site_code!r}: a site code is three letters or digits.",
+                code=M.SITE_CODE_INVALID,
+            )
         if self.auth == "kerberos" and self.username and ("\\" in self.username or "@" not in self.username):
             raise InputError(
                 f"--auth kerberos takes a principal such as admin@CONTOSO.COM, not {self.username!r}.",
                 "Give --username user@REALM, or no user name to use your logon ticket (kinit on "
                 "Linux/macOS); Kerberos never asks for a password here.",
+                code=M.KERBEROS_PRINCIPAL,
             )
         if self.read_timeout <= self.operation_timeout:
-            raise InputError("the read timeout must be longer than the operation timeout.")
+            raise InputError(
+                "the read timeout must be longer than the operation timeout.", code=M.TIMEOUTS_ORDER
+            )
         if self.shell_idle_timeout < 60:
-            raise InputError("the shell idle timeout must be at least 60 seconds.")
+            raise InputError(
+                "the shell idle timeout must be at least 60 seconds.", code=M.SHELL_IDLE_TOO_SHORT
+            )
 
     @property
     def endpoint(self) -> str:

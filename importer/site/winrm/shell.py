@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
+from importer import messages as M
 from importer.errors import ProtocolError, ProviderError, TransientProviderError
 from importer.site.winrm import faults, wire
 from importer.site.winrm.clixml import decode_stderr
@@ -116,7 +117,8 @@ class RemoteShell:
         info = hello.get("hello")
         if not isinstance(info, dict):
             raise ProtocolError(
-                f"{s.host}: the answer to hello is not the protocol's ({str(hello)[:120]!r})."
+                f"{s.host}: the answer to hello is not the protocol's ({str(hello)[:120]!r}).",
+                code=M.UNREADABLE_REPLY,
             )
         self.server_info = info
         self._ever_connected = True
@@ -136,11 +138,12 @@ class RemoteShell:
                 version = line[len(wire.READY_PREFIX) :].strip()
                 if version != wire.PROTOCOL.encode():
                     raise ProtocolError(
-                        f"{host}: the bootstrap speaks protocol {version[:20]!r}, not {wire.PROTOCOL}."
+                        f"{host}: the bootstrap speaks protocol {version[:20]!r}, not {wire.PROTOCOL}.",
+                        code=M.PROTOCOL_MISMATCH,
                     )
                 return
             log.debug("before READY: %r", line[:200])
-        raise ProtocolError(f"{host}: the PowerShell bootstrap never said READY.")
+        raise ProtocolError(f"{host}: the PowerShell bootstrap never said READY.", code=M.BOOTSTRAP_NOT_READY)
 
     def _guarded(self, action: Callable[[], T]) -> T:
         """Any fault drops the shell (the next round trip opens a new one) and is classified."""
@@ -167,12 +170,18 @@ class RemoteShell:
                 try:
                     reply = wire.decode_line(line[len(prefix) :])
                 except ValueError as exc:
-                    raise ProtocolError(f"{where} is not base64 JSON ({exc}).") from exc
+                    raise ProtocolError(
+                        f"{where} is not base64 JSON ({exc}).", code=M.UNREADABLE_REPLY
+                    ) from exc
                 results = reply.get("results")
                 if not isinstance(results, list) or len(results) != len(ops):
-                    raise ProtocolError(f"{where} does not hold one result per request ({len(ops)}).")
+                    raise ProtocolError(
+                        f"{where} does not hold one result per request ({len(ops)}).", code=M.UNREADABLE_REPLY
+                    )
                 if not all(isinstance(r, dict) for r in results):
-                    raise ProtocolError(f"{where} holds a result that is not an object.")
+                    raise ProtocolError(
+                        f"{where} holds a result that is not an object.", code=M.UNREADABLE_REPLY
+                    )
                 return batch_id, results
             log.debug("ignored output line: %r", line[:200])
 
@@ -182,7 +191,8 @@ class RemoteShell:
         while b"\n" not in self._buffer:
             if time.monotonic() > deadline:
                 raise TransientProviderError(
-                    f"{self.settings.host}: no reply within {self.settings.reply_timeout:.0f} s"
+                    f"{self.settings.host}: no reply within {self.settings.reply_timeout:.0f} s",
+                    code=M.NO_ANSWER,
                 )
             try:
                 stdout, stderr, code, done = self._protocol.get_command_output_raw(self._shell, self._command)

@@ -38,6 +38,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from importer import messages as M
 from importer.errors import ProtocolError
 from importer.site.provider import CallResult, MethodCall, Query, QueryResult, WmiError
 
@@ -147,7 +148,9 @@ def _error(result: Mapping[str, Any], where: str) -> WmiError | None:
     error = result["error"]
     code = error.get("code") if isinstance(error, Mapping) else None
     if not isinstance(code, int) or isinstance(code, bool):
-        raise ProtocolError(f"{where}: an error without a numeric code ({str(error)[:120]!r}).")
+        raise ProtocolError(
+            f"{where}: an error without a numeric code ({str(error)[:120]!r}).", code=M.UNREADABLE_REPLY
+        )
     extended = error.get("extended") or {}
     return WmiError(
         code & 0xFFFFFFFF,
@@ -162,15 +165,18 @@ def query_result(result: Mapping[str, Any], where: str = "a query") -> QueryResu
         return QueryResult(error=error)
     columns, rows = result.get("columns"), result.get("rows")
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-        raise ProtocolError(f"{where}: the reply has no column list.")
+        raise ProtocolError(f"{where}: the reply has no column list.", code=M.UNREADABLE_REPLY)
     if not isinstance(rows, list):
-        raise ProtocolError(f"{where}: the reply's rows are a {type(rows).__name__}, not a list.")
+        raise ProtocolError(
+            f"{where}: the reply's rows are a {type(rows).__name__}, not a list.", code=M.UNREADABLE_REPLY
+        )
     out = []
     for index, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != len(columns):
             raise ProtocolError(
                 f"{where}: row {index + 1} of the reply is not a list of {len(columns)} values "
-                f"({str(row)[:80]!r})."
+                f"({str(row)[:80]!r}).",
+                code=M.UNREADABLE_REPLY,
             )
         out.append(dict(zip(columns, row, strict=True)))
     return QueryResult(rows=out)
@@ -182,10 +188,14 @@ def call_result(result: Mapping[str, Any], where: str = "a call") -> CallResult:
         return CallResult(error=error)
     value = result.get("return_value")
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ProtocolError(f"{where}: the reply has no ReturnValue ({str(result)[:120]!r}).")
+        raise ProtocolError(
+            f"{where}: the reply has no ReturnValue ({str(result)[:120]!r}).", code=M.UNREADABLE_REPLY
+        )
     out = result.get("out") or {}
     if not isinstance(out, Mapping):
-        raise ProtocolError(f"{where}: the reply's out parameters are not an object.")
+        raise ProtocolError(
+            f"{where}: the reply's out parameters are not an object.", code=M.UNREADABLE_REPLY
+        )
     return CallResult(return_value=value, out=dict(out))
 
 

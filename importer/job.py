@@ -1,6 +1,6 @@
 """One job wiring: what the command line and the web worker both call to do a job.
 
-A `Job` says what to do (validate, run, status, undo, export) and with what; `Wiring` says how
+A `Job` says what to do (validate, run, status, undo, export, keys) and with what; `Wiring` says how
 this caller reaches the world (how to connect to the site, where progress and notices go,
 which reporters write the result). `execute` builds the provider, the journal and the
 pipeline, runs the job, writes its reports and finishes its run in the journal. The callers
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # a validation starts without the site and journal code
     from importer.site.gateway import Site
     from importer.site.provider import Provider
 
-Command = Literal["validate", "run", "status", "undo", "export"]
+Command = Literal["validate", "run", "status", "undo", "export", "keys"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class Job:
     export_to: Path | None = None  # export: the sheet written
     sources: tuple[str, ...] = ()  # export: only these computers' associations
     collection: str | None = None  # export: only this collection's members'
+    keys_to: Path | None = None  # keys: the encrypted workbook of recovery keys written
 
 
 def _say_nothing(_text: str) -> None:
@@ -66,6 +67,9 @@ class Wiring:
     # Ctrl-C finishes the batch in flight first (a command in a terminal; the web has none)
     interrupts: Callable[[], AbstractContextManager[Interrupts]] | None = None
     operator: str | None = None  # who, as the reports say it (the web: the signed-in user)
+    # The password that encrypts recovery keys (`keys`, undo's escrow), asked for when needed;
+    # None where there is none to ask (the web), so no key is ever kept or written there.
+    keys_password: Callable[[], str] | None = None
 
 
 @dataclass
@@ -73,6 +77,7 @@ class Outcome:
     result: RunResult | None  # None for an export, which writes a sheet and no report
     written: list[Path | None] = field(default_factory=list)  # where each reporter wrote
     exported: int = 0  # export: the associations written
+    keys: str = ""  # keys: what the workbook holds, counted ("12 pairs: 10 with a key, ...")
 
 
 def execute(job: Job, wiring: Wiring) -> Outcome:
@@ -91,7 +96,9 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
             return _run(job, wiring, provider)
         if job.command == "undo":
             return _undo(job, wiring, provider)
-        return _status(job, wiring, provider)
+        if job.command == "keys":
+            return _keys(job, wiring, provider)
+        return _finish(_reading(job, wiring, provider), wiring)
     finally:
         provider.close()
 
@@ -157,29 +164,78 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 
 
 def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    from importer.after.escrow import Escrow
     from importer.after.undo import UndoOptions, undo_run
     from importer.journal.storage import Journal
+    from importer.results import operator
 
     if job.run_id is None or job.journal is None:
         raise InputError("`undo` needs the run to undo and its journal.")
     journal = Journal(job.journal, create=False)
     try:
         record = journal.run(job.run_id)
-        options = UndoOptions(job.options, force=job.force, keep_imported=job.keep_imported)
+        escrow = Escrow(journal.path.parent, wiring.keys_password) if wiring.keys_password else None
+        options = UndoOptions(
+            job.options,
+            force=job.force,
+            keep_imported=job.keep_imported,
+            escrow=escrow,
+            operator=wiring.operator or operator(),
+        )
         with _interrupts(wiring) as interrupts:
             result = undo_run(journal, record, _gateway(provider, job.options, wiring), options, interrupts)
         result.journal_path = str(journal.path)
+        if result.escrow_path is not None:
+            record_run_file(record.run_id, "escrow", Path(result.escrow_path))
         return _finish(result, wiring)
     finally:
         journal.close()
 
 
-def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+def record_run_file(run_id: str, kind: str, path: Path) -> None:
+    """A file a command made for a run (today: undo's escrow of recovery keys, kind "escrow"),
+    for the run index to list with the run. The index is not part of this release yet: until
+    it is, the file is found beside the journal, and the command prints where it is."""
+    del run_id, kind, path
+
+
+def _keys(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    """The pairs read as `status` reads them, then each association's recovery key, written only
+    into the encrypted workbook (never into a report, the JSON or the journal)."""
+    from importer import messages
+    from importer.after.keys import about, key_rows, tally
+    from importer.errors import ImporterError, ProviderUnavailable
+    from importer.report.keybook import check_password, write_keys
+
+    if job.keys_to is None:
+        raise InputError("`keys` needs the workbook to write (--out).", code=messages.KEYS_NOT_XLSX)
+    asked = wiring.keys_password() if wiring.keys_password is not None else None
+    password = check_password(asked, "the recovery keys")
+    result = _reading(job, wiring, provider)
+    if wiring.operator is not None:
+        result.operator = wiring.operator
+    try:
+        if result.stopped_by is not None:
+            raise ProviderUnavailable(result.stopped_by)
+        rows = key_rows(result.rows, _gateway(provider, job.options, wiring))
+    except ImporterError as exc:
+        raise ProviderUnavailable(
+            f"the recovery keys could not be read ({exc.message.rstrip('.')}); no workbook was written.",
+            exc.hint,
+            code=messages.KEYS_NOT_READ,
+        ) from exc
+    what = f"run {job.run_id}" if job.run_id else str(job.sheet)
+    written = write_keys(job.keys_to, rows, about(result, what), password)
+    return Outcome(result, [written], keys=tally(rows))
+
+
+def _reading(job: Job, wiring: Wiring, provider: Provider) -> RunResult:
+    """Where each pair of a wave sheet (by name) or of a run (by ResourceID) stands on the site."""
     from importer.pipeline import status_rows, status_wave
 
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
-        return _finish(status_wave(_read(job), gateway, job.options), wiring)
+        return status_wave(_read(job), gateway, job.options)
     from importer.journal.storage import Journal, journaled_wave
 
     if job.journal is None:
@@ -193,7 +249,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     rows = [r.as_reading() for r in records]
     result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
     result.run_id = job.run_id
-    return _finish(result, wiring)
+    return result
 
 
 def _export(job: Job, wiring: Wiring) -> Outcome:

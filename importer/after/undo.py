@@ -4,7 +4,9 @@ The journal says which rows the run created (or was sending when it stopped: tho
 are deleted only if the plan had found them absent and they are on the site now).
 Associations that existed before the run were never `created` by it, so they are
 never candidates. One whose user state was already captured is kept unless --force:
-deleting it would lose the link to the stored state.
+deleting it would lose the link to the stored state. Before any association whose capture
+has started is deleted, its recovery key and store path are kept in an encrypted escrow
+(importer.after.escrow); if they cannot be, nothing is deleted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from importer.after.escrow import Escrow, escrow_about, keep_keys
 from importer.errors import InputError
 from importer.interrupt import Interrupts
 from importer.journal.records import RowRecord, RowState, RunKind, RunRecord, RunState
@@ -41,6 +44,8 @@ class UndoOptions:
     run: RunOptions
     force: bool = False
     keep_imported: bool = False  # leave the computer records the run imported
+    escrow: Escrow | None = None  # where keys are kept before a captured association goes
+    operator: str = ""  # who, as the escrow says it
 
 
 def undo_run(
@@ -105,6 +110,7 @@ def undo_run(
             else:
                 res.status = Status.PLANNED
                 deletable.append((row, res))
+        result.escrow_path = _keep_keys(site, record, undo_id, deletable, present, str(journal.path), options)
         if not options.run.dry_run:
             with (interrupts or Interrupts()).deferred() as stop_requested:
                 _delete(journal, record.run_id, site, deletable, stop_requested)
@@ -123,6 +129,30 @@ def undo_run(
         state = RunState.FINISHED if result.stopped_by is None else RunState.STOPPED
         journal.finish(undo_id, RunState.INTERRUPTED if result.interrupted else state, None)
     return result
+
+
+def _keep_keys(
+    site: Site,
+    record: RunRecord,
+    undo_id: str | None,
+    deletable: list[tuple[RowRecord, RowResult]],
+    present: dict[Key, Existing],
+    journal: str,
+    options: UndoOptions,
+) -> str | None:
+    """The keys of what is about to go whose capture has started, in escrow first (or raises:
+    then nothing is deleted)."""
+    info = site.info
+    about = escrow_about(
+        record.run_id,
+        undo_id or "",
+        f"{info.site_code} ({info.kind}: {info.location})",
+        journal,
+        options.operator,
+    )
+    doomed = [(res, present[_key(row)]) for row, res in deletable]
+    path = keep_keys(site, doomed, options.escrow, undo_id or record.run_id, about, options.run.dry_run)
+    return str(path) if path is not None else None
 
 
 _MAY_BE_ON_SITE = (RowState.CREATED, RowState.SENDING, RowState.DELETING, RowState.REPLACING)

@@ -32,6 +32,7 @@ SUMMARY_LABELS = (
     ("version", "Tool version"),
     ("run_id", RUN_ID),
     ("journal", JOURNAL),
+    ("escrow", "Escrow of recovery keys"),
     ("stopped_by", "Stopped early by"),
 )
 

@@ -44,4 +44,5 @@ def summary(result: RunResult) -> dict[str, object]:
         "notes": list(result.wave.notes),
         # keys after here are new since 0.1.0, whose readers expect the keys above in this order
         "rows_with_default_behavior": result.defaulted if result.command in ("run", "validate") else None,
+        **({"escrow": result.escrow_path} if result.command == "undo" else {}),
     }

@@ -222,7 +222,7 @@ def _keys(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         raise ProviderUnavailable(
             f"the recovery keys could not be read ({exc.message.rstrip('.')}); no workbook was written.",
             exc.hint,
-            code=messages.KEYS_NOT_READ,
+            code=exc.code or messages.KEYS_NOT_READ,
         ) from exc
     what = f"run {job.run_id}" if job.run_id else str(job.sheet)
     written = write_keys(job.keys_to, rows, about(result, what), password)

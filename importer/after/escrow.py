@@ -139,7 +139,7 @@ def _row(res: RowResult, found: Existing, key: RecoveryKey | None) -> KeyRow:
         restore_id=found.restore_id,
         key=key,
         note_code=messages.ESCROW_KEPT,
-        note="kept in escrow before undo deleted the association",
+        note="kept by undo before it deletes the association",
         store_path=found.store_path,
         stored=found.stored,
         released=found.released,

@@ -96,12 +96,21 @@ class Environment:
             return Path(appdata) / "cmassoc"
         return Path(self.get(XDG_CONFIG_HOME) or Path.home() / ".config") / "cmassoc"
 
-    def data_dir(self) -> Path:
-        """The user's folder for what `cmassoc serve` keeps (uploads, reports, accounts)."""
+    def user_data_dir(self) -> Path:
+        """The user's folder for what cmassoc keeps between commands: the index of runs, and
+        `cmassoc serve`'s folder."""
         local = self.get(LOCALAPPDATA)
         if sys.platform == "win32" and local:
-            return Path(local) / "cmassoc" / "serve"
-        return Path(self.get(XDG_DATA_HOME) or Path.home() / ".local" / "share") / "cmassoc" / "serve"
+            return Path(local) / "cmassoc"
+        return Path(self.get(XDG_DATA_HOME) or Path.home() / ".local" / "share") / "cmassoc"
+
+    def data_dir(self) -> Path:
+        """The user's folder for what `cmassoc serve` keeps (uploads, reports, accounts)."""
+        return self.user_data_dir() / "serve"
+
+    def run_index(self) -> Path:
+        """The index of runs: where each run's journal and reports are, whatever folder it ran in."""
+        return self.user_data_dir() / "runs.db"
 
     @property
     def stdin_isatty(self) -> bool:

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Literal
 
 from importer.errors import InputError
 from importer.limits import InputLimits
-from importer.report.reporters import Reporter, write_reports
+from importer.report.reporters import JsonReport, Reporter, write_reports
 from importer.results import RunOptions, RunResult
 
 if TYPE_CHECKING:  # a validation starts without the site and journal code
     from importer.interrupt import Interrupts
+    from importer.journal.records import RunRecord
     from importer.model import WaveInput
     from importer.progress import Progress
     from importer.site.gateway import Site
@@ -38,6 +39,7 @@ class Job:
     users: Path | None = None
     limits: InputLimits = field(default_factory=InputLimits)
     mapping: Mapping[str, str] = field(default_factory=dict)  # --map: field -> header
+    ignore: tuple[str, ...] = ()  # --ignore-column: headers left unread
     journal: Path | None = None  # run: where it is journaled; undo and status of a run: where it is
     run_id: str | None = None  # undo, and the status of a run
     resume_id: str | None = None  # run: continue this run
@@ -67,6 +69,7 @@ class Wiring:
     # Ctrl-C finishes the batch in flight first (a command in a terminal; the web has none)
     interrupts: Callable[[], AbstractContextManager[Interrupts]] | None = None
     operator: str | None = None  # who, as the reports say it (the web: the signed-in user)
+    index: Path | None = None  # the index of runs (None: runs are not indexed)
     # The password that encrypts recovery keys (`keys`, undo's escrow), asked for when needed;
     # None where there is none to ask (the web), so no key is ever kept or written there.
     keys_password: Callable[[], str] | None = None
@@ -76,6 +79,7 @@ class Wiring:
 class Outcome:
     result: RunResult | None  # None for an export, which writes a sheet and no report
     written: list[Path | None] = field(default_factory=list)  # where each reporter wrote
+    formats: list[str] = field(default_factory=list)  # what each wrote: "xlsx" or "json"
     exported: int = 0  # export: the associations written
     keys: str = ""  # keys: what the workbook holds, counted ("12 pairs: 10 with a key, ...")
 
@@ -98,23 +102,44 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
             return _undo(job, wiring, provider)
         if job.command == "keys":
             return _keys(job, wiring, provider)
-        return _finish(_reading(job, wiring, provider), wiring)
+        return _status(job, wiring, provider)
     finally:
         provider.close()
 
 
 def _read(job: Job) -> WaveInput:
+    """The wave sheet; a status, which creates nothing, names a column that looks meaningful
+    but is not read instead of stopping on it."""
     from importer.read.wave import read_wave
 
     if job.sheet is None:
         raise InputError(f"`{job.command}` needs a wave sheet.")
-    return read_wave(job.sheet, job.users, job.limits, job.mapping)
+    stop = job.command not in ("status", "keys")
+    return read_wave(job.sheet, job.users, job.limits, job.mapping, job.ignore, stop_unread=stop)
 
 
 def _finish(result: RunResult, wiring: Wiring) -> Outcome:
     if wiring.operator is not None:
         result.operator = wiring.operator
-    return Outcome(result, write_reports(result, wiring.reporters(result)))
+    reporters = wiring.reporters(result)
+    formats = ["json" if isinstance(r, JsonReport) else "xlsx" for r in reporters]
+    return Outcome(result, write_reports(result, reporters), formats=formats)
+
+
+def _made(outcome: Outcome) -> list[tuple[str, Path]]:
+    """The reports a job wrote for a run, by kind, for the index of runs."""
+    from importer.journal.index import FileKind
+
+    result = outcome.result
+    assert result is not None
+    prefix = {"run": "report", "status": "status", "undo": "undo"}[result.command]
+    if result.command == "undo" and result.options.dry_run:
+        prefix = "undo preview"
+    return [
+        (FileKind(f"{prefix} {fmt}"), path)
+        for path, fmt in zip(outcome.written, outcome.formats, strict=True)
+        if path is not None
+    ]
 
 
 def _gateway(provider: Provider, options: RunOptions, wiring: Wiring) -> Site:
@@ -129,6 +154,7 @@ def _interrupts(wiring: Wiring) -> AbstractContextManager[Interrupts | None]:
 
 def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.interrupt import Interrupts
+    from importer.journal.index import Indexing
     from importer.journal.listener import resume_or_start
     from importer.journal.records import RunState
     from importer.journal.storage import Journal, default_journal_path
@@ -136,6 +162,8 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 
     wave = _read(job)
     journal = None
+    indexing = Indexing(wiring.index, wiring.announce)
+    site = provider.info.site_code
     try:
         journal_run = None
         if not job.options.dry_run:
@@ -148,6 +176,7 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
                 f"run {journal_run.run_id}, journal {journal.path.absolute()} "
                 "(a stopped run continues from there)"
             )
+            indexing.run(journal_run.run_id, job.sheet.resolve(), journal.path, site)
         with _interrupts(wiring) as interrupts:
             gateway = _gateway(provider, job.options, wiring)
             result = run_wave(wave, gateway, job.options, journal_run, interrupts or Interrupts())
@@ -157,6 +186,8 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         if journal is not None and result.run_id is not None:
             report = next((str(p) for p in outcome.written if p is not None), None)
             journal.finish(result.run_id, RunState.of(result), report)
+            assert job.sheet is not None
+            indexing.files(result.run_id, job.sheet.resolve(), journal.path, site, _made(outcome))
         return outcome
     finally:
         if journal is not None:
@@ -166,6 +197,7 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.after.escrow import Escrow
     from importer.after.undo import UndoOptions, undo_run
+    from importer.journal.index import Indexing
     from importer.journal.storage import Journal
     from importer.results import operator
 
@@ -185,18 +217,22 @@ def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         with _interrupts(wiring) as interrupts:
             result = undo_run(journal, record, _gateway(provider, job.options, wiring), options, interrupts)
         result.journal_path = str(journal.path)
-        if result.escrow_path is not None:
-            record_run_file(record.run_id, "escrow", Path(result.escrow_path))
-        return _finish(result, wiring)
+        outcome = _finish(result, wiring)
     finally:
         journal.close()
+    made = [*_made(outcome), *escrow_file(result)]
+    Indexing(wiring.index, wiring.announce).files(
+        record.run_id, record.input_path, job.journal, record.site, made
+    )
+    return outcome
 
 
-def record_run_file(run_id: str, kind: str, path: Path) -> None:
-    """A file a command made for a run (today: undo's escrow of recovery keys, kind "escrow"),
-    for the run index to list with the run. The index is not part of this release yet: until
-    it is, the file is found beside the journal, and the command prints where it is."""
-    del run_id, kind, path
+ESCROW = "escrow xlsx"  # the index of runs' kind for undo's escrow of recovery keys
+
+
+def escrow_file(result: RunResult) -> list[tuple[str, Path]]:
+    """Undo's escrow of recovery keys, as the index of runs lists it with the run undone."""
+    return [(ESCROW, Path(result.escrow_path))] if result.escrow_path is not None else []
 
 
 def _keys(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
@@ -211,7 +247,7 @@ def _keys(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         raise InputError("`keys` needs the workbook to write (--out).", code=messages.KEYS_NOT_XLSX)
     asked = wiring.keys_password() if wiring.keys_password is not None else None
     password = check_password(asked, "the recovery keys")
-    result = _reading(job, wiring, provider)
+    result, _record = _reading(job, wiring, provider)
     if wiring.operator is not None:
         result.operator = wiring.operator
     try:
@@ -229,13 +265,26 @@ def _keys(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     return Outcome(result, [written], keys=tally(rows))
 
 
-def _reading(job: Job, wiring: Wiring, provider: Provider) -> RunResult:
-    """Where each pair of a wave sheet (by name) or of a run (by ResourceID) stands on the site."""
+def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    from importer.journal.index import Indexing
+
+    result, record = _reading(job, wiring, provider)
+    outcome = _finish(result, wiring)
+    if record is not None and job.run_id is not None and job.journal is not None:
+        Indexing(wiring.index, wiring.announce).files(
+            job.run_id, record.input_path, job.journal, record.site, _made(outcome)
+        )
+    return outcome
+
+
+def _reading(job: Job, wiring: Wiring, provider: Provider) -> tuple[RunResult, RunRecord | None]:
+    """Where each pair of a wave sheet (by name) or of a run (by ResourceID, with the run's
+    record) stands on the site."""
     from importer.pipeline import status_rows, status_wave
 
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
-        return status_wave(_read(job), gateway, job.options)
+        return status_wave(_read(job), gateway, job.options), None
     from importer.journal.storage import Journal, journaled_wave
 
     if job.journal is None:
@@ -249,7 +298,7 @@ def _reading(job: Job, wiring: Wiring, provider: Provider) -> RunResult:
     rows = [r.as_reading() for r in records]
     result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
     result.run_id = job.run_id
-    return result
+    return result, record
 
 
 def _export(job: Job, wiring: Wiring) -> Outcome:

@@ -63,7 +63,100 @@ class Notice(str):
 
 # --- CMA300-329: columns (headers, columns not read) ---------------------------------------
 
+BEHAVIOR_UNKNOWN = _code(
+    "CMA300",
+    "not a migration behaviour",
+    "The cell (or --behavior) is none of the spellings of a migration behaviour: 0, 1, 2, the "
+    "New-CMComputerAssociation names, the console's labels or the WMI names.",
+    "Write 0 (capture and restore all user accounts), 1 (capture all user accounts and restore "
+    "specified accounts) or 2 (capture and restore specified user accounts).",
+)
+BEHAVIOR_AMBIGUOUS = _code(
+    "CMA301",
+    "a behaviour that could mean two",
+    "The words fit two migration behaviours: 'all' (or 'capture all') is said of both 0 and 1, "
+    "'specified' (or 'restore specified') of both 1 and 2. The tool never guesses which.",
+    "Write the number, or the whole name of the behaviour the message offers.",
+)
+BEHAVIOR_CONTRADICTS = _code(
+    "CMA302",
+    "a behaviour number and words that disagree",
+    'The cell gives a number and words ("1 - all users") that name different behaviours.',
+    "Correct the number or the words, so both name the behaviour you mean.",
+)
+HEADER_SAME_FIELD = _code(
+    "CMA303",
+    "two columns mean the same thing",
+    "Two header cells of one sheet name the same field (two source columns, two users columns...).",
+    "Delete or rename one of them, or leave one out with --ignore-column.",
+)
+MAP_NO_COLUMN = _code(
+    "CMA304",
+    "--map names no column",
+    'A --map FIELD="HEADER" gives a header that no column of the sheet\'s header row has.',
+    "Give the header exactly as it is written in the sheet.",
+)
+UNREAD_BEHAVIOR_COLUMN = _code(
+    "CMA305",
+    "a behaviour column not read",
+    "A column the tool does not read holds migration behaviours (or is named like one): every "
+    "row would silently use the default behaviour instead. Nothing was done.",
+    'Read it as the behaviour: --map Behavior="HEADER"; or say it is something else: '
+    '--ignore-column "HEADER". In `cmassoc serve`, choose one of the two on the upload page.',
+)
+UNREAD_USERS_COLUMN = _code(
+    "CMA306",
+    "a users column not read",
+    "A column the tool does not read holds user accounts (DOMAIN\\user, user@domain) or is named "
+    "like users: those users would silently not be migrated. Nothing was done.",
+    'Read it as the users: --map Users="HEADER"; or say it is something else: '
+    '--ignore-column "HEADER". In `cmassoc serve`, choose one of the two on the upload page.',
+)
+MIGRATION_TYPE_COLUMN = _code(
+    "CMA307",
+    "a Migration type column holding 0 to 2",
+    "SMS_StateMigration.MigrationType is how the site stored the user state (1 side-by-side, "
+    "2 in-place), set by ConfigMgr, not the migration behaviour (0, 1, 2) the association is "
+    "created with. A column of that name holding 0 to 2, in a sheet with no behaviour column, "
+    "may be either. Nothing was done.",
+    'If it is the behaviour: --map Behavior="Migration type"; if it is the site\'s migration type: '
+    '--ignore-column "Migration type".',
+)
+UNREAD_COLUMNS = _code(
+    "CMA308",
+    "columns not read",
+    "The sheet has columns with values that the tool does not read; they are carried into the "
+    "report as they are.",
+    "Nothing, if they are your own notes. If one of them is a source, destination, users or "
+    'behaviour column, say so with --map FIELD="HEADER".',
+)
+IGNORE_NO_COLUMN = _code(
+    "CMA309",
+    "--ignore-column names no column",
+    "An --ignore-column gives a header that no pairs sheet's header row has.",
+    "Give the header exactly as it is written in the sheet (any case).",
+)
+
 # --- CMA330-349: rows that are not pairs (totals, group headings, notes) -------------------
+
+ROWS_NOT_PAIRS = _code(
+    "CMA330",
+    "Rows that are not pairs were skipped",
+    "Rows under the header that hold a label (Total, Subtotal, Count, Sum, '12 machines', a group "
+    "heading such as 'Finance - 12 machines' or 'IT Services (2)') and otherwise only numbers or "
+    "formulas, an Excel table's totals row, and free text under the table after a blank row are "
+    "not pairs. They are not read, do not count as rows of the wave and do not make the run need "
+    "attention; the notice names each by its sheet and row number.",
+    "Nothing, when the rows named are indeed not pairs. A row whose Source and Destination are both "
+    "valid computer names is always read as a pair: if a pair was skipped, type both names.",
+)
+EXAMPLE_ROW_IGNORED = _code(
+    "CMA331",
+    "The template's example row was ignored",
+    "The blank template's example row (EXAMPLE-OLD01 to EXAMPLE-NEW01) was left in the sheet as "
+    "it is; it is not a pair and is not read.",
+    "Nothing; delete the row or type over it when you fill in the template.",
+)
 
 # --- CMA350-399: run notices and summaries --------------------------------------------------
 

@@ -62,6 +62,17 @@ class RunResult:
         rows = len(self.rows)
         return f"{rows:,} {'row' if rows == 1 else 'rows'}: {counts or 'nothing'}"
 
+    def in_a_line(self) -> str:
+        """The tally, what else the run changed and the default behaviour if a row took it: the
+        one line the web pages and the history keep of a command."""
+        line = self.tally()
+        if self.site_changes():
+            line += f"; also {self.site_changes()}"
+        if self.defaulted:
+            rows = "1 row" if self.defaulted == 1 else f"{self.defaulted:,} rows"
+            line += f"; {rows} without a behaviour took {self.options.default_behavior.label}"
+        return line
+
     def site_changes(self) -> str:
         """What a run changed on the site besides associations: "2 computers imported, 3
         collection memberships added" (empty when nothing)."""

@@ -25,6 +25,16 @@ def journal_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps its index of runs (and serve's folder) in a user data folder of its own,
+    never the real home's."""
+    folder = tmp_path_factory.mktemp("user-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    monkeypatch.setenv("LOCALAPPDATA", str(folder))
+    return folder
+
+
 @pytest.fixture
 def site_path(tmp_path: Path) -> Path:
     """A fresh demo site built from the sample inventory and its existing associations."""

@@ -158,7 +158,7 @@ def test_behavior_option(tmp_path: Path) -> None:
         (["run", "{good}", "--demo", "{notasite}"], "is not a demo site"),
         (["run", "{good}", "--demo", "{nosite}"], "does not exist"),
         (["undo", "{good}", "--demo", "{site}"], "is neither a report (.xlsx, .json) nor a Run ID"),
-        (["undo", "20261123-000000-abcd", "--demo", "{site}"], "journal.db' does not exist"),
+        (["undo", "20261123-000000-abcd", "--demo", "{site}"], "is neither in the journal"),
         (["undo", "{missingjson}", "--demo", "{site}"], "no such report"),
         (["validate", "{good}", "--behavior", "7"], "not a migration behaviour"),
     ],

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from importer import messages
-from importer.job import Job, Outcome, Wiring, execute
+from importer.environment import Environment
+from importer.job import ESCROW, Job, Outcome, Wiring, execute
+from importer.journal.index import RunIndex
 from importer.journal.records import RUN_ID_PATTERN
 from importer.model import Status
 from importer.report import keybook
@@ -74,8 +76,6 @@ def test_force_keeps_the_key_before_it_deletes(
     tmp_path: Path, site_path: Path, journal_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CMASSOC_KEYS_PASSWORD", KEYS_PASSWORD)
-    indexed: list[tuple[str, str, Path]] = []
-    monkeypatch.setattr("importer.job.record_run_file", lambda *args: indexed.append(args))
     report, run_id, pair = made(tmp_path, site_path)
     store = str(capture(site_path, *pair))
     key = site_keys(site_path)[pair]
@@ -92,7 +92,9 @@ def test_force_keeps_the_key_before_it_deletes(
     assert escrow.parent == journal_path.parent  # beside the journal
     assert RUN_ID_PATTERN.match(undo_id) and undo_id != run_id
     assert f"Escrow: {escrow}" in done.output  # the command says where
-    assert indexed == [(run_id, "escrow", escrow)]  # the run index's hook, called once
+    with RunIndex(Environment.from_os().run_index(), create=False) as index:  # and in the index of runs
+        entry = index.find(run_id)
+    assert entry is not None and entry.paths(ESCROW) == [escrow.resolve()]
     [kept] = key_rows(escrow)
     assert (kept["Source"], kept["Destination"], kept["Recovery key"]) == ("CON-PC0020", "CON-NB0020", key)
     assert kept["Store path (StorePath)"] == store and kept["Migration status"] == "in progress"

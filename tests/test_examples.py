@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,42 @@ SHEETS = sorted(p for p in EXAMPLES.glob("*.csv") if not p.name.endswith(".users
 
 
 def _rows(path: Path) -> list[list[str]]:
+    """The example's rows from its header on (a PowerShell export's #TYPE line is skipped, as
+    the reader skips it)."""
     text, _ = decode_csv_bytes(path.read_bytes())
+    if text.startswith("#TYPE"):
+        text = text.split("\n", 1)[1]
     return list(csv.reader(text.splitlines(keepends=True), delimiter=detect_delimiter(text)))
+
+
+def as_input(sheet: Path, folder: Path) -> Path:
+    """The sheet as the tool is to read it: the Expected and Why cells of rows that are not
+    pairs cleared (they are the example's words, not the sheet's); the file itself when none."""
+    header, *lines = _rows(sheet)
+    expected = header.index("Expected")
+    if not any(len(line) > expected and line[expected] == "skipped" for line in lines):
+        return sheet
+    blank = {expected, header.index("Why")}
+    cleared = [
+        ["" if line[expected] == "skipped" and i in blank else c for i, c in enumerate(line)]
+        if len(line) > expected
+        else line
+        for line in lines
+    ]
+    folder.mkdir()
+    out = folder / sheet.name
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *cleared])
+    return out
+
+
+def named_rows(notice: str) -> list[int]:
+    """The row numbers a notice of rows skipped names ("row 5 'Total', rows 7-9 (...)")."""
+    listed = re.sub(r"'[^']*'|\([^)]*\)", "", notice.split(":", 1)[1])
+    numbers: list[int] = []
+    for first, last in re.findall(r"(\d+)(?:-(\d+))?", listed):
+        numbers += range(int(first), int(last or first) + 1)
+    return numbers
 
 
 def as_workbook(sheet: Path, users: Path | None, out: Path) -> Path:
@@ -42,18 +77,21 @@ def as_workbook(sheet: Path, users: Path | None, out: Path) -> Path:
 def test_example(tmp_path: Path, site_path: Path, sheet: Path, form: str) -> None:
     users = sheet.with_name(sheet.stem + ".users.csv")
     users_file = users if users.exists() else None
+    given = as_input(sheet, tmp_path / "in")
     args: list[str | Path]
     if form == "csv":
-        args = [sheet]
+        args = [given]
         if users_file is not None:
             args += ["--users", users_file]
     else:
-        args = [as_workbook(sheet, users_file, tmp_path / f"{sheet.stem}.xlsx")]
+        args = [as_workbook(given, users_file, tmp_path / f"{sheet.stem}.xlsx")]
     before = len(association_keys(site_path))
     out = tmp_path / "result.json"
     result = invoke("run", *args, "--demo", site_path, "--json", out, "--report", tmp_path / "r.xlsx")
     header, *lines = _rows(sheet)
-    expected = [line[header.index("Expected")] for line in lines if any(c.strip() for c in line)]
+    column = header.index("Expected")
+    skipped = [n for n, line in enumerate(lines, 2) if len(line) > column and line[column] == "skipped"]
+    expected = [line[column] for line in lines if any(c.strip() for c in line) and line[column] != "skipped"]
     # exit 0 when every row is to end created or exists, else 3 (rows need attention)
     assert result.exit_code == (0 if set(expected) <= {"created", "exists"} else 3), result.output
     rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
@@ -77,3 +115,5 @@ def test_example(tmp_path: Path, site_path: Path, sheet: Path, form: str) -> Non
     created = sum(r["status"] == "created" for r in rows)
     assert len(association_keys(site_path)) == before + created
     assert [r["status"] for r in checked] == expected
+    notices = [n for n in json.loads(out.read_text(encoding="utf-8"))["summary"]["notes"] if "not pair" in n]
+    assert [named_rows(n) for n in notices] == ([skipped] if skipped else [])

@@ -65,7 +65,10 @@ def test_csv_encodings(tmp_path: Path, encoding: str, prefix: bytes, label: str)
     path.write_bytes(prefix + text.encode(encoding))
     wave = read_wave(path)
     assert wave.rows[0].values["Notes"] == "Jérôme’s desk"
-    assert wave.notes == [f"'wave.txt' read as {label}, columns separated by tabs"]
+    assert wave.notes == [
+        f"'wave.txt' read as {label}, columns separated by tabs",
+        "1 column not read, carried into the report as it is: 'wave.txt' column C 'Notes'",
+    ]
 
 
 def test_powershell_export_csv_type_line_is_skipped(tmp_path: Path) -> None:
@@ -151,7 +154,8 @@ def test_xlsx_users_sheet_and_several_pair_sheets(tmp_path: Path) -> None:
     assert wave.columns == ["Source", "Destination", "Old", "New", "Room"]
     assert wave.notes == [
         "sheet 'Read me' skipped: no header with source and destination (or, on a users sheet, source "
-        "and users) columns"
+        "and users) columns",
+        "1 column not read, carried into the report as it is: 'wave.xlsx' sheet 'Site B' column C 'Room'",
     ]
 
 

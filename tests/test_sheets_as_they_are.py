@@ -67,22 +67,30 @@ def test_a_footer_row_is_skipped_with_a_note(tmp_path: Path) -> None:
     notes = json.loads(out.read_text(encoding="utf-8"))["summary"]["notes"]
     assert notes == [
         "'wave.csv' read as UTF-8, columns separated by commas",
-        "'wave.csv' row 4 ('Total: 1 machine') read as a footer, not a pair: skipped",
+        "Skipped 1 row that is not a pair: 'wave.csv' row 4 'Total: 1 machine'",
     ]
 
 
-def test_a_users_like_column_not_read_is_named(tmp_path: Path) -> None:
+def test_a_users_like_column_not_read_stops_the_job(tmp_path: Path) -> None:
+    """Users in a column the header does not read would not be migrated: nothing is done until
+    the sheet says what the column is (tests/test_columns.py has the rest)."""
     path = sheet(
         tmp_path,
         "Source,Destination,Behavior,Users,Last User\nCON-PC0003,CON-NB0003,2,CONTOSO\\a,CONTOSO\\b\n",
     )
     out = tmp_path / "w.json"
-    assert invoke("validate", path, "--json", out, "--report", tmp_path / "w.xlsx").exit_code == 0
+    result = invoke("validate", path, "--json", out, "--report", tmp_path / "w.xlsx")
+    assert result.exit_code == 2, result.output
+    assert "cmassoc: error: CMA306 'wave.csv' column E 'Last User'" in result.output
+    assert not out.exists()
+    result = invoke(
+        "validate", path, "--ignore-column", "Last User", "--json", out, "--report", tmp_path / "w.xlsx"
+    )
+    assert result.exit_code == 0, result.output
     notes = json.loads(out.read_text(encoding="utf-8"))["summary"]["notes"]
     assert notes == [
         "'wave.csv' read as UTF-8, columns separated by commas",
-        "WARNING: 'wave.csv' column 'Last User' looks like users but is not read: name it Users, or use "
-        '--map Users="Last User"',
+        "1 column not read, carried into the report as it is: 'wave.csv' column E 'Last User' (--ignore-column)",
     ]
 
 

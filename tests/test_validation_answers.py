@@ -30,6 +30,10 @@ B2 = "2 (capture and restore specified user accounts)"
 NEEDS_USERS = "behaviour {} needs at least one user (DOMAIN\\user): add users, or use behaviour 0 to capture and restore all accounts"
 NOT_SENT = "behaviour 0 (capture and restore all user accounts) migrates every account: the {} user(s) listed are not sent"
 NOT_A_BEHAVIOUR = "'{}' is not a migration behaviour: use 0 (capture and restore all), 1 (capture all, restore specified) or 2 (capture and restore specified), or the console or New-CMComputerAssociation names"
+ALL_OR_SOME = (
+    "'all' could mean 0 (capture and restore all user accounts) or 1 (capture all user accounts and restore "
+    "specified accounts): write the number or the whole name"
+)
 DNS_NAME = "'{}' is a DNS name: using its host part '{}'"
 AD_ACCOUNT = "'{}' is an Active Directory account name: using '{}'"
 ALL_DIGITS = (
@@ -232,7 +236,10 @@ def test_computer_name_cells(
         ("CaptureAndRestoreSpecifiedUserAccounts", 2, []),
         ("capture and restore specified user accounts", 2, []),
         ("Capture all user accounts and restore specified accounts", 1, []),
-        ("all", 0, [warning("Users", NOT_SENT.format(1))]),
+        ("all users", 0, [warning("Users", NOT_SENT.format(1))]),
+        ("0 - All users", 0, [warning("Users", NOT_SENT.format(1))]),
+        ("specified users", 2, []),
+        ("all", None, [error("Behavior", ALL_OR_SOME)]),  # 0 and 1 both capture all: never guessed
         ("two", None, [error("Behavior", NOT_A_BEHAVIOUR.format("two"))]),
         ("3", None, [error("Behavior", NOT_A_BEHAVIOUR.format("3"))]),
         ("-1", None, [error("Behavior", NOT_A_BEHAVIOUR.format("-1"))]),
@@ -993,7 +1000,8 @@ def test_rows_keep_their_sheet_and_row_through_titles_blank_rows_and_a_footer(tm
         {"Source": "PC2", "Destination": "NB2", "Behavior": "0", "Users": "", "Notes": "ticket 2"},
     ]
     assert got.summary["notes"] == [
-        "'wave.xlsx' sheet 'Wave' row 8 ('Total: 2 machines') read as a footer, not a pair: skipped"
+        "Skipped 1 row that is not a pair: 'wave.xlsx' sheet 'Wave' row 8 'Total: 2 machines'",
+        "1 column not read, carried into the report as it is: 'wave.xlsx' sheet 'Wave' column E 'Notes'",
     ]
 
 
@@ -1084,7 +1092,8 @@ def test_pairs_on_several_sheets_are_checked_together(tmp_path: Path) -> None:
         "Desk": "2.17",
     }
     assert got.summary["notes"] == [
-        "sheet 'Notes' skipped: no header with source and destination (or, on a users sheet, source and users) columns"
+        "sheet 'Notes' skipped: no header with source and destination (or, on a users sheet, source and users) columns",
+        "1 column not read, carried into the report as it is: 'wave.xlsx' sheet 'Floor 2' column E 'Desk'",
     ]
 
 

@@ -112,6 +112,8 @@ def test_upload_checks_the_wave_and_shows_its_invalid_rows(web: tuple[TestClient
     wave_id = upload(client, csrf)
     page = client.get(f"/waves/{wave_id}")
     assert "12 rows: 10 valid, 2 invalid" in page.text
+    # row 11 gives no behaviour: the page says which one it took, as the console does
+    assert "1 row without a behaviour took 2 (capture and restore specified user accounts)" in page.text
     invalid = client.get(f"/waves/{wave_id}?status=invalid")
     assert invalid.text.count('class="status s-invalid"') == 2
     assert "ERROR" in invalid.text
@@ -401,3 +403,22 @@ def test_a_report_too_large_to_show_is_offered_for_download(
     page = client.get(f"/waves/{wave_id}").text
     assert "too large to show here" in page and 'id="rows"' not in page
     assert "Excel report" in page
+
+
+def test_the_wave_page_shows_the_notices_of_its_reading(
+    web: tuple[TestClient, Store, Worker], tmp_path: Path
+) -> None:
+    client, _, _ = web
+    path = tmp_path / "totals.csv"
+    path.write_text(
+        "Source,Destination,Behavior\nCON-PC0003,CON-NB0003,0\nCON-PC0004,CON-NB0004,0\nTotal,2,\n",
+        encoding="utf-8",
+    )
+    wave_id = upload(client, login(client, "pia"), path)
+    page = client.get(f"/waves/{wave_id}").text
+    [notes] = re.findall(r'<ul id="notes" class="note">(.*?)</ul>', page, re.DOTALL)
+    assert re.findall(r"<li>(.*?)</li>", notes) == [
+        "&#39;totals.csv&#39; read as UTF-8, columns separated by commas",
+        "Skipped 1 row that is not a pair: &#39;totals.csv&#39; row 4 &#39;Total&#39;",
+    ]
+    assert "2 rows: 2 valid" in page

@@ -15,18 +15,17 @@ _TYPES = {1: "side by side", 2: "in place"}
 def read_status(rows: Iterable[RowResult], site: Site) -> None:
     """Rows with both ResourceIDs get the site's version (behaviour, users, dates) and a status."""
     todo = [r for r in rows if r.source_resource_id and r.restore_resource_id and r.is_open]
-    site.progress.start("Reading migration status", len(todo))
-    keys = list(dict.fromkeys((r.source_resource_id or 0, r.restore_resource_id or 0) for r in todo))
-    found = {e.key: e for e in site.associations_by_pair(keys, users=True)}
-    for row in todo:
-        item = found.get((row.source_resource_id or 0, row.restore_resource_id or 0))
-        if item is None:
-            row.status = Status.MISSING
-            row.add(Level.NOTE, "this pair is not on the site (never created, or removed)")
-        else:
-            _apply(row, item)
-        site.progress.advance(1)
-    site.progress.finish()
+    with site.stage("Reading migration status", len(todo)):
+        keys = list(dict.fromkeys((r.source_resource_id or 0, r.restore_resource_id or 0) for r in todo))
+        found = {e.key: e for e in site.associations_by_pair(keys, users=True)}
+        for row in todo:
+            item = found.get((row.source_resource_id or 0, row.restore_resource_id or 0))
+            if item is None:
+                row.status = Status.MISSING
+                row.add(Level.NOTE, "this pair is not on the site (never created, or removed)")
+            else:
+                _apply(row, item)
+            site.progress.advance(1)
 
 
 def _apply(row: RowResult, item: Existing) -> None:

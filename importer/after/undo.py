@@ -94,7 +94,9 @@ def undo_run(
             res.status = Status.SKIPPED
             res.add(Level.NOTE, f"not created by run {record.run_id} ({row.state}): left alone")
     try:
-        present = _present(site, [r for r, _ in targets])
+        with site.stage("Reading the run's associations", len(targets)):
+            present = _present(site, [r for r, _ in targets])
+            site.progress.advance(len(targets))
         deletable: list[tuple[RowRecord, RowResult]] = []
         for row, res in targets:
             found = present.get((row.source_id or 0, row.restore_id or 0))
@@ -192,8 +194,14 @@ def _restore_previous(site: Site, pairs: list[tuple[RowRecord, RowResult]], dry:
         assert row.previous is not None
         return add_association_call(*_key(row), row.previous[0], row.previous[1])
 
-    for batch in chunks(todo, site.batch_size):
-        site.send_reconciled(batch, f"putting back {len(batch)} associations", call_for, still_needed, settle)
+    if not todo:
+        return
+    with site.stage("Putting back replaced associations", len(todo)):
+        for batch in chunks(todo, site.batch_size):
+            site.send_reconciled(
+                batch, f"putting back {len(batch)} associations", call_for, still_needed, settle
+            )
+            site.progress.advance(len(batch))
 
 
 def _undo_steps(
@@ -267,8 +275,12 @@ def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> 
                 res.add(Level.NOTE, f"removed from collection {cid} (confirmed after a retry)")
         return still
 
-    for batch in chunks(rules, site.batch_size):
-        site.send_reconciled(batch, f"removing {len(batch)} collection rules", call_for, still_needed, settle)
+    with site.stage("Removing collection rules", len(rules), "rules"):
+        for batch in chunks(rules, site.batch_size):
+            site.send_reconciled(
+                batch, f"removing {len(batch)} collection rules", call_for, still_needed, settle
+            )
+            site.progress.advance(len(batch))
 
 
 def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) -> None:
@@ -283,7 +295,8 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
 
     def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
         there = {
-            r.resource_id for r in site.systems("ResourceID", [row.imported_id or 0 for row, _ in pending])
+            r.resource_id
+            for r in site.systems("ResourceID", [row.imported_id or 0 for row, _ in pending], advance=False)
         }
         still = []
         for row, res in pending:
@@ -295,14 +308,16 @@ def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) 
                 )
         return still
 
-    for batch in chunks(computers, site.batch_size):
-        site.send_reconciled(
-            batch,
-            f"deleting {len(batch)} imported computers",
-            lambda item: delete_resource_call(item[0].imported_id or 0),
-            still_needed,
-            settle,
-        )
+    with site.stage("Deleting imported computers", len(computers), "computers"):
+        for batch in chunks(computers, site.batch_size):
+            site.send_reconciled(
+                batch,
+                f"deleting {len(batch)} imported computers",
+                lambda item: delete_resource_call(item[0].imported_id or 0),
+                still_needed,
+                settle,
+            )
+            site.progress.advance(len(batch))
 
 
 def _key(row: RowRecord) -> Key:
@@ -324,7 +339,6 @@ def _delete(
     todo: list[tuple[RowRecord, RowResult]],
     stop_requested: Callable[[], bool],
 ) -> None:
-    site.progress.start("Deleting associations", len(todo))
 
     def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
         present = _present(site, [r for r, _ in pending])
@@ -343,18 +357,18 @@ def _delete(
         else:
             res.fail(Status.FAILED, f"the provider refused to delete it: {outcome.describe()}")
 
-    for batch in chunks(todo, site.batch_size):
-        if stop_requested():
-            raise KeyboardInterrupt
-        journal.mark(run_id, [r.seq for r, _ in batch], RowState.DELETING)
-        site.send_reconciled(
-            batch,
-            f"deleting {len(batch)} associations",
-            lambda item: delete_association_call(*_key(item[0])),
-            still_needed,
-            settle,
-        )
-        gone = [r.seq for r, s in batch if s.status in (Status.DELETED, Status.ABSENT)]
-        journal.mark(run_id, gone, RowState.DELETED)
-        site.progress.advance(len(batch))
-    site.progress.finish()
+    with site.stage("Deleting associations", len(todo)):
+        for batch in chunks(todo, site.batch_size):
+            if stop_requested():
+                raise KeyboardInterrupt
+            journal.mark(run_id, [r.seq for r, _ in batch], RowState.DELETING)
+            site.send_reconciled(
+                batch,
+                f"deleting {len(batch)} associations",
+                lambda item: delete_association_call(*_key(item[0])),
+                still_needed,
+                settle,
+            )
+            gone = [r.seq for r, s in batch if s.status in (Status.DELETED, Status.ABSENT)]
+            journal.mark(run_id, gone, RowState.DELETED)
+            site.progress.advance(len(batch))

@@ -59,7 +59,8 @@ class _Cli(click.Group):
         except ImporterError as exc:
             if _debug(ctx):
                 traceback.print_exc()
-            stderr().print(f"cmassoc: error: {exc}", markup=False)
+            code = f"{exc.code} " if exc.code is not None else ""
+            stderr().print(f"cmassoc: error: {code}{exc}", markup=False)
             ctx.exit(int(exc.exit_status))
         except KeyboardInterrupt:
             stderr().print("cmassoc: interrupted", markup=False)

@@ -80,7 +80,8 @@ def keys(target: str, out: Path, site: SiteOptions, journal_path: Path | None) -
     else:
         if not path.is_file() and not RUN_ID_PATTERN.match(target):
             raise InputError(f"'{target[:60]}': no such file, and not a Run ID.")
-        run_id, journal = find_run(target, chosen_journal(journal_path, env), no_run="give the wave sheet")
+        chosen = chosen_journal(journal_path, env)
+        run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet")
         job = Job("keys", options, journal=journal, run_id=run_id, keys_to=out)
         inputs = {"report": path if path.is_file() else None, "journal": journal}
     refuse_overwriting({**inputs, "demo site": Path(site.demo) if site.demo else None}, {"--out": out})

@@ -19,7 +19,7 @@ import click
 
 from importer import Behavior, InputLimits, RunOptions, UsersFrom
 from importer.check.values import COLLECTION_ID, parse_behavior
-from importer.read.aliases import field_for
+from importer.read.aliases import mapping_entry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -184,21 +184,37 @@ _USERS_FROM = {"primary": UsersFrom.PRIMARY.value, "last-logon": UsersFrom.LAST_
 def _mapping_option(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for value in values:
-        name, sep, header = value.partition("=")
-        fld = field_for(name)
-        if not sep or not header.strip() or fld is None:
+        entry = mapping_entry(value)
+        if entry is None:
             raise click.BadParameter(
                 f'{value!r}: write FIELD=HEADER, e.g. Source="Old PC" (fields: Source, Destination, Users, '
                 "Behavior, MAC, SMBIOSGUID, Collection, SourceResourceID, RestoreResourceID)"
             )
-        mapping[fld] = header.strip()
+        mapping[entry[0]] = entry[1]
     return mapping
 
 
+def _ignore_option(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    headers = tuple(dict.fromkeys(v.strip() for v in values))
+    if any(not h for h in headers):
+        raise click.BadParameter('give the column\'s header, e.g. --ignore-column "USMT behaviour"')
+    return headers
+
+
 def wave_arguments(func: F) -> F:
-    """SHEET, --users, --behavior and --map (and the input limits): what validate and run read."""
+    """SHEET, --users, --behavior, --map and --ignore-column (and the input limits): what validate
+    and run read."""
     func = _limits_options(func)
     func = _hardware_options(func)
+    func = click.option(
+        "--ignore-column",
+        "ignore",
+        multiple=True,
+        metavar='"HEADER"',
+        callback=_ignore_option,
+        help="Leave this column unread (carried into the report as it is), also when it looks like "
+        "behaviours or users, which otherwise stops the job (repeatable).",
+    )(func)
     func = click.option(
         "--map",
         "mapping",
@@ -223,7 +239,7 @@ def wave_arguments(func: F) -> F:
                 "behavior",
                 callback=_behavior_option,
                 metavar="B",
-                help="Behaviour for rows that give none: 0, 1, 2 or a cmdlet name. "
+                help="Behaviour for rows that give none: 0, 1, 2, a cmdlet name or the console's words. "
                 "Default 2 (capture and restore specified accounts, the console's default).",
             ),
         )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from importer import InputError, RunResult
+from importer import InputError, RunResult, messages
 from importer.job import Outcome, Wiring
 
 if TYPE_CHECKING:
@@ -108,9 +108,10 @@ def wiring(
     output: OutputOptions,
     connect: Callable[[], Provider] | None = None,
     interruptible: bool = False,
+    index: Path | None = None,
 ) -> Wiring:
     """How a command's job reaches the world: its site, progress and notices on stderr, its
-    reports, Ctrl-C after the batch in flight."""
+    reports, Ctrl-C after the batch in flight, the index of runs it records its run in."""
     from importer.interrupt import graceful_interrupt
     from importer.progress import progress_for
 
@@ -120,6 +121,7 @@ def wiring(
         announce=announce,
         reporters=reporters(default, output.report, output.json_path),
         interrupts=(lambda: graceful_interrupt(announce)) if interruptible else None,
+        index=index,
     )
 
 
@@ -136,7 +138,10 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     """The closing lines, on stdout (so `> log.txt` keeps them), unless the JSON is there."""
     err = stderr() if json_to_stdout else _Out()
     for note in result.wave.notes:
-        if note.startswith("WARNING"):
+        code = getattr(note, "code", None)
+        if code is messages.UNREAD_COLUMNS or code is messages.ROWS_NOT_PAIRS:
+            announce(f"{code} {note}")
+        elif note.startswith("WARNING"):
             announce(note)
     err.print(f"{summary_title(result)} {result.tally()}", markup=False)
     extra = result.site_changes()

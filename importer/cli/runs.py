@@ -1,11 +1,14 @@
-"""Which journal and which run a command means: --journal, $CMASSOC_JOURNAL, a report, a Run ID."""
+"""Which journal and which run a command means: --journal, $CMASSOC_JOURNAL, a report, a Run ID
+(looked up in the index of runs when its journal is not where the command looks first)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from importer import InputError
+from importer.cli.output import announce
 from importer.environment import Environment
+from importer.journal.index import locate_run
 from importer.journal.records import RUN_ID_PATTERN
 from importer.report.readback import REPORT_SUFFIXES, run_from_report
 
@@ -22,22 +25,31 @@ def chosen_journal(journal_path: Path | None, env: Environment) -> Path | None:
 def find_run(
     target: str,
     journal_path: Path | None,
+    index: Path,
     no_run: str = "it is a dry run, a validation or an older report",
 ) -> tuple[str, Path]:
-    """A Run ID, or a JSON/Excel report that names its run and journal.
+    """A Run ID, or a JSON/Excel report that names its run and journal; which journal is read is
+    said on stderr.
 
-    `no_run` says why a report that names no run may be so, and what to give instead.
+    A Run ID's journal is `journal_path` (else the current folder's) when it holds the run, else
+    the one the index of runs names. `no_run` says why a report that names no run may be so,
+    and what to give instead.
     """
     path = Path(target)
     if path.suffix.lower() in REPORT_SUFFIXES and path.is_file():
-        run_id, journal = run_from_report(path)
+        run_id, named = run_from_report(path)
         if run_id is None:
             raise InputError(f"'{path.name}' names no run: {no_run}.")
-        return run_id, journal_path or (Path(journal) if journal else DEFAULT_JOURNAL)
+        journal = journal_path or (Path(named) if named else DEFAULT_JOURNAL)
+        announce(f"run {run_id}: reading the journal {journal.absolute()}")
+        return run_id, journal
     if path.suffix.lower() in REPORT_SUFFIXES:
         raise InputError(f"'{target}': no such report.")
     if not RUN_ID_PATTERN.match(target):
         raise InputError(
             f"'{target[:60]}' is neither a report (.xlsx, .json) nor a Run ID (like 20261123-143232-85d1)."
         )
-    return target, journal_path or DEFAULT_JOURNAL
+    found = locate_run(target, journal_path or DEFAULT_JOURNAL, index)
+    how = f" (found in the index of runs {index.absolute()})" if found.from_index else ""
+    announce(f"run {target}: reading the journal {found.journal.absolute()}{how}")
+    return target, found.journal

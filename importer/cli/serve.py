@@ -91,7 +91,7 @@ def serve(
             env, variables={**env.variables, USERNAME: username or "", PASSWORD: password or ""}
         )
     label = f"demo site {site.demo}" if site.demo else f"site {info.site_code} on {site.server}"
-    worker = Worker(store, lambda: connect_provider(site, env)).start()
+    worker = Worker(store, lambda: connect_provider(site, env), index=env.run_index()).start()
     config = WebConfig(
         store,
         worker,

@@ -41,11 +41,11 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
         if not path.is_file() and not RUN_ID_PATTERN.match(target):
             raise InputError(f"'{target[:60]}': no such file, and not a Run ID.")
         chosen = chosen_journal(journal_path, env)
-        run_id, journal = find_run(target, chosen, no_run="give the wave sheet itself")
+        run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet itself")
         job = Job("status", options, journal=journal, run_id=run_id)
         stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
         default = unique_path(journal.with_name(f"status-{run_id}-{stamp}.xlsx"))
-    finish(execute(job, wiring(default, output, connect)), output)
+    finish(execute(job, wiring(default, output, connect, index=env.run_index())), output)
 
 
 @click.command()

@@ -44,7 +44,7 @@ def undo(
     CMASSOC_KEYS_PASSWORD, or asked); if it cannot, nothing is deleted.
     """
     env = context().env
-    run_id, journal_path = find_run(target, chosen_journal(journal_path, env))
+    run_id, journal_path = find_run(target, chosen_journal(journal_path, env), env.run_index())
     refuse_overwriting(
         {
             "journal": journal_path,
@@ -58,6 +58,6 @@ def undo(
     stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
     default = unique_path(journal_path.with_name(f"undo-{run_id}-report-{stamp}.xlsx"))
     connect = lambda: build_provider(site, env)  # noqa: E731
-    wired = wiring(default, output, connect, interruptible=True)
+    made = wiring(default, output, connect, interruptible=True, index=env.run_index())
     password = keys_password(env, "the escrow of recovery keys")
-    finish(execute(job, dataclasses.replace(wired, keys_password=password)), output)
+    finish(execute(job, dataclasses.replace(made, keys_password=password)), output)

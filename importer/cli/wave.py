@@ -31,6 +31,7 @@ def validate(
     limits: InputLimits,
     hardware: HardwareOptions,
     mapping: dict[str, str],
+    ignore: tuple[str, ...],
     output: OutputOptions,
 ) -> None:
     """Read and check SHEET without contacting any site."""
@@ -40,7 +41,7 @@ def validate(
     options = RunOptions(
         default_behavior=behavior, users_from=hardware.users_from, collections=hardware.collections
     )
-    job = Job("validate", options, sheet, users_file, limits, mapping)
+    job = Job("validate", options, sheet, users_file, limits, mapping, ignore=ignore)
     finish(execute(job, wiring(default_report_path(sheet), output)), output)
 
 
@@ -71,6 +72,7 @@ def run(
     limits: InputLimits,
     hardware: HardwareOptions,
     mapping: dict[str, str],
+    ignore: tuple[str, ...],
     output: OutputOptions,
     site: SiteOptions,
     dry_run: bool,
@@ -109,10 +111,20 @@ def run(
     if overwrite_existing_record:
         announce("--overwrite-existing-record: an import may take over a record holding its MAC or GUID")
     job = Job(
-        "run", options, sheet, users_file, limits, mapping, journal_file, resume_id=resume_id, new_run=new_run
+        "run",
+        options,
+        sheet,
+        users_file,
+        limits,
+        mapping,
+        ignore,
+        journal_file,
+        resume_id=resume_id,
+        new_run=new_run,
     )
     connect = lambda: build_provider(site, env)  # noqa: E731
-    finish(execute(job, wiring(default_report_path(sheet), output, connect, interruptible=True)), output)
+    made = wiring(default_report_path(sheet), output, connect, interruptible=True, index=env.run_index())
+    finish(execute(job, made), output)
 
 
 def _demo(site: SiteOptions) -> Path | None:

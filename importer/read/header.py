@@ -7,12 +7,12 @@ file without one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from importer import messages
 from importer.check.values import parse_mac, parse_smbios_guid
 from importer.errors import InputError
-from importer.model import WaveInput
 from importer.model import fields as C
 from importer.model.fields import column_letter
 from importer.read import aliases
@@ -26,15 +26,21 @@ class Header:
     row: int  # 1-based
     names: list[str]  # as written, made unique
     fields: dict[str, int]  # canonical field -> column index
+    ignored: frozenset[int] = frozenset()  # columns --ignore-column leaves unread
 
 
-def _column_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> list[str | None]:
-    """The field each header cell names: --map first, then the aliases. "Name" is the new
-    computer in the console's Import Computer Information file (a Source Computer and a MAC or
-    GUID column, no destination)."""
+def _column_fields(
+    cells: Sequence[str], mapping: Mapping[str, str] | None = None, ignore: Collection[str] = ()
+) -> list[str | None]:
+    """The field each header cell names: --map first, then the aliases; --ignore-column (headers
+    casefolded) leaves a column unread. "Name" is the new computer in the console's Import
+    Computer Information file (a Source Computer and a MAC or GUID column, no destination)."""
     mapped = {header.strip().casefold(): fld for fld, header in (mapping or {}).items()}
     fields = [
-        mapped.get(cell.strip().casefold()) or (aliases.field_for(cell) if cell else None) for cell in cells
+        None
+        if cell.strip().casefold() in ignore
+        else mapped.get(cell.strip().casefold()) or (aliases.field_for(cell) if cell else None)
+        for cell in cells
     ]
     if mapped:  # a mapped field is that column only, even where an alias would name another
         taken = set(mapped.values())
@@ -50,9 +56,11 @@ def _column_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = Non
     return fields
 
 
-def header_fields(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> dict[str, int]:
+def header_fields(
+    cells: Sequence[str], mapping: Mapping[str, str] | None = None, ignore: Collection[str] = ()
+) -> dict[str, int]:
     found: dict[str, int] = {}
-    for index, fld in enumerate(_column_fields(cells, mapping)):
+    for index, fld in enumerate(_column_fields(cells, mapping, ignore)):
         if fld is not None and fld not in found:
             found[fld] = index
     return found
@@ -77,25 +85,33 @@ def _wizard_header(sheet: Sheet) -> Header | None:
 
 
 def find_header(
-    sheet: Sheet, required: Iterable[str], mapping: Mapping[str, str] | None = None
+    sheet: Sheet,
+    required: Iterable[str],
+    mapping: Mapping[str, str] | None = None,
+    ignore: Collection[str] = (),
 ) -> Header | None:
     needed = set(required)
     for index, cells in enumerate(sheet.head(HEADER_SEARCH_ROWS)):
-        fields = header_fields(cells, mapping)
+        fields = header_fields(cells, mapping, ignore)
         if needed <= fields.keys():
-            return _make_header(sheet, index, cells, mapping)
+            return _make_header(sheet, index, cells, mapping, ignore)
     return None
 
 
 def _make_header(
-    sheet: Sheet, index: int, cells: list[str], mapping: Mapping[str, str] | None = None
+    sheet: Sheet,
+    index: int,
+    cells: list[str],
+    mapping: Mapping[str, str] | None = None,
+    ignore: Collection[str] = (),
 ) -> Header:
     width = max(sheet.width, len(cells))
     names: list[str] = []
     taken: set[str] = set()
     repeats: dict[str, int] = {}
     fields: dict[str, int] = {}
-    kinds = _column_fields([c.strip() for c in cells], mapping)
+    kinds = _column_fields([c.strip() for c in cells], mapping, ignore)
+    ignored = frozenset(i for i, c in enumerate(cells) if c.strip() and c.strip().casefold() in ignore)
     for col in range(width):
         raw = cells[col].strip() if col < len(cells) else ""
         base = name = raw or f"Column {column_letter(col)}"
@@ -114,18 +130,21 @@ def _make_header(
                 f"{sheet.where} row {index + 1}: columns "
                 f"{column_letter(fields[fld])} ('{names[fields[fld]]}') and "
                 f"{column_letter(col)} ('{name}') both mean {C.FIELD_TITLES[fld]}.",
-                "Delete or rename one of them.",
+                f'Delete or rename one of them, or leave one out: --ignore-column "{name}".',
+                code=messages.HEADER_SAME_FIELD,
             )
         fields[fld] = col
-    return Header(index + 1, names, fields)
+    return Header(index + 1, names, fields, ignored)
 
 
-def classify(sheet: Sheet, mapping: Mapping[str, str] | None = None) -> tuple[str, Header | None]:
+def classify(
+    sheet: Sheet, mapping: Mapping[str, str] | None = None, ignore: Collection[str] = ()
+) -> tuple[str, Header | None]:
     if aliases.is_users_sheet_name(sheet.name):
         header = find_header(sheet, (C.SOURCE, C.USERS))
         if header is not None:
             return "users", header
-    header = find_header(sheet, (C.SOURCE, C.DESTINATION), mapping) or _wizard_header(sheet)
+    header = find_header(sheet, (C.SOURCE, C.DESTINATION), mapping, ignore) or _wizard_header(sheet)
     return ("pairs", header) if header is not None else ("other", None)
 
 
@@ -156,16 +175,5 @@ def check_mapping(sheet: Sheet, header: Header, mapping: Mapping[str, str]) -> N
                 f'{sheet.where}: --map {C.FIELD_TITLES[fld]}="{wanted}" names no column of the header '
                 f"(row {header.row}: {names}).",
                 "Give the header exactly as it is written in the sheet.",
-            )
-
-
-def unused_user_columns(sheet: Sheet, header: Header, wave: WaveInput) -> None:
-    """A column that looks like users but is not read deserves a word: users may be missing."""
-    used = set(header.fields.values())
-    for index, name in enumerate(header.names):
-        key = aliases.squash(name)
-        if index not in used and ("user" in key or "account" in key):
-            wave.notes.append(
-                f"WARNING: {sheet.where} column '{name}' looks like users but is not read: name it "
-                f'Users, or use --map Users="{name}"'
+                code=messages.MAP_NO_COLUMN,
             )

@@ -28,7 +28,7 @@ _SUMMARY_LIMIT = 1 * MB  # a report's summary is a few kilobytes
 _SUMMARY_ROWS = 200  # a Summary sheet holds about 40 rows
 _SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
 SHOWN_REPORT_LIMIT = 64 * MB  # a larger report (about 150,000 rows) is downloaded, not shown
-_ROWS_CACHE: dict[Path, tuple[float, list[dict[str, Any]]]] = {}
+_ROWS_CACHE: dict[Path, tuple[float, list[dict[str, Any]], list[str]]] = {}
 
 
 def run_from_report(path: Path) -> tuple[str | None, str | None]:
@@ -133,17 +133,29 @@ def report_rows(path: Path | None, shown: str) -> tuple[list[dict[str, Any]], di
         return [], {}, False
     if path.stat().st_size > SHOWN_REPORT_LIMIT:
         return [], {}, True
-    stamp = path.stat().st_mtime
-    cached = _ROWS_CACHE.get(path)
-    if cached is None or cached[0] != stamp:
-        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
-        if len(_ROWS_CACHE) > 8:
-            _ROWS_CACHE.clear()
-        _ROWS_CACHE[path] = cached = (stamp, rows)
-    rows = cached[1]
+    rows = _parsed(path)[0]
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"] or ""] = counts.get(row["status"] or "", 0) + 1
     if shown:
         rows = [r for r in rows if r["status"] == shown]
     return rows, counts, False
+
+
+def report_notes(path: Path | None) -> list[str]:
+    """The notices of a JSON report (sheets and rows skipped, columns not read...)."""
+    if path is None or not path.is_file() or path.stat().st_size > SHOWN_REPORT_LIMIT:
+        return []
+    return _parsed(path)[1]
+
+
+def _parsed(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    stamp = path.stat().st_mtime
+    cached = _ROWS_CACHE.get(path)
+    if cached is None or cached[0] != stamp:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        notes = [str(n) for n in data.get("summary", {}).get("notes") or []]
+        if len(_ROWS_CACHE) > 8:
+            _ROWS_CACHE.clear()
+        _ROWS_CACHE[path] = cached = (stamp, data["rows"], notes)
+    return cached[1], cached[2]

@@ -10,12 +10,13 @@ and write engine of its neighbour modules.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from importer.check.values import COLLECTION_ID
 from importer.errors import ProviderUnavailable, TransientProviderError
-from importer.progress import NoProgress, Progress
+from importer.progress import NoProgress, Progress, stage
 from importer.results import DEFAULT_BATCH_SIZE, RunOptions
 from importer.site import writes
 from importer.site.batching import chunks
@@ -68,6 +69,10 @@ class Site:
     @property
     def info(self) -> ProviderInfo:
         return self.provider.info
+
+    def stage(self, name: str, total: int, unit: str = "pairs") -> AbstractContextManager[Progress]:
+        """A stage's progress, shown from its start and ended however the stage ends."""
+        return stage(self.progress, name, total, unit)
 
     # -- computers -------------------------------------------------------------
 

@@ -72,32 +72,35 @@ def apply(
     listener = listener or _Nobody()
     rows = list(rows)
     planned = [r for r in rows if r.status is Status.PLANNED]
-    site.progress.start("Creating associations", len(planned))
     in_flight: Sequence[RowResult] = ()
     try:
-        for batch in chunks(planned, site.batch_size):
-            if stop_requested():
-                raise KeyboardInterrupt
-            in_flight = batch
-            listener.before_send(batch)
-            importing = [r for r in batch if r.hardware is Hardware.IMPORT]
-            if importing:
-                _import(importing, site, overwrite_existing_record)
-                listener.imported(importing)
-            replacing = [r for r in batch if r.replaces is not None and r.status is Status.PLANNED]
-            if replacing:
-                listener.replacing(replacing)
-                _remove_old_versions(replacing, site)
-            _send_batch([r for r in batch if r.status is Status.PLANNED], site)
-            _join([r for r in batch if r.collections and r.status is Status.CREATED], site)
-            listener.after_send(batch)
-            in_flight = ()
-            site.progress.advance(len(batch))
+        with site.stage("Creating associations", len(planned)):
+            for batch in chunks(planned, site.batch_size):
+                if stop_requested():
+                    raise KeyboardInterrupt
+                in_flight = batch
+                listener.before_send(batch)
+                importing = [r for r in batch if r.hardware is Hardware.IMPORT]
+                if importing:
+                    _import(importing, site, overwrite_existing_record)
+                    listener.imported(importing)
+                replacing = [r for r in batch if r.replaces is not None and r.status is Status.PLANNED]
+                if replacing:
+                    listener.replacing(replacing)
+                    _remove_old_versions(replacing, site)
+                _send_batch([r for r in batch if r.status is Status.PLANNED], site)
+                _join([r for r in batch if r.collections and r.status is Status.CREATED], site)
+                listener.after_send(batch)
+                in_flight = ()
+                site.progress.advance(len(batch))
         # Rows already associated may still have a collection to join.
         waiting = [r for r in rows if r.collections and r.status is Status.EXISTS]
-        for batch in chunks(waiting, site.batch_size):
-            _join(batch, site)
-            listener.after_send(batch)
+        if waiting:
+            with site.stage("Adding computers to collections", len(waiting)):
+                for batch in chunks(waiting, site.batch_size):
+                    _join(batch, site)
+                    listener.after_send(batch)
+                    site.progress.advance(len(batch))
     except (Exception, KeyboardInterrupt) as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         unknown = {id(r) for r in in_flight}
@@ -113,8 +116,6 @@ def apply(
             else:
                 row.fail(Status.NOT_SENT, f"not sent ({reason})")
         raise
-    finally:
-        site.progress.finish()
 
 
 def _send_batch(batch: Sequence[RowResult], site: Site) -> None:
@@ -199,7 +200,9 @@ def _import(rows: Sequence[RowResult], site: Site, overwrite: bool) -> None:
 
     def still_needed(pending: list[RowResult]) -> list[RowResult]:
         found = {
-            r.name.upper(): r for r in site.systems("Name", [p.destination or "" for p in pending]) if r.live
+            r.name.upper(): r
+            for r in site.systems("Name", [p.destination or "" for p in pending], advance=False)
+            if r.live
         }
         still = []
         for row in pending:

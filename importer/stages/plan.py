@@ -23,10 +23,9 @@ def plan(rows: Iterable[RowResult], site: Site, update: bool = False) -> None:
         for r in rows
         if r.is_open and r.source_resource_id and (r.restore_resource_id or r.hardware is Hardware.IMPORT)
     ]
-    site.progress.start("Reading existing associations", len(todo))
-    for start in range(0, len(todo), WINDOW):
-        _plan_window(todo[start : start + WINDOW], site, update)
-    site.progress.finish()
+    with site.stage("Reading existing associations", len(todo)):
+        for start in range(0, len(todo), WINDOW):
+            _plan_window(todo[start : start + WINDOW], site, update)
     _plan_collections([r for r in todo if r.collections and (r.is_open or r.status is Status.EXISTS)], site)
 
 
@@ -66,10 +65,12 @@ def _plan_collections(rows: list[RowResult], site: Site) -> None:
     if not rows:
         return
     refs = sorted({c for r in rows for c in r.collections})
-    found = site.collections(refs)
+    with site.stage("Reading collections", len(rows)):
+        found = site.collections(refs)
+        known = sorted({r.restore_resource_id for r in rows if r.restore_resource_id})
+        members = site.memberships(known) if known else set()
+        site.progress.advance(len(rows))
     by_ref = {c.collection_id.casefold(): c for c in found} | {c.name.casefold(): c for c in found}
-    known = sorted({r.restore_resource_id for r in rows if r.restore_resource_id})
-    members = site.memberships(known) if known else set()
     for row in rows:
         planned: list[str] = []
         outcome: list[str] = []

@@ -29,14 +29,13 @@ def resolve(
     With `users_from`, rows of behaviour 1/2 without users take them from the site."""
     rows = list(rows)
     todo = [r for r in rows if r.is_open and r.source and r.destination]
-    site.progress.start("Resolving names", len(todo))
-    for start in range(0, len(todo), WINDOW):
-        window = todo[start : start + WINDOW]
-        _resolve_window(window, site, overwrite_existing_record)
-        if users_from is not None:
-            _users_from_site(window, site, users_from)
-        site.progress.advance(len(window))
-    site.progress.finish()
+    with site.stage("Resolving names", len(todo)):
+        for start in range(0, len(todo), WINDOW):
+            window = todo[start : start + WINDOW]
+            _resolve_window(window, site, overwrite_existing_record)
+            if users_from is not None:
+                _users_from_site(window, site, users_from)
+            site.progress.advance(len(window))
 
 
 # Rows are resolved a window at a time: what is looked up for a window (names, records) is

@@ -1,6 +1,7 @@
 """What a browser sends, checked before anything acts on it: the upload form's sheet,
-behaviour and run options, the uploaded files themselves (their kind and size, saved under
-names of our own), and the page a sign-in may go on to.
+behaviour, run options and columns (--map and --ignore-column, as lines), the uploaded files
+themselves (their kind and size, saved under names of our own), and the page a sign-in may go
+on to.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from importer.check.values import COLLECTION_ID, parse_behavior
+from importer.model.fields import FIELD_TITLES
+from importer.read.aliases import mapping_entry
 from importer.web.store import Store
 from importer.web.worker import USERS_FROM
 
@@ -61,6 +64,35 @@ def wave_options(form: Any) -> dict[str, Any]:
         "collections": [r.upper() if COLLECTION_ID.match(r) else r for r in dict.fromkeys(refs)],
         "overwrite_existing_record": form.get("overwrite_existing_record") == "yes",
         "update": form.get("update") == "yes",
+        **column_options(form),
+    }
+
+
+def _lines(form: Any, name: str, extra: str) -> list[str]:
+    """A text area's lines, and the line a choice button added (the upload page's two ways on
+    after a column stopped the sheet)."""
+    text = f"{str(form.get(name, ''))[:4000]}\n{str(form.get(extra, ''))[:300]}"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 20 or any(len(line) > 300 or not line.isprintable() for line in lines):
+        raise HTTPException(400, f"{name}: at most 20 lines of at most 300 characters")
+    return list(dict.fromkeys(lines))
+
+
+def column_options(form: Any) -> dict[str, Any]:
+    """Which column is which (FIELD=Header lines, as --map) and which to leave unread (headers,
+    as --ignore-column)."""
+    mapping: dict[str, str] = {}
+    for line in _lines(form, "map", "add_map"):
+        entry = mapping_entry(line)
+        if entry is None:
+            fields = ", ".join(FIELD_TITLES.values())
+            raise HTTPException(
+                400, f"'{line[:80]}': write FIELD=Header, e.g. Behavior=USMT behaviour ({fields})"
+            )
+        mapping[entry[0]] = entry[1]
+    return {
+        "mapping": mapping,
+        "ignore": [h.strip('"').strip() for h in _lines(form, "ignore", "add_ignore")],
     }
 
 

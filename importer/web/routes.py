@@ -18,14 +18,16 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 
 from importer import Behavior, ImporterError
 from importer.job import Job, Wiring, execute
+from importer.model.fields import FIELD_TITLES
 from importer.model.statuses import Status
-from importer.report.readback import report_rows
+from importer.read.columns import UnreadColumnsError
+from importer.report.readback import report_notes, report_rows
 from importer.web.auth import check_password
 from importer.web.config import WebConfig
-from importer.web.forms import local_target, save_upload, upload_form
+from importer.web.forms import column_options, local_target, save_upload, upload_form
 from importer.web.middleware import COOKIE, Sessions, User, same_origin
 from importer.web.store import Role, Wave, new_id, now
-from importer.web.worker import reports_of, run_options, store_reporters, upload_paths
+from importer.web.worker import reports_of, run_options, store_reporters, upload_paths, wave_columns
 
 PAGE_ROWS = 100
 LOGIN_FAILURES = 5  # per account and address, in LOGIN_WINDOW minutes
@@ -57,11 +59,7 @@ class Pages:
         return response
 
     def wave_of(self, request: Request) -> Wave:
-        wave_id = request.path_params["wave"]
-        wave = self.store.wave(wave_id) if set(wave_id) <= _ID and len(wave_id) == 32 else None
-        if wave is None:
-            raise HTTPException(404, "no such wave")
-        return wave
+        return self.wave_of_id(request.path_params["wave"])
 
     async def error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -119,10 +117,54 @@ class Pages:
         return self.render(request, "waves.html", user, waves=self.store.waves())
 
     async def upload(self, request: Request) -> Response:
+        """A new wave, or (with `pending`) one whose check stopped on a column, checked again
+        with the columns the page's two ways on (or its text areas) now say."""
         if request.method in ("GET", "HEAD"):
             user = self.sessions.need(request, Role.PLANNER)
             return self.render(request, "upload.html", user, behaviors=list(Behavior))
         user, form = await self.sessions.posted(request, Role.PLANNER)
+        if form.get("pending"):
+            wave = self._stopped(str(form.get("pending")))
+            options = {**json.loads(wave.options or "{}"), **column_options(form)}
+            self.store.set_wave(wave.id, options=json.dumps(options))
+            wave = self.wave_of_id(wave.id)
+        else:
+            wave = await self._new_wave(form, user)
+        action = self.store.add_action(wave.id, "validate", user.name, state="running")
+        # Reading a large sheet takes seconds: off the event loop, so other pages still answer.
+        stopped = await run_in_threadpool(self._validate, wave, action.id, user.name)
+        if stopped is None:
+            return RedirectResponse(f"/waves/{wave.id}", status_code=303)
+        mapping, ignore = wave_columns(wave)
+        return self.render(
+            request,
+            "upload.html",
+            user,
+            status=400,
+            behaviors=list(Behavior),
+            stopped=stopped,
+            code=stopped.code,
+            message=stopped.message.replace(wave.stored, wave.name),  # the name the team knows
+            pending=wave,
+            map_lines="\n".join(f"{FIELD_TITLES[f]}={h}" for f, h in mapping.items()),
+            ignore_lines="\n".join(ignore),
+        )
+
+    def _stopped(self, wave_id: str) -> Wave:
+        """A wave whose last check stopped (the only kind the upload page checks again)."""
+        wave = self.wave_of_id(wave_id)
+        actions = self.store.actions(wave.id)
+        if not actions or (actions[0].kind, actions[0].state) != ("validate", "failed"):
+            raise HTTPException(409, "this wave was read: change its columns by uploading it again")
+        return wave
+
+    def wave_of_id(self, wave_id: str) -> Wave:
+        wave = self.store.wave(wave_id) if set(wave_id) <= _ID and len(wave_id) == 32 else None
+        if wave is None:
+            raise HTTPException(404, "no such wave")
+        return wave
+
+    async def _new_wave(self, form: Any, user: User) -> Wave:
         upload = upload_form(form)
         stored = await save_upload(self.store, upload.sheet, self.config.upload_limit)
         users_name = users_stored = None
@@ -143,26 +185,26 @@ class Pages:
             "",
         )
         self.store.add_wave(wave)
-        action = self.store.add_action(wave.id, "validate", user.name, state="running")
-        # Reading a large sheet takes seconds: off the event loop, so other pages still answer.
-        await run_in_threadpool(self._validate, wave, action.id, user.name)
-        return RedirectResponse(f"/waves/{wave.id}", status_code=303)
+        return wave
 
-    def _validate(self, wave: Wave, action_id: str, user: str) -> None:
-        """Read and check the upload as `cmassoc validate` does (the same guards, the same reports)."""
+    def _validate(self, wave: Wave, action_id: str, user: str) -> UnreadColumnsError | None:
+        """Read and check the upload as `cmassoc validate` does (the same guards, the same reports);
+        a column that stopped it is handed back, for the upload page to offer the two ways on."""
         sheet, users = upload_paths(self.store, wave)
-        job = Job("validate", run_options(wave), sheet, users, self.config.limits)
+        mapping, ignore = wave_columns(wave)
+        job = Job("validate", run_options(wave), sheet, users, self.config.limits, mapping, ignore)
         (xlsx, json_name), reporters = store_reporters(self.store)
         try:
             result = execute(job, Wiring(reporters=reporters, operator=f"{user} (cmassoc serve)")).result
         except ImporterError as exc:
             self.store.update_action(action_id, state="failed", summary=str(exc))
             self.store.set_wave(wave.id, last=f"not readable: {exc}")
-            return
+            return exc if isinstance(exc, UnreadColumnsError) else None
         assert result is not None
-        summary = result.tally()
+        summary = result.in_a_line()
         self.store.update_action(action_id, state="done", summary=summary, xlsx=xlsx, json=json_name)
         self.store.set_wave(wave.id, rows=len(result.rows), last=f"validate: {summary}")
+        return None
 
     async def wave(self, request: Request) -> Response:
         user = self.sessions.need(request, Role.VIEWER)
@@ -173,6 +215,10 @@ class Pages:
         except ValueError:
             page = 1
         rows, counts, too_large = report_rows(reports_of(self.store, wave.id), shown)
+        notes = report_notes(reports_of(self.store, wave.id))
+        for stored, name in ((wave.stored, wave.name), (wave.users_stored, wave.users_name)):
+            if stored and name:  # the notices name the file as its uploader did, not as stored
+                notes = [n.replace(stored, name) for n in notes]
         pages = max(-(-len(rows) // PAGE_ROWS), 1)
         page = min(page, pages)
         actions = self.store.actions(wave.id)
@@ -192,6 +238,7 @@ class Pages:
             last_run=last_run,
             latest=next((a for a in actions if a.json), None),
             too_large=too_large,
+            notes=notes,
             statuses=[s.value for s in Status],
             Role=Role,
         )

@@ -191,8 +191,12 @@ class Store:
     def waves(self) -> list[Wave]:
         return [Wave(**dict(r)) for r in self._all("SELECT * FROM waves ORDER BY uploaded DESC")]
 
-    def set_wave(self, wave_id: str, rows: int | None = None, last: str | None = None) -> None:
+    def set_wave(
+        self, wave_id: str, rows: int | None = None, last: str | None = None, options: str | None = None
+    ) -> None:
         with self._tx() as conn:
+            if options is not None:
+                conn.execute("UPDATE waves SET options = ? WHERE id = ?", (options, wave_id))
             if rows is not None:
                 conn.execute("UPDATE waves SET rows = ? WHERE id = ?", (rows, wave_id))
             if last is not None:

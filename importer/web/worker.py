@@ -30,7 +30,7 @@ class Progress:
     total: int = 0
     ahead: int = 0  # jobs before this one
 
-    def start(self, stage: str, total: int) -> None:
+    def start(self, stage: str, total: int, unit: str = "pairs") -> None:  # noqa: ARG002 (the page says rows)
         self.stage, self.done, self.total = stage, 0, total
 
     def advance(self, amount: int) -> None:
@@ -46,6 +46,7 @@ class Worker:
     connect: Callable[[], Provider]  # a new connection to the site, for one job
     limits: InputLimits = field(default_factory=InputLimits)
     host: str = "cmassoc serve"
+    index: Path | None = None  # the index of runs the jobs record their runs in
     progress: dict[str, Progress] = field(default_factory=dict)
     _queue: queue.Queue[tuple[str, Callable[[Progress], None]]] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
@@ -107,18 +108,15 @@ class Worker:
         else:
             sheet, users = upload_paths(self.store, wave)
             command: Command = "status" if kind == "status" else "run"
-            job = Job(command, options, sheet, users, self.limits, journal=journal)
+            mapping, ignore = wave_columns(wave)
+            job = Job(command, options, sheet, users, self.limits, mapping, ignore, journal=journal)
         names, reporters = store_reporters(self.store)
-        wiring = Wiring(self.connect, progress, reporters=reporters, operator=f"{user} ({self.host})")
+        operator = f"{user} ({self.host})"
+        wiring = Wiring(self.connect, progress, reporters=reporters, operator=operator, index=self.index)
         result = execute(job, wiring).result
         assert result is not None
         planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
-        summary = result.tally()
-        if result.site_changes():
-            summary += f"; also {result.site_changes()}"
-        if result.defaulted:
-            rows = "1 row" if result.defaulted == 1 else f"{result.defaulted:,} rows"
-            summary += f"; {rows} without a behaviour took {result.options.default_behavior.label}"
+        summary = result.in_a_line()
         if result.stopped_by:
             summary += f" (stopped: {result.stopped_by})"
         self.store.update_action(
@@ -164,6 +162,12 @@ def run_options(wave: Wave, dry_run: bool = False) -> RunOptions:
         overwrite_existing_record=bool(stored.get("overwrite_existing_record")),
         update=bool(stored.get("update")),
     )
+
+
+def wave_columns(wave: Wave) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The --map and --ignore-column a wave was uploaded (or re-checked) with."""
+    stored = json.loads(wave.options or "{}")
+    return dict(stored.get("mapping", {})), tuple(stored.get("ignore", ()))
 
 
 def reports_of(store: Store, wave_id: str) -> Path | None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from importer.errors import TransientProviderError
-from importer.progress import NoProgress, Progress
+from importer.progress import NoProgress, Progress, stage
 from importer.site.batching import chunks
 from importer.site.provider import (
     WBEM_E_NOT_FOUND,
@@ -97,19 +97,18 @@ def read_keys(
     progress = progress or NoProgress()
     wanted = list(dict.fromkeys(pairs))
     found: dict[Key, KeyReading] = {}
-    progress.start("Reading recovery keys", len(wanted))
-    for batch in chunks(wanted, batch_size):
+    with stage(progress, "Reading recovery keys", len(wanted)):
+        for batch in chunks(wanted, batch_size):
 
-        def round_trip(_attempt: int, batch: Sequence[Key] = batch) -> list[CallResult]:
-            results = provider.call([recovery_key_call(*pair) for pair in batch])
-            busy = [r for r in results if r.error is not None and r.error.transient]
-            if busy:
-                raise TransientProviderError(f"{len(busy)} key reading(s) failed: {busy[0].describe()}")
-            return results
+            def round_trip(_attempt: int, batch: Sequence[Key] = batch) -> list[CallResult]:
+                results = provider.call([recovery_key_call(*pair) for pair in batch])
+                busy = [r for r in results if r.error is not None and r.error.transient]
+                if busy:
+                    raise TransientProviderError(f"{len(busy)} key reading(s) failed: {busy[0].describe()}")
+                return results
 
-        answers = with_retries(retry or RetryPolicy(), f"reading {len(batch)} recovery keys", round_trip)
-        for pair, answer in zip(batch, answers, strict=True):
-            found[pair] = reading_of(answer)
-        progress.advance(len(batch))
-    progress.finish()
+            answers = with_retries(retry or RetryPolicy(), f"reading {len(batch)} recovery keys", round_trip)
+            for pair, answer in zip(batch, answers, strict=True):
+                found[pair] = reading_of(answer)
+            progress.advance(len(batch))
     return found

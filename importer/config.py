@@ -8,6 +8,7 @@ Keys are the long option names of `cmassoc run` with _ for -, e.g.:
     site_code = "ABC"
     auth = "kerberos"
     batch_size = 200
+    paper = "letter"
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from importer import messages
 from importer.environment import Environment
 from importer.errors import InputError
+from importer.report.pages import PAPERS
 
 KEYS: dict[str, type | tuple[type, ...]] = {
     "server": str,
@@ -42,11 +45,17 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "max_file_size": int,
     "max_unpacked_size": int,
     "max_zip_ratio": int,
+    "paper": str,
+    "inactive_days": int,
+    "skip_collections": list,  # of names or IDs: never copied by --copy-collections
 }
 LIMIT_KEYS = {"max_file_size", "max_unpacked_size", "max_zip_ratio"}
+REPORT_KEYS = {"paper"}  # every command that writes a report or a sheet takes these
+REFRESH_KEYS = {"inactive_days", "skip_collections"}  # run's; doctor --wave takes inactive_days
 WAVE_KEYS = {"behavior"} | LIMIT_KEYS  # what `cmassoc validate` takes too
-RUN_ONLY_KEYS = WAVE_KEYS  # not options of `cmassoc undo`
-NOT_SITE_KEYS = {"journal"} | WAVE_KEYS  # all the others describe the site: `cmassoc doctor` takes them
+RUN_ONLY_KEYS = WAVE_KEYS | REFRESH_KEYS  # not options of `cmassoc undo`
+# The others describe the site (or readiness's threshold): `cmassoc doctor` takes them.
+NOT_SITE_KEYS = {"journal", "skip_collections"} | WAVE_KEYS | REPORT_KEYS
 
 
 def default_paths(env: Environment) -> list[Path]:
@@ -80,6 +89,19 @@ def load_config(explicit: Path | None, env: Environment) -> tuple[dict[str, Any]
             )
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise InputError(f"config file {path}: '{key}' has the wrong type ({type(value).__name__}).")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise InputError(
+                f"config file {path}: '{key}' must be a list of strings.", code=messages.COPY_SKIP_LIST
+            )
+    paper = data.get("paper")
+    if paper is not None:
+        if paper.lower() not in PAPERS:
+            raise InputError(
+                f"config file {path}: paper = {paper[:20]!r} is not a paper the reports know.",
+                'Write paper = "a4" or paper = "letter".',
+                code=messages.PAPER_UNKNOWN,
+            )
+        data["paper"] = paper.lower()
     return data, path
 
 
@@ -88,6 +110,16 @@ def default_map(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     renamed = {"journal": "journal_path"}
     run = {renamed.get(key, key): str(v) if key == "behavior" else v for key, v in data.items()}
     undo = {key: value for key, value in run.items() if key not in RUN_ONLY_KEYS}
-    validate = {key: str(v) if key == "behavior" else v for key, v in data.items() if key in WAVE_KEYS}
+    wave_keys = WAVE_KEYS | REPORT_KEYS
+    validate = {key: str(v) if key == "behavior" else v for key, v in data.items() if key in wave_keys}
     doctor = {key: v for key, v in data.items() if key not in NOT_SITE_KEYS}
-    return {"run": run, "undo": undo, "validate": validate, "doctor": doctor, "serve": dict(doctor)}
+    reports = {key: v for key, v in data.items() if key in REPORT_KEYS}
+    return {
+        "run": run,
+        "undo": undo,
+        "validate": validate,
+        "doctor": doctor,
+        "serve": dict(doctor),
+        "status": reports,
+        "export": dict(reports),
+    }

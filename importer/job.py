@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from importer.errors import InputError
 from importer.limits import InputLimits
+from importer.report.pages import DEFAULT_PAPER, Paper
 from importer.report.reporters import JsonReport, Reporter, write_reports
 from importer.results import RunOptions, RunResult
 
@@ -49,6 +50,7 @@ class Job:
     export_to: Path | None = None  # export: the sheet written
     sources: tuple[str, ...] = ()  # export: only these computers' associations
     collection: str | None = None  # export: only this collection's members'
+    paper: Paper = DEFAULT_PAPER  # export: what the sheet's pages are laid out for
     keys_to: Path | None = None  # keys: the encrypted workbook of recovery keys written
 
 
@@ -313,7 +315,7 @@ def _export(job: Job, wiring: Wiring) -> Outcome:
         items = read_associations(gateway, Selection(job.sources, job.collection))
     finally:
         provider.close()
-    write_export(items, job.export_to)
+    write_export(items, job.export_to, job.paper)
     return Outcome(None, [job.export_to], exported=len(items))
 
 

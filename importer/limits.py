@@ -34,8 +34,9 @@ class InputLimits:
     memory_mb: int = 1024  # what the spreadsheet parser may use, beyond what the process had
     seconds: int = 600  # how long the spreadsheet parser may take
 
-    def check_file(self, path: Path) -> int:
-        """The file's size, once it is known to be within the limits (zip members included)."""
+    def check_file(self, path: Path, *, zipped: bool | None = None) -> int:
+        """The file's size, once it is known to be within the limits (zip members included;
+        `zipped` says whether it is a zip package, where the content is known, else its name)."""
         try:
             size = path.stat().st_size
         except OSError as exc:
@@ -46,7 +47,7 @@ class InputLimits:
                 "sheet may be.",
                 "Split the wave, or raise the limit with --max-file-size MB.",
             )
-        if path.suffix.lower() in ZIP_SUFFIXES:
+        if path.suffix.lower() in ZIP_SUFFIXES if zipped is None else zipped:
             self._check_zip(path)
         return size
 

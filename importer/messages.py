@@ -55,7 +55,174 @@ class Notice(str):
 
 # --- CMA000-059: reading files and sheets -------------------------------------------------
 
+FILE_MISSING = _code(
+    "CMA001", "No such file", "The path given names no file.", "Check the path and its spelling."
+)
+NOT_A_FILE = _code(
+    "CMA002",
+    "Not a file",
+    "The path names a folder or a device, not a file.",
+    "Give the path of an .xlsx or .csv file.",
+)
+UNKNOWN_FILE_TYPE = _code(
+    "CMA003",
+    "Unknown file type",
+    "The file is text, but its name ends in something other than a sheet's (.csv, .txt, .tsv, .xlsx...).",
+    "Save the sheet as .xlsx or .csv.",
+)
+FILE_UNREADABLE = _code(
+    "CMA004",
+    "File cannot be read",
+    "The operating system refused to read the file (permissions, a lock, a disk error).",
+    "Close the file in other programs, check its permissions, or copy it somewhere else.",
+)
+CSV_TOO_WIDE = _code(
+    "CMA005",
+    "CSV row wider than a sheet",
+    "A row of the CSV file has more columns than Excel allows (16,384): the separator or a quote is wrong.",
+    "Check the separator and the quotes on that row.",
+)
+CSV_TOO_MANY_CELLS = _code(
+    "CMA006",
+    "CSV file too large as a table",
+    "Its rows by its widest row's columns make more cells than a wave sheet may have.",
+    "Check the separator and the quotes (a wave has a few columns), or split the file.",
+)
+CSV_BAD_FIELD = _code(
+    "CMA007",
+    "CSV field too long or unclosed",
+    "A field is longer than any cell can be, usually because a quote was opened and never closed.",
+    "Check the quotes on that row.",
+)
+CSV_BAD_BYTES = _code(
+    "CMA008",
+    "Bytes that are not of the file's encoding",
+    "The file was read in the encoding its start shows, and a later byte is not of that encoding.",
+    "Save the file again as CSV UTF-8 (Excel: Save As > CSV UTF-8).",
+)
+CSV_READ_AS = _code(
+    "CMA009",
+    "How a text file was read",
+    "The encoding and the column separator found for a CSV or text file.",
+    "Nothing, if the rows look right; otherwise save the file as CSV UTF-8.",
+)
+READ_TIMEOUT = _code(
+    "CMA010",
+    "Workbook took too long to read",
+    "The workbook's reader did not finish in the time allowed: the file is far larger inside than a wave.",
+    "Save the sheet again from Excel with only the wave's cells.",
+)
+READ_MEMORY = _code(
+    "CMA011",
+    "Workbook needs more memory than allowed",
+    "The workbook's reader ran out of the memory it may use: a sheet's used range reaches far beyond its "
+    "cells, or the file unpacks to far more than it says.",
+    "In Excel, Ctrl+End shows where the used range ends: delete the stray cells beyond the wave and save "
+    "again.",
+)
+READER_CRASHED = _code(
+    "CMA012",
+    "The workbook's reader stopped",
+    "The reader died on something in the file (not for lack of memory): the file may be damaged, or hold "
+    "something the reader cannot handle.",
+    "If Excel opens it, save it again as .xlsx and give that file; if not, ask for the file again.",
+)
+WORKBOOK_UNREADABLE = _code(
+    "CMA013",
+    "Workbook could not be read",
+    "The reader refused the workbook: it may be damaged, or hold a part the reader does not know (a chart "
+    "or macro sheet, an unusual layout).",
+    "If Excel opens it, save it again as .xlsx and give that file; if not, ask for the file again.",
+)
+SHEET_BEYOND_EXCEL = _code(
+    "CMA014",
+    "Sheet larger than Excel allows",
+    "A sheet says it spans more rows or columns than Excel itself can hold.",
+    "Save the wave as a new .xlsx from Excel.",
+)
+SHEET_TOO_MANY_CELLS = _code(
+    "CMA015",
+    "Sheet's used range far beyond the wave",
+    "A sheet's used range spans more cells than a wave sheet may have.",
+    "In Excel, Ctrl+End shows where it ends: delete the rows and columns beyond the wave, or split it.",
+)
+
 # --- CMA060-099: what a file is, recognised by its content ---------------------------------
+
+READ_AS_CONTENT = _code(
+    "CMA060",
+    "Read as what it is, not as its name says",
+    "The file's content is another kind than its name ends in (an .ods named .xlsx, a workbook named "
+    ".csv, text named .xls): it was read as what it is.",
+    "Nothing; rename the file to match what it is, to avoid surprises in other programs.",
+)
+EMPTY_FILE = _code(
+    "CMA061",
+    "Empty file",
+    "The file holds no bytes at all: it was not saved completely, or a copy failed.",
+    "Save the wave again from Excel and give that file.",
+)
+ENCRYPTED = _code(
+    "CMA062",
+    "Workbook encrypted with a password",
+    "The workbook is encrypted (Excel's File > Info > Protect Workbook > Encrypt with Password, or "
+    "LibreOffice's Save with password): nothing in it can be read without the password.",
+    "Open it, save a copy without the password (clear the password under Encrypt with Password) and give "
+    "that copy.",
+)
+RIGHTS_MANAGED = _code(
+    "CMA063",
+    "Workbook protected by a sensitivity label or rights management",
+    "A sensitivity label (Microsoft Purview) or Information Rights Management encrypted the workbook for "
+    "named people; only Office signed in as one of them can open it.",
+    "Open it in Excel and save a copy as CSV UTF-8, or ask for a label that does not encrypt.",
+)
+OLD_EXCEL = _code(
+    "CMA064",
+    "Excel 2.0-4.0 file",
+    "The file is in a format of Excel 2.0, 3.0 or 4.0 (1987-1992), which the reader does not read.",
+    "Open it in Excel and save it as .xlsx.",
+)
+OTHER_SPREADSHEET = _code(
+    "CMA065",
+    "Spreadsheet in a format that cannot be read",
+    "The file is a spreadsheet, but in a format the reader does not read (XML Spreadsheet 2003, flat "
+    "OpenDocument .fods, SYLK, Lotus 1-2-3, Quattro Pro, Apple Numbers).",
+    "Open it in the program that made it (or Excel) and save it as .xlsx.",
+)
+WEB_PAGE = _code(
+    "CMA066",
+    "Web page, not a workbook",
+    "The file is a web page (HTML or a single-file web archive), as Excel's Save as Web Page and many "
+    "reporting tools write under an .xls name: Excel opens it, the reader does not.",
+    "Open it in Excel and save it as .xlsx.",
+)
+NOT_A_SPREADSHEET = _code(
+    "CMA067",
+    "Not a spreadsheet",
+    "The file is another kind of document (Word, PowerPoint, PDF, a picture, a zip archive...).",
+    "Give the wave's workbook (.xlsx) or CSV file.",
+)
+UNKNOWN_BINARY = _code(
+    "CMA068",
+    "Neither a spreadsheet nor text",
+    "The file's bytes are not those of any spreadsheet format nor of text.",
+    "Give the wave's workbook (.xlsx) or CSV file; if this was one, it is damaged: ask for it again.",
+)
+DAMAGED = _code(
+    "CMA069",
+    "Damaged workbook",
+    "The file begins as a workbook, but its package is cut short or broken, or a part of it is not "
+    "well-formed.",
+    "If Excel opens it (Excel repairs some damage), save it again as .xlsx; if not, ask for the file again.",
+)
+BUILTIN_PASSWORD = _code(
+    "CMA070",
+    "Workbook encrypted with Excel's built-in password",
+    "An .xls whose workbook structure is protected is encrypted with the password Excel itself knows "
+    "(Excel opens it without asking); the reader cannot decrypt it.",
+    "Open it in Excel and save it as .xlsx (Excel Workbook).",
+)
 
 # --- CMA100-199: cells (names, accounts, behaviours, values) -------------------------------
 
@@ -266,6 +433,119 @@ ESCROW_WOULD_KEEP = _code(
     "A dry run: the capture of this association has started, so the undo would first keep its "
     "recovery key and store path in an encrypted escrow workbook.",
     "Have the escrow password ready (CMASSOC_KEYS_PASSWORD, or the prompt) for the real undo.",
+)
+
+# --- CMA450-499: reports ---
+
+PAPER_UNKNOWN = _code(
+    "CMA450",
+    "paper not known",
+    "The config file's paper setting names a paper the reports are not laid out for.",
+    'Write paper = "a4" or paper = "letter" in the config file (or give --paper on the command line).',
+)
+
+# --- CMA500-549: readiness and collections ---
+READY_NO_CLIENT = _code(
+    "CMA500",
+    "the old computer has no client",
+    "The source computer has no ConfigMgr client, so the task sequence that captures its user "
+    "state cannot run on it.",
+    "Install or repair the client before the refresh, or leave the pair out of this wave.",
+)
+READY_INACTIVE = _code(
+    "CMA501",
+    "the old computer's client is inactive",
+    "The source computer's client has not been active for --inactive-days (by "
+    "SMS_CombinedDeviceResources.LastActiveTime), or the site marks it inactive "
+    "(ClientActiveStatus 0): its capture will not run until the client is back.",
+    "Check the computer is on and its client healthy; or raise --inactive-days if the threshold is "
+    "too strict for this wave.",
+)
+READY_OTHER_SITE = _code(
+    "CMA502",
+    "a computer belongs to another site",
+    "The computer's client is assigned to another primary site (SMS_R_System.SMSAssignedSites) "
+    "than the one cmassoc talks to. Associations are site-specific and do not replicate, so the "
+    "task sequence running on that site will not find this one.",
+    "Make the association on the site the computer is assigned to (its SMS Provider and site code), "
+    "or reassign the client.",
+)
+READY_USER_NEVER_SEEN = _code(
+    "CMA503",
+    "a listed user was never seen on the old computer",
+    "With behaviour 1 or 2 only the listed users are captured or restored; this one is neither "
+    "among the old computer's primary users nor its last logon user, so there may be nothing of "
+    "that account to capture.",
+    "Check the user name and the computer; a user who really works there can stay.",
+)
+READY_NO_SMP = _code(
+    "CMA504",
+    "the site has no state migration point",
+    "No state migration point is configured on the site: a side-by-side capture has nowhere to "
+    "store the user state.",
+    "Add the state migration point role before the refresh (Administration > Servers and Site System Roles).",
+)
+READY_SMP_RESTORE_ONLY = _code(
+    "CMA505",
+    "every state migration point is in restore-only mode",
+    "Every state migration point of the site has restore-only mode on (SMPQuiesceState = 1): "
+    "stored states can be restored, but no new capture is accepted.",
+    "Turn restore-only mode off on at least one state migration point before the refresh.",
+)
+READY_SMP_UNKNOWN = _code(
+    "CMA506",
+    "state migration points could not be read",
+    "The account cannot read the site control file (SMS_SCI_SysResUse), so whether the site has "
+    "a state migration point that accepts captures is unknown (not 'no').",
+    "Check the state migration points in the console, or give the account read access to the "
+    "site's configuration.",
+)
+READY_SMP_OK = _code(
+    "CMA507",
+    "state migration points accept captures",
+    "The site has a state migration point that accepts new captures; its deletion delay says how "
+    "long a restored state is kept.",
+    "Nothing.",
+)
+READY_NOT_READ = _code(
+    "CMA508",
+    "some readiness facts could not be read",
+    "A class readiness reads (client activity, assigned sites, primary users) could not be read, "
+    "so the warnings that depend on it are missing, not all clear.",
+    "Check the account's rights to read that class, or check those facts in the console.",
+)
+READY_REFUSED = _code(
+    "CMA509",
+    "not ready: refused (--strict-readiness)",
+    "With --strict-readiness a pair with a readiness warning is not created.",
+    "Fix what the warnings say and run the sheet again, or run without --strict-readiness.",
+)
+COPY_OUTSIDE_LIMIT = _code(
+    "CMA510",
+    "a collection's limiting collection does not hold the new computer",
+    "The old computer is a direct member of a collection whose limiting collection does not hold "
+    "the new computer: a direct rule would not make it a member, so it was not copied.",
+    "Run the same sheet again once the new computer is in the limiting collection: what was copied "
+    "is not copied twice.",
+)
+COPY_PENDING_EVALUATION = _code(
+    "CMA511",
+    "pending evaluation: the new computer is imported by this run",
+    "The new computer is imported by this run, so it cannot be in a limiting collection other than "
+    "All Systems until ConfigMgr evaluates that collection: the rule was not copied.",
+    "Run the same sheet again after the collection's next evaluation.",
+)
+COPY_REF_UNUSED = _code(
+    "CMA512",
+    "a --skip-collection or --include-collection matched nothing",
+    "No old computer of the wave is a direct member of the collection named, so the option changed nothing.",
+    "Check the collection's name or ID.",
+)
+COPY_SKIP_LIST = _code(
+    "CMA513",
+    "skip_collections in the config file is not a list of names",
+    "The config file's skip_collections must be a list of collection names or IDs (strings).",
+    'Write it as skip_collections = ["Legacy VPN Client", "ABC00042"].',
 )
 
 # --- CMA600-699: options and commands -------------------------------------------------------

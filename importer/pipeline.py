@@ -1,4 +1,5 @@
-"""read -> validate -> resolve -> plan -> apply, as a library call; reporters render the result.
+"""read -> validate -> resolve -> plan -> (copy collections) -> readiness -> apply, as a library
+call; reporters render the result.
 
 The stages stand side by side: each takes the rows and the one `Site` gateway, and none
 imports another.
@@ -60,7 +61,9 @@ def run_wave(
     run counts what it created before it stopped (the plan re-reads the site first).
     """
     from importer.stages.apply import apply
+    from importer.stages.memberships import plan_copies
     from importer.stages.plan import plan
+    from importer.stages.readiness import check_readiness
     from importer.stages.resolve import resolve
 
     checked = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
@@ -78,6 +81,15 @@ def run_wave(
             plan(rows, site, options.update)
         if journal is not None:
             journal.overlay(rows)
+        if options.copy_collections:
+            with _timed("collections"):
+                wave.notes.extend(
+                    plan_copies(rows, site, options.skip_collections, options.include_collections)
+                )
+        with _timed("readiness"):
+            result.site_readiness = check_readiness(
+                rows, site, options.inactive_days, options.strict_readiness
+            )
         if not options.dry_run:
             if journal is not None:
                 journal.record(rows)

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from importer.exit_status import ExitStatus
-from importer.model import Behavior, Hardware, RowResult, UsersFrom, WaveInput
+from importer.model import Behavior, Hardware, Readiness, RowResult, UsersFrom, WaveInput
 from importer.model.statuses import GOOD_STATUSES, STATUS_READINGS, STATUS_TABLE, Status
 from importer.site.provider import ProviderInfo
 from importer.site.retry import RetryPolicy
 
 DEFAULT_BATCH_SIZE = 200
+DEFAULT_INACTIVE_DAYS = 14
 # What undo says of rows its run never got onto the site (the run's word): nothing for undo to do.
 _RUN_WORDS = frozenset({Status.INVALID, Status.UNRESOLVED, Status.CONFLICT})
 _PLURALS = {Status.EXISTS: "exist"}  # "1 exists", "8 exist": the one status word that is a verb
@@ -36,6 +37,12 @@ class RunOptions:
     collections: tuple[str, ...] = ()  # every destination joins these device collections
     overwrite_existing_record: bool = False  # an import may take over a record with its MAC/GUID
     update: bool = False  # replace an association that differs, while its capture has not started
+    # Readiness: a client with no activity for this many days will not run its capture.
+    inactive_days: int = DEFAULT_INACTIVE_DAYS
+    strict_readiness: bool = False  # a planned pair with a readiness warning is refused (conflict)
+    copy_collections: bool = False  # the new computer takes the old one's direct collection rules
+    skip_collections: tuple[str, ...] = ()  # never copied (names or IDs)
+    include_collections: tuple[str, ...] = ()  # copied even with a task sequence deployment
 
 
 @dataclass
@@ -55,6 +62,8 @@ class RunResult:
     escrow_path: str | None = None  # undo: where the recovery keys of what it deleted were kept
     operator: str = field(default_factory=lambda: operator())
     defaulted: int = 0  # rows that give no behaviour and take the default
+    # Site-wide readiness (state migration points), once per run; None when it was not read.
+    site_readiness: list[Readiness] | None = None
 
     def tally(self) -> str:
         """ "12 rows: 8 exist, 4 invalid", as the console, the web pages and the history say it."""
@@ -80,12 +89,27 @@ class RunResult:
             return ""
         imported = sum(1 for r in self.rows if r.hardware is Hardware.IMPORTED)
         joined = sum(len(r.joined) for r in self.rows)
+        copied = self.copied_count()
         parts = []
         if imported:
             parts.append(f"{imported:,} {'computer' if imported == 1 else 'computers'} imported")
         if joined:
-            parts.append(f"{joined:,} collection {'membership' if joined == 1 else 'memberships'} added")
+            added = f"{joined:,} collection {'membership' if joined == 1 else 'memberships'} added"
+            parts.append(f"{added} ({copied:,} copied from the old computers)" if copied else added)
         return ", ".join(parts)
+
+    def copied_count(self) -> int:
+        """Direct rules --copy-collections added (the old computers' memberships, copied)."""
+        if not self.options.copy_collections:
+            return 0
+        return sum(len(r.copied) for r in self.rows)
+
+    def readiness_counts(self) -> dict[str, int]:
+        """Pairs with each kind of readiness warning, by message code (in code order)."""
+        counted: Counter[str] = Counter()
+        for row in self.rows:
+            counted.update({str(item.code) for item in row.readiness})
+        return dict(sorted(counted.items()))
 
     def _counted(self) -> Counter[Status | None]:
         fast = getattr(self.rows, "status_counts", None)  # validation's columns count themselves

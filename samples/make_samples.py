@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 HERE = Path(__file__).resolve().parent
-PACKAGE_DATA = HERE.parent / "importer" / "demo" / "data"
+PACKAGE_DATA = HERE.parent / "importer" / "site" / "demo" / "data"
 FIRST_ID = 16777217
 INVENTORY_HEADERS = (
     "Name",
@@ -32,6 +32,8 @@ INVENTORY_HEADERS = (
     "CreationDate",
     "PrimaryUsers",
     "LastLogonUser",
+    "LastActiveDaysAgo",
+    "AssignedSite",
 )
 
 
@@ -51,19 +53,42 @@ def _computer(rid: int, name: str, **flags: object) -> dict[str, object]:
         "CreationDate": f"2021-{(rid % 12) + 1:02d}-{(rid % 27) + 1:02d} 08:00:00",
         "PrimaryUsers": "",
         "LastLogonUser": "",
+        "LastActiveDaysAgo": "",  # empty: a client active today, no client never
+        "AssignedSite": "",  # empty: a client is assigned to the demo site itself
     }
     row.update(flags)
     return row
 
 
 # Old computers whose users the site knows: primary users (user device affinity), last logon.
+# Wave 01's CON-PC0003 lists carol.d, whom the site never saw there (readiness warns).
 PRIMARY_USERS = {
+    3: "CONTOSO\\bob.m",
+    6: "CONTOSO\\erin.t",
     26: "CONTOSO\\yara.h",
     27: "CONTOSO\\zack.i;CONTOSO\\amy.j",
     38: "CONTOSO\\ben.k",
     39: "CONTOSO\\cleo.l",
 }
-LAST_LOGON = {26: "CONTOSO\\yara.h", 28: "CONTOSO\\dina.m", 38: "CONTOSO\\ben.k", 40: "CONTOSO\\eli.n"}
+LAST_LOGON = {
+    3: "CONTOSO\\bob.m",
+    4: "CONTOSO\\dan.r",
+    6: "CONTOSO\\frank.o",
+    26: "CONTOSO\\yara.h",
+    28: "CONTOSO\\dina.m",
+    38: "CONTOSO\\ben.k",
+    40: "CONTOSO\\eli.n",
+}
+
+
+# Readiness in the samples: wave 01's CON-PC0005 has not been seen for 40 days, its CON-PC0008
+# is assigned to another primary site; wave 03's CON-PC0034 is marked inactive by the site itself
+# (ClientActiveStatus 0) though seen 9 days ago.
+CLIENT_FLAGS: dict[int, dict[str, object]] = {
+    5: {"LastActiveDaysAgo": 40},
+    8: {"AssignedSite": "PR2"},
+    34: {"Active": 0, "LastActiveDaysAgo": 9},
+}
 
 
 def inventory() -> list[dict[str, object]]:
@@ -76,6 +101,7 @@ def inventory() -> list[dict[str, object]]:
                 f"CON-PC{n:04d}",
                 PrimaryUsers=PRIMARY_USERS.get(n, ""),
                 LastLogonUser=LAST_LOGON.get(n, ""),
+                **CLIENT_FLAGS.get(n, {}),
             )
         )
         rid += 1
@@ -279,7 +305,8 @@ def _sheet(
             cell.data_type = "s"  # keep "=..." and digits as typed text
 
 
-def build() -> None:
+def build_inventory() -> None:
+    """The demo inventory and its associations, in samples/ and in the package."""
     PACKAGE_DATA.mkdir(parents=True, exist_ok=True)
     for folder in (HERE, PACKAGE_DATA):
         _write_csv(folder / "demo-inventory.csv", inventory(), INVENTORY_HEADERS)
@@ -288,6 +315,10 @@ def build() -> None:
             existing_associations(),
             ("SourceResourceID", "RestoreResourceID", "Behavior", "Users", "Status"),
         )
+
+
+def build() -> None:
+    build_inventory()
 
     wb = Workbook()
     wb.remove(wb.active)

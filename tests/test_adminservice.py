@@ -111,6 +111,9 @@ def test_sample_waves_give_the_same_rows_and_site_via_demo_winrm_and_adminservic
         ("SMS_StateMigration", True),
         ("SMS_StateMigration(key)", False),
         ("SMS_StateMigration.AddAssociationEx", False),
+        ("SMS_CombinedDeviceResources", True),  # readiness: client activity
+        ("SMS_UserMachineRelationship", True),  # readiness: who was seen on the old computer
+        ("SMS_SCI_SysResUse", True),  # readiness: the state migration points
     }
 
 

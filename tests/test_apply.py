@@ -78,9 +78,11 @@ def on_site(site_path: Path) -> dict[tuple[int, int], tuple[int, list[str]]]:
 
 
 def rules(site_path: Path) -> list[tuple[str, int, str]]:
+    """The direct rules of every computer but the sample's old ones (their own memberships)."""
     with sqlite3.connect(site_path) as db:
         return db.execute(
-            "SELECT CollectionID, ResourceID, RuleName FROM collection_rules ORDER BY ResourceID"
+            "SELECT CollectionID, ResourceID, RuleName FROM collection_rules WHERE ResourceID IN "
+            "(SELECT ResourceID FROM computers WHERE Name NOT LIKE 'CON-PC%') ORDER BY ResourceID"
         ).fetchall()
 
 

@@ -332,7 +332,7 @@ def test_the_notice_of_other_columns_is_on_the_console_in_the_json_and_the_excel
     assert json.loads(out.read_text(encoding="utf-8"))["summary"]["notes"][-1] == notice
     book = openpyxl.load_workbook(xlsx, read_only=True)
     cells = [c for row in book["Summary"].iter_rows(values_only=True) for c in row if c]
-    assert notice in cells
+    assert f"CMA308 {notice}" in cells  # a short note stands on the Summary, with its code as on the console
     results = list(book["Results"].iter_rows(values_only=True))
     assert results[1][results[0].index("Ticket")] == "INC-1"  # carried as today
     [note] = [n for n in read_wave(path).notes if getattr(n, "code", None) is messages.UNREAD_COLUMNS]

@@ -257,26 +257,32 @@ CASES = [
         "big.csv' is 2 MB",
     ),
     Case("lying-zip-sizes", _lying_size, 2, "lying.xlsx'"),
-    Case("truncated-zip", _truncated, 2, "truncated.xlsx' cannot be read"),
-    Case("not-a-zip", lambda d: [str(text(d, "notzip.xlsx", "just text"))], 2, "notzip.xlsx' cannot be read"),
-    Case("empty-xlsx", lambda d: [str(text(d, "empty.xlsx", b""))], 2, "empty.xlsx' cannot be read"),
+    Case("truncated-zip", _truncated, 2, "truncated.xlsx' is damaged"),
+    Case("not-a-zip", lambda d: [str(text(d, "notzip.xlsx", "just text"))], 2, "notzip.xlsx': no header row"),
+    Case("empty-xlsx", lambda d: [str(text(d, "empty.xlsx", b""))], 2, "empty.xlsx' is empty (0 bytes)"),
     Case(
         "ole-as-xlsx",
         lambda d: [str(text(d, "ole.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600))],
         2,
-        "ole.xlsx' cannot be read",
+        "ole.xlsx' is damaged",
     ),
     Case(
         "garbage-xlsb",
         lambda d: [str(text(d, "junk.xlsb", os.urandom(4096)))],
         2,
-        "junk.xlsb' cannot be read",
+        "junk.xlsb' is neither a spreadsheet nor text",
     ),
     Case(
-        "garbage-ods", lambda d: [str(text(d, "junk.ods", os.urandom(4096)))], 2, "junk.ods' cannot be read"
+        "garbage-ods",
+        lambda d: [str(text(d, "junk.ods", os.urandom(4096)))],
+        2,
+        "junk.ods' is neither a spreadsheet nor text",
     ),
     Case(
-        "garbage-xls", lambda d: [str(text(d, "junk.xls", os.urandom(4096)))], 2, "junk.xls' cannot be read"
+        "garbage-xls",
+        lambda d: [str(text(d, "junk.xls", os.urandom(4096)))],
+        2,
+        "junk.xls' is neither a spreadsheet nor text",
     ),
     Case("xxe-in-workbook", _xxe, 2, "xxe.xlsx'"),
     Case("billion-laughs", _laughs, 2, "laughs.xlsx'"),
@@ -390,7 +396,7 @@ CASES = [
         3,
         "characters a computer name cannot have",
     ),
-    Case("csv-empty", lambda d: [str(text(d, "empty.csv", b""))], 2, "empty.csv': no header row"),
+    Case("csv-empty", lambda d: [str(text(d, "empty.csv", b""))], 2, "empty.csv' is empty (0 bytes)"),
     Case(
         "csv-whitespace", lambda d: [str(text(d, "blank.csv", "\n \n\t\n"))], 2, "blank.csv': no header row"
     ),

@@ -309,7 +309,7 @@ def test_doctor_over_the_adminservice_says_what_it_cannot_tell(service: ODataEnd
 
 def test_codes_of_the_rows_are_in_the_catalog() -> None:
     assert messages.CATALOG["CMA410"] is messages.KEY_READ
-    assert {c for c in messages.CATALOG if c.startswith("CMA4")} == {
+    assert {c for c in messages.CATALOG if 400 <= int(c[3:]) <= 449} == {
         "CMA400", "CMA401", "CMA402", "CMA403", "CMA404", "CMA405",
         "CMA410", "CMA411", "CMA412", "CMA413", "CMA414",
         "CMA420", "CMA421", "CMA422", "CMA423",

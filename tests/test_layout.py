@@ -23,13 +23,16 @@ from tests.support.helpers import ROOT, invoke, sheet
 
 PACKAGE = ROOT / "importer"
 # The pipeline's stages, each a folder or module of its own: read -> check -> resolve -> plan
-# -> apply; `after` (status, export, undo, doctor) works on what a run left.
+# -> memberships (--copy-collections) -> readiness -> apply; `after` (status, export, undo,
+# doctor) works on what a run left.
 STAGES = {
     "read": "importer.read",
     "check": "importer.check",
     "resolve": "importer.stages.resolve",
     "plan": "importer.stages.plan",
     "apply": "importer.stages.apply",
+    "memberships": "importer.stages.memberships",
+    "readiness": "importer.stages.readiness",
     "after": "importer.after",
 }
 # What a stage may use of another: reading recognises names, MAC addresses and GUIDs as
@@ -189,7 +192,9 @@ def test_defaults_are_written_once() -> None:
 
 
 def test_config_keys_are_the_long_options_readme_promises() -> None:
-    assert set(config.KEYS) == set(SITE_KEYS) | {"behavior", "journal"} | set(LIMIT_KEYS)
+    assert set(config.KEYS) == (
+        set(SITE_KEYS) | {"behavior", "journal", "paper"} | set(LIMIT_KEYS) | config.REFRESH_KEYS
+    )
     run_options = {p.name for p in _command("run").params}
     assert {"journal_path" if k == "journal" else k for k in config.KEYS} <= run_options
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

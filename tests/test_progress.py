@@ -167,6 +167,7 @@ def test_every_stage_of_run_status_and_undo_keeps_the_log_going(tmp_path: Path, 
         "Resolving names",
         "Reading existing associations",
         "Reading collections",
+        "Checking readiness",
         "Creating associations",  # computers are imported and join their collections batch by batch
     ]
     assert stages["Creating associations"][-1].startswith("done, 4 in ")

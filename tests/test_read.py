@@ -174,7 +174,8 @@ def test_separate_users_file(tmp_path: Path) -> None:
         ("wave.csv", "Computer;Something\nPC1;NB1\n", "no header row with a source and a destination"),
         ("wave.csv", "Source,Old Computer,Destination\nA,B,C\n", "both mean Source"),
         ("wave.pdf", "x", "unknown file type"),
-        ("wave.xlsx", "this is not a zip file", "cannot be read as a spreadsheet"),
+        # text named .xlsx is read as the text it is (with a notice): refused for its rows
+        ("wave.xlsx", "this is not a zip file", "the first rows hold 'this is not a zip file'"),
     ],
 )
 def test_unusable_files_raise_one_clear_error(tmp_path: Path, name: str, content: str, fragment: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import time
@@ -422,3 +423,53 @@ def test_the_wave_page_shows_the_notices_of_its_reading(
         "Skipped 1 row that is not a pair: &#39;totals.csv&#39; row 4 &#39;Total&#39;",
     ]
     assert "2 rows: 2 valid" in page
+
+
+def test_readiness_and_copied_collections_in_serve(
+    web: tuple[TestClient, Store, Worker], site_path: Path
+) -> None:
+    """The upload's readiness and collection options reach the run; a row's readiness is on its page."""
+    client, store, _ = web
+    csrf = login(client, "otto")
+    path = SAMPLES / "wave-01.xlsx"
+    answer = client.post(
+        "/upload",
+        data={
+            "csrf": csrf,
+            "behavior": "2",
+            "inactive_days": "60",
+            "strict_readiness": "yes",
+            "copy_collections": "yes",
+            "skip_collections": "Legacy VPN Client; dem00013",
+        },
+        files={"sheet": (path.name, path.read_bytes(), "application/octet-stream")},
+    )
+    wave_id = str(answer.url).rsplit("/", 1)[-1]
+    wave = store.wave(wave_id)
+    assert wave is not None
+    stored = json.loads(wave.options)
+    assert (stored["inactive_days"], stored["strict_readiness"], stored["copy_collections"]) == (
+        60,
+        True,
+        True,
+    )
+    assert stored["skip_collections"] == ["Legacy VPN Client", "DEM00013"]
+    assert 'name="copy_collections"' in client.get("/upload").text
+    job = client.post(f"/waves/{wave_id}/run", data={"csrf": csrf, "confirm": "yes"})
+    assert "Done" in finished(client, str(job.url))
+    [run] = [a for a in store.actions(wave_id) if a.kind == "run"]
+    rows = {r["row"]: r for r in client.get(f"/waves/{wave_id}/reports/{run.id}.json").json()["rows"]}
+    # --inactive-days 60: CON-PC0005 is ready; strict: the other-site and never-seen pairs are refused
+    assert [n for n, r in rows.items() if r["readiness"]] == [6, 11]
+    assert (rows[6]["status"], rows[11]["status"], rows[8]["status"]) == ("conflict", "conflict", "created")
+    assert (rows[7]["copied_collections"], rows[9]["copied_collections"]) == (["DEM00015"], ["DEM00015"])
+    page = client.get(f"/waves/{wave_id}?status=conflict").text
+    assert "READINESS CMA502 CON-PC0008" in page
+    bad = client.post(
+        "/upload",
+        data={"csrf": csrf, "behavior": "2", "inactive_days": "0"},
+        files={"sheet": (path.name, path.read_bytes(), "application/octet-stream")},
+    )
+    assert bad.status_code == 400
+    on_site = site_snapshot(site_path)["associations"]
+    assert isinstance(on_site, list) and len(on_site) == 4 + 4  # the sample's, and the four created

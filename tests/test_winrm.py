@@ -44,6 +44,7 @@ def comparable(rows: list[dict]) -> list[tuple]:  # type: ignore[type-arg]
             r["users"],
             r["status"],
             [m["text"] for m in r["messages"]],
+            [(w["code"], w["text"]) for w in r["readiness"]],
         )
         for r in rows
     ]

@@ -2,7 +2,9 @@
 
 Source, Destination, Behavior and Users are what `run` reads; the other columns are for
 people (their headers are no column alias, so `run` carries them along and ignores them).
-In-place associations (source = restore) are left out: ConfigMgr makes those itself.
+In-place associations (source = restore) are left out: ConfigMgr makes those itself. The
+workbook prints like a report (landscape, the header row on every page, the ResourceIDs on
+screen only), and holds no other sheet: it stays a wave sheet.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from importer.errors import InputError
 from importer.report.atomic import replace_atomically
 from importer.report.excel import PLAIN, WRAP, Book
+from importer.report.pages import DEFAULT_PAPER, Pages, Paper
 from importer.site.gateway import Site
 from importer.site.records import Existing
 
@@ -31,6 +34,7 @@ HEADERS = (
     "Restore ResourceID (read-only)",
 )
 EXPORT_SUFFIXES = (".xlsx", ".csv")
+PRINTED = 7  # Source to Restored make the print area; the ResourceIDs are for the screen
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def _csv_text(value: object) -> object:
     return value
 
 
-def write_export(items: Sequence[Existing], path: Path) -> None:
+def write_export(items: Sequence[Existing], path: Path, paper: Paper = DEFAULT_PAPER) -> None:
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise InputError(f"'{path.name}': export writes .xlsx or .csv, not '{suffix}'.")
@@ -105,9 +109,14 @@ def write_export(items: Sequence[Existing], path: Path) -> None:
                         ]
                     )
             return
-        with Book(tmp) as book:
+        pages = Pages(paper, "Computer associations", run=f"Exported {dt.datetime.now():%Y-%m-%d %H:%M}")
+        with Book(tmp, pages) as book:
             sheet = book.sheet(
-                "Associations", widths=(18, 18, 10, 40, 18, 17, 17, 16, 16), header=HEADERS, freeze=(0, 1)
+                "Associations",
+                widths=(18, 18, 10, 36, 30, 22, 22, 16, 16),  # the headers' widths, but Users'
+                header=HEADERS,
+                freeze=(1, 1),
+                print_columns=PRINTED,
             )
             styles = [PLAIN, PLAIN, PLAIN, WRAP, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN]
             sheet.write(list(zip(*map(_cells, items), strict=True)), styles)

@@ -10,7 +10,7 @@ at a time, so a validated wave of a million rows holds no million objects.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from itertools import repeat
 from typing import Any, overload
 
@@ -89,6 +89,24 @@ class Checked(Sequence[RowResult]):
         counted: Counter[Status | None] = Counter({Status.INVALID: bad, self.open_status: self.pairs - bad})
         counted.update(o.status for o in self.orphans)
         return counted
+
+    def rows_with(self, statuses: Collection[Status]) -> Iterator[RowResult]:
+        """The rows whose status is one of these, in order, made a chunk at a time (a report's
+        Needs attention sheet: the few invalid rows of a large wave without making the rest)."""
+        wanted, bad = set(statuses), self.invalid()
+        if self.open_status in wanted:
+            positions = [p for p in range(self.pairs) if Status.INVALID in wanted or p not in bad]
+        else:
+            positions = sorted(bad) if Status.INVALID in wanted else []
+        for start in range(0, len(positions), CHUNK):
+            part = positions[start : start + CHUNK]
+            low, high = part[0], part[-1] + 1
+            if len(part) * 4 >= high - low:  # dense: made as one span, the others dropped
+                span = self._rows(low, high)
+                yield from (span[p - low] for p in part)
+            else:
+                yield from (self._rows(p, p + 1)[0] for p in part)
+        yield from (row for row in self.orphans if row.status in wanted)
 
     def __len__(self) -> int:
         return self.pairs + len(self.orphans)

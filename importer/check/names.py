@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from importer.messages import Code
 from importer.model import Level, Message, Typed
+from importer.model.text import quoted as quoted  # one way to quote a cell in a message, for every stage
 
 # Characters Windows forbids in computer (NetBIOS) names, and space, which
 # Windows setup refuses too.
@@ -67,11 +68,6 @@ def typed_problem(text: str, what: str, column: str | None) -> Message | None:
         f"{_TYPED_ADVICE.get(text.kind, 'type the value as text')}",
         column,
     )
-
-
-def quoted(text: str, limit: int = 60) -> str:
-    """A value as a message quotes it: long ones cut, so no message grows with its input."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _describe(ch: str) -> str:

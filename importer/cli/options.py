@@ -20,6 +20,7 @@ import click
 from importer import Behavior, InputLimits, RunOptions, UsersFrom
 from importer.check.values import COLLECTION_ID, parse_behavior
 from importer.read.aliases import mapping_entry
+from importer.report.pages import DEFAULT_PAPER, PAPERS, Paper
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +40,16 @@ def default(cls: type, name: str) -> Any:
 class OutputOptions:
     report: Path | None = None
     json_path: Path | None = None
+    paper: Paper = DEFAULT_PAPER
+
+
+paper_option = click.option(
+    "--paper",
+    type=click.Choice(sorted(PAPERS), case_sensitive=False),
+    default=DEFAULT_PAPER,
+    show_default=True,
+    help="The paper the report is laid out for, landscape (also `paper` in the config file).",
+)
 
 
 def grouped(options: tuple[Callable[[F], F], ...], cls: type, target: str) -> Callable[[F], F]:
@@ -72,6 +83,7 @@ output_options = grouped(
             type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
             help="Also write the results as JSON ('-' for stdout).",
         ),
+        paper_option,
     ),
     OutputOptions,
     "output",
@@ -179,6 +191,86 @@ def _hardware_options(func: F) -> F:
 
 
 _USERS_FROM = {"primary": UsersFrom.PRIMARY.value, "last-logon": UsersFrom.LAST_LOGON.value}
+
+
+@dataclass(frozen=True)
+class RefreshOptions:
+    """Around the refresh: readiness, and the old computers' collections."""
+
+    inactive_days: int = default(RunOptions, "inactive_days")
+    strict_readiness: bool = False
+    copy_collections: bool = False
+    skip_collections: tuple[str, ...] = ()
+    include_collections: tuple[str, ...] = ()
+
+
+def _refs(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    refs = [r.strip() for value in values for r in value.split(";") if r.strip()]
+    return tuple(r.upper() if COLLECTION_ID.match(r) else r for r in dict.fromkeys(refs))
+
+
+inactive_days_option = click.option(
+    "--inactive-days",
+    type=click.IntRange(1, 3650),
+    default=default(RunOptions, "inactive_days"),
+    show_default=True,
+    metavar="DAYS",
+    help="Readiness: an old computer's client with no activity for this long (LastActiveTime) will "
+    "not run its capture, and is warned about.",
+)
+
+
+def refresh_options(func: F) -> F:
+    """--inactive-days, --strict-readiness and the --copy-collections family, as one RefreshOptions.
+    Collections never to copy add up: --skip-collection's and the config file's skip_collections."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        configured = (click.get_current_context().default_map or {}).get("skip_collections") or []
+        kwargs["refresh"] = RefreshOptions(
+            inactive_days=kwargs.pop("inactive_days"),
+            strict_readiness=kwargs.pop("strict_readiness"),
+            copy_collections=kwargs.pop("copy_collections"),
+            skip_collections=_refs([*kwargs.pop("skip_collections"), *configured]),
+            include_collections=_refs(kwargs.pop("include_collections")),
+        )
+        return func(*args, **kwargs)
+
+    command: Any = wrapper
+    for option in reversed(
+        (
+            inactive_days_option,
+            click.option(
+                "--strict-readiness",
+                is_flag=True,
+                help="Refuse (conflict) a pair with a readiness warning instead of creating it.",
+            ),
+            click.option(
+                "--copy-collections",
+                is_flag=True,
+                help="Give each new computer the old one's direct collection memberships (not built-in "
+                "collections, nor those a task sequence is deployed to); undo removes them.",
+            ),
+            click.option(
+                "--skip-collection",
+                "skip_collections",
+                multiple=True,
+                metavar="NAME_OR_ID",
+                help="With --copy-collections: never copy this collection (repeatable; also the config "
+                "file's skip_collections).",
+            ),
+            click.option(
+                "--include-collection",
+                "include_collections",
+                multiple=True,
+                metavar="ID",
+                help="With --copy-collections: copy this collection even though a task sequence is "
+                "deployed to it (repeatable).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command  # type: ignore[no-any-return]
 
 
 def _mapping_option(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:

@@ -13,6 +13,7 @@ import click
 
 from importer import InputError, RunResult, messages
 from importer.job import Outcome, Wiring
+from importer.report.pages import DEFAULT_PAPER, Paper
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,15 +88,19 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def reporters(
-    default: Path | Callable[[RunResult], Path], report: Path | None, json_path: Path | None
+    default: Path | Callable[[RunResult], Path],
+    report: Path | None,
+    json_path: Path | None,
+    paper: Paper = DEFAULT_PAPER,
 ) -> Callable[[RunResult], list[Reporter]]:
     """The command's reporters: the Excel report (--report, else its default place, which may be
-    named after the result's run) and the JSON (--json; `-` is standard output)."""
+    named after the result's run; laid out for `paper`) and the JSON (--json; `-` is standard
+    output)."""
     from importer.report.reporters import STDOUT, ExcelReport, JsonReport
 
     def made(result: RunResult) -> list[Reporter]:
         named = default(result) if callable(default) else default
-        out: list[Reporter] = [ExcelReport(report or named, announce, named.name)]
+        out: list[Reporter] = [ExcelReport(report or named, announce, named.name, paper)]
         if json_path is not None:
             out.append(JsonReport(STDOUT if str(json_path) == "-" else json_path, announce))
         return out
@@ -119,7 +124,7 @@ def wiring(
         connect=connect,
         progress=progress_for(stderr()) if connect is not None else None,
         announce=announce,
-        reporters=reporters(default, output.report, output.json_path),
+        reporters=reporters(default, output.report, output.json_path, output.paper),
         interrupts=(lambda: graceful_interrupt(announce)) if interruptible else None,
         index=index,
     )
@@ -147,6 +152,9 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     extra = result.site_changes()
     if extra:
         err.print(f"Also: {extra}", markup=False)
+    if result.command == "run":
+        for line in readiness_lines(result):
+            err.print(line, markup=False)
     if result.provider is not None and result.command in ("run", "undo"):
         err.print(f"Site {result.provider.site_code} ({result.provider.kind})", markup=False)
     if result.defaulted and result.command in ("run", "validate"):
@@ -168,6 +176,21 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
         journal = Path(result.journal_path).absolute() if result.journal_path else None
         err.print(f"Run ID: {result.run_id} (journal {journal})", markup=False)
     err.print(f"Report: {report if str(report) == '-' else report.absolute()}", markup=False)
+
+
+def readiness_lines(result: RunResult) -> list[str]:
+    """The run's readiness in a few lines: pairs per warning, and what the site lacks."""
+    from importer.messages import CATALOG
+
+    lines = []
+    counts = result.readiness_counts()
+    if counts:
+        pairs = sum(1 for row in result.rows if row.readiness)
+        kinds = "; ".join(f"{CATALOG[code].title} ({code}): {n:,}" for code, n in counts.items())
+        lines.append(f"Readiness: {pairs:,} {'pair' if pairs == 1 else 'pairs'} with warnings: {kinds}")
+    for item in result.site_readiness or ():
+        lines.append(f"Readiness: {item.code} {item.text}")
+    return lines
 
 
 def summary_title(result: RunResult) -> str:

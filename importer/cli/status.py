@@ -10,12 +10,13 @@ import click
 from importer import InputError, RunOptions
 from importer.cli.app import context
 from importer.cli.connect import build_provider
-from importer.cli.options import OutputOptions, journal_option, output_options
+from importer.cli.options import OutputOptions, journal_option, output_options, paper_option
 from importer.cli.output import announce, default_report_path, finish, unique_path, wiring
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, Wiring, execute
 from importer.journal.records import RUN_ID_PATTERN
+from importer.report.pages import Paper
 from importer.report.readback import REPORT_SUFFIXES, is_report
 
 
@@ -57,7 +58,10 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
 @click.option(
     "--collection", metavar="ID_OR_NAME", help="Only the associations of this collection's members."
 )
-def export(out: Path, site: SiteOptions, sources: tuple[str, ...], collection: str | None) -> None:
+@paper_option
+def export(
+    out: Path, site: SiteOptions, sources: tuple[str, ...], collection: str | None, paper: Paper
+) -> None:
     """Write the associations on the site to OUT (.xlsx or .csv) as a wave sheet `run` takes."""
     from importer.after.export import EXPORT_SUFFIXES
 
@@ -67,6 +71,6 @@ def export(out: Path, site: SiteOptions, sources: tuple[str, ...], collection: s
         raise click.UsageError("give --source or --collection, not both.")
     env = context().env
     options = RunOptions(batch_size=site.batch_size, retry=site.retry)
-    job = Job("export", options, export_to=out, sources=tuple(sources), collection=collection)
+    job = Job("export", options, export_to=out, sources=tuple(sources), collection=collection, paper=paper)
     outcome = execute(job, Wiring(connect=lambda: build_provider(site, env), announce=announce))
     announce(f"exported {outcome.exported} associations to {out.absolute()}")

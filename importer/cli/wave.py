@@ -11,9 +11,11 @@ from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
     OutputOptions,
+    RefreshOptions,
     dry_run_option,
     journal_option,
     output_options,
+    refresh_options,
     wave_arguments,
 )
 from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, wiring
@@ -65,6 +67,7 @@ def validate(
 )
 @click.option("--resume", "resume_id", metavar="RUN", help="Continue run RUN (see the report's Run ID).")
 @click.option("--new-run", is_flag=True, help="Do not continue an unfinished run of the same sheet.")
+@refresh_options
 def run(
     sheet: Path,
     users_file: Path | None,
@@ -81,6 +84,7 @@ def run(
     new_run: bool,
     overwrite_existing_record: bool,
     update: bool,
+    refresh: RefreshOptions,
 ) -> None:
     """Create the associations of SHEET on a site (the demo site or a real SMS Provider).
 
@@ -107,7 +111,14 @@ def run(
         collections=hardware.collections,
         overwrite_existing_record=overwrite_existing_record,
         update=update,
+        inactive_days=refresh.inactive_days,
+        strict_readiness=refresh.strict_readiness,
+        copy_collections=refresh.copy_collections,
+        skip_collections=refresh.skip_collections,
+        include_collections=refresh.include_collections,
     )
+    if (refresh.skip_collections or refresh.include_collections) and not refresh.copy_collections:
+        raise click.UsageError("--skip-collection and --include-collection go with --copy-collections.")
     if overwrite_existing_record:
         announce("--overwrite-existing-record: an import may take over a record holding its MAC or GUID")
     job = Job(

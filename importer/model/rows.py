@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from importer.model.fields import FIELD_TITLES
 from importer.model.statuses import Status
-from importer.model.values import Behavior, Hardware, Level, Message, StoreState, Tag, UsersFrom
+from importer.model.values import Behavior, Hardware, Level, Message, Readiness, StoreState, Tag, UsersFrom
 
 if TYPE_CHECKING:
     from importer.messages import Code
@@ -26,6 +26,7 @@ class RowResult:
         "_values",
         "behavior",
         "collections",
+        "copies",
         "destination",
         "given_restore_resource_id",
         "given_source_resource_id",
@@ -36,6 +37,7 @@ class RowResult:
         "mac",
         "membership",
         "messages",
+        "readiness",
         "replaces",
         "restore_resource_id",
         "row",
@@ -74,6 +76,8 @@ class RowResult:
         joined: Sequence[str] = (),  # CollectionIDs this run added a direct rule to
         store: StoreState | None = None,  # `cmassoc status`: what the site says of the user state
         replaces: tuple[int, tuple[str, ...]] | None = None,  # --update: the version on the site now
+        readiness: Sequence[Readiness] = (),  # warnings before anything is created
+        copies: Sequence[str] = (),  # --copy-collections: CollectionIDs of the old computer to copy
         headers: Mapping[str, str] | None = None,  # field -> the user's own header
         index: int = -1,  # the row's position in the wave's frame, -1 when it holds its own values
     ) -> None:
@@ -100,6 +104,8 @@ class RowResult:
         self.joined: Sequence[str] = list(joined) if joined else _EMPTY
         self.store = store
         self.replaces = replaces
+        self.readiness: Sequence[Readiness] = list(readiness) if readiness else _EMPTY
+        self.copies: Sequence[str] = list(copies) if copies else _EMPTY
         self.headers: Mapping[str, str] = headers if headers is not None else _NO_HEADERS
         self.index = index
         self.seq = -1  # the row's place in its run's journal (set when the run attaches it)
@@ -129,7 +135,7 @@ class RowResult:
         self.source_resource_id = self.restore_resource_id = None
         self.given_source_resource_id = self.given_restore_resource_id = None
         self.mac = self.smbios_guid = None
-        self.collections = self.membership = self.joined = _EMPTY
+        self.collections = self.membership = self.joined = self.readiness = self.copies = _EMPTY
         self.seq = -1
         return self
 
@@ -172,6 +178,11 @@ class RowResult:
     def fail(self, status: Status, text: str, column: str | None = None, *, code: Code | None = None) -> None:
         self.status = status
         self.add(Level.ERROR, text, column, code=code)
+
+    @property
+    def copied(self) -> list[str]:
+        """The collections --copy-collections added this computer to (by this run)."""
+        return [c for c in self.joined if c in self.copies]
 
     @property
     def has_errors(self) -> bool:

@@ -18,6 +18,7 @@ __all__ = [
     "InputRow",
     "Level",
     "Message",
+    "Readiness",
     "StoreState",
     "Tag",
     "Typed",
@@ -93,6 +94,21 @@ class Message:
             "column": self.column,
             "text": self.text,
         }
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """A warning about a pair before anything is created: whether the old computer can be
+    captured and the pair restored where the sheet says (`importer.stages.readiness`)."""
+
+    code: Code
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": str(self.code), "text": self.text}
+
+    def render(self) -> str:
+        return f"{self.code} {self.text}"
 
 
 class Behavior(IntEnum):

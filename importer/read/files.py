@@ -1,8 +1,11 @@
-"""A file as sheets: its size checked, a workbook parsed under guard, a CSV decoded strictly.
+"""A file as sheets: its size checked, its kind told by its content, a workbook parsed under
+guard, a CSV decoded strictly.
 
-A CSV may be UTF-8 (with or without BOM), UTF-16 or ANSI, separated by commas, semicolons
-or tabs: the encoding is sniffed and then held to strictly, the separator is the one that
-makes an early line a recognisable header.
+A file is read as what its content is, whatever its name says (an .ods named .xlsx, a
+workbook named .csv), with a notice saying so; what cannot be read is refused in one line
+saying what the file is (`importer.read.kinds`). A CSV may be UTF-8 (with or without BOM),
+UTF-16 or ANSI, separated by commas, semicolons or tabs: the encoding is sniffed and then
+held to strictly, the separator is the one that makes an early line a recognisable header.
 """
 
 from __future__ import annotations
@@ -13,15 +16,27 @@ import hashlib
 import io
 from pathlib import Path
 
+from importer import messages
 from importer.errors import InputError
 from importer.limits import CSV_FIELD_LIMIT, EXCEL_MAX_COLUMNS, MAX_SHEET_CELLS, InputLimits
+from importer.messages import Notice
+from importer.model.text import quoted
 from importer.read.guard import parse_workbook
 from importer.read.header import HEADER_SEARCH_ROWS, header_fields
+from importer.read.kinds import TEXT, Kind, named, recognise
 from importer.read.sheet import CHUNK_ROWS, Sheet, SheetBuilder
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+
+
+def _unreadable(path: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"'{quoted(str(path), 200)}': cannot be read ({quoted(exc.strerror or str(exc), 120)}).",
+        "Close it in other programs, check its permissions, or copy it somewhere else.",
+        code=messages.FILE_UNREADABLE,
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -31,29 +46,53 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except OSError as exc:
-        raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
+        raise _unreadable(path, exc) from exc
     return digest.hexdigest()
 
 
 def read_sheets(path: Path, limits: InputLimits | None = None) -> tuple[list[Sheet], list[str]]:
     limits = limits or InputLimits()
     if not path.exists():
-        raise InputError(f"'{path}': no such file.")
-    if not path.is_file():
-        raise InputError(f"'{path}': not a file.", "Give the path of an .xlsx or .csv file.")
-    suffix = path.suffix.lower()
-    if suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
         raise InputError(
-            f"'{path.name}': unknown file type '{suffix}'.",
-            "Save the sheet as .xlsx or .csv.",
+            f"'{quoted(str(path), 200)}': no such file.", "Check the path.", code=messages.FILE_MISSING
         )
-    limits.check_file(path)
+    if not path.is_file():
+        raise InputError(
+            f"'{quoted(str(path), 200)}': not a file.",
+            "Give the path of an .xlsx or .csv file.",
+            code=messages.NOT_A_FILE,
+        )
+    suffix = path.suffix.lower()
     try:
-        if suffix in EXCEL_SUFFIXES:
-            return parse_workbook(path, limits), []
-        return _read_csv(path)
+        limits.check_file(path, zipped=False)  # its size, before anything reads it
+        kind = recognise(path)
+        if kind.zipped:
+            limits.check_file(path, zipped=True)  # its parts, before a parser unpacks them
+        notes = _named_otherwise(path, kind)
+        if kind is TEXT:
+            if suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
+                raise InputError(
+                    f"{named(path)}: unknown file type '{quoted(suffix, 20)}'.",
+                    "Save the sheet as .xlsx or .csv.",
+                    code=messages.UNKNOWN_FILE_TYPE,
+                )
+            sheets, csv_notes = _read_csv(path)
+            return sheets, notes + csv_notes
+        return parse_workbook(path, limits, kind), notes
     except OSError as exc:
-        raise InputError(f"'{path}': cannot be read ({exc.strerror or exc}).") from exc
+        raise _unreadable(path, exc) from exc
+
+
+def _named_otherwise(path: Path, kind: Kind) -> list[str]:
+    """A notice when the content is another kind than the name says: read as what it is."""
+    suffix = path.suffix.lower()
+    if suffix in kind.suffixes or (kind is TEXT and suffix not in EXCEL_SUFFIXES):
+        return []
+    if kind is TEXT:
+        said = f"{named(path)} is text, not a workbook: read as CSV"
+    else:
+        said = f"{named(path)} is {kind.what}, whatever its name says: read as one"
+    return [Notice(messages.READ_AS_CONTENT, said)]
 
 
 def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
@@ -74,9 +113,10 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
                     count += 1
                     if len(record) > EXCEL_MAX_COLUMNS:
                         raise InputError(
-                            f"'{path.name}' row {count}: {len(record):,} columns, more than "
+                            f"{named(path)} row {count}: {len(record):,} columns, more than "
                             f"a sheet can have ({EXCEL_MAX_COLUMNS:,}).",
                             "Check the separator and the quotes on that row.",
+                            code=messages.CSV_TOO_WIDE,
                         )
                     if len(record) > width:
                         width = len(record)
@@ -84,10 +124,11 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
                         # Held column by column, every row has every column: one wide row
                         # in a long file would cost width x rows cells.
                         raise InputError(
-                            f"'{path.name}': {count:,} rows by {width:,} columns "
+                            f"{named(path)}: {count:,} rows by {width:,} columns "
                             f"({width * count:,} cells, more than {MAX_SHEET_CELLS:,}) by row {count}.",
                             "Check the separator and the quotes (a wave has a few columns), "
                             "or split the file.",
+                            code=messages.CSV_TOO_MANY_CELLS,
                         )
                     records.append(record)
                     if len(records) == CHUNK_ROWS:
@@ -96,21 +137,23 @@ def _read_csv(path: Path) -> tuple[list[Sheet], list[str]]:
                 builder.add(records)
             except csv.Error as exc:
                 raise InputError(
-                    f"'{path.name}' row {count + 1}: {exc} (a cell longer than "
-                    f"{CSV_FIELD_LIMIT:,} characters, or an unclosed quote).",
+                    f"{named(path)} row {count + 1}: a cell longer than {CSV_FIELD_LIMIT:,} characters, "
+                    "or a quote opened and never closed.",
                     "Check the quotes on that row; a wave cell is a name, a number or a list of users.",
+                    code=messages.CSV_BAD_FIELD,
                 ) from exc
             except UnicodeDecodeError as exc:
                 line, bad = _first_undecodable(path, codec)
                 raise InputError(
-                    f"'{path.name}' row {line}: bytes that are not {label} ({bad!r}).",
+                    f"{named(path)} row {line}: bytes that are not {label} ({bad.hex(' ').upper()}).",
                     "Save the file again as CSV UTF-8 (Excel: Save As > CSV UTF-8).",
+                    code=messages.CSV_BAD_BYTES,
                 ) from exc
     finally:
         csv.field_size_limit(previous)
-    notes = [
-        f"'{path.name}' read as {label}, columns separated by "
-        f"{ {',': 'commas', ';': 'semicolons', chr(9): 'tabs'}[delimiter] }"
+    separated = {",": "commas", ";": "semicolons", "\t": "tabs"}[delimiter]
+    notes: list[str] = [
+        Notice(messages.CSV_READ_AS, f"{named(path)} read as {label}, columns separated by {separated}")
     ]
     return [builder.sheet(path.name, path.name)], notes
 

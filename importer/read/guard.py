@@ -4,42 +4,55 @@ python-calamine allocates the whole used range of a sheet before Python sees a c
 1.7 KB file whose only cell sits at XFD1048576 asks for 512 GiB and aborts the process.
 So the parse runs in a child with a memory
 limit (Linux) and a deadline; an abort, a kill or a timeout there is a one-line error here
-naming the file. The child sends the cells back as text, a column of Arrow strings at a time,
-typed values marked (`Typed`).
+naming the file. What the child writes as it dies (its standard error) tells the memory limit
+from a crash; a parser's own exception is worded here, never shown as it is. The child sends
+the cells back as text, a column of Arrow strings at a time, typed values marked (`Typed`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import logging
 import multiprocessing
 import os
 import pickle
 import sys
+import tempfile
 import threading
 import time
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from importer import messages
 from importer.errors import InputError
 from importer.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MAX_SHEET_CELLS, MB, InputLimits
 from importer.model import Typed
+from importer.model.text import quoted
+from importer.read.kinds import XLSX, Kind, named
 from importer.read.sheet import CHUNK_ROWS, Sheet, SheetBuilder, sheet_of
 from importer.read.xlsxscan import unvalued_cells
 
-_OK, _REFUSED, _SHEETS = "ok", "refused", "sheets"
+log = logging.getLogger(__name__)
+
+_OK, _REFUSED, _SHEETS, _FAILED, _MEMORY = "ok", "refused", "sheets", "failed", "memory"
+_SAID = 4096  # what is kept of the child's standard error: its first words say why it died
+# How python-calamine's reader is chosen by a file's name: a file named otherwise is opened
+# through a link of the right name (the content was recognised before).
+_NAMES = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "xls": (".xls",), "ods": (".ods",)}
 
 
-def parse_workbook(path: Path, limits: InputLimits) -> list[Sheet]:
-    """Every sheet of the workbook (`Sheet`).
+def parse_workbook(path: Path, limits: InputLimits, kind: Kind = XLSX) -> list[Sheet]:
+    """Every sheet of the workbook (`Sheet`), read as `kind` says it is.
 
     Two guarded children run side by side (a wave sheet is read on a machine with more than
     one core): python-calamine's parse, and the scan of the sheet XML for the cells calamine
     reads as empty although they are not (errors, formulas never calculated)."""
     deadline = time.monotonic() + limits.seconds
-    parser = _Child(path, limits, _parse)
-    scanner = _Child(path, limits, unvalued_cells) if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    parser = _Child(path, limits, functools.partial(_parse, reader=kind.reader), kind)
+    scanner = _Child(path, limits, unvalued_cells, kind) if kind.reader == "xlsx" else None
     try:
         marked = scanner.result(deadline) if scanner is not None else {}
         sheets: list[Sheet] = parser.result(deadline)
@@ -48,27 +61,38 @@ def parse_workbook(path: Path, limits: InputLimits) -> list[Sheet]:
         if scanner is not None:
             scanner.close()
     for sheet in sheets:
-        for (row, col), kind in marked.get(sheet.name, {}).items():
+        for (row, col), (what, text) in marked.get(sheet.name, {}).items():
             if col < sheet.width and row < sheet.height and sheet.cell(row, col) == "":
-                sheet.typed[(row, col)] = Typed(kind[1], kind[0])
+                sheet.typed[(row, col)] = Typed(text, what)
     return sheets
 
 
 class _Child:
     """`work(path)` in a child process with a memory limit; its answer, or a one-line error."""
 
-    def __init__(self, path: Path, limits: InputLimits, work: Any) -> None:
+    def __init__(self, path: Path, limits: InputLimits, work: Any, kind: Kind) -> None:
         context: Any = multiprocessing.get_context(start_method())
-        self.path, self.limits = path, limits
+        self.path, self.limits, self.kind = path, limits, kind
         self.receiver, sender = context.Pipe(duplex=False)
-        self.process = context.Process(target=_child, args=(str(path), limits, sender, work), daemon=True)
+        self.errors, errors = context.Pipe(duplex=False)  # the child's standard error
+        self.said = b""
+        self.process = context.Process(
+            target=_child, args=(str(path), limits, sender, work, errors), daemon=True
+        )
         self.process.start()
         sender.close()
+        errors.close()
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.set_blocking(self.errors.fileno(), False)
 
     def result(self, deadline: float) -> Any:
         result = pickle.loads(self._receive(deadline))
         if result[0] == _REFUSED:
-            raise InputError(result[1], result[2] or None)
+            raise InputError(result[1], result[2] or None, code=messages.CATALOG[result[3]])
+        if result[0] == _FAILED:
+            raise failed(self.path, self.kind, result[1], result[2])
+        if result[0] == _MEMORY:
+            raise self._out_of_memory()
         if result[0] == _SHEETS:  # the columns follow, one message each
             sheets = []
             for name, file, typed, width in result[1]:
@@ -80,6 +104,7 @@ class _Child:
     def _receive(self, deadline: float) -> bytes:
         path, limits, receiver, child = self.path, self.limits, self.receiver, self.process
         while True:
+            self._drain()
             if receiver.poll(0.05):
                 try:
                     return bytes(receiver.recv_bytes())
@@ -89,18 +114,100 @@ class _Child:
                 break
             if time.monotonic() > deadline:
                 raise InputError(
-                    f"'{path.name}' took more than {limits.seconds} s to read: it is far larger "
+                    f"{named(path)} took more than {limits.seconds} s to read: it is far larger "
                     "inside than a wave sheet.",
                     "Save the sheet again from Excel with only the wave's cells.",
+                    code=messages.READ_TIMEOUT,
                 )
         child.join(5)
-        raise _died(path, child.exitcode, limits)
+        self._drain()
+        raise self._died()
+
+    def _drain(self) -> None:
+        """Keep the first words of what the child writes on its standard error (so it never
+        blocks on a full pipe); a dying reader says there why it died."""
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := os.read(self.errors.fileno(), 65536):
+                self.said += chunk[: max(0, _SAID - len(self.said))]
+
+    def _died(self) -> InputError:
+        """The child died without an answer: of the memory limit (the allocator says so, or the
+        kernel killed it), or of a crash on something in the file."""
+        code = self.process.exitcode
+        log.debug("the reader of %s stopped (exit code %s): %r", self.path.name, code, self.said[:1000])
+        if code == -9 or b"memory allocation of" in self.said or b"MemoryError" in self.said:
+            return self._out_of_memory()
+        return InputError(
+            f"{named(self.path)} could not be read: the reader stopped on something in it (exit code "
+            f"{code}), not for lack of memory; the file may be damaged.",
+            "If Excel opens it, save it again as .xlsx and give that file; if not, ask for the file again.",
+            code=messages.READER_CRASHED,
+        )
+
+    def _out_of_memory(self) -> InputError:
+        return InputError(
+            f"{named(self.path)} could not be read within {self.limits.memory_mb} MB: a sheet's used range "
+            "may reach far beyond its cells, or the file unpacks to far more than it says.",
+            "In Excel, Ctrl+End shows where the used range ends: delete the stray cells beyond the "
+            "wave and save again.",
+            code=messages.READ_MEMORY,
+        )
 
     def close(self) -> None:
         self.receiver.close()
+        self.errors.close()
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
+
+
+# The parsers' exceptions that say a workbook's package or XML is broken, by their names
+# (python-calamine's, zipfile's and zlib's, the XML parsers' and defusedxml's).
+_BROKEN_ZIP = {"ZipError", "BadZipFile", "zlib.error", "EOFError"}
+_BROKEN_XML = {"XmlError", "ParseError", "ExpatError"}
+_HOSTILE_XML = {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError"}
+
+
+def failed(path: Path, kind: Kind, name: str, detail: str) -> InputError:
+    """A parser's exception (`name`, `detail`) in words that say what the file is and what to
+    do; the parser's own words go to the debug log only."""
+    log.debug("reading %s as %s: %s: %s", path.name, kind.reader, name, detail)
+    if name == "PasswordError":
+        return InputError(
+            f"{named(path)} is encrypted with a password, which cmassoc cannot open.",
+            "Open it, save a copy without the password and give that copy.",
+            code=messages.ENCRYPTED,
+        )
+    if detail.startswith("Cell limit exceeded"):
+        return InputError(
+            f"{named(path)}: a sheet's used range spans more cells than a wave sheet may have: it "
+            "reaches far beyond the wave.",
+            "In Excel, Ctrl+End shows where it ends: delete the rows and columns beyond the wave, or "
+            "split it.",
+            code=messages.SHEET_TOO_MANY_CELLS,
+        )
+    damage = (
+        "its zip package is broken (cut short, or a part fails its check)"
+        if name in _BROKEN_ZIP
+        else "a part of it is not well-formed XML"
+        if name in _BROKEN_XML
+        else "a part of it declares XML entities, as no workbook saved by a spreadsheet program does"
+        if name in _HOSTILE_XML
+        else None
+    )
+    if damage is not None:
+        return InputError(
+            f"{named(path)} is damaged: {damage}.",
+            "If Excel opens it (Excel repairs some damage), save it again as .xlsx; if not, ask for the "
+            "file again.",
+            code=messages.DAMAGED,
+        )
+    return InputError(
+        f"{named(path)} could not be read as {kind.what}: it may be damaged, or hold something cmassoc's "
+        "reader does not know (a chart or macro sheet, an unusual layout).",
+        "If Excel opens it, save it again as .xlsx and give that file; if not, ask for the file again.",
+        code=messages.WORKBOOK_UNREADABLE,
+    )
 
 
 def start_method() -> str:
@@ -112,21 +219,10 @@ def start_method() -> str:
     return "fork" if threading.active_count() == 1 else "forkserver"
 
 
-def _died(path: Path, code: int | None, limits: InputLimits) -> InputError:
-    return InputError(
-        f"'{path.name}' could not be read within {limits.memory_mb} MB (the reader stopped, "
-        f"code {code}): a sheet's used range may reach far beyond its cells, or the file unpacks "
-        "to far more than it says.",
-        "In Excel, Ctrl+End shows where the used range ends: delete the stray cells beyond the "
-        "wave and save again.",
-    )
-
-
-def _child(path: str, limits: InputLimits, sender: Any, work: Any) -> None:
+def _child(path: str, limits: InputLimits, sender: Any, work: Any, errors: Any) -> None:
     """In the child: limits first, then the parse; the answer is one pickled message."""
-    with contextlib.suppress(OSError):  # the allocator's abort message is ours to word
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
+    with contextlib.suppress(OSError, ValueError):  # the allocator's abort message is ours to word
+        os.dup2(errors.fileno(), 2)
     # Arrow's own allocator reserves address space by the gigabyte, which the limit below
     # counts: the child (only the child) allocates through malloc instead.
     import pyarrow as pa
@@ -136,13 +232,12 @@ def _child(path: str, limits: InputLimits, sender: Any, work: Any) -> None:
     try:
         message: tuple[Any, ...] = (_OK, work(Path(path)))
     except _Refusal as refusal:
-        message = (_REFUSED, refusal.message, refusal.hint)
+        message = (_REFUSED, refusal.message, refusal.hint, refusal.code.code)  # the catalog's, not a copy
+    except MemoryError:
+        message = (_MEMORY,)
     except Exception as exc:  # calamine raises its own types for every kind of bad file
-        message = (
-            _REFUSED,
-            f"'{Path(path).name}' cannot be read as a spreadsheet ({type(exc).__name__}: {str(exc)[:300]}).",
-            "Open it in Excel and save it again as .xlsx (without a password).",
-        )
+        name = type(exc).__name__
+        message = (_FAILED, f"zlib.{name}" if type(exc).__module__ == "zlib" else name, str(exc)[:300])
     columns: list[Any] = []
     if message[0] == _OK and isinstance(message[1], list) and all(isinstance(t, _Read) for t in message[1]):
         # A column goes as a message of its own: the child never holds a second copy of the
@@ -176,9 +271,9 @@ def _limit_memory(extra: int) -> None:
 
 
 class _Refusal(Exception):
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str, code: messages.Code) -> None:
         super().__init__(message)
-        self.message, self.hint = message, hint
+        self.message, self.hint, self.code = message, hint, code
 
 
 class _Read:
@@ -190,10 +285,8 @@ class _Read:
         self.typed = builder.typed
 
 
-def _parse(path: Path) -> list[_Read]:
-    import python_calamine
-
-    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+def _parse(path: Path, reader: str = "xlsx") -> list[_Read]:
+    workbook = _open(path, reader)
     tables = []
     names = workbook.sheet_names
     for number, name in enumerate(names):
@@ -203,21 +296,40 @@ def _parse(path: Path) -> list[_Read]:
         height, width = sheet.height, sheet.width
         if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLUMNS:
             raise _Refusal(
-                f"'{path.name}': sheet '{name}' is {height:,} rows by {width:,} columns, beyond "
+                f"{named(path)}: sheet '{quoted(name)}' is {height:,} rows by {width:,} columns, beyond "
                 f"Excel's own {EXCEL_MAX_ROWS:,} by {EXCEL_MAX_COLUMNS:,}.",
                 "Save the wave as a new .xlsx from Excel.",
+                messages.SHEET_BEYOND_EXCEL,
             )
         if height * width > MAX_SHEET_CELLS:
             raise _Refusal(
-                f"'{path.name}': sheet '{name}' spans {height:,} rows by {width:,} columns "
+                f"{named(path)}: sheet '{quoted(name)}' spans {height:,} rows by {width:,} columns "
                 f"({height * width:,} cells), more than {MAX_SHEET_CELLS:,}: its used range reaches "
                 "far beyond the wave.",
                 "In Excel, Ctrl+End shows where it ends: delete the rows and columns beyond the "
                 "wave, or split it.",
+                messages.SHEET_TOO_MANY_CELLS,
             )
         tables.append(_columns(sheet, name, path.name))
         del sheet  # calamine's copy of the sheet is the largest thing in this process
     return tables
+
+
+def _open(path: Path, reader: str) -> Any:
+    """The workbook, read by the reader its content asks for: python-calamine picks one by the
+    file's name, so a file named otherwise is opened through a link named as it is."""
+    import python_calamine
+
+    if path.suffix in _NAMES[reader]:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    with tempfile.TemporaryDirectory(prefix="cmassoc-") as folder:
+        link = Path(folder) / f"workbook{_NAMES[reader][0]}"
+        try:
+            link.symlink_to(path.resolve())
+        except OSError:  # no links here (Windows without the right): the bytes, in memory
+            with path.open("rb") as fh:
+                return python_calamine.CalamineWorkbook.from_filelike(fh)
+        return python_calamine.CalamineWorkbook.from_path(str(link))  # open: the link may go
 
 
 def _columns(sheet: Any, name: str, file: str) -> _Read:

@@ -15,6 +15,7 @@ from importer.check.values import parse_mac, parse_smbios_guid
 from importer.errors import InputError
 from importer.model import fields as C
 from importer.model.fields import column_letter
+from importer.model.text import quoted
 from importer.read import aliases
 from importer.read.sheet import Sheet
 
@@ -159,8 +160,8 @@ def first_texts(sheets: Sequence[Sheet], limit: int = 12) -> list[str]:
     for sheet in sheets:
         for cells in sheet.head(HEADER_SEARCH_ROWS):
             for cell in cells:
-                text = cell.strip()
-                if text and text not in seen and len(text) <= 60:
+                text = quoted(cell.strip())  # one line, however long or odd the cell
+                if text and text not in seen:
                     seen.append(text)
                 if len(seen) >= limit:
                     return seen

@@ -108,8 +108,10 @@ def table_totals(path: Path) -> dict[str, frozenset[int]]:
                 root = _parsed(archive, table, TABLE_BOUND) if table in names else None
                 if root is not None:
                     found.setdefault(sheet, set()).update(_totals_rows(root))
-    except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error):
-        return {}  # an encrypted or damaged part, or one defusedxml refuses (a ValueError)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error):
+        # no zip at all (a file named .xlsx is read as what it is), an encrypted or damaged
+        # part, or one defusedxml refuses (a ValueError)
+        return {}
     return {sheet: frozenset(rows) for sheet, rows in found.items() if rows}
 
 

@@ -1,19 +1,20 @@
 """Every Excel report is written here: our sheets, columns and styles, on XlsxWriter.
 
 Every sheet: cells aligned to the top, wrapped columns whose rows are as tall as their text,
-each status its colour, widths that follow the headers and the data, and pages that print
-landscape, one page wide. A sheet of rows also has a bold header row, filtered and printed on
-every page, and frozen panes. Text is always text, exactly as given (never a formula, a
-number or a link); a cell longer than Excel holds is cut visibly, and control characters
-Excel cannot hold are shown as \\xNN. XlsxWriter's constant_memory mode writes each row out
-when the next begins, so rows go in order and a million of them take little memory.
+each status its colour, widths that follow the headers and the data, and pages set up as
+importer.report.pages says (paper, landscape, header and footer). A sheet of rows also has a
+bold header row, filtered and printed on every page, and frozen panes; its print area may be
+its first columns only. Text is always text, exactly as given (never a formula, a number or a
+link); a cell longer than Excel holds is cut visibly, and control characters Excel cannot
+hold are shown as \\xNN. XlsxWriter's constant_memory mode writes each row out when the next
+begins, so rows go in order and a million of them take little memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
 from types import NoneType
@@ -23,12 +24,19 @@ import xlsxwriter
 
 from importer.limits import EXCEL_MAX_CELL, cut_marker
 from importer.model.statuses import STATUS_TABLE, Status
+from importer.report.pages import Pages
 
-PLAIN, BOLD, WRAP, DATE = "plain", "bold", "wrap", "date"  # styles; a Status is its fill
+PLAIN, BOLD, WRAP, DATE, TITLE = "plain", "bold", "wrap", "date", "title"  # styles; a Status is its fill
+HEAD = "head"  # a header cell: bold, wrapped where its column is narrower than its words
+LEFT, CENTER = "left", "center"  # a number aligned as text is, or centred under its header
 STATUS_FILLS = {info.status: info.fill for info in STATUS_TABLE}
 _STYLES: dict[str, dict[str, object]] = {
     PLAIN: {},
     BOLD: {"bold": True},
+    TITLE: {"bold": True, "font_size": 14},
+    HEAD: {"bold": True, "text_wrap": True},
+    LEFT: {"align": "left"},
+    CENTER: {"align": "center"},
     WRAP: {"text_wrap": True},
     DATE: {"num_format": "yyyy-mm-dd hh:mm", "align": "left"},
     **{status: {"pattern": 1, "bg_color": f"#{fill}"} for status, fill in STATUS_FILLS.items()},
@@ -57,22 +65,29 @@ def cell_text(text: str) -> str:
 
 
 def widths(
-    headers: Sequence[str], sample: Sequence[Sequence[object]], caps: Mapping[str, float] | None = None
+    headers: Sequence[str],
+    sample: Sequence[Sequence[object]],
+    caps: Mapping[str, float] | None = None,
+    narrow: Collection[str] = (),
 ) -> list[float]:
-    """Never narrower than the header, wide enough for the data seen, within a cap (50)."""
+    """Never narrower than the header (and its filter button), wide enough for the data seen,
+    within a cap (50). A `narrow` column's header may wrap: its longest word is what counts (a
+    printed page's width goes to the data, not to a long header over short names)."""
     out = []
     for header, column in zip(headers, sample, strict=True):
         seen = "\n".join([str(v) for v in column if v is not None])
         longest = max(map(len, seen.split("\n")))
         cap = (caps or {}).get(header, 50)
-        out.append(float(min(max(len(header) + 3, longest + 2, 6), max(cap, len(header) + 3))))
+        least = max(map(len, header.split())) if header in narrow else len(header)
+        out.append(float(min(max(least + 3, longest + 2, 6), max(cap, least + 3))))
     return out
 
 
 class Book:
     """A workbook written a sheet at a time, each sheet a row at a time (in order)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pages: Pages | None = None) -> None:
+        self.pages = pages or Pages()
         self._book = xlsxwriter.Workbook(str(path), _OPTIONS)
         self._book.set_properties({"author": "cmassoc"})
         self._formats = {key: self._book.add_format({"valign": "top", **s}) for key, s in _STYLES.items()}
@@ -94,26 +109,26 @@ class Book:
         title: str = "",
         header: Sequence[str] = (),
         freeze: tuple[int, int] | None = None,
+        print_columns: int | None = None,
+        one_page: bool = False,
     ) -> Sheet:
-        """A sheet whose pages print landscape, one page wide, with the file name, `title` and
-        page numbers around them. A `header` row is bold, filtered and printed on every page;
-        `freeze` is (rows, columns) kept in view."""
+        """A sheet printed as the book's `pages` say, with `title` (default: its name) in the page
+        header. A `header` row is bold, filtered and printed on every page; `freeze` is (rows,
+        columns) kept in view; `print_columns` leading columns make the print area (default:
+        all); a `one_page` sheet is fitted to one page."""
         sheet = Sheet(self._book, self._book.add_worksheet(name[:31]), self._formats, widths, header)
+        sheet.print_columns = print_columns
         ws = sheet.worksheet
         for column, width in enumerate(widths):
             ws.set_column(column, column, width)
         if freeze:
             ws.freeze_panes(*freeze)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
-        ws.set_header("&L&F&R" + (title or name).replace("&", "&&")[:200], margin=0.3)
-        ws.set_footer("&LPrinted &D &T&RPage &P of &N", margin=0.3)
+        self.pages.apply(ws, title or name, tabular=bool(header), one_page=one_page)
         # Text that looks like a number (00123, a date typed as text) is text on purpose.
         ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
         if header:
             ws.repeat_rows(0)
-            sheet.row(header, [BOLD] * len(header))
+            sheet.row(header, [HEAD] * len(header))
         self._sheets.append(sheet)
         return sheet
 
@@ -130,6 +145,7 @@ class Sheet:
         self.book, self.worksheet, self.formats = book, worksheet, formats
         self.widths, self.header = widths, header
         self.rows = 0  # written so far
+        self.print_columns: int | None = None  # the print area's columns (None: all)
 
     def row(self, cells: Sequence[object], styles: Sequence[str] = ()) -> None:
         """One row: str is text, int and float numbers, datetime a date, None no cell."""
@@ -149,7 +165,7 @@ class Sheet:
             put, column = self._writer(column)
             if put is None:
                 continue
-            if style == WRAP and j < len(self.widths):
+            if style in (WRAP, HEAD) and j < len(self.widths):
                 tall = list(map(max, tall, _lines(column, self.widths[j])))
             formats = (
                 [self.formats[style]] * count
@@ -246,6 +262,8 @@ class Sheet:
     def finish(self) -> None:
         if self.header:
             self.worksheet.autofilter(0, 0, max(self.rows, 1) - 1, len(self.header) - 1)
+        if self.print_columns:
+            self.worksheet.print_area(0, 0, max(self.rows, 1) - 1, self.print_columns - 1)
 
 
 def _lines(column: Sequence[object], width: float) -> list[int]:

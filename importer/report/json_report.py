@@ -62,6 +62,9 @@ def row_dict(row: RowResult, names: Sequence[str], cells: Sequence[str | None]) 
         "site": _site(row.store),
         "messages": [{"level": str(m.level), "column": m.column, "text": m.text} for m in row.messages],
         "values": {name: cut_cell(cell) for name, cell in zip(names, cells, strict=True) if cell is not None},
+        # keys after here are new since 0.1.0
+        "readiness": [item.as_dict() for item in row.readiness],
+        "copied_collections": row.copied,
     }
 
 

@@ -8,6 +8,8 @@ TOOL = "cmassoc (cm-association-importer)"  # the JSON summary's "tool"
 IMPORT_TITLE, STATUS_TITLE = "Computer association import", "Computer association status"  # Summary A1
 SUMMARY_SHEET = "Summary"
 RESULTS_SHEET = "Results"
+ATTENTION_SHEET = "Needs attention"
+NOTES_SHEET = "Notes"
 RUN_ID = "Run ID"
 JOURNAL = "Journal"
 
@@ -34,6 +36,14 @@ SUMMARY_LABELS = (
     ("journal", JOURNAL),
     ("escrow", "Escrow of recovery keys"),
     ("stopped_by", "Stopped early by"),
+    ("site_readiness", "State migration points"),
+    ("readiness", "Readiness warnings (pairs)"),
+    ("inactive_days", "Inactive after (days)"),
+    ("strict_readiness", "Refuse pairs that are not ready"),
+    ("copy_collections", "Copy the old computers' collections"),
+    ("skip_collections", "Collections never copied"),
+    ("include_collections", "Collections copied despite a task sequence"),
+    ("copied_collections", "Collection memberships copied"),
 )
 
 # Enum members to what a report writes (an enum's .value is a slow property on a million rows).

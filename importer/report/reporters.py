@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from importer.errors import ReportError
+from importer.report.pages import DEFAULT_PAPER, Paper
 from importer.results import RunResult
 
 STDOUT = Path("-")
@@ -38,6 +39,7 @@ class ExcelReport:
     path: Path
     announce: Callable[[str], None] = field(default=_say_nothing, compare=False)
     fallback_name: str | None = None  # the name it takes in the temporary folder (default: its own)
+    paper: Paper = DEFAULT_PAPER  # what its pages are laid out for
 
     def write(self, result: RunResult) -> Path:
         from importer.report.excel_report import write_xlsx
@@ -45,11 +47,11 @@ class ExcelReport:
         if not self.path.parent.exists():
             self.announce(f"creating the folder {self.path.parent} for {self.path.name}")
         try:
-            write_xlsx(result, self.path)
+            write_xlsx(result, self.path, self.paper)
         except ReportError as exc:
             fallback = Path(tempfile.gettempdir()) / (self.fallback_name or self.path.name)
             self.announce(f"{exc} Writing it to {fallback} instead.")
-            write_xlsx(result, fallback)
+            write_xlsx(result, fallback, self.paper)
             return fallback
         return self.path
 

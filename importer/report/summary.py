@@ -10,6 +10,7 @@ from importer.results import RunResult
 def summary(result: RunResult) -> dict[str, object]:
     options = result.options
     provider = result.provider
+    ran = result.command == "run"  # readiness and copied collections are the run's (and dry run's)
     return {
         "tool": TOOL,
         "version": __version__,
@@ -44,5 +45,13 @@ def summary(result: RunResult) -> dict[str, object]:
         "notes": list(result.wave.notes),
         # keys after here are new since 0.1.0, whose readers expect the keys above in this order
         "rows_with_default_behavior": result.defaulted if result.command in ("run", "validate") else None,
+        "inactive_days": options.inactive_days if ran else None,
+        "strict_readiness": options.strict_readiness or None if ran else None,
+        "readiness": result.readiness_counts() if ran else None,  # pairs per warning code
+        "site_readiness": [r.as_dict() for r in result.site_readiness] if result.site_readiness else None,
+        "copy_collections": options.copy_collections or None if ran else None,
+        "skip_collections": ", ".join(options.skip_collections) or None if ran else None,
+        "include_collections": ", ".join(options.include_collections) or None if ran else None,
+        "copied_collections": result.copied_count() if ran and options.copy_collections else None,
         **({"escrow": result.escrow_path} if result.command == "undo" else {}),
     }

@@ -30,6 +30,19 @@ def parse_dmtf(text: object) -> dt.datetime | None:
         return None
 
 
+def parse_time(value: object) -> dt.datetime | None:
+    """A point in time as a provider gives it: a DMTF datetime over WMI, an ISO 8601 one (with
+    Z or an offset) over the AdminService; None for "no value" and anything unreadable."""
+    text = str(value or "").strip()
+    if _DMTF.match(text):
+        return parse_dmtf(text)
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.year > 1 else None
+
+
 def iso_date(text: object) -> str:
     """The date part of a DMTF or ISO datetime as YYYY-MM-DD; empty for "no value"."""
     value = str(text or "").strip()

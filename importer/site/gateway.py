@@ -20,6 +20,7 @@ from importer.progress import NoProgress, Progress, stage
 from importer.results import DEFAULT_BATCH_SIZE, RunOptions
 from importer.site import writes
 from importer.site.batching import chunks
+from importer.site.lookups import Lookups, primary_users_of
 from importer.site.provider import (
     SMS_COLLECTION,
     SMS_FULL_COLLECTION_MEMBERSHIP,
@@ -33,7 +34,9 @@ from importer.site.provider import (
     Provider,
     ProviderInfo,
     Query,
+    QueryResult,
     Value,
+    WmiError,
 )
 from importer.site.records import (
     ASSOCIATION_PROPERTIES,
@@ -54,12 +57,12 @@ T = TypeVar("T")
 KEYS_PER_ROUND_TRIP = 200  # instances read by path: each is one Get() on the provider
 SITE_TYPES = {1: "secondary site", 2: "primary site", 4: "central administration site"}
 PRIMARY_SITE = 2
-PRIMARY_USER_TYPE = 1  # SMS_UserMachineRelationship.Types: a primary user (user device affinity)
 
 
 @dataclass
-class Site:
-    """A provider with the batch size, retry policy and progress display every stage shares."""
+class Site(Lookups):
+    """A provider with the batch size, retry policy and progress display every stage shares
+    (and the reads around the refresh, from importer.site.lookups)."""
 
     provider: Provider
     batch_size: int = DEFAULT_BATCH_SIZE
@@ -162,16 +165,12 @@ class Site:
     def primary_users(self, resource_ids: Sequence[int]) -> dict[int, list[str]]:
         """Active primary users (user device affinity) of these computers."""
         properties = ("ResourceID", "UniqueUserName", "IsActive", "Types")
-        users: dict[int, list[str]] = {}
-        for row in self._rows(
-            "reading primary users",
-            in_queries(SMS_USER_MACHINE_RELATIONSHIP, properties, "ResourceID", resource_ids),
-        ):
-            types = row.get("Types")
-            if not row.get("IsActive") or not isinstance(types, list) or PRIMARY_USER_TYPE not in types:
-                continue
-            users.setdefault(int(str(row["ResourceID"])), []).append(str(row.get("UniqueUserName") or ""))
-        return users
+        return primary_users_of(
+            self._rows(
+                "reading primary users",
+                in_queries(SMS_USER_MACHINE_RELATIONSHIP, properties, "ResourceID", resource_ids),
+            )
+        )
 
     def last_logons(self, resource_ids: Sequence[int]) -> dict[int, str]:
         """DOMAIN\\user of each computer's last logon, where the site knows it."""
@@ -214,6 +213,34 @@ class Site:
 
     def _queries(self, what: str, queries: Sequence[Query]) -> list[list[dict[str, object]]]:
         return with_retries(self.retry, what, lambda _attempt: self._round_trip(queries))
+
+    def read_optional(self, what: str, queries: Sequence[Query]) -> list[QueryResult]:
+        """Each query's result, errors included: for facts a run can do without, a query the site
+        refuses for good (a class the account may not read, or one this provider does not offer)
+        comes back as its error instead of ending the run. Transient faults are retried."""
+        results: list[QueryResult] = []
+        for group in round_trips(queries):
+
+            def attempt(_number: int, group: list[Query] = group) -> list[QueryResult]:
+                return self._optional_trip(group)
+
+            results.extend(with_retries(self.retry, what, attempt))
+        return results
+
+    def _optional_trip(self, queries: Sequence[Query]) -> list[QueryResult]:
+        refuse_oversized(queries)
+        try:
+            results = self.provider.query(queries)
+        except ProviderUnavailable as exc:
+            if len(queries) == 1:
+                return [QueryResult(error=WmiError(0, exc.message))]
+            # A provider that refuses a whole round trip for one class (the AdminService answers
+            # "not offered" so): each query alone, so that one refusal is only its own.
+            return [result for query in queries for result in self._optional_trip([query])]
+        for query, result in zip(queries, results, strict=True):
+            if result.error is not None and result.error.transient:
+                raise TransientProviderError(f"query on {query.class_name} failed: {result.error.describe()}")
+        return results
 
     def _round_trip(self, queries: Sequence[Query]) -> list[list[dict[str, object]]]:
         """One round trip; a failed query fails it whole (queries are idempotent: retry freely)."""

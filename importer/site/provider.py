@@ -21,6 +21,9 @@ SMS_COLLECTION = "SMS_Collection"
 SMS_FULL_COLLECTION_MEMBERSHIP = "SMS_FullCollectionMembership"
 SMS_USER_MACHINE_RELATIONSHIP = "SMS_UserMachineRelationship"
 SMS_COLLECTION_RULE_DIRECT = "SMS_CollectionRuleDirect"
+SMS_COMBINED_DEVICE_RESOURCES = "SMS_CombinedDeviceResources"  # client activity (readiness)
+SMS_SCI_SYS_RES_USE = "SMS_SCI_SysResUse"  # site system roles, from the site control file
+SMS_DEPLOYMENT_SUMMARY = "SMS_DeploymentSummary"  # deployments per collection (FeatureType)
 SMS_RBAC_SECURED_OBJECT = "SMS_RbacSecuredObject"
 GET_KEY = "GetEncryptDecryptKey"  # SInt32 GetEncryptDecryptKey([out] String Key), on an association
 # SMS_Operation bit 23 on the StateMigration object type: "StateMigration.Recover User State", the

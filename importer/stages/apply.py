@@ -252,6 +252,8 @@ def _join(rows: Sequence[RowResult], site: Site) -> None:
 
     def joined(collection_id: str, row: RowResult, how: str) -> None:
         row.joined = [*row.joined, collection_id]
+        if collection_id in row.copies:  # --copy-collections: the old computer's rule, copied
+            how = how.replace("added", "copied", 1)
         row.membership = [
             f"{m.rsplit(': ', 1)[0]}: {how}" if m.startswith(collection_id) else m for m in row.membership
         ] or [f"{collection_id}: {how}"]

@@ -81,13 +81,7 @@ def _resolve_window(todo: list[RowResult], site: Site, overwrite_existing_record
             continue
         if row.mac or row.smbios_guid:
             row.hardware = Hardware.KNOWN
-        if not source.client:
-            row.add(
-                Level.WARNING,
-                f"{source.name} ({source.resource_id}) has no ConfigMgr client: the state capture "
-                "cannot run on it until it has one",
-                row.column(C.SOURCE),
-            )
+        # A source without a client is a readiness warning (importer.stages.readiness), with the rest.
         row.source_resource_id = source.resource_id
         row.restore_resource_id = restore.resource_id
 

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from importer.check.values import COLLECTION_ID, parse_behavior
 from importer.model.fields import FIELD_TITLES
 from importer.read.aliases import mapping_entry
+from importer.results import DEFAULT_INACTIVE_DAYS
 from importer.web.store import Store
 from importer.web.worker import USERS_FROM
 
@@ -56,14 +57,18 @@ def wave_options(form: Any) -> dict[str, Any]:
     users_from = str(form.get("users_from", ""))
     if users_from not in USERS_FROM:
         raise HTTPException(400, "users from: the sheet, primary or last-logon")
-    refs = [r.strip() for r in str(form.get("collections", ""))[:2000].split(";") if r.strip()]
-    if any(len(r) > 256 or not r.isprintable() for r in refs) or len(refs) > 20:
-        raise HTTPException(400, "collections: at most 20 names or IDs, separated by ;")
+    days = str(form.get("inactive_days", "") or DEFAULT_INACTIVE_DAYS).strip()
+    if not days.isdigit() or not 1 <= int(days) <= 3650:
+        raise HTTPException(400, "inactive after: a number of days from 1 to 3650")
     return {
         "users_from": users_from,
-        "collections": [r.upper() if COLLECTION_ID.match(r) else r for r in dict.fromkeys(refs)],
+        "collections": _collections(form, "collections"),
         "overwrite_existing_record": form.get("overwrite_existing_record") == "yes",
         "update": form.get("update") == "yes",
+        "inactive_days": int(days),
+        "strict_readiness": form.get("strict_readiness") == "yes",
+        "copy_collections": form.get("copy_collections") == "yes",
+        "skip_collections": _collections(form, "skip_collections"),
         **column_options(form),
     }
 
@@ -94,6 +99,13 @@ def column_options(form: Any) -> dict[str, Any]:
         "mapping": mapping,
         "ignore": [h.strip('"').strip() for h in _lines(form, "ignore", "add_ignore")],
     }
+
+
+def _collections(form: Any, name: str) -> list[str]:
+    refs = [r.strip() for r in str(form.get(name, ""))[:2000].split(";") if r.strip()]
+    if any(len(r) > 256 or not r.isprintable() for r in refs) or len(refs) > 20:
+        raise HTTPException(400, f"{name.replace('_', ' ')}: at most 20 names or IDs, separated by ;")
+    return [r.upper() if COLLECTION_ID.match(r) else r for r in dict.fromkeys(refs)]
 
 
 async def save_upload(store: Store, upload: UploadFile, limit: int) -> str:

@@ -22,6 +22,7 @@ from importer.model.fields import FIELD_TITLES
 from importer.model.statuses import Status
 from importer.read.columns import UnreadColumnsError
 from importer.report.readback import report_notes, report_rows
+from importer.results import DEFAULT_INACTIVE_DAYS
 from importer.web.auth import check_password
 from importer.web.config import WebConfig
 from importer.web.forms import column_options, local_target, save_upload, upload_form
@@ -121,7 +122,9 @@ class Pages:
         with the columns the page's two ways on (or its text areas) now say."""
         if request.method in ("GET", "HEAD"):
             user = self.sessions.need(request, Role.PLANNER)
-            return self.render(request, "upload.html", user, behaviors=list(Behavior))
+            return self.render(
+                request, "upload.html", user, behaviors=list(Behavior), inactive_days=DEFAULT_INACTIVE_DAYS
+            )
         user, form = await self.sessions.posted(request, Role.PLANNER)
         if form.get("pending"):
             wave = self._stopped(str(form.get("pending")))

@@ -15,6 +15,7 @@ from pathlib import Path
 from importer import Behavior, ImporterError, InputLimits, RunOptions, RunResult, Status, UsersFrom
 from importer.job import Command, Job, Wiring, execute
 from importer.report.reporters import ExcelReport, JsonReport, Reporter
+from importer.results import DEFAULT_INACTIVE_DAYS
 from importer.site.provider import Provider
 from importer.web.store import Store, Wave, new_id
 
@@ -161,6 +162,10 @@ def run_options(wave: Wave, dry_run: bool = False) -> RunOptions:
         collections=tuple(stored.get("collections", ())),
         overwrite_existing_record=bool(stored.get("overwrite_existing_record")),
         update=bool(stored.get("update")),
+        inactive_days=int(stored.get("inactive_days") or DEFAULT_INACTIVE_DAYS),
+        strict_readiness=bool(stored.get("strict_readiness")),
+        copy_collections=bool(stored.get("copy_collections")),
+        skip_collections=tuple(stored.get("skip_collections", ())),
     )
 
 

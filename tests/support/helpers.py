@@ -77,10 +77,10 @@ def ids_by_name(path: Path) -> dict[str, int]:
     return {c["name"]: c["resource_id"] for c in computers if not c["obsolete"] and not c["decommissioned"]}
 
 
-# What a run sends before its first creation batch: hello, the site's type, the names, and
-# the associations already touching those computers (a Send and a Receive each; the first
-# Receive reads the READY line).
-SETUP_SENDS = 4
+# What a run sends before its first creation batch: hello, the site's type, the names, the
+# associations already touching those computers, and the pairs' readiness (a Send and a Receive
+# each; the first Receive reads the READY line).
+SETUP_SENDS = 5
 
 USERNAME = "CONTOSO\\svc-cmassoc"
 

@@ -28,7 +28,16 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from importer.site.adminservice import odata
-from importer.site.provider import DELETE_INSTANCE, MethodCall, Provider, Query, Value, WmiError
+from importer.site.dates import parse_dmtf
+from importer.site.provider import (
+    DELETE_INSTANCE,
+    EMBEDDED_CLASS,
+    MethodCall,
+    Provider,
+    Query,
+    Value,
+    WmiError,
+)
 from tests.support.wsman_endpoint import drop_connection, ntlm_handshake, serve_https, server_channel_bindings
 
 OFFERED_CLASSES = (
@@ -39,8 +48,12 @@ OFFERED_CLASSES = (
     "SMS_Collection",
     "SMS_FullCollectionMembership",
     "SMS_UserMachineRelationship",
+    "SMS_CombinedDeviceResources",
+    "SMS_SCI_SysResUse",
+    "SMS_DeploymentSummary",
     "SMS_RbacSecuredObject",
 )
+LAZY = ("UserNames", "CollectionRules")  # properties that come only with an instance read by key
 OFFERED_METHODS = (
     "SMS_StateMigration.AddAssociationEx",
     "SMS_StateMigration.DeleteAssociation",
@@ -224,15 +237,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._call(MethodCall(class_name, bound, odata.from_json(body or {}), keys))
             version = "Version" in select
             fields = tuple(p for p in select if p != "Version") or _all_properties(class_name)
-            lazy = tuple(p for p in fields if p == "UserNames")
-            plain = tuple(p for p in fields if p != "UserNames")
+            lazy = tuple(p for p in fields if p in LAZY)
+            plain = tuple(p for p in fields if p not in LAZY)
             query = Query(class_name, plain, (tuple(keys.items()),), lazy, by_key=True)
             [result] = ep.site().query([query])
             if result.error is not None:
                 return 500, _error(result.error)
             if not result.rows:
                 return 404, {"error": {"code": "NotFound", "message": f"No such {class_name} instance"}}
-            row = dict(result.rows[0])
+            row = _as_service(dict(result.rows[0]))
             if version:
                 row["Version"] = SITE_VERSION
             return 200, {"@odata.context": f"$metadata#{class_name}/$entity", **odata.to_json(row)}
@@ -253,7 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
             [result] = ep.site().query([query])
             if result.error is not None:
                 return 500, _error(result.error)
-            rows = [dict(r, Version=SITE_VERSION) if version else r for r in result.rows]
+            rows = [_as_service(dict(r, Version=SITE_VERSION) if version else dict(r)) for r in result.rows]
             return 200, {"@odata.context": f"$metadata#{rest}", "value": [odata.to_json(r) for r in rows]}
         return 404, {"error": {"code": "ResourceNotFound", "message": rest}}
 
@@ -308,6 +321,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         drop_connection(self)
+
+
+def _as_service(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the service writes it: embedded instances typed (@odata.type), and a client's
+    last activity as an OData DateTimeOffset rather than WMI's DMTF text."""
+    for rule in row.get("CollectionRules") or ():
+        kind = "SMS_CollectionRuleDirect" if "ResourceID" in rule else "SMS_CollectionRuleQuery"
+        rule.setdefault(EMBEDDED_CLASS, kind)
+    for prop in row.get("Props") or ():
+        prop.setdefault(EMBEDDED_CLASS, "SMS_EmbeddedProperty")
+    when = parse_dmtf(row.get("LastActiveTime"))
+    if "LastActiveTime" in row:
+        row["LastActiveTime"] = when.isoformat().replace("+00:00", "Z") if when else None
+    return row
 
 
 def _all_properties(class_name: str) -> tuple[str, ...]:

@@ -13,12 +13,36 @@ from importer import db
 from importer.errors import InputError
 from importer.site.demo.schema import SITE_STEPS, new_recovery_key, now
 
-# Collections of a new demo site: (CollectionID, Name, CollectionType 1 user / 2 device).
+# Collections of a new demo site: (CollectionID, Name, CollectionType 1 user / 2 device, the
+# limiting collection).
 DEMO_COLLECTIONS = (
-    ("SMS00001", "All Systems", 2),
-    ("DEM00010", "Windows 11 Deployment", 2),
-    ("DEM00011", "Wave Refresh - Pilot", 2),
-    ("DEM00020", "Migration Users", 1),
+    ("SMS00001", "All Systems", 2, ""),
+    ("SMSDM003", "All Desktop and Server Clients", 2, "SMS00001"),
+    ("DEM00010", "Windows 11 Deployment", 2, "SMS00001"),
+    ("DEM00011", "Wave Refresh - Pilot", 2, "SMS00001"),
+    ("DEM00012", "Finance Apps", 2, "DEM00014"),
+    ("DEM00013", "OSD - Windows 11 Upgrade", 2, "SMS00001"),
+    ("DEM00014", "All Workstations", 2, "SMS00001"),
+    ("DEM00015", "Office 365 Apps", 2, "SMS00001"),
+    ("DEM00016", "Legacy VPN Client", 2, "SMS00001"),
+    ("DEM00020", "Migration Users", 1, ""),
+)
+# The old computers' direct memberships (collection, computer names): what --copy-collections
+# copies, and what it leaves (a built-in collection, one limited to All Workstations, which holds
+# no new computer, and one with a task sequence deployed to it).
+DEMO_DIRECT_MEMBERS = (
+    ("SMSDM003", ("CON-PC0004",)),  # a direct rule on a built-in collection: never copied
+    ("DEM00012", ("CON-PC0003", "CON-PC0006", "CON-PC0038")),
+    ("DEM00013", ("CON-PC0004", "CON-PC0005")),
+    ("DEM00015", ("CON-PC0003", "CON-PC0004", "CON-PC0006", "CON-PC0008", "CON-PC0033", "CON-PC0038")),
+    ("DEM00016", ("CON-PC0006", "CON-PC0008")),
+)
+# All Workstations holds the old computers by a query rule (the new ones have no inventory yet).
+QUERY_MEMBERS = ("DEM00014", "Workstations by operating system", "CON-PC%")
+# (DeploymentID, CollectionID, software, FeatureType 7 task sequence / 1 application, intent).
+DEMO_DEPLOYMENTS = (
+    ("DEM20001", "DEM00013", "Windows 11 23H2 In-Place Upgrade", 7, 1),
+    ("DEM20002", "DEM00015", "Microsoft 365 Apps", 1, 1),
 )
 
 # Administrative users of a new demo site: (LogonName, AccountType 0 user / 1 group, roles).
@@ -65,30 +89,41 @@ def _fill(conn: sqlite3.Connection, site_code: str, computers: Any, pairs: Any) 
 
     conn.execute("INSERT INTO site (site_code) VALUES (?)", (site_code,))
     conn.executemany("INSERT INTO admins VALUES (?, ?, ?)", DEMO_ADMINS)
-    conn.executemany("INSERT INTO collections VALUES (?, ?, ?)", DEMO_COLLECTIONS)
+    conn.executemany(
+        "INSERT INTO collections (CollectionID, Name, CollectionType, LimitToCollectionID) "
+        "VALUES (?, ?, ?, ?)",
+        DEMO_COLLECTIONS,
+    )
     for rec in computers.to_dict("records"):
         domain, _, user = str(rec.get("LastLogonUser", "")).rpartition("\\")
+        client = flag(rec.get("Client", ""), 1)
+        days = str(rec.get("LastActiveDaysAgo", "")).strip()
         conn.execute(
             "INSERT INTO computers (ResourceID, Name, Domain, Obsolete, Active, Client, Decommissioned, "
-            "MAC, SMBIOSGUID, CreationDate, LastLogonUserDomain, LastLogonUserName) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "MAC, SMBIOSGUID, CreationDate, LastLogonUserDomain, LastLogonUserName, LastActiveDaysAgo, "
+            "AssignedSite) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 int(rec["ResourceID"]),
                 rec["Name"],
                 rec.get("Domain", ""),
                 flag(rec.get("Obsolete", ""), 0),
                 flag(rec.get("Active", ""), 1),
-                flag(rec.get("Client", ""), 1),
+                client,
                 flag(rec.get("Decommissioned", ""), 0),
                 rec.get("MAC", ""),
                 rec.get("SMBIOSGUID", ""),
                 rec.get("CreationDate", ""),
                 domain,
                 user,
+                # A client is active today and assigned to this site unless the inventory says
+                # otherwise; a computer without one has neither.
+                int(days) if days else (0 if client else None),
+                rec.get("AssignedSite", "") or (site_code if client else ""),
             ),
         )
         for primary in filter(None, (u.strip() for u in str(rec.get("PrimaryUsers", "")).split(";"))):
             conn.execute("INSERT INTO affinity VALUES (?, ?, 1, '1')", (int(rec["ResourceID"]), primary))
+    _fill_collections(conn)
     if pairs is not None:
         for rec in pairs.to_dict("records"):
             key = (int(rec["SourceResourceID"]), int(rec["RestoreResourceID"]))
@@ -99,3 +134,21 @@ def _fill(conn: sqlite3.Connection, site_code: str, computers: Any, pairs: Any) 
             )
             for user in filter(None, (u.strip() for u in rec.get("Users", "").split(";"))):
                 conn.execute("INSERT INTO association_users VALUES (?, ?, ?, 0)", (*key, user))
+
+
+def _fill_collections(conn: sqlite3.Connection) -> None:
+    """The sample collections' members and deployments (computers the inventory lacks are left out)."""
+    for collection_id, names in DEMO_DIRECT_MEMBERS:
+        for name in names:
+            conn.execute(
+                "INSERT OR IGNORE INTO collection_rules SELECT ?, ResourceID, Name FROM computers "
+                "WHERE Name = ? AND Obsolete = 0 AND Decommissioned = 0",
+                (collection_id, name),
+            )
+    collection_id, rule, pattern = QUERY_MEMBERS
+    conn.execute(
+        "INSERT INTO collection_query_members SELECT ?, ResourceID, ? FROM computers "
+        "WHERE Name LIKE ? AND Client = 1 AND Obsolete = 0 AND Decommissioned = 0",
+        (collection_id, rule, pattern),
+    )
+    conn.executemany("INSERT INTO deployments VALUES (?, ?, ?, ?, ?)", DEMO_DEPLOYMENTS)

@@ -158,4 +158,42 @@ class DemoSite:
                     "created": created,
                 }
             )
-        return {"site_code": self._site_code, "computers": computers, "associations": associations}
+        return {
+            "site_code": self._site_code,
+            "computers": computers,
+            "associations": associations,
+            "collections": self._collections(),
+            "state_migration_points": [
+                {"server": server, "restore_only": bool(quiesce), "deletion_delay_minutes": delay}
+                for server, quiesce, delay in self._db.execute(
+                    "SELECT ServerName, SMPQuiesceState, SMPStoreDeletionDelayTimeInMinutes "
+                    "FROM state_migration_points ORDER BY rowid"
+                )
+            ],
+        }
+
+    def _collections(self) -> list[dict[str, object]]:
+        """Each collection, its limiting collection, its direct members by name (as evaluated:
+        a rule counts only for a computer its limiting collection holds), and whether a task
+        sequence is deployed to it."""
+        members: dict[str, list[str]] = {}
+        for cid, name in self._db.execute(
+            "SELECT CollectionID, Name FROM full_membership WHERE IsDirect = 1 ORDER BY CollectionID, Name"
+        ):
+            members.setdefault(str(cid).upper(), []).append(str(name))
+        sequences = {
+            str(cid).upper()
+            for (cid,) in self._db.execute("SELECT CollectionID FROM deployments WHERE FeatureType = 7")
+        }
+        return [
+            {
+                "id": cid,
+                "name": name,
+                "limit": limit or None,
+                "direct_members": members.get(str(cid).upper(), []),
+                "task_sequence": str(cid).upper() in sequences,
+            }
+            for cid, name, limit in self._db.execute(
+                "SELECT CollectionID, Name, LimitToCollectionID FROM collections ORDER BY CollectionID"
+            )
+        ]

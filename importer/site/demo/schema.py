@@ -105,8 +105,58 @@ def _first_schema(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE computers ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
+# Step 2: what readiness and --copy-collections read. A client's last activity is kept as days
+# before "now" (LastActiveDaysAgo, NULL: never active), so a sample site never ages; a client is
+# assigned to the site unless AssignedSite names another. Collections get their limiting
+# collection, members by query rule, and deployments; the site gets a state migration point.
+# Membership (SMS_FullCollectionMembership) is a view: a rule counts only for a computer its
+# limiting collection holds, and All Systems holds every computer.
+_READINESS_AND_COLLECTIONS = """
+ALTER TABLE computers ADD COLUMN LastActiveDaysAgo INTEGER;
+ALTER TABLE computers ADD COLUMN AssignedSite TEXT NOT NULL DEFAULT '';
+UPDATE computers SET LastActiveDaysAgo = 0, AssignedSite = (SELECT site_code FROM site) WHERE Client = 1;
+ALTER TABLE collections ADD COLUMN LimitToCollectionID TEXT NOT NULL DEFAULT 'SMS00001' COLLATE NOCASE;
+UPDATE collections SET LimitToCollectionID = '' WHERE CollectionID = 'SMS00001' OR CollectionType = 1;
+CREATE TABLE collection_query_members (
+    CollectionID TEXT NOT NULL COLLATE NOCASE,
+    ResourceID INTEGER NOT NULL,
+    RuleName TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (CollectionID, ResourceID)
+);
+CREATE TABLE deployments (
+    DeploymentID TEXT PRIMARY KEY,
+    CollectionID TEXT NOT NULL COLLATE NOCASE,
+    SoftwareName TEXT NOT NULL DEFAULT '',
+    FeatureType INTEGER NOT NULL,  -- 1 application, 2 program, 7 task sequence...
+    DeploymentIntent INTEGER NOT NULL DEFAULT 1  -- 1 required, 2 available
+);
+CREATE TABLE state_migration_points (
+    ServerName TEXT NOT NULL,
+    SMPQuiesceState INTEGER NOT NULL DEFAULT 0,  -- 1: restore-only mode
+    SMPStoreDeletionDelayTimeInMinutes INTEGER NOT NULL DEFAULT 1440
+);
+INSERT INTO state_migration_points VALUES ('SMP01.contoso.com', 0, 1440);
+CREATE VIEW full_membership AS
+WITH RECURSIVE members (CollectionID, ResourceID, IsDirect) AS (
+    SELECT 'SMS00001', ResourceID, 0 FROM computers
+    UNION
+    SELECT r.CollectionID, r.ResourceID, 1 FROM collection_rules r
+        JOIN collections c ON c.CollectionID = r.CollectionID
+        JOIN members m ON m.CollectionID = c.LimitToCollectionID AND m.ResourceID = r.ResourceID
+    UNION
+    SELECT q.CollectionID, q.ResourceID, 0 FROM collection_query_members q
+        JOIN collections c ON c.CollectionID = q.CollectionID
+        JOIN members m ON m.CollectionID = c.LimitToCollectionID AND m.ResourceID = q.ResourceID
+)
+SELECT m.CollectionID AS CollectionID, m.ResourceID AS ResourceID, c.Name AS Name,
+    MAX(m.IsDirect) AS IsDirect
+FROM members m JOIN computers c ON c.ResourceID = m.ResourceID
+GROUP BY m.CollectionID, m.ResourceID
+"""
+
+
 def _recovery_keys(conn: sqlite3.Connection) -> None:
-    """Step 2: each association keeps the key that encrypts its user state (what
+    """Step 3: each association keeps the key that encrypts its user state (what
     GetEncryptDecryptKey gives), made when it is made and forgotten when it is deleted. The
     associations of a site from before this step get theirs now, as a real site has one for
     each: they were made before the demo site knew of keys."""
@@ -121,5 +171,8 @@ def _recovery_keys(conn: sqlite3.Connection) -> None:
     )
 
 
-# Add a step for each change: never edit one.
-SITE_STEPS: tuple[db.Step, ...] = (_first_schema, _recovery_keys)
+SITE_STEPS: tuple[db.Step, ...] = (
+    _first_schema,
+    _READINESS_AND_COLLECTIONS,
+    _recovery_keys,
+)  # add a step for each change: never edit one

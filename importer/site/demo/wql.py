@@ -1,7 +1,8 @@
 """The demo site's WQL engine: answers a Query (a class, its properties, the matches asked
 for) from the site's tables as the SMS Provider would, each WMI class and property mapped onto
 SQL, and refuses what WMI refuses: unknown classes and properties, lazy properties outside a
-keyed read, queries past WMI's limits."""
+keyed read, queries past WMI's limits. Embedded instances (UserNames, CollectionRules, a role's
+Props) come back as lists of plain objects, as the WinRM bootstrap and the AdminService give them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from importer.site.batching import chunks
 from importer.site.provider import (
     SMS_ADMIN,
     SMS_COLLECTION,
+    SMS_COMBINED_DEVICE_RESOURCES,
+    SMS_DEPLOYMENT_SUMMARY,
     SMS_FULL_COLLECTION_MEMBERSHIP,
     SMS_R_SYSTEM,
+    SMS_SCI_SYS_RES_USE,
     SMS_SITE,
     SMS_STATE_MIGRATION,
     SMS_USER_MACHINE_RELATIONSHIP,
@@ -41,6 +45,32 @@ _SYSTEM_COLUMNS = {
     "CreationDate": "c.CreationDate",
     "LastLogonUserDomain": "c.LastLogonUserDomain",
     "LastLogonUserName": "c.LastLogonUserName",
+    "SMSAssignedSites": "c.AssignedSite",
+}
+# The site's clock is "now": a last activity kept as days ago becomes a DMTF time when asked.
+_LAST_ACTIVE = (
+    "CASE WHEN c.LastActiveDaysAgo IS NULL THEN '00000000000000.000000+***' ELSE "
+    "strftime('%Y%m%d%H%M%S.000000+000', 'now', '-' || c.LastActiveDaysAgo || ' days') END"
+)
+_ACTIVITY_COLUMNS = {
+    "ResourceID": "c.ResourceID",
+    "Name": "c.Name",
+    "IsClient": "c.Client",
+    "LastActiveTime": _LAST_ACTIVE,
+    "ClientActiveStatus": "CASE WHEN c.Client = 1 THEN c.Active END",
+}
+_SMP_COLUMNS = {
+    "RoleName": "'SMS State Migration Point'",
+    "SiteCode": "(SELECT site_code FROM site)",
+    "NetworkOSPath": "'\\\\' || p.ServerName",
+    "Props": "p.SMPQuiesceState || ';' || p.SMPStoreDeletionDelayTimeInMinutes",
+}
+_DEPLOYMENT_COLUMNS = {
+    "DeploymentID": "DeploymentID",
+    "CollectionID": "CollectionID",
+    "SoftwareName": "SoftwareName",
+    "FeatureType": "FeatureType",
+    "DeploymentIntent": "DeploymentIntent",
 }
 _MIGRATION_COLUMNS = {
     "SourceClientResourceID": "a.SourceClientResourceID",
@@ -61,23 +91,31 @@ _MIGRATION_COLUMNS = {
 # administrative users and their role names.
 _SITE_COLUMNS = {"SiteCode": "site_code", "Type": "site_type"}
 _ADMIN_COLUMNS = {"LogonName": "LogonName", "AccountType": "AccountType", "RoleNames": "RoleNames"}
-_COLLECTION_COLUMNS = {"CollectionID": "CollectionID", "Name": "Name", "CollectionType": "CollectionType"}
-_MEMBERSHIP_COLUMNS = {"CollectionID": "m.CollectionID", "ResourceID": "m.ResourceID", "Name": "m.Name"}
+_COLLECTION_COLUMNS = {
+    "CollectionID": "CollectionID",
+    "Name": "Name",
+    "CollectionType": "CollectionType",
+    "LimitToCollectionID": "LimitToCollectionID",
+    "CollectionRules": "NULL",
+}
+_MEMBERSHIP_COLUMNS = {
+    "CollectionID": "m.CollectionID",
+    "ResourceID": "m.ResourceID",
+    "Name": "m.Name",
+    "IsDirect": "m.IsDirect",
+}
 _AFFINITY_COLUMNS = {
     "ResourceID": "ResourceID",
     "UniqueUserName": "UniqueUserName",
     "IsActive": "IsActive",
     "Types": "Types",
 }
-ALL_SYSTEMS = "SMS00001"
 _FROM = {
     SMS_COLLECTION: ("collections", _COLLECTION_COLUMNS),
-    SMS_FULL_COLLECTION_MEMBERSHIP: (
-        "(SELECT r.CollectionID AS CollectionID, r.ResourceID AS ResourceID, c.Name AS Name "
-        "FROM collection_rules r JOIN computers c ON c.ResourceID = r.ResourceID "
-        f"UNION SELECT '{ALL_SYSTEMS}', ResourceID, Name FROM computers) m",
-        _MEMBERSHIP_COLUMNS,
-    ),
+    SMS_FULL_COLLECTION_MEMBERSHIP: ("full_membership m", _MEMBERSHIP_COLUMNS),
+    SMS_COMBINED_DEVICE_RESOURCES: ("computers c", _ACTIVITY_COLUMNS),
+    SMS_SCI_SYS_RES_USE: ("state_migration_points p", _SMP_COLUMNS),
+    SMS_DEPLOYMENT_SUMMARY: ("deployments", _DEPLOYMENT_COLUMNS),
     SMS_USER_MACHINE_RELATIONSHIP: ("affinity", _AFFINITY_COLUMNS),
     SMS_SITE: ("site", _SITE_COLUMNS),
     SMS_ADMIN: ("admins", _ADMIN_COLUMNS),
@@ -90,6 +128,7 @@ _FROM = {
 }
 _STRING_PROPERTIES = {
     "SiteCode",
+    "RoleName",
     "CollectionID",
     "UniqueUserName",
     "LogonName",
@@ -141,6 +180,22 @@ def answer(conn: sqlite3.Connection, query: Query) -> QueryResult:
         if "UserNames" in row:
             key = (row["SourceClientResourceID"], row["RestoreClientResourceID"])
             row["UserNames"] = users(conn, *key) if "UserNames" in query.lazy else None
+        if "CollectionRules" in row:
+            cid = row.get("CollectionID")
+            row["CollectionRules"] = rules(conn, cid) if "CollectionRules" in query.lazy else None
+        if "Props" in row:  # the role's embedded properties, as SMS_EmbeddedProperty instances
+            quiesce, delay = str(row["Props"]).split(";")
+            row["Props"] = [
+                {"PropertyName": "SMPQuiesceState", "Value": int(quiesce), "Value1": "", "Value2": ""},
+                {
+                    "PropertyName": "SMPStoreDeletionDelayTimeInMinutes",
+                    "Value": int(delay),
+                    "Value1": "",
+                    "Value2": "",
+                },
+            ]
+        if "SMSAssignedSites" in row:
+            row["SMSAssignedSites"] = [s for s in str(row["SMSAssignedSites"]).split(";") if s]
         if "MACAddresses" in row:
             row["MACAddresses"] = [m for m in str(row["MACAddresses"]).split(";") if m]
         if "RoleNames" in row:
@@ -148,6 +203,32 @@ def answer(conn: sqlite3.Connection, query: Query) -> QueryResult:
         if query.class_name == SMS_USER_MACHINE_RELATIONSHIP and "Types" in row:
             row["Types"] = [int(t) for t in str(row["Types"]).split(";") if t.strip().isdigit()]
     return QueryResult(rows=rows)
+
+
+def rules(conn: sqlite3.Connection, collection_id: object) -> list[dict[str, object]]:
+    """A collection's CollectionRules (lazy): its direct rules, then one query rule per name."""
+    direct: list[dict[str, object]] = [
+        {"ResourceClassName": "SMS_R_System", "ResourceID": rid, "RuleName": name}
+        for rid, name in conn.execute(
+            "SELECT ResourceID, RuleName FROM collection_rules WHERE CollectionID = ? ORDER BY rowid",
+            (collection_id,),
+        )
+    ]
+    queries: list[dict[str, object]] = [
+        {
+            "QueryExpression": "select * from SMS_R_System (demo: evaluated members)",
+            "QueryID": n,
+            "RuleName": name,
+        }
+        for n, (name,) in enumerate(
+            conn.execute(
+                "SELECT DISTINCT RuleName FROM collection_query_members WHERE CollectionID = ? ORDER BY 1",
+                (collection_id,),
+            ),
+            start=1,
+        )
+    ]
+    return direct + queries
 
 
 def users(conn: sqlite3.Connection, source: object, restore: object) -> list[dict[str, object]]:

@@ -28,6 +28,7 @@ CMG_CLIENT_ID = "CMASSOC_CMG_CLIENT_ID"  # device-code sign-in: the app registra
 CMG_TENANT = "CMASSOC_CMG_TENANT"  # its tenant,
 CMG_SCOPE = "CMASSOC_CMG_SCOPE"  # and the AdminService's scope
 XDG_DATA_HOME = "XDG_DATA_HOME"
+KEYS_PASSWORD = "CMASSOC_KEYS_PASSWORD"  # encrypts recovery keys (`keys`, undo's escrow); never shown
 VARIABLES = (
     JOURNAL,
     USERNAME,
@@ -41,6 +42,7 @@ VARIABLES = (
     CMG_CLIENT_ID,
     CMG_TENANT,
     CMG_SCOPE,
+    KEYS_PASSWORD,
 )
 
 
@@ -69,6 +71,10 @@ class Environment:
     @property
     def password(self) -> str | None:
         return self.get(PASSWORD)
+
+    @property
+    def keys_password(self) -> str | None:
+        return self.get(KEYS_PASSWORD)
 
     @property
     def demo_latency(self) -> float:

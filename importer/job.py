@@ -1,6 +1,6 @@
 """One job wiring: what the command line and the web worker both call to do a job.
 
-A `Job` says what to do (validate, run, status, undo, export) and with what; `Wiring` says how
+A `Job` says what to do (validate, run, status, undo, export, keys) and with what; `Wiring` says how
 this caller reaches the world (how to connect to the site, where progress and notices go,
 which reporters write the result). `execute` builds the provider, the journal and the
 pipeline, runs the job, writes its reports and finishes its run in the journal. The callers
@@ -24,12 +24,13 @@ from importer.results import RunOptions, RunResult
 
 if TYPE_CHECKING:  # a validation starts without the site and journal code
     from importer.interrupt import Interrupts
+    from importer.journal.records import RunRecord
     from importer.model import WaveInput
     from importer.progress import Progress
     from importer.site.gateway import Site
     from importer.site.provider import Provider
 
-Command = Literal["validate", "run", "status", "undo", "export"]
+Command = Literal["validate", "run", "status", "undo", "export", "keys"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Job:
     sources: tuple[str, ...] = ()  # export: only these computers' associations
     collection: str | None = None  # export: only this collection's members'
     paper: Paper = DEFAULT_PAPER  # export: what the sheet's pages are laid out for
+    keys_to: Path | None = None  # keys: the encrypted workbook of recovery keys written
 
 
 def _say_nothing(_text: str) -> None:
@@ -71,6 +73,9 @@ class Wiring:
     interrupts: Callable[[], AbstractContextManager[Interrupts]] | None = None
     operator: str | None = None  # who, as the reports say it (the web: the signed-in user)
     index: Path | None = None  # the index of runs (None: runs are not indexed)
+    # The password that encrypts recovery keys (`keys`, undo's escrow), asked for when needed;
+    # None where there is none to ask (the web), so no key is ever kept or written there.
+    keys_password: Callable[[], str] | None = None
 
 
 @dataclass
@@ -79,6 +84,7 @@ class Outcome:
     written: list[Path | None] = field(default_factory=list)  # where each reporter wrote
     formats: list[str] = field(default_factory=list)  # what each wrote: "xlsx" or "json"
     exported: int = 0  # export: the associations written
+    keys: str = ""  # keys: what the workbook holds, counted ("12 pairs: 10 with a key, ...")
 
 
 def execute(job: Job, wiring: Wiring) -> Outcome:
@@ -97,6 +103,8 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
             return _run(job, wiring, provider)
         if job.command == "undo":
             return _undo(job, wiring, provider)
+        if job.command == "keys":
+            return _keys(job, wiring, provider)
         return _status(job, wiring, provider)
     finally:
         provider.close()
@@ -109,7 +117,7 @@ def _read(job: Job) -> WaveInput:
 
     if job.sheet is None:
         raise InputError(f"`{job.command}` needs a wave sheet.", code=M.NEEDS_SHEET)
-    stop = job.command != "status"
+    stop = job.command not in ("status", "keys")
     return read_wave(job.sheet, job.users, job.limits, job.mapping, job.ignore, stop_unread=stop)
 
 
@@ -193,36 +201,96 @@ def _run(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 
 
 def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    from importer.after.escrow import Escrow
     from importer.after.undo import UndoOptions, undo_run
     from importer.journal.index import Indexing
     from importer.journal.storage import Journal
+    from importer.results import operator
 
     if job.run_id is None or job.journal is None:
         raise InputError("`undo` needs the run to undo and its journal.", code=M.UNDO_NEEDS_RUN)
     journal = Journal(job.journal, create=False)
     try:
         record = journal.run(job.run_id)
-        options = UndoOptions(job.options, force=job.force, keep_imported=job.keep_imported)
+        escrow = Escrow(journal.path.parent, wiring.keys_password) if wiring.keys_password else None
+        options = UndoOptions(
+            job.options,
+            force=job.force,
+            keep_imported=job.keep_imported,
+            escrow=escrow,
+            operator=wiring.operator or operator(),
+        )
         with _interrupts(wiring) as interrupts:
             result = undo_run(journal, record, _gateway(provider, job.options, wiring), options, interrupts)
         result.journal_path = str(journal.path)
         outcome = _finish(result, wiring)
     finally:
         journal.close()
-    made = _made(outcome)
+    made = [*_made(outcome), *escrow_file(result)]
     Indexing(wiring.index, wiring.announce).files(
         record.run_id, record.input_path, job.journal, record.site, made
     )
     return outcome
 
 
+ESCROW = "escrow xlsx"  # the index of runs' kind for undo's escrow of recovery keys
+
+
+def escrow_file(result: RunResult) -> list[tuple[str, Path]]:
+    """Undo's escrow of recovery keys, as the index of runs lists it with the run undone."""
+    return [(ESCROW, Path(result.escrow_path))] if result.escrow_path is not None else []
+
+
+def _keys(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    """The pairs read as `status` reads them, then each association's recovery key, written only
+    into the encrypted workbook (never into a report, the JSON or the journal)."""
+    from importer import messages
+    from importer.after.keys import about, key_rows, tally
+    from importer.errors import ImporterError, ProviderUnavailable
+    from importer.report.keybook import check_password, write_keys
+
+    if job.keys_to is None:
+        raise InputError("`keys` needs the workbook to write (--out).", code=messages.KEYS_NOT_XLSX)
+    asked = wiring.keys_password() if wiring.keys_password is not None else None
+    password = check_password(asked, "the recovery keys")
+    result, _record = _reading(job, wiring, provider)
+    if wiring.operator is not None:
+        result.operator = wiring.operator
+    try:
+        if result.stopped_by is not None:
+            raise ProviderUnavailable(result.stopped_by, code=result.stopped_code or messages.KEYS_NOT_READ)
+        rows = key_rows(result.rows, _gateway(provider, job.options, wiring))
+    except ImporterError as exc:
+        raise ProviderUnavailable(
+            f"the recovery keys could not be read ({exc.message.rstrip('.')}); no workbook was written.",
+            exc.hint,
+            code=exc.code or messages.KEYS_NOT_READ,
+        ) from exc
+    what = f"run {job.run_id}" if job.run_id else str(job.sheet)
+    written = write_keys(job.keys_to, rows, about(result, what), password)
+    return Outcome(result, [written], keys=tally(rows))
+
+
 def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    from importer.journal.index import Indexing
+
+    result, record = _reading(job, wiring, provider)
+    outcome = _finish(result, wiring)
+    if record is not None and job.run_id is not None and job.journal is not None:
+        Indexing(wiring.index, wiring.announce).files(
+            job.run_id, record.input_path, job.journal, record.site, _made(outcome)
+        )
+    return outcome
+
+
+def _reading(job: Job, wiring: Wiring, provider: Provider) -> tuple[RunResult, RunRecord | None]:
+    """Where each pair of a wave sheet (by name) or of a run (by ResourceID, with the run's
+    record) stands on the site."""
     from importer.pipeline import status_rows, status_wave
 
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
-        return _finish(status_wave(_read(job), gateway, job.options), wiring)
-    from importer.journal.index import Indexing
+        return status_wave(_read(job), gateway, job.options), None
     from importer.journal.storage import Journal, journaled_wave
 
     if job.journal is None:
@@ -236,12 +304,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     rows = [r.as_reading() for r in records]
     result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
     result.run_id = job.run_id
-    outcome = _finish(result, wiring)
-    made = _made(outcome)
-    Indexing(wiring.index, wiring.announce).files(
-        job.run_id, record.input_path, job.journal, record.site, made
-    )
-    return outcome
+    return result, record
 
 
 def _export(job: Job, wiring: Wiring) -> Outcome:

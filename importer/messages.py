@@ -1272,6 +1272,114 @@ INDEX_NOT_WRITTEN = _code(
 )
 
 
+# --- CMA400-449: recovery keys and escrow ---
+
+KEYS_NO_PASSWORD = _code(
+    "CMA400",
+    "No password for recovery keys",
+    "Recovery keys are only ever written encrypted, and no password was given for the workbook: "
+    "CMASSOC_KEYS_PASSWORD is not set and there is no terminal to ask in.",
+    "Set CMASSOC_KEYS_PASSWORD, or run the command in a terminal to be asked (twice).",
+)
+KEYS_SHORT_PASSWORD = _code(
+    "CMA401",
+    "Password too short for recovery keys",
+    "The password that encrypts a workbook of recovery keys must have 12 characters or more.",
+    "Choose a longer password (a passphrase of a few words is easy to type and hard to guess).",
+)
+KEYS_NOT_XLSX = _code(
+    "CMA402",
+    "Recovery keys go to an .xlsx file",
+    "`cmassoc keys --out` writes an Excel workbook that Excel opens after asking for its password.",
+    "Give --out a file name ending in .xlsx.",
+)
+KEYS_NOT_READ = _code(
+    "CMA403",
+    "Recovery keys not read",
+    "The pairs or their recovery keys could not be read from the site, so no workbook was written "
+    "(a partial list of keys could be mistaken for the whole).",
+    "Check the connection to the site (cmassoc doctor) and run the command again.",
+)
+KEYS_NOT_WRITTEN = _code(
+    "CMA404",
+    "Recovery keys not written",
+    "The encrypted workbook of recovery keys could not be written where it was asked for.",
+    "Close the file if Excel has it open, or choose another place for it.",
+)
+KEYS_ROUTE_MISSING = _code(
+    "CMA405",
+    "The AdminService offers no recovery keys",
+    "This site's AdminService does not offer GetEncryptDecryptKey on an SMS_StateMigration instance "
+    "(its $metadata names no such action), so recovery keys cannot be read through it.",
+    "Read them over WinRM: the same command with --via winrm.",
+)
+KEY_READ = _code(
+    "CMA410",
+    "Recovery key read",
+    "The site gave the recovery key of this association (GetEncryptDecryptKey).",
+    "Keep the workbook safe: with the key and the store, anyone can restore this user's state.",
+)
+KEY_NO_ASSOCIATION = _code(
+    "CMA411",
+    "No association, no key",
+    "The pair has no computer association on the site (never made, or deleted), so there is no "
+    "recovery key to read.",
+    "Nothing to restore from this pair; check the pair with `cmassoc status`.",
+)
+KEY_NONE_YET = _code(
+    "CMA412",
+    "No recovery key yet",
+    "The association is on the site but the site gave no key for it (GetEncryptDecryptKey returned "
+    "no key, or a non-zero value).",
+    "Read the keys again after the capture has run; if a captured state still has no key, see "
+    "View Recovery Information on the association in the console.",
+)
+KEY_REFUSED = _code(
+    "CMA413",
+    "Recovery key refused",
+    "The site refused to give this association's key: the account may lack StateMigration.Recover "
+    "User State (View Recovery Information) on it, or its security scopes do not cover it.",
+    "Run `cmassoc doctor` to see whether the account holds the right; ask for a role that has it.",
+)
+KEY_NOT_LOOKED_UP = _code(
+    "CMA414",
+    "Pair not looked up",
+    "The row is not a pair of computers on the site (invalid, or a name not found), so its "
+    "association and key were not read.",
+    "Fix the row (see `cmassoc validate` or `cmassoc status`) and read the keys again.",
+)
+ESCROW_KEPT = _code(
+    "CMA420",
+    "Recovery key kept in escrow",
+    "Before this association was deleted, its recovery key and store path were written to the "
+    "encrypted escrow workbook beside the journal.",
+    "Keep the escrow workbook and its password: it is the only copy of the key left.",
+)
+ESCROW_FAILED = _code(
+    "CMA421",
+    "Escrow failed: nothing deleted",
+    "An association whose user state capture has started was to be deleted, but its recovery key "
+    "could not be kept in the encrypted escrow workbook, so nothing was deleted.",
+    "Fix what the message names (the password, the folder, the account's right to read keys) and "
+    "run the undo again.",
+)
+ESCROW_NO_KEY = _code(
+    "CMA422",
+    "No key to keep: kept",
+    "The capture of this association has started, but the site gave no recovery key for it to keep "
+    "in escrow; deleting it could lose the user's state for good, so it was kept (and nothing was "
+    "deleted).",
+    "See View Recovery Information on the association in the console; delete it there only once "
+    "its state is restored or no longer needed.",
+)
+ESCROW_WOULD_KEEP = _code(
+    "CMA423",
+    "Key would be kept in escrow",
+    "A dry run: the capture of this association has started, so the undo would first keep its "
+    "recovery key and store path in an encrypted escrow workbook.",
+    "Have the escrow password ready (CMASSOC_KEYS_PASSWORD, or the prompt) for the real undo.",
+)
+
 # --- CMA450-499: reports ---
 
 PAPER_UNKNOWN = _code(

@@ -61,6 +61,7 @@ class RunResult:
     run_id: str | None = None  # the journal's name for this run (for undo: the run undone)
     undo_id: str | None = None
     journal_path: str | None = None
+    escrow_path: str | None = None  # undo: where the recovery keys of what it deleted were kept
     operator: str = field(default_factory=lambda: operator())
     defaulted: int = 0  # rows that give no behaviour and take the default
     # Site-wide readiness (state migration points), once per run; None when it was not read.

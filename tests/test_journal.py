@@ -257,7 +257,10 @@ def test_undo_never_touches_what_existed_before(tmp_path: Path, site_path: Path)
     assert [r["status"] for r in rows_of(tmp_path / "u2.json")] == ["skipped", "absent", "absent", "absent"]
 
 
-def test_undo_keeps_associations_whose_capture_started(tmp_path: Path, site_path: Path) -> None:
+def test_undo_keeps_associations_whose_capture_started(
+    tmp_path: Path, site_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CMASSOC_KEYS_PASSWORD", "escrow-password-1")  # --force keeps the key first
     before = associations(site_path)
     out = tmp_path / "r.json"
     setup = invoke(

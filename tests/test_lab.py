@@ -9,8 +9,11 @@ pairs of lab computers ("OLDPC,NEWPC") with no association yet, and CMASSOC_LAB_
 NetBIOS domain for the test user (default CONTOSO). The test creates one behaviour-0 and one
 behaviour-2 association with a non-ASCII user name, reads them back, records what
 AddAssociationEx answers for a pair that already exists (and whether it overwrote the users),
-then deletes both with `cmassoc undo`. The findings are printed and written to
-CMASSOC_LAB_FINDINGS (default ./cmassoc-lab-findings.json).
+reads both recovery keys (GetEncryptDecryptKey on each instance, as cmassoc does, and once on the
+class, to settle what the SDK leaves unsaid) and writes them with `cmassoc keys` into an
+encrypted workbook, then deletes both with `cmassoc undo`. The findings are printed and written to
+CMASSOC_LAB_FINDINGS (default ./cmassoc-lab-findings.json); they describe each key (its length,
+its alphabet) and never hold one.
 
 New hardware, with CMASSOC_LAB_WRITE=1 and CMASSOC_LAB_NEW_MAC (a MAC address no computer of
 the site has): imports a computer named CMASSOC-LAB01 with ImportMachineEntry, records how
@@ -31,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from importer.site.provider import add_association_call
+from importer.site.provider import GET_KEY, SMS_STATE_MIGRATION, MethodCall, add_association_call
 from tests.support.helpers import SAMPLES, invoke
 
 LAB = os.environ.get("CMASSOC_LAB_SERVER")
@@ -85,7 +88,7 @@ def test_dry_run_against_the_lab(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not WRITE, reason="CMASSOC_LAB_WRITE=1 is not set")
-def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
+def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from importer.cli.connect import connect_provider
     from importer.environment import Environment
     from importer.site.gateway import Site
@@ -123,11 +126,31 @@ def test_create_read_readd_and_undo_on_the_lab(tmp_path: Path) -> None:
         after = {e.key: e for e in site.associations_by_pair([keys[1]], users=True)}
         findings["readd_overwrote_users"] = after[keys[1]].users != (user,)
         findings["users_after_readd"] = list(after[keys[1]].users or ())
+        # GetEncryptDecryptKey: on each instance (what cmassoc calls), and once on the class.
+        readings = site.recovery_keys(keys)
+        findings["get_key_on_instance"] = [_described(readings[k]) for k in keys]
+        [static] = provider.call([MethodCall(SMS_STATE_MIGRATION, GET_KEY, {})])
+        findings["get_key_on_class"] = (
+            static.describe()
+            if static.error is not None
+            else f"returned {static.return_value}, {'a key' if static.out.get('Key') else 'no key'}"
+        )
+        seen = [r.key.reveal() for r in readings.values() if r.key is not None]
     finally:
         provider.close()
+    monkeypatch.setenv(
+        "CMASSOC_KEYS_PASSWORD", os.environ.get("CMASSOC_KEYS_PASSWORD") or "lab-" + os.urandom(8).hex()
+    )
+    workbook = tmp_path / "lab-keys.xlsx"
+    read = invoke("keys", out, *lab_args(), "--out", workbook)
+    print(read.output)
+    assert read.exit_code == 0, read.output
+    findings["keys_command"] = read.output.splitlines()[-2] if read.output.strip() else ""
     path = Path(os.environ.get("CMASSOC_LAB_FINDINGS", "cmassoc-lab-findings.json"))
-    path.write_text(json.dumps(findings, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(json.dumps(findings, indent=1, ensure_ascii=False))
+    text = json.dumps(findings, indent=1, ensure_ascii=False)
+    assert all(key not in text and key not in read.output for key in seen)  # never a key
+    path.write_text(text, encoding="utf-8")
+    print(text)
 
     undone = invoke(
         "undo", out, *lab_args(), "--json", tmp_path / "undo.json", "--report", tmp_path / "undo.xlsx"
@@ -177,3 +200,14 @@ def test_import_a_computer_and_time_until_it_is_queryable() -> None:
     )
     path.write_text(json.dumps(findings, indent=1), encoding="utf-8")
     print(json.dumps(findings, indent=1))
+
+
+def _described(reading: Any) -> str:
+    """What a key reading was, never the key: its length and alphabet, or why there is none."""
+    import re
+
+    if reading.key is None:
+        return reading.problem  # type: ignore[no-any-return]
+    text = reading.key.reveal()
+    alphabet = "Base64" if re.fullmatch(r"[A-Za-z0-9+/=]+", text) else "not Base64"
+    return f"returned 0, a key of {len(text)} characters ({alphabet})"

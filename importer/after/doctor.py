@@ -70,7 +70,7 @@ class Report:
 
 NETWORK_CHECKS = ("name resolution", "TCP port", "TLS certificate")
 SESSION_CHECKS = ("authentication", "remote shell", "PowerShell", "namespace")
-SITE_CHECKS = ("site type", "read SMS_R_System", "read SMS_StateMigration", "security role")
+SITE_CHECKS = ("site type", "read SMS_R_System", "read SMS_StateMigration", "security role", "recovery keys")
 
 
 def check_winrm(settings: WinRMSettings, connect: Callable[[], Provider]) -> Report:
@@ -258,7 +258,17 @@ def check_site(provider: Provider, report: Report, user: str = "", groups: Seque
                 M.CLASS_NOT_READABLE,
             )
     _check_roles(provider, report, user, groups)
+    _check_recovery(provider, report)
     return report
+
+
+def _check_recovery(provider: Provider, report: Report) -> None:
+    """Whether the account may read recovery keys (`cmassoc keys`, undo's escrow). A note when it
+    may not or when the site cannot tell, since a wave needs neither."""
+    from importer.after.keys import recovery_right
+
+    held, detail, advice = recovery_right(provider)
+    report.add("recovery keys", Outcome.OK if held else Outcome.NOTE, detail, "" if held else advice)
 
 
 def _check_roles(provider: Provider, report: Report, user: str, groups: Sequence[str]) -> None:

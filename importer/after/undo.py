@@ -4,7 +4,9 @@ The journal says which rows the run created (or was sending when it stopped: tho
 are deleted only if the plan had found them absent and they are on the site now).
 Associations that existed before the run were never `created` by it, so they are
 never candidates. One whose user state was already captured is kept unless --force:
-deleting it would lose the link to the stored state.
+deleting it would lose the link to the stored state. Before any association whose capture
+has started is deleted, its recovery key and store path are kept in an encrypted escrow
+(importer.after.escrow); if they cannot be, nothing is deleted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from importer import messages as M
+from importer.after.escrow import Escrow, escrow_about, keep_keys
+from importer.after.takeback import REMOVED, key_of, remove_computers, remove_rules, restore_previous
 from importer.errors import ImporterError, InputError
 from importer.interrupt import Interrupts
 from importer.journal.records import RowRecord, RowState, RunKind, RunRecord, RunState
@@ -25,12 +29,7 @@ from importer.site.gateway import Site
 from importer.site.provider import (
     WBEM_E_NOT_FOUND,
     CallResult,
-    MethodCall,
-    add_association_call,
     delete_association_call,
-    delete_member_call,
-    delete_resource_call,
-    direct_rule,
 )
 from importer.site.records import Existing, Key
 
@@ -42,6 +41,8 @@ class UndoOptions:
     run: RunOptions
     force: bool = False
     keep_imported: bool = False  # leave the computer records the run imported
+    escrow: Escrow | None = None  # where keys are kept before a captured association goes
+    operator: str = ""  # who, as the escrow says it
 
 
 def undo_run(
@@ -120,10 +121,11 @@ def undo_run(
             else:
                 res.status = Status.PLANNED
                 deletable.append((row, res))
+        result.escrow_path = _keep_keys(site, record, undo_id, deletable, present, str(journal.path), options)
         if not options.run.dry_run:
             with (interrupts or Interrupts()).deferred() as stop_requested:
                 _delete(journal, record.run_id, site, deletable, stop_requested)
-        _restore_previous(site, list(zip(rows, results, strict=True)), options.run.dry_run)
+        restore_previous(site, list(zip(rows, results, strict=True)), options.run.dry_run)
         _undo_steps(journal, record.run_id, site, list(zip(rows, results, strict=True)), options)
     except KeyboardInterrupt:
         result.stopped_by, result.stopped_code = "interrupted by the user (Ctrl-C)", M.INTERRUPTED
@@ -141,61 +143,32 @@ def undo_run(
     return result
 
 
+def _keep_keys(
+    site: Site,
+    record: RunRecord,
+    undo_id: str | None,
+    deletable: list[tuple[RowRecord, RowResult]],
+    present: dict[Key, Existing],
+    journal: str,
+    options: UndoOptions,
+) -> str | None:
+    """The keys of what is about to go whose capture has started, in escrow first (or raises:
+    then nothing is deleted)."""
+    info = site.info
+    about = escrow_about(
+        record.run_id,
+        undo_id or "",
+        f"{info.site_code} ({info.kind}: {info.location})",
+        journal,
+        options.operator,
+    )
+    doomed = [(res, present[key_of(row)]) for row, res in deletable]
+    path = keep_keys(site, doomed, options.escrow, undo_id or record.run_id, about, options.run.dry_run)
+    return str(path) if path is not None else None
+
+
 _MAY_BE_ON_SITE = (RowState.CREATED, RowState.SENDING, RowState.DELETING, RowState.REPLACING)
 _GONE = (Status.DELETED, Status.ABSENT)
-
-
-def _restore_previous(site: Site, pairs: list[tuple[RowRecord, RowResult]], dry: bool) -> None:
-    """--update replaced these associations: put back the version that was there before."""
-    todo = [
-        (row, res)
-        for row, res in pairs
-        if row.previous is not None and (res.status in _GONE or (dry and res.status is Status.PLANNED))
-    ]
-
-    def shown(row: RowRecord) -> str:
-        assert row.previous is not None
-        return f"behaviour {row.previous[0]}, users {', '.join(row.previous[1]) or 'none'}"
-
-    if dry:
-        for row, res in todo:
-            res.add(
-                Level.NOTE,
-                f"the version this run replaced would be put back ({shown(row)})",
-                code=M.UNDO_WOULD_PUT_BACK,
-            )
-        return
-
-    def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
-        row, res = item
-        if outcome.ok:
-            res.add(
-                Level.NOTE, f"put back the version this run replaced ({shown(row)})", code=M.UNDO_PUT_BACK
-            )
-        else:
-            res.fail(
-                Status.FAILED,
-                f"could not put back the version this run replaced: {outcome.describe()}",
-                code=M.UNDO_PUT_BACK_FAILED,
-            )
-
-    def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
-        present = {e.key for e in site.associations_by_pair([_key(r) for r, _ in pending])}
-        return [(r, s) for r, s in pending if _key(r) not in present]
-
-    def call_for(item: tuple[RowRecord, RowResult]) -> MethodCall:
-        row = item[0]
-        assert row.previous is not None
-        return add_association_call(*_key(row), row.previous[0], row.previous[1])
-
-    if not todo:
-        return
-    with site.stage("Putting back replaced associations", len(todo)):
-        for batch in chunks(todo, site.batch_size):
-            site.send_reconciled(
-                batch, f"putting back {len(batch)} associations", call_for, still_needed, settle
-            )
-            site.progress.advance(len(batch))
 
 
 def _undo_steps(
@@ -230,9 +203,9 @@ def _undo_steps(
             )
         return
     if rules:
-        _remove_rules(site, rules)
+        remove_rules(site, rules)
     if computers:
-        _remove_computers(site, computers)
+        remove_computers(site, computers)
     if options.keep_imported:
         for row, res in free:
             if row.imported_id:
@@ -250,107 +223,11 @@ def _undo_steps(
     )
 
 
-REMOVED = "removed by undo"
-
-
-def _remove_rules(site: Site, rules: list[tuple[str, RowRecord, RowResult]]) -> None:
-    def call_for(item: tuple[str, RowRecord, RowResult]) -> MethodCall:
-        cid, row, _res = item
-        return delete_member_call(cid, direct_rule(row.restore_id or 0, row.destination or ""))
-
-    def settle(item: tuple[str, RowRecord, RowResult], outcome: CallResult) -> None:
-        cid, _row, res = item
-        if outcome.ok or outcome.failed_with(WBEM_E_NOT_FOUND):
-            res.add(
-                Level.NOTE, f"removed from collection {cid} (this run added it)", code=M.UNDO_RULE_REMOVED
-            )
-        else:
-            res.fail(
-                Status.FAILED,
-                f"could not remove it from collection {cid}: {outcome.describe()}",
-                code=M.UNDO_RULE_REMOVE_FAILED,
-            )
-
-    def still_needed(
-        pending: list[tuple[str, RowRecord, RowResult]],
-    ) -> list[tuple[str, RowRecord, RowResult]]:
-        members = site.memberships(sorted({row.restore_id or 0 for _, row, _ in pending}))
-        still = []
-        for item in pending:
-            cid, row, res = item
-            if (cid, row.restore_id or 0) in members:
-                still.append(item)
-            else:
-                res.add(
-                    Level.NOTE,
-                    f"removed from collection {cid} (confirmed after a retry)",
-                    code=M.CONFIRMED_AFTER_RETRY,
-                )
-        return still
-
-    with site.stage("Removing collection rules", len(rules), "rules"):
-        for batch in chunks(rules, site.batch_size):
-            site.send_reconciled(
-                batch, f"removing {len(batch)} collection rules", call_for, still_needed, settle
-            )
-            site.progress.advance(len(batch))
-
-
-def _remove_computers(site: Site, computers: list[tuple[RowRecord, RowResult]]) -> None:
-    def settle(item: tuple[RowRecord, RowResult], outcome: CallResult) -> None:
-        row, res = item
-        if outcome.ok or outcome.failed_with(WBEM_E_NOT_FOUND):
-            res.add(
-                Level.NOTE,
-                f"deleted the computer record {row.imported_id} this run imported",
-                code=M.UNDO_COMPUTER_DELETED,
-            )
-        else:
-            res.fail(
-                Status.FAILED,
-                f"could not delete the computer record {row.imported_id}: {outcome.describe()}",
-                code=M.UNDO_COMPUTER_DELETE_FAILED,
-            )
-
-    def still_needed(pending: list[tuple[RowRecord, RowResult]]) -> list[tuple[RowRecord, RowResult]]:
-        there = {
-            r.resource_id
-            for r in site.systems("ResourceID", [row.imported_id or 0 for row, _ in pending], advance=False)
-        }
-        still = []
-        for row, res in pending:
-            if row.imported_id in there:
-                still.append((row, res))
-            else:
-                res.add(
-                    Level.NOTE,
-                    f"deleted the computer record {row.imported_id} (confirmed after a retry)",
-                    code=M.CONFIRMED_AFTER_RETRY,
-                )
-        return still
-
-    with site.stage("Deleting imported computers", len(computers), "computers"):
-        for batch in chunks(computers, site.batch_size):
-            site.send_reconciled(
-                batch,
-                f"deleting {len(batch)} imported computers",
-                lambda item: delete_resource_call(item[0].imported_id or 0),
-                still_needed,
-                settle,
-            )
-            site.progress.advance(len(batch))
-
-
-def _key(row: RowRecord) -> Key:
-    return (row.source_id or 0, row.restore_id or 0)
-
-
-# Rows the run never got onto the site keep the run's status word in undo, as in `status`.
 _RUN_WORDS = frozenset({RowState.INVALID, RowState.UNRESOLVED, RowState.CONFLICT})
 
 
 def _present(site: Site, rows: Sequence[RowRecord]) -> dict[Key, Existing]:
-    return {e.key: e for e in site.associations_by_pair([_key(r) for r in rows])}
+    return {e.key: e for e in site.associations_by_pair([key_of(r) for r in rows])}
 
 
 def _delete(
@@ -390,7 +267,7 @@ def _delete(
             site.send_reconciled(
                 batch,
                 f"deleting {len(batch)} associations",
-                lambda item: delete_association_call(*_key(item[0])),
+                lambda item: delete_association_call(*key_of(item[0])),
                 still_needed,
                 settle,
             )

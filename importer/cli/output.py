@@ -186,6 +186,9 @@ def print_summary(result: RunResult, report: Path, json_to_stdout: bool = False)
     if result.command == "status" and result.finished is not None:
         site = result.provider.site_code if result.provider else "?"
         err.print(f"Read at {result.finished:%Y-%m-%d %H:%M %Z} from site {site}", markup=False)
+    if result.escrow_path:
+        escrow = Path(result.escrow_path).absolute()
+        err.print(f"Escrow: {escrow} (recovery keys kept before deleting, encrypted)", markup=False)
     if result.run_id and result.command == "run":
         journal = Path(result.journal_path).absolute() if result.journal_path else None
         err.print(f"Run ID: {result.run_id} (journal {journal})", markup=False)

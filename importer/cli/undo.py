@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 from importer import RunOptions
 from importer.cli.app import context
 from importer.cli.connect import build_provider
+from importer.cli.keys import keys_password
 from importer.cli.options import OutputOptions, dry_run_option, journal_option, output_options
 from importer.cli.output import finish, refuse_overwriting, unique_path, wiring
 from importer.cli.runs import chosen_journal, find_run
@@ -37,7 +39,9 @@ def undo(
     """Delete exactly the associations that a run created (RUN_OR_REPORT: a Run ID or its report).
 
     Associations that were there before the run are never touched, nor ones whose user
-    state capture has started (unless --force).
+    state capture has started (unless --force). Before one whose capture has started is deleted,
+    its recovery key goes into an encrypted escrow beside the journal (the password from
+    CMASSOC_KEYS_PASSWORD, or asked); if it cannot, nothing is deleted.
     """
     env = context().env
     run_id, journal_path = find_run(target, chosen_journal(journal_path, env), env.run_index())
@@ -55,4 +59,5 @@ def undo(
     default = unique_path(journal_path.with_name(f"undo-{run_id}-report-{stamp}.xlsx"))
     connect = lambda: build_provider(site, env)  # noqa: E731
     made = wiring(default, output, connect, interruptible=True, index=env.run_index())
-    finish(execute(job, made), output)
+    password = keys_password(env, "the escrow of recovery keys")
+    finish(execute(job, dataclasses.replace(made, keys_password=password)), output)

@@ -34,6 +34,7 @@ SUMMARY_LABELS = (
     ("version", "Tool version"),
     ("run_id", RUN_ID),
     ("journal", JOURNAL),
+    ("escrow", "Escrow of recovery keys"),
     ("stopped_by", "Stopped early by"),
     ("stopped_code", "Stopped early: code"),
     ("site_readiness", "State migration points"),

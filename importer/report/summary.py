@@ -56,4 +56,5 @@ def summary(result: RunResult) -> dict[str, object]:
         "copied_collections": result.copied_count() if ran and options.copy_collections else None,
         "notices": [notice_dict(note) for note in result.wave.notes],
         "stopped_code": str(result.stopped_code) if result.stopped_code else None,
+        **({"escrow": result.escrow_path} if result.command == "undo" else {}),
     }

@@ -50,6 +50,7 @@ from importer.site.records import (
     existing_association,
     system_record,
 )
+from importer.site.recovery import KeyReading, read_keys
 from importer.site.retry import RetryPolicy, with_retries
 from importer.site.wql import in_queries, refuse_oversized, round_trips
 
@@ -113,6 +114,11 @@ class Site(Lookups):
             [found] = self._queries("reading associations", [query])
             rows.extend(found)
         return by_pair(rows)
+
+    def recovery_keys(self, keys: Sequence[Key]) -> dict[Key, KeyReading]:
+        """Each association's recovery key (GetEncryptDecryptKey on its instance), `batch_size`
+        calls per round trip; a pair without an association reads as missing."""
+        return read_keys(self.provider, keys, self.batch_size, self.retry, self.progress)
 
     def _rows(self, what: str, queries: Sequence[Query]) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []

@@ -24,6 +24,11 @@ SMS_COLLECTION_RULE_DIRECT = "SMS_CollectionRuleDirect"
 SMS_COMBINED_DEVICE_RESOURCES = "SMS_CombinedDeviceResources"  # client activity (readiness)
 SMS_SCI_SYS_RES_USE = "SMS_SCI_SysResUse"  # site system roles, from the site control file
 SMS_DEPLOYMENT_SUMMARY = "SMS_DeploymentSummary"  # deployments per collection (FeatureType)
+SMS_RBAC_SECURED_OBJECT = "SMS_RbacSecuredObject"
+GET_KEY = "GetEncryptDecryptKey"  # SInt32 GetEncryptDecryptKey([out] String Key), on an association
+# SMS_Operation bit 23 on the StateMigration object type: "StateMigration.Recover User State", the
+# console's View Recovery Information right (SMS_ARoleOperation.GrantedOperations).
+RECOVER_USER_STATE = 1 << 23
 DELETE_INSTANCE = "Delete"  # with an instance path: WMI's DeleteInstance, not a class method
 EMBEDDED_CLASS = "__class"  # in a parameter object: the embedded WMI class to build it as
 
@@ -287,4 +292,26 @@ def delete_association_call(source_id: int, restore_id: int) -> MethodCall:
         SMS_STATE_MIGRATION,
         "DeleteAssociation",
         {"SourceClientResourceID": source_id, "RestoreClientResourceID": restore_id},
+    )
+
+
+def recovery_key_call(source_id: int, restore_id: int) -> MethodCall:
+    """GetEncryptDecryptKey on the association instance: the SDK does not say static or instance,
+    but the method takes no input, so only an instance can say which association's key; the one
+    public script calls it so. The key comes back as the out parameter `Key`."""
+    if source_id <= 0 or restore_id <= 0:
+        raise ValueError("ResourceID 0 never reaches the provider")
+    return MethodCall(
+        SMS_STATE_MIGRATION,
+        GET_KEY,
+        {},
+        {"SourceClientResourceID": source_id, "RestoreClientResourceID": restore_id},
+    )
+
+
+def user_has_permissions_call(object_path: str, permissions: int) -> MethodCall:
+    """SMS_RbacSecuredObject.UserHasPermissions: whether the account holds `permissions` on a class
+    (or an instance path); ReturnValue is the Boolean answer, `Permissions` what it holds."""
+    return MethodCall(
+        SMS_RBAC_SECURED_OBJECT, "UserHasPermissions", {"ObjectPath": object_path, "Permissions": permissions}
     )

@@ -51,12 +51,22 @@ OFFERED_CLASSES = (
     "SMS_CombinedDeviceResources",
     "SMS_SCI_SysResUse",
     "SMS_DeploymentSummary",
+    "SMS_RbacSecuredObject",
 )
 LAZY = ("UserNames", "CollectionRules")  # properties that come only with an instance read by key
 OFFERED_METHODS = (
     "SMS_StateMigration.AddAssociationEx",
     "SMS_StateMigration.DeleteAssociation",
+    "SMS_StateMigration.GetEncryptDecryptKey",
     "SMS_Site.ImportMachineEntry",
+    "SMS_Collection.AddMembershipRules",
+    "SMS_Collection.DeleteMembershipRule",
+    "SMS_RbacSecuredObject.UserHasPermissions",
+)
+# Bound to an instance of their class in $metadata (the others to the class: Collection(...)),
+# and served only on the route that matches.
+INSTANCE_METHODS = (
+    "SMS_StateMigration.GetEncryptDecryptKey",
     "SMS_Collection.AddMembershipRules",
     "SMS_Collection.DeleteMembershipRule",
 )
@@ -88,6 +98,7 @@ class ODataEndpoint:
     latency: float = 0.0
     classes: tuple[str, ...] = OFFERED_CLASSES
     methods: tuple[str, ...] = OFFERED_METHODS
+    instance_methods: tuple[str, ...] = INSTANCE_METHODS
     faults: list[Fault] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
     bodies: list[Any] = field(default_factory=list)  # every JSON body received
@@ -208,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, {"error": {"code": "ResourceNotFound", "message": path}}
         rest = path[len("/AdminService/wmi/") :]
         if rest == "$metadata" and method == "GET":
-            return 200, _metadata(ep.classes, ep.methods)
+            return 200, _metadata(ep.classes, ep.methods, ep.instance_methods)
         params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         select = tuple(p for p in params.get("$select", "").split(",") if p)
         instance = re.fullmatch(r"(\w+)\((.*)\)(?:/AdminService\.(\w+))?", rest)
@@ -220,8 +231,9 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "DELETE":
                 return self._call(MethodCall(class_name, DELETE_INSTANCE, {}, keys), delete=True)
             if method == "POST" and bound:
-                if f"{class_name}.{bound}" not in ep.methods:
-                    return _missing(f"{class_name}.{bound}")
+                name = f"{class_name}.{bound}"
+                if name not in ep.methods or name not in ep.instance_methods:
+                    return _missing(name)
                 return self._call(MethodCall(class_name, bound, odata.from_json(body or {}), keys))
             version = "Version" in select
             fields = tuple(p for p in select if p != "Version") or _all_properties(class_name)
@@ -239,7 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"@odata.context": f"$metadata#{class_name}/$entity", **odata.to_json(row)}
         if static and method == "POST":
             name = f"{static.group(1)}.{static.group(2)}"
-            if static.group(1) not in ep.classes or name not in ep.methods:
+            if static.group(1) not in ep.classes or name not in ep.methods or name in ep.instance_methods:
                 return _missing(name)
             return self._call(MethodCall(static.group(1), static.group(2), odata.from_json(body or {})))
         if re.fullmatch(r"\w+", rest) and method == "GET":
@@ -346,13 +358,18 @@ def _error(error: WmiError) -> dict[str, Any]:
     }
 
 
-def _metadata(classes: tuple[str, ...], methods: tuple[str, ...]) -> bytes:
+def _metadata(classes: tuple[str, ...], methods: tuple[str, ...], on_instance: tuple[str, ...]) -> bytes:
     types = "".join(
         f'<EntityType Name="{c}"><Key><PropertyRef Name="Id"/></Key></EntityType>' for c in classes
     )
+
+    def bound(method: str) -> str:
+        kind = f"AdminService.{method.split('.')[0]}"
+        return kind if method in on_instance else f"Collection({kind})"
+
     actions = "".join(
         f'<Action Name="{m.split(".")[1]}" IsBound="true"><Parameter Name="bindingParameter" '
-        f'Type="Collection(AdminService.{m.split(".")[0]})"/></Action>'
+        f'Type="{bound(m)}"/></Action>'
         for m in methods
     )
     return (

@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape
 from defusedxml import ElementTree
 
 from importer.site.provider import (
+    GET_KEY,
     WBEM_E_QUOTA_VIOLATION,
     WMI_LIMITS,
     Provider,
@@ -99,6 +100,9 @@ class Server:
     refusals: dict[tuple[int, int], WmiError] = field(default_factory=dict)
     malformed: bool = False  # the next batch's query rows come back as objects
     unreadable: tuple[str, ...] = ()  # classes whose reads answer access denied
+    # The account holds StateMigration.Recover User State (View Recovery Information): without
+    # it GetEncryptDecryptKey answers access denied and UserHasPermissions false.
+    recover_user_state: bool = True
 
 
 class Bootstrap:
@@ -184,6 +188,9 @@ class Bootstrap:
             return wire.query_result_dict(self.site.query([query])[0], columns)
         if kind == "call":
             self.calls.append(op)
+            refused = self._as_the_script_calls(op)
+            if refused is not None:
+                return wire.error_dict(refused)
             params = op.get("params") or {}
             key = (
                 int(params.get("SourceClientResourceID") or 0),
@@ -192,8 +199,37 @@ class Bootstrap:
             refusal = self.server.refusals.get(key) if op.get("method") == "AddAssociationEx" else None
             if refusal is not None:
                 return wire.error_dict(refusal)
-            return wire.call_result_dict(self.site.call([wire.call_from_op(op)])[0])
+            answer = wire.call_result_dict(self.site.call([wire.call_from_op(op)])[0])
+            if op.get("method") == "UserHasPermissions" and not self.server.recover_user_state:
+                answer = {"return_value": 0, "out": {"Permissions": 0}}  # [int64]$false
+            return answer
         return {"error": {"code": 0x80070057, "message": f"unknown op {kind}", "extended": {}}}
+
+    def _as_the_script_calls(self, op: dict[str, Any]) -> WmiError | None:
+        """What bootstrap.ps1's Invoke-Call assumes, enforced: an instance path is built only from
+        plain key values (Get-InstancePath); a method without in-parameters gets none
+        (GetMethodParameters gives $null); GetEncryptDecryptKey runs on an association instance
+        named by both its keys. Then the account's right to recovery information."""
+        method, instance = str(op.get("method")), op.get("instance")
+        for value in (instance or {}).values():
+            if isinstance(value, str) and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+                return WmiError(E_INVALIDARG, f"not a key value: {value}")
+        if method in NO_IN_PARAMETERS and op.get("params"):
+            return WmiError(E_INVALIDARG, f"{method} takes no in-parameters")
+        if method == GET_KEY:
+            keys = sorted(instance or {})
+            if keys != ["RestoreClientResourceID", "SourceClientResourceID"] or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in (instance or {}).values()
+            ):
+                return WmiError(WBEM_E_INVALID_OBJECT_PATH, f"{GET_KEY} needs an association instance path")
+            if not self.server.recover_user_state:
+                return WmiError(0x80041003, "Access denied")
+        return None
+
+
+NO_IN_PARAMETERS = frozenset({GET_KEY})  # methods whose MOF declares no [in] parameter
+E_INVALIDARG = 0x80070057  # what PowerShell's ArgumentException carries as its HResult
+WBEM_E_INVALID_OBJECT_PATH = 0x8004103A
 
 
 NAIVE = re.compile(

@@ -5,6 +5,7 @@
 - a static method: POST .../wmi/Class.Method with the in-parameters as JSON
 - an instance method: POST .../wmi/Class(K='v')/AdminService.Method
 - an instance deleted: DELETE .../wmi/Class(K=1)
+- which actions the service binds to which type: its $metadata (CSDL), read by `bindings`
 
 Embedded objects name their class as "@odata.type": "#AdminService.Class". An error is
 {"error": {"code", "message", "innererror"}}; a WMI HRESULT and SMS_ExtendedStatus fields are
@@ -154,3 +155,28 @@ def _code(value: Any) -> int | None:
             number = int(text) & 0xFFFFFFFF
             return number if number & 0x80000000 else None
     return None
+
+
+def bindings(csdl: str) -> dict[str, set[str]]:
+    """Each bound action of a $metadata document, with the types it is bound to: "Class" for
+    an instance of Class, "Collection(Class)" for the class itself (namespace dropped)."""
+    from defusedxml import ElementTree
+
+    found: dict[str, set[str]] = {}
+    try:
+        root = ElementTree.fromstring(csdl)
+    except ElementTree.ParseError:
+        return found
+    for action in root.iter():
+        if not str(action.tag).endswith("}Action") and action.tag != "Action":
+            continue
+        if str(action.get("IsBound", "")).lower() != "true":
+            continue
+        parameters = [p for p in action if str(p.tag).endswith("Parameter")]
+        if not parameters:
+            continue
+        bound = str(parameters[0].get("Type") or "")
+        collection = bound.startswith("Collection(")
+        name = bound.removeprefix("Collection(").removesuffix(")").rsplit(".", 1)[-1]
+        found.setdefault(str(action.get("Name")), set()).add(f"Collection({name})" if collection else name)
+    return found

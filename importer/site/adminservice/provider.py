@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from importer import messages
 from importer import messages as M
 from importer.errors import ProtocolError, ProviderError, ProviderUnavailable, TransientProviderError
 from importer.site.adminservice import odata
@@ -22,7 +23,9 @@ from importer.site.adminservice.auth import BearerAuth, SpnegoAuth
 from importer.site.adminservice.settings import MAX_URL, AdminServiceSettings
 from importer.site.provider import (
     DELETE_INSTANCE,
+    GET_KEY,
     SMS_SITE,
+    SMS_STATE_MIGRATION,
     TRANSIENT_WMI_CODES,
     WBEM_E_INVALID_QUERY,
     WBEM_E_NOT_FOUND,
@@ -51,6 +54,7 @@ class AdminServiceProvider:
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._key_route: str | None = None  # why keys cannot be read here ("" when they can)
         self.requests = 0  # HTTP requests sent, handshakes aside (the benchmark reads it)
 
     @property
@@ -80,10 +84,38 @@ class AdminServiceProvider:
         answer.encoding = answer.encoding or "utf-8"
         return answer.text
 
+    def recovery_route(self) -> str:
+        """Why this service cannot give recovery keys ("" when it can): GetEncryptDecryptKey is
+        called on the association instance, so $metadata must bind the action to
+        SMS_StateMigration itself. Read once."""
+        with self._lock:
+            known = self._key_route
+        if known is None:
+            offered = odata.bindings(self.metadata()).get(GET_KEY, set())
+            if SMS_STATE_MIGRATION in offered:
+                known = ""
+            elif offered:
+                bound = ", ".join(sorted(offered))
+                known = f"its $metadata binds {GET_KEY} only to {bound}, not to an association"
+            else:
+                known = f"its $metadata offers no {GET_KEY} action"
+            with self._lock:
+                self._key_route = known
+        return known
+
     def query(self, queries: Sequence[Query]) -> list[QueryResult]:
         return self._all([lambda q=q: self._query(q) for q in queries])  # type: ignore[misc]
 
     def call(self, calls: Sequence[MethodCall]) -> list[CallResult]:
+        if any(c.method == GET_KEY for c in calls):
+            missing = self.recovery_route()  # read once, before the calls go out in parallel
+            if missing:
+                raise ProviderUnavailable(
+                    f"{self.settings.host}: this site's AdminService does not offer recovery keys "
+                    f"({missing}).",
+                    "Read them over WinRM: the same command with --via winrm.",
+                    code=messages.KEYS_ROUTE_MISSING,
+                )
         return self._all([lambda c=c: self._call(c) for c in calls])  # type: ignore[misc]
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from importer import db
 from importer import messages as M
 from importer.errors import InputError
-from importer.site.demo.schema import SITE_STEPS, now
+from importer.site.demo.schema import SITE_STEPS, new_recovery_key, now
 
 # Collections of a new demo site: (CollectionID, Name, CollectionType 1 user / 2 device, the
 # limiting collection).
@@ -132,8 +132,8 @@ def _fill(conn: sqlite3.Connection, site_code: str, computers: Any, pairs: Any) 
             key = (int(rec["SourceResourceID"]), int(rec["RestoreResourceID"]))
             conn.execute(
                 "INSERT INTO associations (SourceClientResourceID, RestoreClientResourceID, "
-                "MigrationBehavior, MigrationStatus, Created) VALUES (?, ?, ?, ?, ?)",
-                (*key, int(rec["Behavior"]), flag(rec.get("Status", ""), 0), now()),
+                "MigrationBehavior, MigrationStatus, Created, RecoveryKey) VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, int(rec["Behavior"]), flag(rec.get("Status", ""), 0), now(), new_recovery_key()),
             )
             for user in filter(None, (u.strip() for u in rec.get("Users", "").split(";"))):
                 conn.execute("INSERT INTO association_users VALUES (?, ?, ?, 0)", (*key, user))

@@ -1,6 +1,7 @@
-"""The demo site's WMI methods: AddAssociationEx, DeleteAssociation, ImportMachineEntry,
-collection membership rules and deleting a resource, each checked as strictly as the SMS
-Provider checks it, refused with the provider's error codes, and made in its own transaction."""
+"""The demo site's WMI methods: AddAssociationEx, DeleteAssociation, GetEncryptDecryptKey,
+ImportMachineEntry, collection membership rules, deleting a resource and UserHasPermissions,
+each checked as strictly as the SMS Provider checks it, refused with the provider's error
+codes, and made in its own transaction."""
 
 from __future__ import annotations
 
@@ -10,16 +11,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from importer import db
-from importer.site.demo.schema import now
+from importer.site.demo.schema import new_recovery_key, now
 from importer.site.provider import (
     DELETE_INSTANCE,
+    GET_KEY,
     SMS_COLLECTION,
     SMS_R_SYSTEM,
+    SMS_RBAC_SECURED_OBJECT,
     SMS_SITE,
     SMS_STATE_MIGRATION,
     WBEM_E_ALREADY_EXISTS,
     WBEM_E_FAILED,
     WBEM_E_INVALID_CLASS,
+    WBEM_E_INVALID_PARAMETER,
     WBEM_E_NOT_FOUND,
     CallResult,
     MethodCall,
@@ -113,8 +117,8 @@ def _add_association_ex(conn: sqlite3.Connection, call: MethodCall) -> CallResul
             )
     conn.execute(
         "INSERT INTO associations (SourceClientResourceID, RestoreClientResourceID, "
-        "MigrationBehavior, Created) VALUES (?, ?, ?, ?)",
-        (source_id, restore_id, behavior, now()),
+        "MigrationBehavior, Created, RecoveryKey) VALUES (?, ?, ?, ?, ?)",
+        (source_id, restore_id, behavior, now(), new_recovery_key()),
     )
     if users:
         conn.executemany(
@@ -138,6 +142,43 @@ def _delete_association(conn: sqlite3.Connection, call: MethodCall) -> CallResul
         key,
     )
     return CallResult(return_value=0)
+
+
+_ASSOCIATION_KEYS = ("SourceClientResourceID", "RestoreClientResourceID")
+
+
+def _get_key(conn: sqlite3.Connection, call: MethodCall) -> CallResult:
+    """GetEncryptDecryptKey on an association instance: it takes no input (an in-parameter is
+    refused), and its instance path must name both keys."""
+    instance = dict(call.instance or {})
+    if call.params:
+        return _failure(WBEM_E_INVALID_PARAMETER, f"{GET_KEY} takes no in-parameters")
+    if sorted(instance) != sorted(_ASSOCIATION_KEYS) or not all(
+        isinstance(v, int) for v in instance.values()
+    ):
+        return _failure(WBEM_E_INVALID_PARAMETER, f"not an SMS_StateMigration instance path: {instance}")
+    row = conn.execute(
+        "SELECT RecoveryKey FROM associations "
+        "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+        tuple(instance[k] for k in _ASSOCIATION_KEYS),
+    ).fetchone()
+    if row is None:
+        return _failure(WBEM_E_NOT_FOUND, f"association {instance} not found")
+    if not row[0]:
+        return CallResult(return_value=1, out={"Key": None})  # non-zero: no key to give
+    return CallResult(return_value=0, out={"Key": row[0]})
+
+
+def _user_has_permissions(_conn: sqlite3.Connection, call: MethodCall) -> CallResult:
+    """SMS_RbacSecuredObject.UserHasPermissions: the demo site's caller holds every right (the
+    demo site has no accounts); ReturnValue is the Boolean, 1 for true, as WMI hands it on."""
+    wanted = call.params.get("Permissions")
+    path = call.params.get("ObjectPath")
+    if not isinstance(wanted, int) or not isinstance(path, str) or not path:
+        return _failure(
+            WBEM_E_INVALID_PARAMETER, "ObjectPath and Permissions are needed", SMS_RBAC_SECURED_OBJECT
+        )
+    return CallResult(return_value=1, out={"Permissions": wanted})
 
 
 def _import_machine_entry(conn: sqlite3.Connection, call: MethodCall) -> CallResult:
@@ -240,7 +281,12 @@ def _delete_resource(conn: sqlite3.Connection, call: MethodCall) -> CallResult:
 # without users, users not DOMAIN\user, a behaviour-2 source with a second association, a
 # destination with a second source). Unconfirmed, so the strict side: AddAssociationEx on a pair
 # that exists answers WBEM_E_ALREADY_EXISTS; ResourceID 0 or unknown, WBEM_E_NOT_FOUND.
-_MESSAGES = {WBEM_E_FAILED: "Generic failure", WBEM_E_NOT_FOUND: "Not found", WBEM_E_ALREADY_EXISTS: ""}
+_MESSAGES = {
+    WBEM_E_FAILED: "Generic failure",
+    WBEM_E_NOT_FOUND: "Not found",
+    WBEM_E_ALREADY_EXISTS: "",
+    WBEM_E_INVALID_PARAMETER: "Invalid parameter",
+}
 
 
 def _failure(code: int, description: str, where: str = SMS_STATE_MIGRATION) -> CallResult:
@@ -262,6 +308,8 @@ def _failure(code: int, description: str, where: str = SMS_STATE_MIGRATION) -> C
 _METHODS: dict[tuple[str, str, bool], Callable[[sqlite3.Connection, MethodCall], CallResult]] = {
     (SMS_STATE_MIGRATION, "AddAssociationEx", False): _add_association_ex,
     (SMS_STATE_MIGRATION, "DeleteAssociation", False): _delete_association,
+    (SMS_STATE_MIGRATION, GET_KEY, True): _get_key,
+    (SMS_RBAC_SECURED_OBJECT, "UserHasPermissions", False): _user_has_permissions,
     (SMS_SITE, "ImportMachineEntry", False): _import_machine_entry,
     (SMS_COLLECTION, "AddMembershipRules", True): _add_membership_rules,
     (SMS_COLLECTION, "DeleteMembershipRule", True): _delete_membership_rule,

@@ -4,8 +4,10 @@ stamps in those tables take."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
+import secrets
 import sqlite3
 
 from importer import db
@@ -77,6 +79,12 @@ CREATE INDEX association_users_pair
 """
 
 
+def new_recovery_key() -> str:
+    """A key in USMT's form, as the site makes one for each association: 256 characters of the
+    Base64 alphabet (192 random bytes), USMT's longest KeyString."""
+    return base64.b64encode(secrets.token_bytes(192)).decode("ascii")
+
+
 def now() -> str:
     """When a row was made (an association's Created, an imported computer's CreationDate)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -146,7 +154,25 @@ FROM members m JOIN computers c ON c.ResourceID = m.ResourceID
 GROUP BY m.CollectionID, m.ResourceID
 """
 
+
+def _recovery_keys(conn: sqlite3.Connection) -> None:
+    """Step 3: each association keeps the key that encrypts its user state (what
+    GetEncryptDecryptKey gives), made when it is made and forgotten when it is deleted. The
+    associations of a site from before this step get theirs now, as a real site has one for
+    each: they were made before the demo site knew of keys."""
+    conn.execute("ALTER TABLE associations ADD COLUMN RecoveryKey TEXT")
+    pairs = conn.execute(
+        "SELECT SourceClientResourceID, RestoreClientResourceID FROM associations"
+    ).fetchall()
+    conn.executemany(
+        "UPDATE associations SET RecoveryKey = ? "
+        "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
+        [(new_recovery_key(), source, restore) for source, restore in pairs],
+    )
+
+
 SITE_STEPS: tuple[db.Step, ...] = (
     _first_schema,
     _READINESS_AND_COLLECTIONS,
+    _recovery_keys,
 )  # add a step for each change: never edit one

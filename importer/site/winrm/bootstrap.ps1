@@ -222,6 +222,12 @@ function Get-InstancePath([string]$ClassName, $Key) {
     return New-Object System.Management.ManagementPath($ClassName + '.' + ($parts -join ','))
 }
 
+# Every method call, static or on an instance, is made here. An instance method runs on the
+# object at its path: SMS_StateMigration.GetEncryptDecryptKey on
+# SMS_StateMigration.SourceClientResourceID=<s>,RestoreClientResourceID=<r> (the one public
+# script calls it on the association; it takes no input, so only the instance names the key it
+# gives), SMS_Collection.AddMembershipRules on SMS_Collection.CollectionID="<id>". A path that
+# names no instance fails with WMI's NotFound, as a missing association should.
 function Invoke-Call($Op) {
     $className = Assert-Identifier ([string]$Op.class)
     $methodName = Assert-Identifier ([string]$Op.method)
@@ -234,8 +240,13 @@ function Invoke-Call($Op) {
     } else {
         $target = New-Object System.Management.ManagementClass($script:Scope, (New-Object System.Management.ManagementPath($className)), $null)
     }
+    # A method without in-parameters (GetEncryptDecryptKey) has none to fill: $null here.
     $inParams = $target.GetMethodParameters($methodName)
-    foreach ($p in $Op.params.PSObject.Properties) {
+    $given = @($Op.params.PSObject.Properties)
+    if ($null -eq $inParams -and $given.Count -gt 0) {
+        throw (New-Object System.ArgumentException("$methodName takes no in-parameters"))
+    }
+    foreach ($p in $given) {
         $inParams[(Assert-Identifier $p.Name)] = ConvertTo-WmiValue $p.Value
     }
     $out = $target.InvokeMethod($methodName, $inParams, $null)

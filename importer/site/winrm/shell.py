@@ -183,7 +183,7 @@ class RemoteShell:
                         f"{where} holds a result that is not an object.", code=M.UNREADABLE_REPLY
                     )
                 return batch_id, results
-            log.debug("ignored output line: %r", line[:200])
+            log.debug("ignored output line: %s", _shown(line))
 
     def _read_line(self, deadline: float) -> bytes:
         from winrm.exceptions import WinRMOperationTimeoutError
@@ -225,6 +225,15 @@ class RemoteShell:
                 step()
             except Exception as exc:  # the connection may be the thing that broke
                 log.debug("while closing the shell: %s", type(exc).__name__)
+
+
+def _shown(line: bytes) -> str:
+    """An output line as --debug may show it: a reply (to an earlier batch, after a retry) is
+    named, never shown, since a reply may carry recovery keys; anything else is not ours."""
+    if line.startswith(wire.REPLY_PREFIX.encode("ascii")):
+        batch = line[len(wire.REPLY_PREFIX) :].split(b" ", 1)[0][:16].decode("ascii", "replace")
+        return f"a reply to batch {batch} ({len(line):,} bytes, not shown)"
+    return repr(line[:200])
 
 
 def _pywinrm_protocol(**kwargs: Any) -> Any:

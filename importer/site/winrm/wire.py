@@ -188,8 +188,9 @@ def call_result(result: Mapping[str, Any], where: str = "a call") -> CallResult:
         return CallResult(error=error)
     value = result.get("return_value")
     if not isinstance(value, int) or isinstance(value, bool):
+        # Its fields named, never their values: a call's out parameters may hold a recovery key.
         raise ProtocolError(
-            f"{where}: the reply has no ReturnValue ({str(result)[:120]!r}).", code=M.UNREADABLE_REPLY
+            f"{where}: the reply has no ReturnValue (it holds {sorted(result)}).", code=M.UNREADABLE_REPLY
         )
     out = result.get("out") or {}
     if not isinstance(out, Mapping):

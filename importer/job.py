@@ -50,6 +50,8 @@ class Job:
     sources: tuple[str, ...] = ()  # export: only these computers' associations
     collection: str | None = None  # export: only this collection's members'
     paper: Paper = DEFAULT_PAPER  # export: what the sheet's pages are laid out for
+    overdue_days: int = 14  # status: captured and not restored for longer puts a pair at risk
+    restored_before: int = 30  # cleanup: restored at least this many days ago
 
 
 def _say_nothing(_text: str) -> None:
@@ -217,7 +219,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
-        return _finish(status_wave(_read(job), gateway, job.options), wiring)
+        return _finish(status_wave(_read(job), gateway, job.options, job.overdue_days), wiring)
     from importer.journal.index import Indexing
     from importer.journal.storage import Journal, journaled_wave
 
@@ -230,7 +232,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     finally:
         journal.close()
     rows = [r.as_reading() for r in records]
-    result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
+    result = status_rows(journaled_wave(record, records), rows, gateway, job.options, job.overdue_days)
     result.run_id = job.run_id
     outcome = _finish(result, wiring)
     made = _made(outcome)

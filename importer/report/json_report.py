@@ -65,6 +65,9 @@ def row_dict(row: RowResult, names: Sequence[str], cells: Sequence[str | None]) 
         # keys after here are new since 0.1.0
         "readiness": [item.as_dict() for item in row.readiness],
         "copied_collections": row.copied,
+        "store_deletion": _when(row.store.store_deletion) if row.store is not None else None,
+        "at_risk": row.store is not None and row.store.at_risk,
+        "risk": row.store.risk if row.store is not None and row.store.risk else None,
     }
 
 

@@ -9,8 +9,8 @@ only parse their options and show the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -23,12 +23,13 @@ from importer.results import RunOptions, RunResult
 
 if TYPE_CHECKING:  # a validation starts without the site and journal code
     from importer.interrupt import Interrupts
+    from importer.journal.storage import Journal
     from importer.model import WaveInput
     from importer.progress import Progress
     from importer.site.gateway import Site
     from importer.site.provider import Provider
 
-Command = Literal["validate", "run", "status", "undo", "export"]
+Command = Literal["validate", "run", "status", "undo", "export", "cleanup"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
             return _run(job, wiring, provider)
         if job.command == "undo":
             return _undo(job, wiring, provider)
+        if job.command == "cleanup":
+            return _cleanup(job, wiring, provider)
         return _status(job, wiring, provider)
     finally:
         provider.close()
@@ -128,9 +131,9 @@ def _made(outcome: Outcome) -> list[tuple[str, Path]]:
 
     result = outcome.result
     assert result is not None
-    prefix = {"run": "report", "status": "status", "undo": "undo"}[result.command]
-    if result.command == "undo" and result.options.dry_run:
-        prefix = "undo preview"
+    prefix = {"run": "report", "status": "status", "undo": "undo", "cleanup": "cleanup"}[result.command]
+    if result.command in ("undo", "cleanup") and result.options.dry_run:
+        prefix = f"{prefix} preview"
     return [
         (FileKind(f"{prefix} {fmt}"), path)
         for path, fmt in zip(outcome.written, outcome.formats, strict=True)
@@ -240,6 +243,60 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         job.run_id, record.input_path, job.journal, record.site, made
     )
     return outcome
+
+
+def _cleanup(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    """Read the wave as `status` does, then delete what was restored long enough ago; the deletes
+    are journaled in the run's journal (or the sheet's) as a cleanup run."""
+    from importer.after.cleanup import CleanupOptions, cleanup
+    from importer.journal.index import Indexing
+    from importer.journal.storage import Journal, default_journal_path, journaled_wave
+    from importer.pipeline import status_rows, status_wave
+
+    gateway = _gateway(provider, job.options, wiring)
+    dry = job.options.dry_run
+    if job.run_id is None:
+        assert job.sheet is not None
+        reading = status_wave(_read(job), gateway, job.options)
+        journal_path = job.journal or default_journal_path(job.sheet)
+        input_path, site = job.sheet.resolve(), provider.info.site_code
+    else:
+        if job.journal is None:
+            raise InputError("the cleanup of a run needs its journal.")
+        with _open_journal(job.journal) as held:
+            record, records = held.run(job.run_id), held.rows(job.run_id)
+        reading = status_rows(
+            journaled_wave(record, records), [r.as_reading() for r in records], gateway, job.options
+        )
+        reading.run_id = job.run_id
+        journal_path, input_path, site = job.journal, Path(record.input_path), record.site
+    options = CleanupOptions(job.restored_before, cleans=job.run_id)
+    journal: Journal | None = None if dry else Journal(journal_path)
+    try:
+        with _interrupts(wiring) as interrupts:
+            result = cleanup(reading, gateway, journal, options, interrupts)
+        if journal is not None:
+            result.journal_path = str(journal.path)
+        outcome = _finish(result, wiring)
+    finally:
+        if journal is not None:
+            journal.close()
+    if job.run_id is not None:
+        Indexing(wiring.index, wiring.announce).files(
+            job.run_id, input_path, journal_path, site, _made(outcome)
+        )
+    return outcome
+
+
+@contextmanager
+def _open_journal(path: Path) -> Iterator[Journal]:
+    from importer.journal.storage import Journal
+
+    journal = Journal(path, create=False)
+    try:
+        yield journal
+    finally:
+        journal.close()
 
 
 def _export(job: Job, wiring: Wiring) -> Outcome:

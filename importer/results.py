@@ -135,6 +135,8 @@ class RunResult:
         if self.command == "status":  # a reading: what it found is not a failure
             return ExitStatus.OK
         good = GOOD_STATUSES | _RUN_WORDS if self.command == "undo" else GOOD_STATUSES
+        if self.command == "cleanup":  # a pair already gone or never made has nothing to clean up
+            good = GOOD_STATUSES | _RUN_WORDS | {Status.MISSING}
         if all(status in good for status, n in self._counted().items() if n):
             return ExitStatus.OK
         return ExitStatus.ROWS_NEED_ATTENTION

@@ -27,7 +27,7 @@ def status_rows(tmp_path: Path, site_path: Path, *extra: str) -> list[dict[str, 
 
 
 def migrate(site_path: Path, source: str, destination: str, stage: str, days: int) -> None:
-    moved = invoke("demo-site", "migrate", site_path, source, destination, stage, "--days-ago", days)
+    moved = invoke("demo-site", "migrate", site_path, source, destination, stage, "--days-ago", str(days))
     assert moved.exit_code == 0, moved.output
 
 

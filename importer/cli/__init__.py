@@ -14,6 +14,7 @@ cli.lazy.update(
         "status": "importer.cli.status:status",
         "export": "importer.cli.status:export",
         "undo": "importer.cli.undo:undo",
+        "cleanup": "importer.cli.cleanup:cleanup",
         "doctor": "importer.cli.doctor:doctor",
         "template": "importer.cli.demo:template",
         "demo-site": "importer.cli.demo:demo_site",

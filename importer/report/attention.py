@@ -32,6 +32,7 @@ ATTENTION: dict[str, tuple[Status, ...]] = {
     "run": _WAVE,
     "undo": (Status.KEPT, Status.FAILED, Status.UNKNOWN, Status.NOT_SENT),
     "status": (Status.MISSING, Status.NOT_READ),
+    "cleanup": (Status.KEPT, Status.FAILED, Status.UNKNOWN, Status.NOT_SENT, Status.NOT_READ),
 }
 HEADERS = ("Sheet", "Row", "Source", "Destination", "Status", "Code", "Message", "What to do")
 _CAPS = {

@@ -101,6 +101,8 @@ def _which_run(result: RunResult) -> str:
     when = f"{result.started:%Y-%m-%d %H:%M}"
     if result.command == "undo":
         return f"Undo of run {result.run_id}" + (" (dry run)" if result.options.dry_run else "")
+    if result.command == "cleanup":
+        return f"Cleanup read {when}" + (" (dry run)" if result.options.dry_run else "")
     if result.command == "status":
         return f"Status of run {result.run_id}, read {when}" if result.run_id else f"Status read {when}"
     if result.run_id:

@@ -222,7 +222,10 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
 
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
-        return _finish(status_wave(_read(job), gateway, job.options, job.overdue_days), wiring)
+        assert job.sheet is not None
+        result = status_wave(_read(job), gateway, job.options, job.overdue_days)
+        _progress(result, str(job.sheet.resolve()), wiring)
+        return _finish(result, wiring)
     from importer.journal.index import Indexing
     from importer.journal.storage import Journal, journaled_wave
 
@@ -237,6 +240,7 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     rows = [r.as_reading() for r in records]
     result = status_rows(journaled_wave(record, records), rows, gateway, job.options, job.overdue_days)
     result.run_id = job.run_id
+    _progress(result, job.run_id, wiring)
     outcome = _finish(result, wiring)
     made = _made(outcome)
     Indexing(wiring.index, wiring.announce).files(
@@ -297,6 +301,18 @@ def _open_journal(path: Path) -> Iterator[Journal]:
         yield journal
     finally:
         journal.close()
+
+
+def _progress(result: RunResult, target: str, wiring: Wiring) -> None:
+    """A status call's pairs per state go into the index of runs; the report draws them all."""
+    from importer.journal.index import Indexing
+    from importer.model.progress import progress_counts
+
+    if result.stopped_by is not None:  # a reading that stopped counts nothing reliable
+        return
+    read_at = (result.finished or result.started).isoformat(timespec="seconds")
+    counts = progress_counts(result.rows)
+    result.progress_history = Indexing(wiring.index, wiring.announce).progress(target, read_at, counts)
 
 
 def _export(job: Job, wiring: Wiring) -> Outcome:

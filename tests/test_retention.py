@@ -98,3 +98,31 @@ def test_an_unreadable_delay_says_unknown(
         provider.close()
     said = {r.destination: [m.code for m in r.messages] for r in result.rows}
     assert said["CON-NB0034"] == [messages.DELETION_UNKNOWN]
+
+
+def test_three_status_calls_draw_three_points_of_progress(tmp_path: Path, wave: Path) -> None:
+    from openpyxl import load_workbook
+
+    status_rows(tmp_path, wave)
+    migrate(wave, "CON-PC0033", "CON-NB0033", "--captured", 20)
+    status_rows(tmp_path, wave)
+    migrate(wave, "CON-PC0033", "CON-NB0033", "--restored", 1)
+    report = tmp_path / "status.xlsx"
+    out = tmp_path / "status.json"
+    result = invoke("status", SAMPLES / "wave-03.csv", "--demo", wave, "--json", out, "--report", report)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    history = [{k: v for k, v in point.items() if k != "read_at"} for point in summary["progress_history"]]
+    base = {"not started": 5, "capturing": 0, "captured": 0, "restored": 0, "missing": 0, "at risk": 0}
+    assert history == [
+        base,
+        {**base, "not started": 4, "captured": 1, "at risk": 1},
+        {**base, "not started": 4, "restored": 1, "at risk": 1},  # 1-day delay: deleted tomorrow
+    ]
+    assert summary["progress"] == history[-1]
+    book = load_workbook(report)
+    sheet = book["Progress"]
+    assert [row[1:] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        tuple(point.values()) for point in history
+    ]
+    assert len(sheet._charts) == 1  # a chart, not only a table

@@ -1,24 +1,21 @@
 """When each store goes (issue 30): a released store is deleted by the state migration point
 once its deletion delay (SMPStoreDeletionDelayTimeInMinutes) has passed since StoreReleaseDate,
 and a captured state nobody restores sits until someone notices. This module says, per pair,
-when the store is deleted and whether the pair is at risk, and counts a wave's pairs per state.
+when the store is deleted and whether the pair is at risk, and puts at-risk pairs first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from importer import messages
-from importer.model import Level, RowResult, Status, StoreState
+from importer.model import Level, RowResult, StoreState
 from importer.site.lookups import StateMigrationPoint
 
 RESTORE_OVERDUE_DAYS = 14  # --restore-overdue-days default
 DELETION_WARNING_DAYS = 7  # a released store deleted within this many days puts the pair at risk
-
-# The states `status` counts, in the order the console, the report and the web show them.
-PROGRESS_STATES = ("not started", "capturing", "captured", "restored", "missing", "at risk")
 
 
 @dataclass(frozen=True)
@@ -78,17 +75,6 @@ def _aware(value: dt.datetime, like: dt.datetime) -> dt.datetime:
     return value.astimezone() if like.tzinfo is not None else value.replace(tzinfo=None)
 
 
-def progress_counts(rows: Iterable[RowResult]) -> dict[str, int]:
-    """Pairs per state (PROGRESS_STATES); "at risk" counts pairs also counted under their state."""
-    counts = dict.fromkeys(PROGRESS_STATES, 0)
-    for row in rows:
-        if row.status in _COUNTED:
-            counts[str(row.status)] += 1
-        if row.store is not None and row.store.at_risk:
-            counts["at risk"] += 1
-    return counts
-
-
 def at_risk_first(rows: Sequence[RowResult]) -> list[RowResult]:
     """The rows with at-risk pairs first, each group in its own order."""
     return sorted(rows, key=lambda r: not (r.store is not None and r.store.at_risk))
@@ -102,6 +88,3 @@ def deletion_text(store: StoreState | None) -> str:
     if when is None:
         return "unknown"
     return f"{when:%Y-%m-%d %H:%M}" + ("" if store.deleted else " (due)")
-
-
-_COUNTED = frozenset({Status.NOT_STARTED, Status.CAPTURING, Status.CAPTURED, Status.RESTORED, Status.MISSING})

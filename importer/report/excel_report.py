@@ -35,6 +35,7 @@ from importer.report.labels import (
     SUMMARY_SHEET,
 )
 from importer.report.pages import DEFAULT_PAPER, Pages, Paper, fill, room
+from importer.report.progress_chart import progress_sheet
 from importer.report.summary import summary
 from importer.results import RunResult
 
@@ -88,6 +89,7 @@ def write_xlsx(result: RunResult, path: Path, paper: Paper = DEFAULT_PAPER) -> N
         separate = len(notes) > SHORT_NOTES or any(len(note) > SHORT_NOTE for note in notes)
         _summary_sheet(book, result, title, notes, separate)
         attention_sheet(book, result)
+        progress_sheet(book, result)
         if result.command == "status":
             _status_sheet(book, result, carried)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importer import __version__
+from importer.model.progress import progress_counts
 from importer.report.labels import TOOL
 from importer.results import RunResult
 
@@ -53,4 +54,8 @@ def summary(result: RunResult) -> dict[str, object]:
         "skip_collections": ", ".join(options.skip_collections) or None if ran else None,
         "include_collections": ", ".join(options.include_collections) or None if ran else None,
         "copied_collections": result.copied_count() if ran and options.copy_collections else None,
+        "progress": progress_counts(result.rows) if result.command == "status" else None,
+        "progress_history": [{"read_at": when, **counts} for when, counts in result.progress_history]
+        if result.progress_history is not None
+        else None,
     }

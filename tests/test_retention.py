@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,22 @@ def test_three_status_calls_draw_three_points_of_progress(tmp_path: Path, wave: 
         tuple(point.values()) for point in history
     ]
     assert len(sheet._charts) == 1  # a chart, not only a table
+
+
+def test_the_needs_attention_sheet_lists_at_risk_pairs_first(tmp_path: Path, wave: Path) -> None:
+    from openpyxl import load_workbook
+
+    migrate(wave, "CON-PC0036", "CON-NB0036", "--captured", 20)
+    with sqlite3.connect(wave) as db:  # and one pair someone removed in the console
+        db.execute(
+            "DELETE FROM associations WHERE RestoreClientResourceID = "
+            "(SELECT ResourceID FROM computers WHERE Name = 'CON-NB0033')"
+        )
+    report = tmp_path / "status.xlsx"
+    result = invoke("status", SAMPLES / "wave-03.csv", "--demo", wave, "--report", report)
+    assert result.exit_code == 0, result.output
+    lines = list(load_workbook(report)["Needs attention"].iter_rows(min_row=2, values_only=True))
+    assert [(line[3], line[4], line[5]) for line in lines] == [
+        ("CON-NB0036", "captured", messages.RESTORE_OVERDUE.code),
+        ("CON-NB0033", "missing", None),
+    ]

@@ -29,7 +29,16 @@ def pairs(site_path: Path) -> list[str]:
 
 @pytest.fixture
 def wave(tmp_path: Path, site_path: Path) -> Path:
-    ran = invoke("run", SAMPLES / "wave-03.csv", "--demo", site_path, "--json", tmp_path / "run.json")
+    ran = invoke(
+        "run",
+        SAMPLES / "wave-03.csv",
+        "--demo",
+        site_path,
+        "--json",
+        tmp_path / "run.json",
+        "--report",
+        tmp_path / "run.xlsx",
+    )
     assert ran.exit_code == 0, ran.output
     for source, destination, stage, days in (
         ("CON-PC0033", "CON-NB0033", "--captured", 40),  # captured, never restored
@@ -52,6 +61,8 @@ def cleanup(tmp_path: Path, site_path: Path, *extra: str) -> tuple[int, list[dic
         out,
         "--journal",
         tmp_path / "cleanup.db",
+        "--report",
+        tmp_path / "cleanup.xlsx",
         *extra,
     )
     rows: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))["rows"]

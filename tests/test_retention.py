@@ -21,7 +21,17 @@ from tests.support.helpers import SAMPLES, invoke
 
 def status_rows(tmp_path: Path, site_path: Path, *extra: str) -> list[dict[str, Any]]:
     out = tmp_path / "status.json"
-    result = invoke("status", SAMPLES / "wave-03.csv", "--demo", site_path, "--json", out, *extra)
+    result = invoke(
+        "status",
+        SAMPLES / "wave-03.csv",
+        "--demo",
+        site_path,
+        "--json",
+        out,
+        "--report",
+        tmp_path / "status-calls.xlsx",
+        *extra,
+    )
     assert result.exit_code == 0, result.output
     rows: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))["rows"]
     return rows
@@ -34,7 +44,16 @@ def migrate(site_path: Path, source: str, destination: str, stage: str, days: in
 
 @pytest.fixture
 def wave(tmp_path: Path, site_path: Path) -> Path:
-    ran = invoke("run", SAMPLES / "wave-03.csv", "--demo", site_path, "--json", tmp_path / "run.json")
+    ran = invoke(
+        "run",
+        SAMPLES / "wave-03.csv",
+        "--demo",
+        site_path,
+        "--json",
+        tmp_path / "run.json",
+        "--report",
+        tmp_path / "run.xlsx",
+    )
     assert ran.exit_code == 0, ran.output
     return site_path
 

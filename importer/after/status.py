@@ -25,10 +25,9 @@ def read_status(
     when their store is deleted and whether they are at risk (captured and not restored for more
     than `overdue_days`, or released with the deletion close)."""
     todo = [r for r in rows if r.source_resource_id and r.restore_resource_id and r.is_open]
-    retention = Retention(
-        state_migration_points(site) if todo else None, now or dt.datetime.now().astimezone(), overdue_days
-    )
     with site.stage("Reading migration status", len(todo)):
+        points = state_migration_points(site) if todo else None  # a round trip the log shows
+        retention = Retention(points, now or dt.datetime.now().astimezone(), overdue_days)
         keys = list(dict.fromkeys((r.source_resource_id or 0, r.restore_resource_id or 0) for r in todo))
         found = {e.key: e for e in site.associations_by_pair(keys, users=True)}
         for row in todo:

@@ -89,13 +89,13 @@ def write_xlsx(result: RunResult, path: Path, paper: Paper = DEFAULT_PAPER) -> N
         separate = len(notes) > SHORT_NOTES or any(len(note) > SHORT_NOTE for note in notes)
         _summary_sheet(book, result, title, notes, separate)
         attention_sheet(book, result)
-        progress_sheet(book, result)
         if result.command == "status":
             _status_sheet(book, result, carried)
         else:
             _results_sheet(book, result, carried)
         if separate:
             _notes_sheet(book, notes)
+        progress_sheet(book, result)  # last: readers that take the results sheet find it where it was
 
 
 def _which_run(result: RunResult) -> str:

@@ -12,9 +12,9 @@ PROGRESS_SHEET = "Progress"
 
 
 def progress_sheet(book: excel.Book, result: RunResult) -> None:
-    """A table (one line per status call) and a line per state; nothing without a history."""
+    """A table (one line per status call) and a line per state, from the second call on."""
     history = result.progress_history
-    if not history:
+    if not history or len(history) < 2:  # one point draws no progress
         return
     sheet = book.sheet(PROGRESS_SHEET, widths=[20.0] + [11.0] * len(PROGRESS_STATES), one_page=True)
     sheet.row(["Read at", *PROGRESS_STATES], [BOLD] * (len(PROGRESS_STATES) + 1))

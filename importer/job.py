@@ -25,12 +25,13 @@ from importer.results import RunOptions, RunResult
 if TYPE_CHECKING:  # a validation starts without the site and journal code
     from importer.interrupt import Interrupts
     from importer.journal.records import RunRecord
+    from importer.journal.storage import Journal
     from importer.model import WaveInput
     from importer.progress import Progress
     from importer.site.gateway import Site
     from importer.site.provider import Provider
 
-Command = Literal["validate", "run", "status", "undo", "export", "keys"]
+Command = Literal["validate", "run", "status", "undo", "export", "keys", "cleanup"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Job:
     collection: str | None = None  # export: only this collection's members'
     paper: Paper = DEFAULT_PAPER  # export: what the sheet's pages are laid out for
     keys_to: Path | None = None  # keys: the encrypted workbook of recovery keys written
+    overdue_days: int = 14  # status: captured and not restored for longer puts a pair at risk
+    restored_before: int = 30  # cleanup: restored at least this many days ago
 
 
 def _say_nothing(_text: str) -> None:
@@ -105,6 +108,8 @@ def execute(job: Job, wiring: Wiring) -> Outcome:
             return _undo(job, wiring, provider)
         if job.command == "keys":
             return _keys(job, wiring, provider)
+        if job.command == "cleanup":
+            return _cleanup(job, wiring, provider)
         return _status(job, wiring, provider)
     finally:
         provider.close()
@@ -135,14 +140,18 @@ def _made(outcome: Outcome) -> list[tuple[str, Path]]:
 
     result = outcome.result
     assert result is not None
-    prefix = {"run": "report", "status": "status", "undo": "undo"}[result.command]
-    if result.command == "undo" and result.options.dry_run:
-        prefix = "undo preview"
-    return [
+    prefix = {"run": "report", "status": "status", "undo": "undo", "cleanup": "cleanup"}[result.command]
+    if result.command in ("undo", "cleanup") and result.options.dry_run:
+        prefix = f"{prefix} preview"
+    made = [
         (FileKind(f"{prefix} {fmt}"), path)
         for path, fmt in zip(outcome.written, outcome.formats, strict=True)
         if path is not None
     ]
+    return made + ([(ESCROW, Path(result.escrow_path))] if result.escrow_path is not None else [])
+
+
+ESCROW = "escrow xlsx"  # the index of runs' kind for the escrow of recovery keys undo and cleanup keep
 
 
 def _gateway(provider: Provider, options: RunOptions, wiring: Wiring) -> Site:
@@ -226,19 +235,11 @@ def _undo(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
         outcome = _finish(result, wiring)
     finally:
         journal.close()
-    made = [*_made(outcome), *escrow_file(result)]
+    made = _made(outcome)
     Indexing(wiring.index, wiring.announce).files(
         record.run_id, record.input_path, job.journal, record.site, made
     )
     return outcome
-
-
-ESCROW = "escrow xlsx"  # the index of runs' kind for undo's escrow of recovery keys
-
-
-def escrow_file(result: RunResult) -> list[tuple[str, Path]]:
-    """Undo's escrow of recovery keys, as the index of runs lists it with the run undone."""
-    return [(ESCROW, Path(result.escrow_path))] if result.escrow_path is not None else []
 
 
 def _keys(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
@@ -275,6 +276,10 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.journal.index import Indexing
 
     result, record = _reading(job, wiring, provider)
+    if job.run_id is not None:
+        _progress(result, job.run_id, wiring)
+    elif job.sheet is not None:
+        _progress(result, str(job.sheet.resolve()), wiring)
     outcome = _finish(result, wiring)
     if record is not None and job.run_id is not None and job.journal is not None:
         Indexing(wiring.index, wiring.announce).files(
@@ -290,7 +295,7 @@ def _reading(job: Job, wiring: Wiring, provider: Provider) -> tuple[RunResult, R
 
     gateway = _gateway(provider, job.options, wiring)
     if job.run_id is None:
-        return status_wave(_read(job), gateway, job.options), None
+        return status_wave(_read(job), gateway, job.options, job.overdue_days), None
     from importer.journal.storage import Journal, journaled_wave
 
     if job.journal is None:
@@ -302,9 +307,77 @@ def _reading(job: Job, wiring: Wiring, provider: Provider) -> tuple[RunResult, R
     finally:
         journal.close()
     rows = [r.as_reading() for r in records]
-    result = status_rows(journaled_wave(record, records), rows, gateway, job.options)
+    result = status_rows(journaled_wave(record, records), rows, gateway, job.options, job.overdue_days)
     result.run_id = job.run_id
     return result, record
+
+
+def _cleanup(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
+    """Read the wave as `status` does, then delete what was restored long enough ago; the deletes
+    are journaled in the run's journal (or the sheet's) as a cleanup run."""
+    from importer.after.cleanup import CleanupOptions, cleanup
+    from importer.after.escrow import Escrow, escrow_about
+    from importer.journal.index import Indexing
+    from importer.journal.storage import Journal, default_journal_path, journaled_wave
+    from importer.pipeline import status_rows, status_wave
+    from importer.results import operator
+
+    gateway = _gateway(provider, job.options, wiring)
+    dry = job.options.dry_run
+    if job.run_id is None:
+        assert job.sheet is not None
+        reading = status_wave(_read(job), gateway, job.options)
+        journal_path = job.journal or default_journal_path(job.sheet)
+        input_path, site = job.sheet.resolve(), provider.info.site_code
+    else:
+        if job.journal is None:
+            raise InputError("the cleanup of a run needs its journal.", code=M.STATUS_NEEDS_JOURNAL)
+        held = Journal(job.journal, create=False)
+        try:
+            record, records = held.run(job.run_id), held.rows(job.run_id)
+        finally:
+            held.close()
+        reading = status_rows(
+            journaled_wave(record, records), [r.as_reading() for r in records], gateway, job.options
+        )
+        reading.run_id = job.run_id
+        journal_path, input_path, site = job.journal, Path(record.input_path), record.site
+    escrow = Escrow(Path(journal_path).parent, wiring.keys_password) if wiring.keys_password else None
+    about = escrow_about(
+        job.run_id or "",
+        "cleanup",
+        f"{provider.info.site_code} ({provider.info.kind}: {provider.info.location})",
+        str(journal_path),
+        wiring.operator or operator(),
+    )
+    options = CleanupOptions(job.restored_before, cleans=job.run_id, escrow=escrow, about=tuple(about))
+    journal: Journal | None = None if dry else Journal(journal_path)
+    try:
+        with _interrupts(wiring) as interrupts:
+            result = cleanup(reading, gateway, journal, options, interrupts)
+        if journal is not None:
+            result.journal_path = str(journal.path)
+        outcome = _finish(result, wiring)
+    finally:
+        if journal is not None:
+            journal.close()
+    if job.run_id is not None:
+        Indexing(wiring.index, wiring.announce).files(
+            job.run_id, input_path, journal_path, site, _made(outcome)
+        )
+    return outcome
+
+
+def _progress(result: RunResult, target: str, wiring: Wiring) -> None:
+    """A status call's pairs per state go into the index of runs; the report draws them all."""
+    from importer.journal.index import Indexing
+    from importer.model.progress import progress_counts
+
+    if result.stopped_by is not None:  # a reading that stopped counts nothing reliable
+        return
+    read_at = (result.finished or result.started).isoformat(timespec="seconds")
+    counts = progress_counts(result.rows)
+    result.progress_history = Indexing(wiring.index, wiring.announce).progress(target, read_at, counts)
 
 
 def _export(job: Job, wiring: Wiring) -> Outcome:

@@ -1493,6 +1493,64 @@ COPY_SKIP_LIST = _code(
     'Write it as skip_collections = ["Legacy VPN Client", "ABC00042"].',
 )
 
+# --- CMA550-599: retention and cleanup ---
+RESTORE_OVERDUE = _code(
+    "CMA550",
+    "captured and not restored for too long",
+    "The user state of this pair was captured more than --restore-overdue-days ago (default 14) "
+    "and no restore has taken it yet: the new computer has not run its restore.",
+    "Run the restore task sequence on the new computer, or find out why it has not run.",
+)
+DELETION_SOON = _code(
+    "CMA551",
+    "the stored state is deleted soon",
+    "The state was restored and the store released; the state migration point deletes a released "
+    "store when its deletion delay has passed, and that falls within 7 days.",
+    "Check the restore on the new computer now: after the deletion the store cannot be read again.",
+)
+DELETION_UNKNOWN = _code(
+    "CMA552",
+    "when the store is deleted is unknown",
+    "The state migration point's deletion delay (SMPStoreDeletionDelayTimeInMinutes) could not "
+    "be read, so the date the released store is deleted cannot be told.",
+    "Read the delay in the console (state migration point properties) or give read access to "
+    "the site control file (SMS_SCI_SysResUse).",
+)
+CLEANUP_NOT_RESTORED = _code(
+    "CMA560",
+    "cleanup keeps a pair whose state is not restored",
+    "Cleanup deletes only associations whose state was restored (migration completed, store "
+    "released); deleting this one would lose the link to a stored state nobody restored.",
+    "Restore it first, or remove it by hand if you are sure it is not needed.",
+)
+CLEANUP_TOO_RECENT = _code(
+    "CMA561",
+    "restored too recently to clean up",
+    "The state was restored less than --restored-before days ago (default 30): kept for now.",
+    "Run cleanup again later, or give a smaller --restored-before.",
+)
+CLEANUP_NO_ESCROW = _code(
+    "CMA562",
+    "the recovery key could not be kept: not deleted",
+    "Cleanup keeps each association's recovery key before its delete; it could not be kept, so "
+    "the association was not deleted (a deleted association's key does not come back).",
+    "Fix what the message says about the key escrow and run cleanup again.",
+)
+CLEANUP_DELETED = _code(
+    "CMA563",
+    "deleted for good",
+    "Cleanup deleted this association: it, its recovery key on the site and its store do not "
+    "come back (ConfigMgr keeps no copy).",
+    "Nothing; the escrow workbook holds the key if one was kept.",
+)
+CLEANUP_WOULD_DELETE = _code(
+    "CMA564",
+    "would be deleted (dry run)",
+    "Cleanup --dry-run found this association restored long enough ago: a cleanup without "
+    "--dry-run deletes it.",
+    "Run the same cleanup without --dry-run to delete it.",
+)
+
 # --- CMA600-699: options and commands -------------------------------------------------------
 CONFIG_MISSING = _code(
     "CMA600",

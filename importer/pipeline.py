@@ -115,26 +115,30 @@ def run_wave(
     return result
 
 
-def status_wave(wave: WaveInput, site: Site, options: RunOptions) -> RunResult:
+def status_wave(wave: WaveInput, site: Site, options: RunOptions, overdue_days: int = 14) -> RunResult:
     """The pairs of a wave sheet, looked up by name, and where their user state is."""
     checked = _validate()(wave, options.default_behavior, options.users_from is not None, options.collections)
     rows = checked.materialize()
-    return _status(RunResult("status", wave, options, rows, provider=site.info), site, resolve_names=True)
+    result = RunResult("status", wave, options, rows, provider=site.info)
+    return _status(result, site, resolve_names=True, overdue_days=overdue_days)
 
 
-def status_rows(wave: WaveInput, rows: list[RowResult], site: Site, options: RunOptions) -> RunResult:
+def status_rows(
+    wave: WaveInput, rows: list[RowResult], site: Site, options: RunOptions, overdue_days: int = 14
+) -> RunResult:
     """The pairs of an earlier run (from its journal), by ResourceID."""
-    return _status(RunResult("status", wave, options, rows, provider=site.info), site, resolve_names=False)
+    result = RunResult("status", wave, options, rows, provider=site.info)
+    return _status(result, site, resolve_names=False, overdue_days=overdue_days)
 
 
-def _status(result: RunResult, site: Site, resolve_names: bool) -> RunResult:
+def _status(result: RunResult, site: Site, resolve_names: bool, overdue_days: int = 14) -> RunResult:
     from importer.after.status import read_status
     from importer.stages.resolve import resolve
 
     try:
         if resolve_names:
             resolve(result.rows, site)
-        read_status(result.rows, site)
+        read_status(result.rows, site, overdue_days)
     except ImporterError as exc:
         result.stopped_by, result.stopped_code = str(exc), exc.code
         for row in result.rows:

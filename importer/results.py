@@ -66,6 +66,9 @@ class RunResult:
     defaulted: int = 0  # rows that give no behaviour and take the default
     # Site-wide readiness (state migration points), once per run; None when it was not read.
     site_readiness: list[Readiness] | None = None
+    # `status`: the wave's pairs per state at each status call so far, oldest first, from the
+    # run index (read_at, counts); None when not read
+    progress_history: list[tuple[str, dict[str, int]]] | None = None
 
     def tally(self) -> str:
         """ "12 rows: 8 exist, 4 invalid", as the console, the web pages and the history say it."""
@@ -138,6 +141,8 @@ class RunResult:
         if self.command == "status":  # a reading: what it found is not a failure
             return ExitStatus.OK
         good = GOOD_STATUSES | _RUN_WORDS if self.command == "undo" else GOOD_STATUSES
+        if self.command == "cleanup":  # a pair already gone or never made has nothing to clean up
+            good = GOOD_STATUSES | _RUN_WORDS | {Status.MISSING}
         if all(status in good for status, n in self._counted().items() if n):
             return ExitStatus.OK
         return ExitStatus.ROWS_NEED_ATTENTION

@@ -190,6 +190,7 @@ def test_the_json_of_the_sample_is_the_json_release_0_1_0_wrote(tmp_path: Path) 
     added = ["rows_with_default_behavior", "inactive_days", "strict_readiness", "readiness", "site_readiness"]
     added += ["copy_collections", "skip_collections", "include_collections", "copied_collections"]
     added += ["notices", "stopped_code"]  # the notices' and the stop's codes
+    added += ["progress", "progress_history"]  # issue 30: a status's pairs per state, now and over time
     assert list(new["summary"]) == [*old["summary"], *added]  # new keys last
     assert list(new) == ["summary", "rows"]
 

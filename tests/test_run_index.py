@@ -198,7 +198,9 @@ def test_the_index_api_is_a_table_per_fact(tmp_path: Path) -> None:
         ("key escrow xlsx", tmp_path / "keys.xlsx"),
     ]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(INDEX_STEPS) == 1
+        assert (
+            conn.execute("PRAGMA user_version").fetchone()[0] == len(INDEX_STEPS) == 2
+        )  # runs and files; status counts (issue 30)
 
 
 def test_looking_changes_nothing_and_a_damaged_index_is_named(tmp_path: Path) -> None:

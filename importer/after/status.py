@@ -3,20 +3,32 @@ state is (not started, capturing, captured, restored), or that the pair is missi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from importer import messages as M
+from importer.after.retention import RESTORE_OVERDUE_DAYS, Retention
 from importer.model import Behavior, Level, RowResult, Status, StoreState
 from importer.site.gateway import Site
+from importer.site.lookups import StateMigrationPoint
 from importer.site.records import Existing
 
 _TYPES = {1: "side by side", 2: "in place"}
 
 
-def read_status(rows: Iterable[RowResult], site: Site) -> None:
-    """Rows with both ResourceIDs get the site's version (behaviour, users, dates) and a status."""
+def read_status(
+    rows: Iterable[RowResult],
+    site: Site,
+    overdue_days: int = RESTORE_OVERDUE_DAYS,
+    now: dt.datetime | None = None,
+) -> None:
+    """Rows with both ResourceIDs get the site's version (behaviour, users, dates), a status, and
+    when their store is deleted and whether they are at risk (captured and not restored for more
+    than `overdue_days`, or released with the deletion close)."""
     todo = [r for r in rows if r.source_resource_id and r.restore_resource_id and r.is_open]
     with site.stage("Reading migration status", len(todo)):
+        points = state_migration_points(site) if todo else None  # a round trip the log shows
+        retention = Retention(points, now or dt.datetime.now().astimezone(), overdue_days)
         keys = list(dict.fromkeys((r.source_resource_id or 0, r.restore_resource_id or 0) for r in todo))
         found = {e.key: e for e in site.associations_by_pair(keys, users=True)}
         for row in todo:
@@ -30,7 +42,14 @@ def read_status(rows: Iterable[RowResult], site: Site) -> None:
                 )
             else:
                 _apply(row, item)
+                retention.judge(row)
             site.progress.advance(1)
+
+
+def state_migration_points(site: Site) -> list[StateMigrationPoint] | None:
+    """The site's state migration points with their deletion delay, read as readiness reads
+    them (None: the site control file could not be read)."""
+    return site.readiness_facts([], [], [], points=True).points
 
 
 def _apply(row: RowResult, item: Existing) -> None:

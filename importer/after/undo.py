@@ -274,3 +274,6 @@ def _delete(
             gone = [r.seq for r, s in batch if s.status in (Status.DELETED, Status.ABSENT)]
             journal.mark(run_id, gone, RowState.DELETED)
             site.progress.advance(len(batch))
+
+
+delete_journaled = _delete  # cleanup deletes the same way: journaled, reconciled, batch by batch

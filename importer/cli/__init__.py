@@ -15,6 +15,7 @@ cli.lazy.update(
         "export": "importer.cli.status:export",
         "undo": "importer.cli.undo:undo",
         "keys": "importer.cli.keys:keys",
+        "cleanup": "importer.cli.cleanup:cleanup",
         "doctor": "importer.cli.doctor:doctor",
         "template": "importer.cli.demo:template",
         "demo-site": "importer.cli.demo:demo_site",

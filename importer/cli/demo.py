@@ -99,7 +99,15 @@ def demo_site_show(path: Path, as_json: bool) -> None:
 @click.argument("destination")
 @click.option("--captured", "stage", flag_value="captured", help="The capture stored the user state.")
 @click.option("--restored", "stage", flag_value="restored", help="The restore took it on the new computer.")
-def demo_site_migrate(path: Path, source: str, destination: str, stage: str | None) -> None:
+@click.option(
+    "--days-ago",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="It happened N days ago (to try retention and cleanup without waiting).",
+)
+def demo_site_migrate(path: Path, source: str, destination: str, stage: str | None, days_ago: int) -> None:
     """Move an association of the demo site at PATH through the migration, as a task sequence
     would (to try `cmassoc status`)."""
     from importer.site.demo.provider import DemoSite
@@ -108,7 +116,7 @@ def demo_site_migrate(path: Path, source: str, destination: str, stage: str | No
         raise usage_error(M.DEMO_STAGE_NEEDED, "give --captured or --restored.")
     site = DemoSite(path)
     try:
-        site.migrate(source, destination, stage)
+        site.migrate(source, destination, stage, days_ago)
     finally:
         site.close()
-    click.echo(f"{source} -> {destination}: {stage}")
+    click.echo(f"{source} -> {destination}: {stage}" + (f" {days_ago} days ago" if days_ago else ""))

@@ -215,5 +215,7 @@ def summary_title(result: RunResult) -> str:
     dry = result.options.dry_run and result.command != "validate"
     if result.command == "run":
         return "Planned (dry run, nothing changed):" if dry else "Imported"
-    title = {"validate": "Validated", "undo": "Undone:", "status": "Status of"}[result.command]
+    title = {"validate": "Validated", "undo": "Undone:", "status": "Status of", "cleanup": "Cleaned up:"}[
+        result.command
+    ]
     return f"{title} (dry run, nothing changed)" if dry else title

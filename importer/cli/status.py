@@ -26,7 +26,18 @@ from importer.report.readback import REPORT_SUFFIXES, is_report
 @output_options
 @site_options
 @journal_option
-def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: Path | None) -> None:
+@click.option(
+    "--restore-overdue-days",
+    "overdue_days",
+    type=click.IntRange(min=0),
+    default=14,
+    show_default=True,
+    metavar="N",
+    help="A pair captured and not restored for more than N days is at risk.",
+)
+def status(
+    target: str, output: OutputOptions, site: SiteOptions, journal_path: Path | None, overdue_days: int
+) -> None:
     """Where the user state of each pair of a wave stands: not started, capturing, captured,
     restored, or missing. TARGET is the wave sheet, a run's report, or its Run ID.
 
@@ -37,14 +48,14 @@ def status(target: str, output: OutputOptions, site: SiteOptions, journal_path: 
     path = Path(target)
     connect = lambda: build_provider(site, env)  # noqa: E731
     if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
-        job = Job("status", options, sheet=path)
+        job = Job("status", options, sheet=path, overdue_days=overdue_days)
         default = default_report_path(path, kind="status")
     else:
         if not path.is_file() and not RUN_ID_PATTERN.match(target):
             raise InputError(f"'{target[:60]}': no such file, and not a Run ID.", code=M.NO_SUCH_FILE_OR_RUN)
         chosen = chosen_journal(journal_path, env)
         run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet itself")
-        job = Job("status", options, journal=journal, run_id=run_id)
+        job = Job("status", options, journal=journal, run_id=run_id, overdue_days=overdue_days)
         stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
         default = unique_path(journal.with_name(f"status-{run_id}-{stamp}.xlsx"))
     finish(execute(job, wiring(default, output, connect, index=env.run_index())), output)

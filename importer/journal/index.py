@@ -15,6 +15,7 @@ the lookup from another folder, nothing else: a job whose index cannot be writte
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -42,7 +43,18 @@ CREATE TABLE files (
 );
 """
 
-INDEX_STEPS: tuple[db.Step, ...] = (_SCHEMA,)  # add a step for each change: never edit one
+# Issue 30: every `status` call's pairs per state, so a wave's progress can be drawn over time.
+# `target` is the run's ID, or the wave sheet's absolute path for the status of a sheet.
+_STATUS_COUNTS = """
+CREATE TABLE status_counts (
+    target TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    counts TEXT NOT NULL           -- JSON: state -> pairs
+);
+CREATE INDEX status_counts_target ON status_counts (target, read_at);
+"""
+
+INDEX_STEPS: tuple[db.Step, ...] = (_SCHEMA, _STATUS_COUNTS)  # add a step for each change: never edit one
 
 
 class FileKind(StrEnum):
@@ -146,6 +158,23 @@ class RunIndex:
                 (run_id, kind, str(path.resolve()), timestamp()),
             )
 
+    def record_counts(self, target: str, read_at: str, counts: dict[str, int]) -> None:
+        """One status call's pairs per state for `target` (a Run ID or a sheet's path)."""
+        with _guarded(), db.transaction(self._db):
+            self._db.execute(
+                "INSERT INTO status_counts (target, read_at, counts) VALUES (?, ?, ?)",
+                (target, read_at, json.dumps(counts)),
+            )
+
+    def counts_history(self, target: str) -> list[tuple[str, dict[str, int]]]:
+        """Every recorded status call of `target`, oldest first."""
+        with _guarded():
+            rows = self._db.execute(
+                "SELECT read_at, counts FROM status_counts WHERE target = ? ORDER BY read_at, rowid",
+                (target,),
+            ).fetchall()
+        return [(str(when), {str(k): int(v) for k, v in json.loads(text).items()}) for when, text in rows]
+
     def find(self, run_id: str) -> IndexedRun | None:
         with _guarded():
             row = self._db.execute(
@@ -191,6 +220,27 @@ class Indexing:
                 index.add_file(run_id, kind, path)
 
         self._write(run_id, journal, write)
+
+    def progress(
+        self, target: str, read_at: str, counts: dict[str, int]
+    ) -> list[tuple[str, dict[str, int]]] | None:
+        """Record one status call's counts and give every call's so far (None: no index)."""
+        if self._failed or self.path is None:
+            return None
+        try:
+            with RunIndex(self.path) as index:
+                index.record_counts(target, read_at, counts)
+                return index.counts_history(target)
+        except IndexUnavailable as exc:
+            self._failed = True
+            self.announce(
+                messages.Notice(
+                    messages.INDEX_NOT_WRITTEN,
+                    f"cannot write the index of runs {self.path.absolute()} ({exc}): this reading's "
+                    "counts are not kept for the wave's progress",
+                )
+            )
+            return None
 
     def _write(self, run_id: str, journal: Path, write: Callable[[RunIndex], None]) -> None:
         if self._failed or self.path is None:

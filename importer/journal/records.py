@@ -15,6 +15,7 @@ from importer.results import RunResult
 class RunKind(StrEnum):
     RUN = "run"
     UNDO = "undo"
+    CLEANUP = "cleanup"  # `cmassoc cleanup`: undoes names the run cleaned up, if any
 
 
 class RunState(StrEnum):

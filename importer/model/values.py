@@ -192,3 +192,16 @@ class StoreState:
     restored: dt.datetime | None = None  # StoreReleaseDate
     deleted: dt.datetime | None = None  # StoreDeletionDate
     store_path: str = ""
+    # retention (issue 30): when the state migration point deletes a released store
+    deletion_due: dt.datetime | None = None  # StoreReleaseDate + the SMP's deletion delay
+    delay_known: bool = False  # False: the delay could not be read, so deletion_due is unknown
+    risk: str = ""  # why the pair is at risk ("" when it is not)
+
+    @property
+    def store_deletion(self) -> dt.datetime | None:
+        """When the store is (or was) deleted: StoreDeletionDate once set, else the date due."""
+        return self.deleted or self.deletion_due
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.risk)

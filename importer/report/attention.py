@@ -32,6 +32,7 @@ ATTENTION: dict[str, tuple[Status, ...]] = {
     "run": _WAVE,
     "undo": (Status.KEPT, Status.FAILED, Status.UNKNOWN, Status.NOT_SENT),
     "status": (Status.MISSING, Status.NOT_READ),
+    "cleanup": (Status.KEPT, Status.FAILED, Status.UNKNOWN, Status.NOT_SENT, Status.NOT_READ),
 }
 HEADERS = ("Sheet", "Row", "Source", "Destination", "Status", "Code", "Message", "What to do")
 _CAPS = {
@@ -65,9 +66,11 @@ def needing(result: RunResult) -> int:
     are fine but for a readiness warning."""
     counts = result.counts()
     by_status = sum(counts.get(status, 0) for status in wanted(result))
+    chosen = frozenset(wanted(result))
+    if result.command == "status":  # and the pairs at risk (issue 30), whatever their state
+        return by_status + sum(1 for row in result.rows if _at_risk(row) and row.status not in chosen)
     if result.command != "run":  # only a run (or dry run) checks readiness
         return by_status
-    chosen = frozenset(wanted(result))
     return by_status + sum(1 for row in result.rows if row.readiness and row.status not in chosen)
 
 
@@ -81,7 +84,11 @@ def rows_needing(result: RunResult) -> Iterator[RowResult]:
         found: Iterator[RowResult] = pick(statuses)
         return found
     chosen = frozenset(statuses)
-    return (row for row in result.rows if row.status in chosen or row.readiness)
+    return (row for row in result.rows if row.status in chosen or row.readiness or _at_risk(row))
+
+
+def _at_risk(row: RowResult) -> bool:
+    return row.store is not None and row.store.at_risk
 
 
 def lines(rows: Iterable[RowResult]) -> list[Line]:
@@ -90,8 +97,11 @@ def lines(rows: Iterable[RowResult]) -> list[Line]:
     status's meaning."""
     out: list[Line] = []
     order: dict[str, int] = {}
+    risky: set[tuple[str, int]] = set()  # at-risk pairs come first (issue 30)
     for row in rows:
         order.setdefault(row.sheet, len(order))
+        if _at_risk(row):
+            risky.add((row.sheet, row.row))
         status = ENUM_TEXT.get(row.status)
         shown: Sequence[Message] = [m for m in row.messages if m.level is not Level.NOTE] or (
             row.messages if not row.readiness else ()
@@ -118,7 +128,7 @@ def lines(rows: Iterable[RowResult]) -> list[Line]:
         if not shown and not row.readiness:
             label = STATUS_INFO[row.status].label if row.status is not None else ""
             out.append((row.sheet, row.row, row.source, row.destination, status, None, label, ""))
-    out.sort(key=lambda line: (order[line[0]], line[1]))
+    out.sort(key=lambda line: ((line[0], line[1]) not in risky, order[line[0]], line[1]))
     return out
 
 

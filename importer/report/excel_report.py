@@ -36,6 +36,7 @@ from importer.report.labels import (
     SUMMARY_SHEET,
 )
 from importer.report.pages import DEFAULT_PAPER, Pages, Paper, fill, room
+from importer.report.progress_chart import progress_sheet
 from importer.report.summary import summary
 from importer.results import RunResult
 
@@ -95,6 +96,7 @@ def write_xlsx(result: RunResult, path: Path, paper: Paper = DEFAULT_PAPER) -> N
             _results_sheet(book, result, carried)
         if separate:
             _notes_sheet(book, notes)
+        progress_sheet(book, result)  # last: readers that take the results sheet find it where it was
 
 
 def _which_run(result: RunResult) -> str:
@@ -102,6 +104,8 @@ def _which_run(result: RunResult) -> str:
     when = f"{result.started:%Y-%m-%d %H:%M}"
     if result.command == "undo":
         return f"Undo of run {result.run_id}" + (" (dry run)" if result.options.dry_run else "")
+    if result.command == "cleanup":
+        return f"Cleanup read {when}" + (" (dry run)" if result.options.dry_run else "")
     if result.command == "status":
         return f"Status of run {result.run_id}, read {when}" if result.run_id else f"Status read {when}"
     if result.run_id:

@@ -32,19 +32,23 @@ def write_json_to(result: RunResult, fh: TextIO) -> None:
     fh.write('{"summary": ' + _encode(summary(result)) + ',\n"rows": [')
     rows, names = result.rows, carried_columns(result.wave, result.rows)
     separator = "\n"
+    retention = result.command in ("status", "cleanup")  # what only a reading of the site knows
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         columns = carried_cells(result.wave, chunk, names)
         cells = list(zip(*columns, strict=True)) if names else [()] * len(chunk)
         for row, own in zip(chunk, cells, strict=True):
-            fh.write(separator + _encode(row_dict(row, names, own)))
+            fh.write(separator + _encode(row_dict(row, names, own, retention)))
             separator = ",\n"
     fh.write("\n]}\n")
 
 
-def row_dict(row: RowResult, names: Sequence[str], cells: Sequence[str | None]) -> dict[str, object]:
-    """One row of the report; `cells` its own cells under `names` (None: not in its sheet)."""
-    return {
+def row_dict(
+    row: RowResult, names: Sequence[str], cells: Sequence[str | None], retention: bool = False
+) -> dict[str, object]:
+    """One row of the report; `cells` its own cells under `names` (None: not in its sheet);
+    with `retention` (a status or cleanup), when its store goes and whether it is at risk."""
+    found: dict[str, object] = {
         "sheet": row.sheet,
         "row": row.row,
         "source": row.source,
@@ -66,6 +70,12 @@ def row_dict(row: RowResult, names: Sequence[str], cells: Sequence[str | None]) 
         "readiness": [item.as_dict() for item in row.readiness],
         "copied_collections": row.copied,
     }
+    if retention:
+        store = row.store
+        found["store_deletion"] = _when(store.store_deletion) if store is not None else None
+        found["at_risk"] = store is not None and store.at_risk
+        found["risk"] = store.risk if store is not None and store.risk else None
+    return found
 
 
 def _site(store: StoreState | None) -> dict[str, object] | None:

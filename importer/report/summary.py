@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importer import __version__
 from importer.messages import notice_dict
+from importer.model.progress import progress_counts
 from importer.report.labels import TOOL
 from importer.results import RunResult
 
@@ -56,5 +57,9 @@ def summary(result: RunResult) -> dict[str, object]:
         "copied_collections": result.copied_count() if ran and options.copy_collections else None,
         "notices": [notice_dict(note) for note in result.wave.notes],
         "stopped_code": str(result.stopped_code) if result.stopped_code else None,
-        **({"escrow": result.escrow_path} if result.command == "undo" else {}),
+        **({"escrow": result.escrow_path} if result.command in ("undo", "cleanup") else {}),
+        "progress": progress_counts(result.rows) if result.command == "status" else None,
+        "progress_history": [{"read_at": when, **counts} for when, counts in result.progress_history]
+        if result.progress_history is not None
+        else None,
     }

@@ -21,9 +21,10 @@ from importer.site.demo.schema import SITE_STEPS
 from importer.site.provider import CallResult, MethodCall, ProviderInfo, Query, QueryResult
 
 
-def _dmtf_now() -> str:
-    """Now, as WMI writes a DateTime (UTC offset in minutes)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S.000000+000")
+def _dmtf_now(days_ago: float = 0) -> str:
+    """Now (or `days_ago` days before now), as WMI writes a DateTime (UTC offset in minutes)."""
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    return when.strftime("%Y%m%d%H%M%S.000000+000")
 
 
 class DemoSite:
@@ -85,9 +86,10 @@ class DemoSite:
 
     # -- the task sequence's side (for `demo-site migrate` and tests) -------------
 
-    def migrate(self, source: str, destination: str, stage: str) -> None:
+    def migrate(self, source: str, destination: str, stage: str, days_ago: float = 0) -> None:
         """Move an association through the user state migration, as a task sequence would:
-        "captured" (state stored on a state migration point) or "restored"."""
+        "captured" (state stored on a state migration point) or "restored" (the store released),
+        `days_ago` days ago (to try retention and cleanup without waiting)."""
         pair = self._db.execute(
             "SELECT a.SourceClientResourceID, a.RestoreClientResourceID FROM associations a "
             "JOIN computers s ON s.ResourceID = a.SourceClientResourceID "
@@ -100,7 +102,7 @@ class DemoSite:
                 f"the demo site has no association {source} -> {destination}.",
                 code=M.DEMO_NO_SUCH_ASSOCIATION,
             )
-        stamp = _dmtf_now()
+        stamp = _dmtf_now(days_ago)
         with db.transaction(self._db):
             if stage == "captured":
                 self._db.execute(
@@ -112,12 +114,21 @@ class DemoSite:
                 self._db.execute(
                     "UPDATE associations SET MigrationStatus = 2, StoreReleaseDate = ?, "
                     "StoreCreationDate = CASE WHEN StoreCreationDate LIKE '0000%' THEN ? "
-                    "ELSE StoreCreationDate END "
+                    "ELSE StoreCreationDate END, "
+                    "StorePath = CASE WHEN StorePath = '' THEN ? ELSE StorePath END "
                     "WHERE SourceClientResourceID = ? AND RestoreClientResourceID = ?",
-                    (stamp, stamp, *pair),
+                    (stamp, stamp, f"\\\\SMP01\\SMPSTORED_{pair[0]:08X}$\\{pair[1]:08X}", *pair),
                 )
             else:
                 raise InputError(f"unknown migration stage {stage!r}.", code=M.DEMO_STAGE_NEEDED)
+
+    def set_deletion_delay(self, minutes: int) -> None:
+        """Every state migration point deletes a released store `minutes` after its release
+        (SMPStoreDeletionDelayTimeInMinutes; the console shows days)."""
+        with db.transaction(self._db):
+            self._db.execute(
+                "UPDATE state_migration_points SET SMPStoreDeletionDelayTimeInMinutes = ?", (minutes,)
+            )
 
     # -- inspection (for `demo-site show` and tests) ----------------------------
 

@@ -1550,6 +1550,14 @@ CLEANUP_WOULD_DELETE = _code(
     "--dry-run deletes it.",
     "Run the same cleanup without --dry-run to delete it.",
 )
+WEB_CLEANUP_NEEDS_ESCROW = _code(
+    "CMA565",
+    "cleanup on the web cannot keep recovery keys: run it on the command line",
+    "`cmassoc serve` has no password for the encrypted escrow of recovery keys, so a cleanup "
+    "there that would delete an association whose key needs keeping deletes nothing.",
+    "Run `cmassoc cleanup` on the command line: it asks for the escrow's password, keeps the "
+    "keys, then deletes.",
+)
 
 # --- CMA600-699: options and commands -------------------------------------------------------
 CONFIG_MISSING = _code(

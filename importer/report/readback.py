@@ -29,7 +29,7 @@ _SUMMARY_LIMIT = 1 * MB  # a report's summary is a few kilobytes
 _SUMMARY_ROWS = 200  # a Summary sheet holds about 40 rows
 _SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
 SHOWN_REPORT_LIMIT = 64 * MB  # a larger report (about 150,000 rows) is downloaded, not shown
-_ROWS_CACHE: dict[Path, tuple[float, list[dict[str, Any]], list[str]]] = {}
+_ROWS_CACHE: dict[Path, tuple[float, list[dict[str, Any]], list[str], dict[str, Any]]] = {}
 
 
 def run_from_report(path: Path) -> tuple[str | None, str | None]:
@@ -144,7 +144,8 @@ def report_rows(path: Path | None, shown: str) -> tuple[list[dict[str, Any]], di
         counts[row["status"] or ""] = counts.get(row["status"] or "", 0) + 1
     if shown:
         rows = [r for r in rows if r["status"] == shown]
-    return rows, counts, False
+    # A status's pairs at risk come first (issue 30); the sort is stable, so the rest keep their order.
+    return sorted(rows, key=lambda r: r.get("at_risk") is not True), counts, False
 
 
 def report_notes(path: Path | None) -> list[str]:
@@ -154,7 +155,20 @@ def report_notes(path: Path | None) -> list[str]:
     return _parsed(path)[1]
 
 
-def _parsed(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+def report_progress(path: Path | None) -> tuple[dict[str, int] | None, list[dict[str, Any]]]:
+    """A status report's pairs per state and the wave's progress history (issue 30); (None, [])
+    for any other report."""
+    if path is None or not path.is_file() or path.stat().st_size > SHOWN_REPORT_LIMIT:
+        return None, []
+    progress = _parsed(path)[2]
+    counts, history = progress.get("progress"), progress.get("progress_history")
+    return (
+        {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else None,
+        [h for h in history if isinstance(h, dict)] if isinstance(history, list) else [],
+    )
+
+
+def _parsed(path: Path) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     stamp = path.stat().st_mtime
     cached = _ROWS_CACHE.get(path)
     if cached is None or cached[0] != stamp:
@@ -165,8 +179,9 @@ def _parsed(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
         notes = [str(n) for n in notes]
         if len(_ROWS_CACHE) > 8:
             _ROWS_CACHE.clear()
-        _ROWS_CACHE[path] = cached = (stamp, data["rows"], notes)
-    return cached[1], cached[2]
+        progress = {k: summary.get(k) for k in ("progress", "progress_history")}
+        _ROWS_CACHE[path] = cached = (stamp, data["rows"], notes, progress)
+    return cached[1], cached[2], cached[3]
 
 
 def _notice(said: Any) -> str:

@@ -31,6 +31,7 @@ def build_app(config: WebConfig) -> Starlette:
         Route("/waves/{wave}/run", pages.run, methods=["GET", "POST"]),
         Route("/waves/{wave}/status", pages.status, methods=["POST"]),
         Route("/waves/{wave}/undo", pages.undo, methods=["GET", "POST"]),
+        Route("/waves/{wave}/cleanup", pages.cleanup, methods=["GET", "POST"]),
         Route("/waves/{wave}/sheet", pages.sheet),
         Route("/waves/{wave}/reports/{action}.{kind}", pages.report),
         Route("/jobs/{action}", pages.job),

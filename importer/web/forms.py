@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from importer.check.values import COLLECTION_ID, parse_behavior
+from importer.job import Job
 from importer.model.fields import FIELD_TITLES
 from importer.read.aliases import mapping_entry
 from importer.results import DEFAULT_INACTIVE_DAYS
@@ -71,6 +72,14 @@ def wave_options(form: Any) -> dict[str, Any]:
         "skip_collections": _collections(form, "skip_collections"),
         **column_options(form),
     }
+
+
+def cleanup_days(form: Any) -> int:
+    """Cleanup's --restored-before: pairs restored more than this many days ago go."""
+    days = str(form.get("days", "") or Job.restored_before).strip()
+    if not days.isdigit() or not 1 <= int(days) <= 3650:
+        raise HTTPException(400, "restored more than: a number of days from 1 to 3650")
+    return int(days)
 
 
 def _lines(form: Any, name: str, extra: str) -> list[str]:

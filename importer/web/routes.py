@@ -21,11 +21,12 @@ from importer.job import Job, Wiring, execute
 from importer.model.fields import FIELD_TITLES
 from importer.model.statuses import Status
 from importer.read.columns import UnreadColumnsError
-from importer.report.readback import report_notes, report_rows
+from importer.report.readback import report_notes, report_progress, report_rows
 from importer.results import DEFAULT_INACTIVE_DAYS
 from importer.web.auth import check_password
+from importer.web.chart import progress_chart
 from importer.web.config import WebConfig
-from importer.web.forms import column_options, local_target, save_upload, upload_form
+from importer.web.forms import cleanup_days, column_options, local_target, save_upload, upload_form
 from importer.web.middleware import COOKIE, Sessions, User, same_origin
 from importer.web.store import Role, Wave, new_id, now
 from importer.web.worker import reports_of, run_options, store_reporters, upload_paths, wave_columns
@@ -226,6 +227,10 @@ class Pages:
         page = min(page, pages)
         actions = self.store.actions(wave.id)
         last_run = next((a for a in actions if a.kind == "run" and a.run_id), None)
+        read = next((a for a in actions if a.kind == "status" and a.json), None)
+        progress, history = report_progress(
+            self.store.path("reports", read.json) if read and read.json else None
+        )
         return self.render(
             request,
             "wave.html",
@@ -243,6 +248,8 @@ class Pages:
             too_large=too_large,
             notes=notes,
             statuses=[s.value for s in Status],
+            progress=progress,
+            chart=progress_chart(history),
             Role=Role,
         )
 
@@ -284,6 +291,19 @@ class Pages:
             raise HTTPException(404, "no such run of this wave")
         kind = "undo" if form.get("confirm") == "yes" else "undo preview"
         action = self.config.worker.submit(wave, kind, user.name, run_id=run_id)
+        return RedirectResponse(f"/jobs/{action}", status_code=303)
+
+    async def cleanup(self, request: Request) -> Response:
+        """Cleanup as undo is offered: a preview (a dry run) first, then the real one once confirmed."""
+        wave = self.wave_of(request)
+        if request.method in ("GET", "HEAD"):
+            user = self.sessions.need(request, Role.OPERATOR)
+            previews = [a for a in self.store.actions(wave.id) if a.kind == "cleanup preview"]
+            return self.render(request, "cleanup.html", user, wave=wave, preview=next(iter(previews), None))
+        user, form = await self.sessions.posted(request, Role.OPERATOR)
+        days = cleanup_days(form)
+        kind = "cleanup" if form.get("confirm") == "yes" else "cleanup preview"
+        action = self.config.worker.submit(wave, kind, user.name, restored_before=days)
         return RedirectResponse(f"/jobs/{action}", status_code=303)
 
     async def job(self, request: Request) -> Response:

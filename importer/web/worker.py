@@ -1,4 +1,4 @@
-"""The jobs that reach the site (dry run, run, status, undo) run here, one at a time: a
+"""The jobs that reach the site (dry run, run, status, undo, cleanup) run here, one at a time: a
 second job waits for the first, as two runs on one site must. They call the same library
 as the command line, and write the same reports."""
 
@@ -9,7 +9,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from importer import Behavior, ImporterError, InputLimits, RunOptions, RunResult, Status, UsersFrom
@@ -71,11 +71,15 @@ class Worker:
             found.ahead = self._waiting.index(action_id) + (1 if self._running else 0)
         return found
 
-    def submit(self, wave: Wave, kind: str, user: str, run_id: str | None = None) -> str:
+    def submit(
+        self, wave: Wave, kind: str, user: str, run_id: str | None = None, restored_before: int = 30
+    ) -> str:
         action = self.store.add_action(wave.id, kind, user)
         self.progress[action.id] = Progress()
         self._waiting.append(action.id)
-        self._queue.put((action.id, lambda p: self._job(action.id, wave, kind, user, run_id, p)))
+        self._queue.put(
+            (action.id, lambda p: self._job(action.id, wave, kind, user, run_id, p, restored_before))
+        )
         return action.id
 
     def _loop(self) -> None:
@@ -99,9 +103,17 @@ class Worker:
                 self._running = ""
 
     def _job(
-        self, action_id: str, wave: Wave, kind: str, user: str, run_id: str | None, progress: Progress
+        self,
+        action_id: str,
+        wave: Wave,
+        kind: str,
+        user: str,
+        run_id: str | None,
+        progress: Progress,
+        restored_before: int = 30,
     ) -> None:
-        options = run_options(wave, dry_run=kind in ("dry run", "undo preview"))
+        cleanup = kind in ("cleanup", "cleanup preview")
+        options = run_options(wave, dry_run=kind in ("dry run", "undo preview", "cleanup preview"))
         journal = self.store.folder / "journal.db"
         if kind in ("undo", "undo preview"):
             if run_id is None:
@@ -109,16 +121,20 @@ class Worker:
             job = Job("undo", options, journal=journal, run_id=run_id)
         else:
             sheet, users = upload_paths(self.store, wave)
-            command: Command = "status" if kind == "status" else "run"
+            command: Command = "status" if kind == "status" else "cleanup" if cleanup else "run"
             mapping, ignore = wave_columns(wave)
             job = Job(command, options, sheet, users, self.limits, mapping, ignore, journal=journal)
-        names, reporters = store_reporters(self.store)
+            # cleanup: the wave's pairs restored more than these days ago
+            job = replace(job, restored_before=restored_before)
+        names, reporters = store_reporters(self.store, escrow_notice=cleanup)
         operator = f"{user} ({self.host})"
         wiring = Wiring(self.connect, progress, reporters=reporters, operator=operator, index=self.index)
         result = execute(job, wiring).result
         assert result is not None
         planned = result.counts().get(Status.PLANNED) if kind == "dry run" else None
         summary = result.in_a_line()
+        if _needs_escrow(result):
+            summary += f" ({M.WEB_CLEANUP_NEEDS_ESCROW.code} {_ESCROW_NOTICE})"
         if result.stopped_by:
             code = f"{result.stopped_code} " if result.stopped_code else ""
             summary += f" (stopped: {code}{result.stopped_by})"
@@ -140,15 +156,32 @@ def upload_paths(store: Store, wave: Wave) -> tuple[Path, Path | None]:
     return store.path("uploads", wave.stored), users
 
 
-def store_reporters(store: Store) -> tuple[tuple[str, str], Callable[[RunResult], list[Reporter]]]:
+def store_reporters(
+    store: Store, escrow_notice: bool = False
+) -> tuple[tuple[str, str], Callable[[RunResult], list[Reporter]]]:
     """The Excel and JSON reports of a job, under new random names in the store: the names,
-    and the reporters that write them."""
+    and the reporters that write them. With `escrow_notice` (a cleanup), the reports also say
+    when a key needing keeping stopped a delete, and that the command line can do it."""
     xlsx, json_name = f"{new_id()}.xlsx", f"{new_id()}.json"
 
-    def reporters(_result: RunResult) -> list[Reporter]:
+    def reporters(result: RunResult) -> list[Reporter]:
+        if escrow_notice and _needs_escrow(result):
+            result.wave.notes.append(M.Notice(M.WEB_CLEANUP_NEEDS_ESCROW, _ESCROW_NOTICE))
         return [ExcelReport(store.path("reports", xlsx)), JsonReport(store.path("reports", json_name))]
 
     return (xlsx, json_name), reporters
+
+
+# The web has no password for the escrow of recovery keys (issue 27): what it cannot keep, it leaves.
+_ESCROW_NOTICE = (
+    "a recovery key needed keeping and this site has no password for the escrow: nothing was "
+    "deleted; run cleanup from the command line (`cmassoc cleanup`, it asks for the password)"
+)
+
+
+def _needs_escrow(result: RunResult) -> bool:
+    """Whether a cleanup kept a pair because its key could not be kept."""
+    return any(m.code is M.CLEANUP_NO_ESCROW for row in result.rows for m in row.messages)
 
 
 USERS_FROM = {"": None, "primary": UsersFrom.PRIMARY, "last-logon": UsersFrom.LAST_LOGON}

@@ -498,3 +498,148 @@ def test_readiness_and_copied_collections_in_serve(
     assert bad.status_code == 400
     on_site = site_snapshot(site_path)["associations"]
     assert isinstance(on_site, list) and len(on_site) == 4 + 4  # the sample's, and the four created
+
+
+# -- issue 30 on the web: pairs per state, at-risk first, progress drawn, cleanup previewed ----------
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, site_path: Path) -> Iterator[TestClient]:
+    """The site as `cmassoc serve` runs it: its jobs recorded in an index of runs, which keeps
+    each status call's counts for the wave's progress."""
+    store = Store(tmp_path / "data")
+    for name, role in (("vera", Role.VIEWER), ("pia", Role.PLANNER), ("otto", Role.OPERATOR)):
+        store.add_user(name, role, hash_password(PASSWORDS[name]))
+    worker = Worker(store, lambda: DemoSite(site_path), index=tmp_path / "index.db").start()
+    app = build_app(WebConfig(store, worker, f"demo site {site_path.name}"))
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+    worker.stop()
+    store.close()
+
+
+def _migrated_wave(client: TestClient, site_path: Path) -> tuple[str, str]:
+    """wave-03 run on the site, then one pair captured 20 days ago and never restored (at risk),
+    one restored 45 days ago and one restored 10 days ago, on a state migration point that deletes
+    a store 60 days after its release (so neither restored one is due within 7 days): the wave's
+    ID and a CSRF token."""
+    site = DemoSite(site_path)
+    site.set_deletion_delay(60 * 1440)
+    site.close()
+    csrf = login(client, "otto")
+    wave_id = upload(client, csrf, SAMPLES / "wave-03.csv")
+    ran = client.post(f"/waves/{wave_id}/run", data={"csrf": csrf, "confirm": "yes"})
+    assert "5 created" in finished(client, str(ran.url))
+    for source, destination, stage, days in (
+        ("CON-PC0033", "CON-NB0033", "--captured", 20),
+        ("CON-PC0034", "CON-NB0034", "--restored", 45),
+        ("CON-PC0035", "CON-NB0035", "--restored", 10),
+    ):
+        moved = invoke("demo-site", "migrate", site_path, source, destination, stage, "--days-ago", str(days))
+        assert moved.exit_code == 0, moved.output
+    return wave_id, csrf
+
+
+def _progress_table(page: str) -> dict[str, int]:
+    table = re.search(r'<table id="progress".*?</table>', page, re.S)
+    assert table, page[:2000]
+    heads = re.findall(r"<th>([^<]+)</th>", table.group(0))
+    cells = re.findall(r"<td[^>]*>([^<]+)</td>", table.group(0))
+    return dict(zip(heads, (int(c) for c in cells), strict=True))
+
+
+def test_the_wave_page_counts_pairs_per_state_and_puts_at_risk_pairs_first(
+    indexed: TestClient, site_path: Path
+) -> None:
+    client = indexed
+    wave_id, csrf = _migrated_wave(client, site_path)
+    status = client.post(f"/waves/{wave_id}/status", data={"csrf": csrf})
+    assert "Done" in finished(client, str(status.url))
+    page = client.get(f"/waves/{wave_id}").text
+    assert _progress_table(page) == {
+        "not started": 2,
+        "capturing": 0,
+        "captured": 1,
+        "restored": 2,
+        "missing": 0,
+        "at risk": 1,
+    }
+    rows = re.findall(
+        r'<tr( class="at-risk")?><td>[^<]*</td><td>\d+</td><td class="name">[^<]*</td>'
+        r'<td class="name">([^<]*)</td>',
+        page,
+    )
+    assert rows[0] == (' class="at-risk"', "CON-NB0033")  # at risk, so first (it is row 2 of the sheet)
+    assert [r[1] for r in rows[1:]] == ["CON-NB0034", "CON-NB0035", "CON-NB0036", "CON-NB0037"]
+    assert all(not r[0] for r in rows[1:])
+    risk = re.search(r'<td class="risk">AT RISK: ([^<]+)</td>', page)
+    assert risk and "captured 20 days ago" in risk.group(1)
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert '<svg id="chart"' in main and "<script" not in main  # drawn on the server, no script
+
+
+def test_three_status_calls_draw_three_points_of_progress(indexed: TestClient, site_path: Path) -> None:
+    client = indexed
+    wave_id, csrf = _migrated_wave(client, site_path)
+    for call in range(3):
+        status = client.post(f"/waves/{wave_id}/status", data={"csrf": csrf})
+        assert "Done" in finished(client, str(status.url))
+        page = client.get(f"/waves/{wave_id}").text
+        if call == 0:
+            moved = invoke("demo-site", "migrate", site_path, "CON-PC0036", "CON-NB0036", "--captured")
+            assert moved.exit_code == 0, moved.output
+    chart = re.search(r'<svg id="chart".*?</svg>', page, re.S)
+    assert chart
+    series = dict(re.findall(r'data-state="([^"]+)"><polyline points="([^"]+)"/>', chart.group(0)))
+    assert list(series) == ["not started", "capturing", "captured", "restored", "missing", "at risk"]
+    assert {state: len(points.split()) for state, points in series.items()} == dict.fromkeys(series, 3)
+    assert chart.group(0).count("<circle") == 18  # a point per state per status call
+    assert len(re.findall(r'<text class="when"', chart.group(0))) == 3
+    drawn = re.findall(r"<title>(not started|captured): (\d+)</title>", chart.group(0))
+    assert (
+        drawn
+        == [("not started", "2")] + [("not started", "1")] * 2 + [("captured", "1")] + [("captured", "2")] * 2
+    )
+    assert 'style="' not in page  # the Content-Security-Policy allows no inline style
+
+
+def test_cleanup_is_previewed_and_the_web_deletes_nothing_whose_key_needs_keeping(
+    indexed: TestClient, site_path: Path
+) -> None:
+    client = indexed
+    wave_id, csrf = _migrated_wave(client, site_path)
+    assert 'href="/waves/' + wave_id + '/cleanup"' in client.get(f"/waves/{wave_id}").text
+    assert client.get(f"/waves/{wave_id}/cleanup").status_code == 200
+    before = site_snapshot(site_path)
+    preview = client.post(f"/waves/{wave_id}/cleanup", data={"csrf": csrf, "confirm": "no", "days": "30"})
+    assert "Done" in finished(client, str(preview.url))
+    assert site_snapshot(site_path) == before
+    rows = _json_rows(client, client.get(f"/waves/{wave_id}").text)
+    assert {r["destination"]: r["status"] for r in rows}["CON-NB0034"] == "planned"
+    assert [m["code"] for m in rows[1]["messages"]][-1] == M.CLEANUP_WOULD_DELETE.code
+    # The restored pair was captured, so its key needs keeping, and the web has no escrow password.
+    real = client.post(f"/waves/{wave_id}/cleanup", data={"csrf": csrf, "confirm": "yes", "days": "30"})
+    page = finished(client, str(real.url))
+    assert M.WEB_CLEANUP_NEEDS_ESCROW.code in page and "run cleanup from the command line" in page
+    assert site_snapshot(site_path) == before
+    rows = _json_rows(client, client.get(f"/waves/{wave_id}").text)
+    kept = {r["destination"]: r for r in rows}["CON-NB0034"]
+    assert (kept["status"], kept["messages"][-1]["code"]) == ("kept", M.CLEANUP_NO_ESCROW.code)
+    wave_page = client.get(f"/waves/{wave_id}").text
+    assert f"{M.WEB_CLEANUP_NEEDS_ESCROW.code} a recovery key needed keeping" in wave_page
+    assert client.post(f"/waves/{wave_id}/cleanup", data={"csrf": csrf, "days": "0"}).status_code == 400
+    for name in ("vera", "pia"):
+        other = login(client, name)
+        assert client.get(f"/waves/{wave_id}/cleanup").status_code == 403
+        refused = client.post(f"/waves/{wave_id}/cleanup", data={"csrf": other, "confirm": "yes"})
+        assert refused.status_code == 403
+        assert f"/waves/{wave_id}/cleanup" not in client.get(f"/waves/{wave_id}").text
+    assert site_snapshot(site_path) == before
+
+
+def _json_rows(client: TestClient, wave_page: str) -> list[dict[str, object]]:
+    """The rows of the newest JSON report a wave page links to."""
+    link = re.search(r'href="(/waves/[0-9a-f]{32}/reports/[0-9a-f]{32}\.json)"', wave_page)
+    assert link
+    rows: list[dict[str, object]] = json.loads(client.get(link.group(1)).content)["rows"]
+    return rows

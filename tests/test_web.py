@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -637,9 +638,9 @@ def test_cleanup_is_previewed_and_the_web_deletes_nothing_whose_key_needs_keepin
     assert site_snapshot(site_path) == before
 
 
-def _json_rows(client: TestClient, wave_page: str) -> list[dict[str, object]]:
+def _json_rows(client: TestClient, wave_page: str) -> list[dict[str, Any]]:
     """The rows of the newest JSON report a wave page links to."""
     link = re.search(r'href="(/waves/[0-9a-f]{32}/reports/[0-9a-f]{32}\.json)"', wave_page)
     assert link
-    rows: list[dict[str, object]] = json.loads(client.get(link.group(1)).content)["rows"]
+    rows: list[dict[str, Any]] = json.loads(client.get(link.group(1)).content)["rows"]
     return rows

@@ -520,8 +520,8 @@ def indexed(tmp_path: Path, site_path: Path) -> Iterator[TestClient]:
 
 
 def _migrated_wave(client: TestClient, site_path: Path) -> tuple[str, str]:
-    """wave-03 run on the site, then one pair captured 20 days ago and never restored (at risk),
-    one restored 45 days ago and one restored 10 days ago, on a state migration point that deletes
+    """wave-03 run on the site, then its first pair restored 45 days ago, its second restored 10
+    days ago and its third captured 20 days ago and never restored (at risk), on a state migration point that deletes
     a store 60 days after its release (so neither restored one is due within 7 days): the wave's
     ID and a CSRF token."""
     site = DemoSite(site_path)
@@ -532,9 +532,9 @@ def _migrated_wave(client: TestClient, site_path: Path) -> tuple[str, str]:
     ran = client.post(f"/waves/{wave_id}/run", data={"csrf": csrf, "confirm": "yes"})
     assert "5 created" in finished(client, str(ran.url))
     for source, destination, stage, days in (
-        ("CON-PC0033", "CON-NB0033", "--captured", 20),
-        ("CON-PC0034", "CON-NB0034", "--restored", 45),
-        ("CON-PC0035", "CON-NB0035", "--restored", 10),
+        ("CON-PC0033", "CON-NB0033", "--restored", 45),
+        ("CON-PC0034", "CON-NB0034", "--restored", 10),
+        ("CON-PC0035", "CON-NB0035", "--captured", 20),
     ):
         moved = invoke("demo-site", "migrate", site_path, source, destination, stage, "--days-ago", str(days))
         assert moved.exit_code == 0, moved.output
@@ -570,8 +570,8 @@ def test_the_wave_page_counts_pairs_per_state_and_puts_at_risk_pairs_first(
         r'<td class="name">([^<]*)</td>',
         page,
     )
-    assert rows[0] == (' class="at-risk"', "CON-NB0033")  # at risk, so first (it is row 2 of the sheet)
-    assert [r[1] for r in rows[1:]] == ["CON-NB0034", "CON-NB0035", "CON-NB0036", "CON-NB0037"]
+    assert rows[0] == (' class="at-risk"', "CON-NB0035")  # at risk, so first (the sheet's third)
+    assert [r[1] for r in rows[1:]] == ["CON-NB0033", "CON-NB0034", "CON-NB0036", "CON-NB0037"]
     assert all(not r[0] for r in rows[1:])
     risk = re.search(r'<td class="risk">AT RISK: ([^<]+)</td>', page)
     assert risk and "captured 20 days ago" in risk.group(1)
@@ -616,15 +616,23 @@ def test_cleanup_is_previewed_and_the_web_deletes_nothing_whose_key_needs_keepin
     assert "Done" in finished(client, str(preview.url))
     assert site_snapshot(site_path) == before
     rows = _json_rows(client, client.get(f"/waves/{wave_id}").text)
-    assert {r["destination"]: r["status"] for r in rows}["CON-NB0034"] == "planned"
-    assert [m["code"] for m in rows[1]["messages"]][-1] == M.CLEANUP_WOULD_DELETE.code
+    by_name = {r["destination"]: r for r in rows}
+    assert {n: r["status"] for n, r in by_name.items()} == {
+        "CON-NB0033": "planned",
+        "CON-NB0034": "restored",
+        "CON-NB0035": "kept",
+        "CON-NB0036": "not started",
+        "CON-NB0037": "not started",
+    }
+    assert by_name["CON-NB0033"]["messages"][-1]["code"] == M.CLEANUP_WOULD_DELETE.code
+    assert by_name["CON-NB0035"]["messages"][-1]["code"] == M.CLEANUP_NOT_RESTORED.code
     # The restored pair was captured, so its key needs keeping, and the web has no escrow password.
     real = client.post(f"/waves/{wave_id}/cleanup", data={"csrf": csrf, "confirm": "yes", "days": "30"})
     page = finished(client, str(real.url))
     assert M.WEB_CLEANUP_NEEDS_ESCROW.code in page and "run cleanup from the command line" in page
     assert site_snapshot(site_path) == before
     rows = _json_rows(client, client.get(f"/waves/{wave_id}").text)
-    kept = {r["destination"]: r for r in rows}["CON-NB0034"]
+    kept = {r["destination"]: r for r in rows}["CON-NB0033"]
     assert (kept["status"], kept["messages"][-1]["code"]) == ("kept", M.CLEANUP_NO_ESCROW.code)
     wave_page = client.get(f"/waves/{wave_id}").text
     assert f"{M.WEB_CLEANUP_NEEDS_ESCROW.code} a recovery key needed keeping" in wave_page

@@ -13,7 +13,8 @@ from typing import Any
 from importer.model.progress import PROGRESS_STATES
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40  # room for the axes' labels
+LEFT, RIGHT, TOP, BOTTOM = 56, 56, 16, 40  # room for the axes' labels (a time is ~100px wide)
+LABELS = 6  # times written under the axis at most; more would overlap
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Series:
 @dataclass(frozen=True)
 class Chart:
     series: tuple[Series, ...]
-    times: tuple[tuple[float, str], ...]  # x and when that status call read the site
+    times: tuple[tuple[float, str], ...]  # x and when a status call read the site (some calls)
     ticks: tuple[tuple[float, int], ...]  # y and the count it marks
     width: int = WIDTH
     height: int = HEIGHT
@@ -60,7 +61,12 @@ def progress_chart(history: Sequence[Mapping[str, Any]]) -> Chart | None:
         )
         for state in PROGRESS_STATES
     )
-    times = tuple((x, str(h["read_at"])[:16].replace("T", " ")) for x, h in zip(xs, calls, strict=True))
+    every = -(-len(calls) // LABELS)
+    times = tuple(
+        (x, str(h["read_at"])[:16].replace("T", " "))
+        for i, (x, h) in enumerate(zip(xs, calls, strict=True))
+        if i % every == 0 or i == len(calls) - 1
+    )
     ticks = tuple(dict.fromkeys((0, top // 2, top)))
     return Chart(series, times, tuple((y(t), t) for t in ticks))
 

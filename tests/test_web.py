@@ -449,6 +449,8 @@ def test_the_wave_page_shows_the_notices_of_its_reading(
         "CMA330 Skipped 1 row that is not a pair: &#39;totals.csv&#39; row 4 &#39;Total&#39;",
     ]
     assert "2 rows: 2 valid" in page
+    # a CSV's rows are on the sheet named after the file, as it was uploaded
+    assert re.findall(r'<tr(?: class="[^"]*")?><td>([^<]*)</td><td>\d+</td>', page) == ["totals.csv"] * 2
 
 
 def test_readiness_and_copied_collections_in_serve(

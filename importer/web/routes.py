@@ -236,7 +236,7 @@ class Pages:
             "wave.html",
             user,
             wave=wave,
-            rows=rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+            rows=[_as_uploaded(r, wave) for r in rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]],
             counts=counts,
             shown=shown,
             page=page,
@@ -360,3 +360,12 @@ def _attachment(path: Path, name: str) -> Response:
     return FileResponse(
         path, filename=name, content_disposition_type="attachment", media_type="application/octet-stream"
     )
+
+
+def _as_uploaded(row: dict[str, Any], wave: Wave) -> dict[str, Any]:
+    """A row of a CSV wave is on the sheet named after its file: the name its uploader gave,
+    not the random one it is stored under."""
+    if row.get("sheet") in (wave.stored, wave.users_stored):
+        name = wave.name if row.get("sheet") == wave.stored else wave.users_name
+        return {**row, "sheet": name}
+    return row

@@ -430,3 +430,19 @@ def test_resume_recognises_the_exists_note_by_its_tag_not_its_words() -> None:
     assert [r.status for r in (tagged, untagged)] == [Status.CREATED, Status.CREATED]
     assert [m.code for m in tagged.messages] == [M.CREATED_BEFORE_STOP]  # the tag's note, replaced
     assert [m.code for m in untagged.messages] == [M.CREATED_BY_ANOTHER, M.CREATED_BEFORE_STOP]
+
+
+def test_two_runs_in_one_second_never_share_an_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp is to the second and the random part 16 bits: a journal draws again rather
+    than meet an ID it holds (which would refuse the run)."""
+    import secrets
+
+    drawn = iter(["beef", "beef", "beef", "cafe"])
+    monkeypatch.setattr(secrets, "token_hex", lambda _n: next(drawn))
+    journal = Journal(tmp_path / "j.db")
+    try:
+        first = journal.start_run(RunKind.RUN, "w.csv", "0" * 64, "DEM", "demo: x", {})
+        second = journal.start_run(RunKind.RUN, "w.csv", "0" * 64, "DEM", "demo: x", {})
+    finally:
+        journal.close()
+    assert first.endswith("-beef") and second.endswith("-cafe")  # the two repeats drawn again

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -121,3 +123,12 @@ class RowRecord:
 
 
 RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
+
+
+def new_run_id(taken: Callable[[str], bool]) -> str:
+    """A run ID the journal has not used: two runs in one second share the stamp, and their 16
+    random bits alone would meet one time in 65,536."""
+    while True:
+        run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        if not taken(run_id):
+            return run_id

@@ -8,9 +8,7 @@ undo read it; nothing else does. One SQLite file holds many runs.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
-import secrets
 import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -27,6 +25,7 @@ from importer.journal.records import (
     RunKind,
     RunRecord,
     RunState,
+    new_run_id,
     timestamp,
 )
 from importer.model import Level, RowResult, WaveInput
@@ -123,7 +122,9 @@ class Journal:
         options: dict[str, object],
         undoes: str | None = None,
     ) -> str:
-        run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        run_id = new_run_id(
+            lambda r: bool(self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (r,)).fetchone())
+        )
         self._db.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (

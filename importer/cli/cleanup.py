@@ -8,18 +8,15 @@ from pathlib import Path
 
 import click
 
-from importer import InputError, RunOptions
-from importer import messages as M
+from importer import RunOptions
 from importer.cli.app import context
 from importer.cli.connect import build_provider
 from importer.cli.keys import keys_password
 from importer.cli.options import OutputOptions, dry_run_option, journal_option, output_options
 from importer.cli.output import default_report_path, finish, refuse_overwriting, unique_path, wiring
-from importer.cli.runs import chosen_journal, find_run
+from importer.cli.runs import sheet_or_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute
-from importer.journal.records import RUN_ID_PATTERN
-from importer.report.readback import REPORT_SUFFIXES, is_report
 
 
 @click.command()
@@ -52,20 +49,20 @@ def cleanup(
     """
     env = context().env
     options = RunOptions(batch_size=site.batch_size, dry_run=dry_run, retry=site.retry)
-    path = Path(target)
     stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
-    if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
-        job = Job("cleanup", options, sheet=path, journal=journal_path, restored_before=restored_before)
-        default = default_report_path(path, kind="cleanup")
+    found = sheet_or_run(target, journal_path, env, "give the wave sheet itself")
+    if isinstance(found, Path):
+        job = Job("cleanup", options, sheet=found, journal=journal_path, restored_before=restored_before)
+        default = default_report_path(found, kind="cleanup")
     else:
-        if not path.is_file() and not RUN_ID_PATTERN.match(target):
-            raise InputError(f"'{target[:60]}': no such file, and not a Run ID.", code=M.NO_SUCH_FILE_OR_RUN)
-        chosen = chosen_journal(journal_path, env)
-        run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet itself")
+        run_id, journal = found
         job = Job("cleanup", options, journal=journal, run_id=run_id, restored_before=restored_before)
         default = unique_path(journal.with_name(f"cleanup-{run_id}-{stamp}.xlsx"))
     refuse_overwriting(
-        {"demo site": Path(site.demo) if site.demo else None, "wave": path if path.is_file() else None},
+        {
+            "demo site": Path(site.demo) if site.demo else None,
+            "wave": Path(target) if Path(target).is_file() else None,
+        },
         {"--report": output.report, "--json": output.json_path},
     )
     connect = lambda: build_provider(site, env)  # noqa: E731

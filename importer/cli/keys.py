@@ -13,12 +13,10 @@ from importer.cli.app import context
 from importer.cli.connect import build_provider
 from importer.cli.options import journal_option
 from importer.cli.output import announce, refuse_overwriting, stderr
-from importer.cli.runs import chosen_journal, find_run
+from importer.cli.runs import sheet_or_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.environment import Environment
 from importer.job import Job, Wiring, execute
-from importer.journal.records import RUN_ID_PATTERN
-from importer.report.readback import REPORT_SUFFIXES, is_report
 
 
 def keys_password(env: Environment, what: str) -> Callable[[], str]:
@@ -72,20 +70,15 @@ def keys(target: str, out: Path, site: SiteOptions, journal_path: Path | None) -
         )
     env = context().env
     options = RunOptions(batch_size=site.batch_size, retry=site.retry)
-    path = Path(target)
     inputs: dict[str, Path | None]
-    if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
-        job = Job("keys", options, sheet=path, keys_to=out)
-        inputs = {"wave sheet": path}
+    found = sheet_or_run(target, journal_path, env, "give the wave sheet")
+    if isinstance(found, Path):
+        job = Job("keys", options, sheet=found, keys_to=out)
+        inputs = {"wave sheet": found}
     else:
-        if not path.is_file() and not RUN_ID_PATTERN.match(target):
-            raise InputError(
-                f"'{target[:60]}': no such file, and not a Run ID.", code=messages.NO_SUCH_FILE_OR_RUN
-            )
-        chosen = chosen_journal(journal_path, env)
-        run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet")
+        run_id, journal = found
         job = Job("keys", options, journal=journal, run_id=run_id, keys_to=out)
-        inputs = {"report": path if path.is_file() else None, "journal": journal}
+        inputs = {"report": Path(target) if Path(target).is_file() else None, "journal": journal}
     refuse_overwriting({**inputs, "demo site": Path(site.demo) if site.demo else None}, {"--out": out})
     password = keys_password(env, f"the recovery keys in {out.name}")
     password()  # asked before the site is: a wrong one costs nothing

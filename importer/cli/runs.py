@@ -11,7 +11,7 @@ from importer.cli.output import announce
 from importer.environment import Environment
 from importer.journal.index import locate_run
 from importer.journal.records import RUN_ID_PATTERN
-from importer.report.readback import REPORT_SUFFIXES, run_from_report
+from importer.report.readback import REPORT_SUFFIXES, is_report, run_from_report
 
 DEFAULT_JOURNAL = Path("cmassoc-journal.db")
 
@@ -57,3 +57,16 @@ def find_run(
         M.Notice(M.READING_JOURNAL, f"run {target}: reading the journal {found.journal.absolute()}{how}")
     )
     return target, found.journal
+
+
+def sheet_or_run(
+    target: str, journal_path: Path | None, env: Environment, no_run: str
+) -> Path | tuple[str, Path]:
+    """TARGET as status, keys and cleanup take it: a wave sheet (the sheet), or a run's report
+    or Run ID (the run and its journal, said on stderr)."""
+    path = Path(target)
+    if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
+        return path
+    if not path.is_file() and not RUN_ID_PATTERN.match(target):
+        raise InputError(f"'{target[:60]}': no such file, and not a Run ID.", code=M.NO_SUCH_FILE_OR_RUN)
+    return find_run(target, chosen_journal(journal_path, env), env.run_index(), no_run=no_run)

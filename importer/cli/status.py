@@ -13,12 +13,10 @@ from importer.cli.app import context
 from importer.cli.connect import build_provider
 from importer.cli.options import OutputOptions, journal_option, output_options, paper_option
 from importer.cli.output import announce, default_report_path, finish, unique_path, usage_error, wiring
-from importer.cli.runs import chosen_journal, find_run
+from importer.cli.runs import sheet_or_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, Wiring, execute
-from importer.journal.records import RUN_ID_PATTERN
 from importer.report.pages import Paper
-from importer.report.readback import REPORT_SUFFIXES, is_report
 
 
 @click.command()
@@ -45,16 +43,13 @@ def status(
     """
     env = context().env
     options = RunOptions(batch_size=site.batch_size, retry=site.retry)
-    path = Path(target)
     connect = lambda: build_provider(site, env)  # noqa: E731
-    if path.is_file() and not (path.suffix.lower() in REPORT_SUFFIXES and is_report(path)):
-        job = Job("status", options, sheet=path, overdue_days=overdue_days)
-        default = default_report_path(path, kind="status")
+    found = sheet_or_run(target, journal_path, env, "give the wave sheet itself")
+    if isinstance(found, Path):
+        job = Job("status", options, sheet=found, overdue_days=overdue_days)
+        default = default_report_path(found, kind="status")
     else:
-        if not path.is_file() and not RUN_ID_PATTERN.match(target):
-            raise InputError(f"'{target[:60]}': no such file, and not a Run ID.", code=M.NO_SUCH_FILE_OR_RUN)
-        chosen = chosen_journal(journal_path, env)
-        run_id, journal = find_run(target, chosen, env.run_index(), no_run="give the wave sheet itself")
+        run_id, journal = found
         job = Job("status", options, journal=journal, run_id=run_id, overdue_days=overdue_days)
         stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
         default = unique_path(journal.with_name(f"status-{run_id}-{stamp}.xlsx"))

@@ -5,7 +5,6 @@ escrow beside the journal; if that cannot be done, nothing at all is deleted."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import types
 from pathlib import Path
@@ -222,7 +221,7 @@ def test_an_escrow_that_cannot_be_written_means_nothing_is_deleted(
         raise OSError(28, "No space left on device")
 
     # Only the escrow's writer finds the disk full.
-    monkeypatch.setattr(keybook, "os", types.SimpleNamespace(fdopen=os.fdopen, fsync=os.fsync, replace=full))
+    monkeypatch.setattr(keybook, "os", types.SimpleNamespace(fsync=full))
     said = nothing_deleted(tmp_path, site_path, before, undone(run_id, journal_path, demo(site_path)))
     assert "No space left on device" in said
     assert not [p for p in tmp_path.iterdir() if ".cmassoc-escrow" in p.name]  # no half-written file

@@ -10,27 +10,30 @@ from pathlib import Path
 
 from importer import messages as M
 from importer.errors import ReportError
+from importer.messages import Code
 
 
 @contextlib.contextmanager
-def replace_atomically(path: Path) -> Iterator[Path]:
+def replace_atomically(
+    path: Path,
+    what: str = "the report ",
+    code: Code = M.REPORT_NOT_WRITTEN,
+    hint: str = "Close it in Excel, or choose another path with --report.",
+    failing: type[OSError] = PermissionError,
+) -> Iterator[Path]:
+    """A temporary file beside `path` (mode 0600, as mkstemp makes it) that replaces `path`
+    when the block ends; `failing` errors, there or in the block, become one ReportError."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise ReportError(
-            f"cannot write the report '{path}': {exc.strerror}.", code=M.REPORT_NOT_WRITTEN
-        ) from exc
+        raise ReportError(f"cannot write {what}'{path}': {exc.strerror or exc}.", code=code) from exc
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         os.replace(tmp, path)
-    except PermissionError as exc:
-        raise ReportError(
-            f"cannot write the report '{path}': {exc.strerror}.",
-            "Close it in Excel, or choose another path with --report.",
-            code=M.REPORT_NOT_WRITTEN,
-        ) from exc
+    except failing as exc:
+        raise ReportError(f"cannot write {what}'{path}': {exc.strerror or exc}.", hint, code=code) from exc
     finally:
         tmp.unlink(missing_ok=True)

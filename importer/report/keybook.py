@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from importer import messages
-from importer.errors import InputError, ReportError
+from importer.errors import InputError
 from importer.messages import Code
+from importer.report.atomic import replace_atomically
 from importer.site.recovery import RecoveryKey
 
 MIN_PASSWORD = 12
@@ -197,26 +197,17 @@ def encrypt(data: bytes, password: str) -> bytes:
 def write_keys(path: Path, rows: Sequence[KeyRow], about: Sequence[tuple[str, str]], password: str) -> Path:
     """The encrypted workbook at `path`, whole or not at all, on disk before this returns."""
     data = encrypt(workbook_bytes(rows, about), check_password(password, path.name))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ReportError(
-            f"cannot write '{path}': {exc.strerror or exc}.", code=messages.KEYS_NOT_WRITTEN
-        ) from exc
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ReportError(
-            f"cannot write '{path}': {exc.strerror or exc}.",
-            "Close it if Excel has it open, or choose another place.",
+    with (
+        replace_atomically(
+            path,
+            what="",
             code=messages.KEYS_NOT_WRITTEN,
-        ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+            hint="Close it if Excel has it open, or choose another place.",
+            failing=OSError,
+        ) as tmp,
+        tmp.open("wb") as handle,
+    ):
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     return path

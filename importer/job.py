@@ -288,12 +288,14 @@ def _status(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     return outcome
 
 
-def _reading(job: Job, wiring: Wiring, provider: Provider) -> tuple[RunResult, RunRecord | None]:
+def _reading(
+    job: Job, wiring: Wiring, provider: Provider, gateway: Site | None = None
+) -> tuple[RunResult, RunRecord | None]:
     """Where each pair of a wave sheet (by name) or of a run (by ResourceID, with the run's
     record) stands on the site."""
     from importer.pipeline import status_rows, status_wave
 
-    gateway = _gateway(provider, job.options, wiring)
+    gateway = gateway or _gateway(provider, job.options, wiring)
     if job.run_id is None:
         return status_wave(_read(job), gateway, job.options, job.overdue_days), None
     from importer.journal.storage import Journal, journaled_wave
@@ -318,29 +320,18 @@ def _cleanup(job: Job, wiring: Wiring, provider: Provider) -> Outcome:
     from importer.after.cleanup import CleanupOptions, cleanup
     from importer.after.escrow import Escrow, escrow_about
     from importer.journal.index import Indexing
-    from importer.journal.storage import Journal, default_journal_path, journaled_wave
-    from importer.pipeline import status_rows, status_wave
+    from importer.journal.storage import Journal, default_journal_path
     from importer.results import operator
 
     gateway = _gateway(provider, job.options, wiring)
     dry = job.options.dry_run
-    if job.run_id is None:
+    reading, record = _reading(job, wiring, provider, gateway)
+    if record is None:
         assert job.sheet is not None
-        reading = status_wave(_read(job), gateway, job.options)
         journal_path = job.journal or default_journal_path(job.sheet)
         input_path, site = job.sheet.resolve(), provider.info.site_code
     else:
-        if job.journal is None:
-            raise InputError("the cleanup of a run needs its journal.", code=M.STATUS_NEEDS_JOURNAL)
-        held = Journal(job.journal, create=False)
-        try:
-            record, records = held.run(job.run_id), held.rows(job.run_id)
-        finally:
-            held.close()
-        reading = status_rows(
-            journaled_wave(record, records), [r.as_reading() for r in records], gateway, job.options
-        )
-        reading.run_id = job.run_id
+        assert job.journal is not None
         journal_path, input_path, site = job.journal, Path(record.input_path), record.site
     escrow = Escrow(Path(journal_path).parent, wiring.keys_password) if wiring.keys_password else None
     about = escrow_about(

@@ -157,3 +157,25 @@ def test_restored_before_sets_the_limit(tmp_path: Path, wave: Path, monkeypatch:
     _code, rows = cleanup(tmp_path, wave, "--restored-before", "5")
     assert [r["status"] for r in rows][1:3] == ["deleted", "deleted"]
     assert pairs(wave) == ["CON-NB0033", "CON-NB0036", "CON-NB0037"]
+
+
+def test_a_cleanup_by_run_id_is_filed_with_its_run(
+    tmp_path: Path, wave: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the Run ID, cleanup reads that run's journal and files its report and escrow in the
+    index of runs under it (a kind the index did not know made this path fail after deleting)."""
+    from importer.environment import Environment
+    from importer.journal.index import RunIndex
+
+    monkeypatch.setenv("CMASSOC_KEYS_PASSWORD", KEYS_PASSWORD)
+    run_id = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["summary"]["run_id"]
+    out = tmp_path / "by-id.json"
+    done = invoke("cleanup", run_id, "--demo", wave, "--json", out, "--report", tmp_path / "by-id.xlsx")
+    assert done.exit_code == 3, done.output  # the captured pair is kept
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert [r["status"] for r in rows] == ["kept", "deleted", "restored", "not started", "not started"]
+    with RunIndex(Environment.from_os().run_index(), create=False) as index:
+        entry = index.find(run_id)
+    assert entry is not None
+    assert entry.paths("cleanup xlsx") == [(tmp_path / "by-id.xlsx").resolve()]
+    assert len(entry.paths("escrow xlsx")) == 1

@@ -69,6 +69,10 @@ class FileKind(StrEnum):
     UNDO_JSON = "undo json"
     UNDO_PREVIEW_XLSX = "undo preview xlsx"  # undo --dry-run
     UNDO_PREVIEW_JSON = "undo preview json"
+    CLEANUP_XLSX = "cleanup xlsx"
+    CLEANUP_JSON = "cleanup json"
+    CLEANUP_PREVIEW_XLSX = "cleanup preview xlsx"  # cleanup --dry-run
+    CLEANUP_PREVIEW_JSON = "cleanup preview json"
 
 
 class IndexUnavailable(Exception):

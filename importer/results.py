@@ -79,9 +79,9 @@ class RunResult:
     def in_a_line(self) -> str:
         """The tally, what else the run changed and the default behaviour if a row took it: the
         one line the web pages and the history keep of a command."""
-        line = self.tally()
-        if self.site_changes():
-            line += f"; also {self.site_changes()}"
+        line, changes = self.tally(), self.site_changes()
+        if changes:
+            line += f"; also {changes}"
         if self.defaulted:
             rows = "1 row" if self.defaulted == 1 else f"{self.defaulted:,} rows"
             line += f"; {rows} without a behaviour took {self.options.default_behavior.label}"

@@ -12,8 +12,15 @@ from importer import RunOptions
 from importer.cli.app import context
 from importer.cli.connect import build_provider
 from importer.cli.keys import keys_password
-from importer.cli.options import OutputOptions, dry_run_option, journal_option, output_options
-from importer.cli.output import default_report_path, finish, refuse_overwriting, unique_path, wiring
+from importer.cli.options import dry_run_option, journal_option, output_options
+from importer.cli.output import (
+    OutputOptions,
+    default_report_path,
+    finish,
+    refuse_overwriting,
+    unique_path,
+    wiring,
+)
 from importer.cli.runs import sheet_or_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute

@@ -20,9 +20,9 @@ import click
 from importer import Behavior, InputLimits, RunOptions, UsersFrom
 from importer import messages as M
 from importer.check.values import COLLECTION_ID, parse_behavior
-from importer.cli.output import bad_parameter
+from importer.cli.output import OutputOptions, bad_parameter
 from importer.read.aliases import mapping_entry
-from importer.report.pages import DEFAULT_PAPER, PAPERS, Paper
+from importer.report.pages import DEFAULT_PAPER, PAPERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,13 +36,6 @@ def default(cls: type, name: str) -> Any:
             if item.default_factory is not dataclasses.MISSING:
                 return item.default_factory()
     raise KeyError(f"{cls.__name__}.{name} has no default")
-
-
-@dataclass(frozen=True)
-class OutputOptions:
-    report: Path | None = None
-    json_path: Path | None = None
-    paper: Paper = DEFAULT_PAPER
 
 
 paper_option = click.option(

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,11 +20,19 @@ from importer.report.pages import DEFAULT_PAPER, Paper
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from importer.cli.options import OutputOptions
     from importer.report.reporters import Reporter
     from importer.site.provider import Provider
 
 _CONSOLE: Console | None = None
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """--report, --json and --paper: where a command's reports go, and on what paper."""
+
+    report: Path | None = None
+    json_path: Path | None = None
+    paper: Paper = DEFAULT_PAPER
 
 
 def stderr() -> Console:

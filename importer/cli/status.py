@@ -11,8 +11,16 @@ from importer import InputError, RunOptions
 from importer import messages as M
 from importer.cli.app import context
 from importer.cli.connect import build_provider
-from importer.cli.options import OutputOptions, journal_option, output_options, paper_option
-from importer.cli.output import announce, default_report_path, finish, unique_path, usage_error, wiring
+from importer.cli.options import journal_option, output_options, paper_option
+from importer.cli.output import (
+    OutputOptions,
+    announce,
+    default_report_path,
+    finish,
+    unique_path,
+    usage_error,
+    wiring,
+)
 from importer.cli.runs import sheet_or_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, Wiring, execute

@@ -12,8 +12,8 @@ from importer import RunOptions
 from importer.cli.app import context
 from importer.cli.connect import build_provider
 from importer.cli.keys import keys_password
-from importer.cli.options import OutputOptions, dry_run_option, journal_option, output_options
-from importer.cli.output import finish, refuse_overwriting, unique_path, wiring
+from importer.cli.options import dry_run_option, journal_option, output_options
+from importer.cli.output import OutputOptions, finish, refuse_overwriting, unique_path, wiring
 from importer.cli.runs import chosen_journal, find_run
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute

@@ -11,7 +11,6 @@ from importer import messages as M
 from importer.cli.app import context
 from importer.cli.options import (
     HardwareOptions,
-    OutputOptions,
     RefreshOptions,
     dry_run_option,
     journal_option,
@@ -19,7 +18,15 @@ from importer.cli.options import (
     refresh_options,
     wave_arguments,
 )
-from importer.cli.output import announce, default_report_path, finish, refuse_overwriting, usage_error, wiring
+from importer.cli.output import (
+    OutputOptions,
+    announce,
+    default_report_path,
+    finish,
+    refuse_overwriting,
+    usage_error,
+    wiring,
+)
 from importer.cli.site_options import SiteOptions, site_options
 from importer.job import Job, execute
 

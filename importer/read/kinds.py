@@ -66,7 +66,7 @@ def recognise(path: Path) -> Kind:
     if head.startswith(OLE):
         from importer.read.ole import ole_kind
 
-        return ole_kind(path, _refuse)
+        return {"biff8": XLS, "biff5": XLS5}[ole_kind(path, _refuse)]
     _binary_formats(path, head)
     text = _decoded(head)
     _markup(path, text)

@@ -15,7 +15,6 @@ from typing import Any
 
 from importer import messages
 from importer.errors import InputError
-from importer.read.kinds import XLS, XLS5, Kind
 
 _FILEPASS, _BOUNDSHEET = 0x002F, 0x0085
 _SCANNED_STREAM = 32 * 1024 * 1024  # a workbook stream read whole to find FILEPASS (olefile reads whole)
@@ -23,7 +22,9 @@ _SCANNED_STREAM = 32 * 1024 * 1024  # a workbook stream read whole to find FILEP
 Refuse = Callable[[Path, messages.Code, str, str], InputError]
 
 
-def ole_kind(path: Path, refuse: Refuse) -> Kind:
+def ole_kind(path: Path, refuse: Refuse) -> str:
+    """'biff8' for an Excel 97-2003 workbook, 'biff5' for an Excel 5.0/95 one; any other
+    compound file is refused."""
     import olefile
 
     try:
@@ -66,9 +67,9 @@ def ole_kind(path: Path, refuse: Refuse) -> Kind:
             "Open it in Excel and save a copy as CSV UTF-8, or ask for a label that does not encrypt.",
         )
     if workbook == "workbook":
-        return XLS
+        return "biff8"
     if workbook == "book":
-        return XLS5
+        return "biff5"
     if "worddocument" in entries:
         what, code = "is a Word 97-2003 document (.doc), not a spreadsheet", messages.NOT_A_SPREADSHEET
     elif "powerpoint document" in entries:
